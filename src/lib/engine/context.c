@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "engine/context.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/paths.h"
+#include "util/macro.h"
+
+static char *self_bindir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return strdup("/usr/bin");
+	buf[n] = '\0';
+	return strdup(dirname(buf));
+}
+
+int berth_ctx_init(struct berth_ctx *ctx, berth_error *err)
+{
+	int r;
+
+	ctx->uid = getuid();
+	ctx->gid = getgid();
+	ctx->rootless = ctx->uid != 0;
+	if (ctx->root || ctx->runroot)
+		ctx->explicit_root = true;
+	if (!ctx->root) {
+		r = paths_default_storage_root(ctx->rootless, &ctx->root, err);
+		if (r < 0)
+			return r;
+	}
+	if (!ctx->runroot) {
+		r = paths_default_run_root(ctx->rootless, &ctx->runroot, err);
+		if (r < 0)
+			return r;
+	}
+	if (!ctx->storage_driver)
+		ctx->storage_driver = strdup("overlay");
+	if (!ctx->bindir)
+		ctx->bindir = self_bindir();
+	if (!ctx->storage_driver || !ctx->bindir)
+		return berr(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+void berth_ctx_done(struct berth_ctx *ctx)
+{
+	free(ctx->root);
+	free(ctx->runroot);
+	free(ctx->storage_driver);
+	free(ctx->log_level);
+	free(ctx->bindir);
+	strv_free(ctx->global_argv);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+char *berth_ctx_helper_path(const struct berth_ctx *ctx, const char *program)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", ctx->bindir, program) < 0)
+		return NULL;
+	return p;
+}
