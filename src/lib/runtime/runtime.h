@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * runtime.h - berth's built-in OCI runtime: creates a container from a standard OCI bundle
+ * (config.json, runtime-spec 1.x), as crun or runc would, but in-process so the monitor can hold
+ * the container's pidfd and stdio directly.
+ *
+ * The contract between the engine (which writes config.json from the image and the CLI flags)
+ * and this layer is the OCI runtime spec plus these annotations:
+ *   "io.berth.rootfs.lowerdirs"  JSON array of absolute layer dirs, top-most first: root.path
+ *                                is then an empty mount point and the overlay (upper/work below)
+ *                                is mounted there inside the container's own mount namespace
+ *   "io.berth.rootfs.upperdir", "io.berth.rootfs.workdir"   the container's writable layer
+ *   "io.berth.rootfs.userxattr"  "true" when the overlay is mounted in a user namespace
+ * Without the lowerdirs annotation root.path is used as is (vfs driver, plain directories).
+ *
+ * Must be called from a single-threaded process (setns/unshare into user namespaces fails in
+ * threaded ones): the monitor, never the API server.
+ */
+#ifndef BERTH_RUNTIME_RUNTIME_H
+#define BERTH_RUNTIME_RUNTIME_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+struct runtime_config; /* parsed config.json, opaque */
+
+/** runtime_config_load() - read and validate @bundle/config.json. */
+int runtime_config_load(const char *bundle, struct runtime_config **ret, berth_error *err);
+void runtime_config_free(struct runtime_config *cfg);
+
+/**
+ * struct runtime_stdio - what the container's process gets as fds 0, 1, 2
+ * @fds:	three fds; -1 means /dev/null. With a terminal the runtime creates the pty inside
+ *		the container's devpts and passes its master back through @ret_pty_master.
+ */
+struct runtime_stdio {
+	int fds[3];
+};
+
+/**
+ * struct runtime_process - a started container (or exec'd) process
+ * @pid:	its pid in the caller's pid namespace
+ * @pidfd:	a pidfd for it (poll for exit, send signals without pid-reuse races)
+ * @pty_master:	the terminal's master side when process.terminal is true, else -1
+ */
+struct runtime_process {
+	pid_t pid;
+	int pidfd;
+	int pty_master;
+};
+
+/**
+ * runtime_create_and_start() - create namespaces, rootfs, mounts, cgroup, security setup and
+ * exec process.args. Returns once the process has exec'd or failed.
+ * @err->exit_code is 127 when the command was not found, 126 when it could not be run,
+ * 125 for any other setup failure.
+ */
+int runtime_create_and_start(const struct runtime_config *cfg, const struct runtime_stdio *io,
+			     struct runtime_process *ret, berth_error *err);
+
+/**
+ * struct runtime_exec_opts - a process to start inside a running container
+ * @args/@env/@cwd:	as OCI process fields (NULL env: the container's)
+ * @uid/@gid:		user inside the container
+ * @terminal:		allocate a pty in the container's devpts
+ */
+struct runtime_exec_opts {
+	char **args;
+	char **env;
+	const char *cwd;
+	uid_t uid;
+	gid_t gid;
+	bool terminal;
+};
+
+/**
+ * runtime_exec() - join the namespaces, cgroup, capabilities, seccomp and rlimits of the
+ * container whose init is @container_pidfd (config @cfg) and exec @opts->args there.
+ */
+int runtime_exec(const struct runtime_config *cfg, int container_pidfd,
+		 const struct runtime_exec_opts *opts, const struct runtime_stdio *io,
+		 struct runtime_process *ret, berth_error *err);
+
+#endif
