@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "network/pasta.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/fileio.h"
+#include "util/macro.h"
+
+#define PASTA_MAX_ARGS 64
+#define PASTA_NETNS_FD 3
+#define PASTA_USERNS_FD 4
+
+static const char *find_pasta(void)
+{
+	static const char *const candidates[] = { "/usr/bin/pasta", "/usr/local/bin/pasta",
+						  "/usr/sbin/pasta" };
+	for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
+		if (access(candidates[i], X_OK) == 0)
+			return candidates[i];
+	return NULL;
+}
+
+/* "-t 5000:5000,8080:80" style lists, one per protocol; pasta wants HOST:CTR pairs. */
+static void port_list(const struct pasta_opts *o, const char *proto, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < o->nports; i++) {
+		const struct port_mapping *m = &o->ports[i];
+		char one[128];
+		if (strcmp(m->protocol, proto) != 0)
+			continue;
+		if (m->range > 1)
+			snprintf(one, sizeof(one), "%s%s%u-%u:%u-%u", m->host_ip, m->host_ip[0] ? "/" : "",
+				 m->host_port, m->host_port + m->range - 1, m->container_port,
+				 m->container_port + m->range - 1);
+		else
+			snprintf(one, sizeof(one), "%s%s%u:%u", m->host_ip, m->host_ip[0] ? "/" : "",
+				 m->host_port, m->container_port);
+		used += (size_t)snprintf(buf + used, len > used ? len - used : 0, "%s%s", used ? "," : "", one);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+/* Turns pasta's own words into one line that says what to do. */
+static int explain_failure(const char *out, int status, berth_error *err)
+{
+	const char *line = out && *out ? out : "no output";
+	char first[512];
+	size_t n = strcspn(line, "\n");
+
+	snprintf(first, sizeof(first), "%.*s", (int)(n < 400 ? n : 400), line);
+	if (strstr(out, "Address already in use") || strstr(out, "Failed to bind"))
+		return berr(err, EADDRINUSE,
+			    "cannot publish the port: it is already in use on the host (%s); choose another host port",
+			    first);
+	if (strstr(out, "/dev/net/tun"))
+		return berr(err, EACCES,
+			    "pasta cannot open /dev/net/tun (%s); it must be mode 0666 (chmod 0666 /dev/net/tun, "
+			    "as scripts/install-deps does)",
+			    first);
+	return berr(err, EIO, "pasta failed (exit status %d): %s", status, first);
+}
+
+int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, berth_error *err)
+{
+	const char *pasta = find_pasta();
+	char tcp[2048], udp[2048];
+	const char *argv[PASTA_MAX_ARGS];
+	int pipefd[2], status = 0;
+	size_t n = 0;
+	pid_t pid;
+
+	if (!pasta)
+		return berr(err, ENOENT,
+			    "publishing ports needs pasta, which is not installed: apt-get install passt");
+	port_list(opts, "tcp", tcp, sizeof(tcp));
+	port_list(opts, "udp", udp, sizeof(udp));
+	argv[n++] = "pasta";
+	argv[n++] = "--quiet";
+	argv[n++] = "--config-net";
+	if (geteuid() == 0) {
+		/* As root pasta would switch to nobody and lose access to our namespace fds. */
+		argv[n++] = "--runas";
+		argv[n++] = "0";
+	}
+	argv[n++] = "--netns";
+	argv[n++] = "/proc/self/fd/3";
+	if (userns_fd >= 0) {
+		argv[n++] = "--userns";
+		argv[n++] = "/proc/self/fd/4";
+	}
+	argv[n++] = "-t";
+	argv[n++] = tcp;
+	argv[n++] = "-u";
+	argv[n++] = udp;
+	argv[n++] = "-T";
+	argv[n++] = "none";
+	argv[n++] = "-U";
+	argv[n++] = "none";
+	if (!opts->map_host_loopback)
+		argv[n++] = "--no-map-gw";
+	if (opts->pidfile) {
+		argv[n++] = "--pid";
+		argv[n++] = opts->pidfile;
+	}
+	for (char *const *e = opts->extra; e && *e && n < PASTA_MAX_ARGS - 1; e++)
+		argv[n++] = *e;
+	argv[n] = NULL;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return berr_errno(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return berr_errno(err, errno, "fork");
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* Move the namespace fds to 3 and 4 without clobbering each other. */
+		int nfd = fcntl(netns_fd, F_DUPFD_CLOEXEC, 10);
+		int ufd = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
+		if (devnull < 0 || nfd < 0 || dup2(devnull, 0) < 0 || dup2(pipefd[1], 1) < 0 ||
+		    dup2(pipefd[1], 2) < 0 || dup2(nfd, PASTA_NETNS_FD) != PASTA_NETNS_FD ||
+		    (ufd >= 0 && dup2(ufd, PASTA_USERNS_FD) != PASTA_USERNS_FD))
+			_exit(127);
+		close_range(ufd >= 0 ? 5 : 4, ~0U, 0);
+		execv(pasta, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	_cleanup_free_ char *out = NULL;
+	(void)read_fd_all(pipefd[0], 64 * 1024, &out, NULL, NULL);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return berr_errno(err, errno, "waitpid pasta");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return explain_failure(out ? out : "", WIFEXITED(status) ? WEXITSTATUS(status) : -1, err);
+	return 0;
+}
