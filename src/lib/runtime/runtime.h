@@ -31,6 +31,30 @@ int runtime_config_load(const char *bundle, struct runtime_config **ret, berth_e
 void runtime_config_free(struct runtime_config *cfg);
 
 /**
+ * runtime_config_parse() - as runtime_config_load() for config.json text already in memory
+ * @bundle:	the bundle directory (a relative root.path is taken relative to it)
+ */
+int runtime_config_parse(const char *bundle, const char *text, struct runtime_config **ret,
+			 berth_error *err);
+
+/**
+ * runtime_seccomp_from_containers_json() - convert a containers-common seccomp profile
+ * (/usr/share/containers/seccomp.json: defaultAction, defaultErrnoRet, archMap, syscalls with
+ * includes/excludes on caps, arches and minKernel) into an OCI linux.seccomp object for this
+ * machine's architecture, this kernel and the capability set @caps (bit n = capability n; the
+ * container's bounding set).
+ * @ret:	a new jansson json_t * (cast to void * so this header needs no jansson)
+ */
+int runtime_seccomp_from_containers_json(const char *path, unsigned long long caps, void **ret,
+					 berth_error *err);
+
+/**
+ * runtime_cgroup_remove() - remove the cgroup(s) runtime_create_and_start() made for @cfg
+ * (after the container exited). Missing cgroups are fine.
+ */
+int runtime_cgroup_remove(const struct runtime_config *cfg, berth_error *err);
+
+/**
  * struct runtime_stdio - what the container's process gets as fds 0, 1, 2
  * @fds:	three fds; -1 means /dev/null. With a terminal the runtime creates the pty inside
  *		the container's devpts and passes its master back through @ret_pty_master.

@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * images.c - the local image commands: images / image ls, image inspect, history, tag, untag,
+ * rmi / image rm, image prune, image exists. Output follows podman's columns and JSON fields.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/image_format.h"
+#include "store/events.h"
+#include "store/store-time.h"
+#include "store/store.h"
+#include "util/macro.h"
+
+int cli_open_store(struct berth_ctx *ctx, struct store **ret)
+{
+	berth_error err = { 0 };
+
+	if (store_open(ctx->root, ctx->runroot, ret, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+static void emit_image_event(struct berth_ctx *ctx, const char *action, const char *id,
+			     const char *name)
+{
+	struct store_event ev = { .type = "image", .action = action, .id = id, .name = name };
+
+	/* An event that cannot be logged must not fail the operation that already happened. */
+	(void)store_event_emit(ctx->runroot, &ev, NULL);
+}
+
+/* ---- JSON views of an image ---- */
+
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static json_t *repo_digests(const struct store_image *img)
+{
+	json_t *a = json_array();
+
+	for (char **n = img->names; n && *n; n++) {
+		char *repo = NULL, *tag = NULL, *d = NULL;
+		if (store_name_split(*n, &repo, &tag) < 0)
+			continue;
+		if (asprintf(&d, "%s@%s", repo, img->digest) >= 0) {
+			bool dup = false;
+			size_t i;
+			json_t *x;
+			json_array_foreach(a, i, x) dup |= strcmp(json_string_value(x), d) == 0;
+			if (!dup)
+				json_array_append_new(a, json_string(d));
+			free(d);
+		}
+		free(repo);
+		free(tag);
+	}
+	return a;
+}
+
+static json_t *load_config(struct store *s, const struct store_image *img)
+{
+	_cleanup_free_ char *text = NULL;
+	json_t *c;
+
+	if (store_image_config(s, img, &text, NULL) < 0)
+		return json_object();
+	c = json_loads(text, 0, NULL);
+	return json_is_object(c) ? c : (json_decref(c), json_object());
+}
+
+static json_t *image_inspect_json(struct store *s, const struct store_image *img)
+{
+	json_auto_t *config = load_config(s, img);
+	json_t *o = json_object(), *cc, *rootfs, *history, *labels, *hist_arr;
+	char ts[48];
+	const char *comment = "";
+	_cleanup_free_ char *manifest = NULL;
+	json_auto_t *mj = NULL;
+	size_t i;
+	json_t *h;
+
+	store_time_format(img->created, ts, sizeof(ts));
+	cc = json_object_get(config, "config");
+	labels = json_object_get(cc, "Labels");
+	history = json_object_get(config, "history");
+	hist_arr = json_is_array(history) ? history : NULL;
+	json_array_foreach(hist_arr, i, h)
+		if (json_string_value(json_object_get(h, "comment")))
+			comment = json_string_value(json_object_get(h, "comment"));
+	rootfs = json_object();
+	json_object_set_new(rootfs, "Type", json_string("layers"));
+	json_object_set(rootfs, "Layers",
+			json_is_object(json_object_get(config, "rootfs")) &&
+					json_is_array(json_object_get(json_object_get(config, "rootfs"), "diff_ids"))
+				? json_object_get(json_object_get(config, "rootfs"), "diff_ids")
+				: json_array());
+	if (store_image_manifest(s, img, &manifest, NULL) >= 0)
+		mj = json_loads(manifest, 0, NULL);
+
+	json_object_set_new(o, "Id", json_string(img->id));
+	json_object_set_new(o, "Digest", json_string(img->digest));
+	json_object_set_new(o, "RepoTags", strv_json(img->names));
+	json_object_set_new(o, "RepoDigests", repo_digests(img));
+	json_object_set_new(o, "Parent", json_string(""));
+	json_object_set_new(o, "Comment", json_string(comment));
+	json_object_set_new(o, "Created", json_string(ts));
+	json_object_set(o, "Config", json_is_object(cc) ? cc : json_object());
+	json_object_set_new(o, "Version", json_string(json_string_value(json_object_get(config, "docker_version")) ?: ""));
+	json_object_set_new(o, "Author", json_string(json_string_value(json_object_get(config, "author")) ?: ""));
+	json_object_set_new(o, "Architecture", json_string(json_string_value(json_object_get(config, "architecture")) ?: ""));
+	json_object_set_new(o, "Os", json_string(json_string_value(json_object_get(config, "os")) ?: ""));
+	json_object_set_new(o, "Size", json_integer(img->size));
+	json_object_set_new(o, "VirtualSize", json_integer(img->size));
+	{
+		json_t *gd = json_object(), *data = json_object();
+		_cleanup_strv_free_ char **lower = NULL;
+		json_object_set_new(gd, "Name", json_string("overlay"));
+		if (store_image_lower_dirs(s, img->id, &lower, NULL) >= 0 && lower && lower[0]) {
+			json_object_set_new(data, "UpperDir", json_string(lower[0]));
+			if (lower[1]) {
+				size_t len = 0;
+				for (char **l = lower + 1; *l; l++)
+					len += strlen(*l) + 1;
+				char *joined = calloc(1, len + 1);
+				for (char **l = lower + 1; joined && *l; l++) {
+					if (l != lower + 1)
+						strcat(joined, ":");
+					strcat(joined, *l);
+				}
+				if (joined)
+					json_object_set_new(data, "LowerDir", json_string(joined));
+				free(joined);
+			}
+		}
+		json_object_set_new(gd, "Data", data);
+		json_object_set_new(o, "GraphDriver", gd);
+	}
+	json_object_set_new(o, "RootFS", rootfs);
+	json_object_set(o, "Labels", json_is_object(labels) ? labels : json_null());
+	json_object_set(o, "Annotations",
+			json_is_object(json_object_get(mj, "annotations")) ? json_object_get(mj, "annotations")
+									 : json_object());
+	json_object_set_new(o, "ManifestType", json_string(img->manifest_media_type));
+	json_object_set_new(o, "User", json_string(json_string_value(json_object_get(cc, "User")) ?: ""));
+	json_object_set(o, "History", hist_arr ? hist_arr : json_array());
+	json_object_set_new(o, "NamesHistory", strv_json(img->names));
+	return o;
+}
+
+static json_t *image_summary_json(struct store *s, const struct store_image *img)
+{
+	json_t *o = json_object();
+	char ts[48];
+
+	store_time_format(img->created - img->created % 1000000000LL, ts, sizeof(ts));
+	json_object_set_new(o, "Id", json_string(img->id));
+	json_object_set_new(o, "ParentId", json_string(""));
+	json_object_set_new(o, "RepoTags", img->names && img->names[0] ? strv_json(img->names) : json_null());
+	json_object_set_new(o, "RepoDigests", repo_digests(img));
+	json_object_set_new(o, "Size", json_integer(img->size));
+	json_object_set_new(o, "SharedSize", json_integer(0));
+	json_object_set_new(o, "VirtualSize", json_integer(img->size));
+	{
+		json_auto_t *config = load_config(s, img);
+		json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
+		json_object_set(o, "Labels", json_is_object(labels) ? labels : json_null());
+	}
+	{
+		int users = store_image_in_use(s, img->id, NULL, NULL);
+		json_object_set_new(o, "Containers", json_integer(users > 0 ? users : 0));
+	}
+	json_object_set_new(o, "Names", img->names && img->names[0] ? strv_json(img->names) : json_null());
+	json_object_set_new(o, "Digest", json_string(img->digest));
+	json_object_set_new(o, "History", img->names && img->names[0] ? strv_json(img->names) : json_null());
+	json_object_set_new(o, "Created", json_integer(img->created / 1000000000LL));
+	json_object_set_new(o, "CreatedAt", json_string(ts));
+	json_object_set_new(o, "Dangling", json_boolean(img->dangling));
+	return o;
+}
+
+/* ---- images ---- */
+
+const struct cli_option cmd_images_options[] = {
+	{ "all", 'a', CLI_BOOL, "Show all images (default hides intermediate images)", NULL },
+	{ "digests", 0, CLI_BOOL, "Show digests", NULL },
+	{ "filter", 'f', CLI_LIST, "Filter output based on conditions provided (reference=, dangling=, before=, since=, id=)", NULL },
+	{ "format", 0, CLI_STRING, "Change the output format to JSON or a Go template", NULL },
+	{ "noheading", 'n', CLI_BOOL, "Do not print column headings", NULL },
+	{ "no-trunc", 0, CLI_BOOL, "Do not truncate output", NULL },
+	{ "quiet", 'q', CLI_BOOL, "Display only image IDs", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+struct image_filter {
+	char **reference;
+	int dangling; /* -1 unset */
+	int64_t before, since;
+	char **ids;
+};
+
+static bool name_matches(const char *pattern, const char *name)
+{
+	_cleanup_free_ char *repo = NULL, *tag = NULL, *p2 = NULL;
+
+	if (fnmatch(pattern, name, 0) == 0)
+		return true;
+	if (store_name_split(name, &repo, &tag) < 0)
+		return false;
+	if (fnmatch(pattern, repo, 0) == 0)
+		return true;
+	if (asprintf(&p2, "*/%s", pattern) < 0)
+		return false;
+	return fnmatch(p2, name, 0) == 0 || fnmatch(p2, repo, 0) == 0;
+}
+
+static bool filter_keep(const struct image_filter *f, const struct store_image *img)
+{
+	if (f->dangling >= 0 && (int)img->dangling != f->dangling)
+		return false;
+	if (f->before && img->created >= f->before)
+		return false;
+	if (f->since && img->created <= f->since)
+		return false;
+	if (f->reference) {
+		bool any = false;
+		for (char **p = f->reference; *p && !any; p++)
+			for (char **n = img->names; n && *n && !any; n++)
+				any = name_matches(*p, *n);
+		if (!any)
+			return false;
+	}
+	if (f->ids) {
+		bool any = false;
+		for (char **p = f->ids; *p && !any; p++)
+			any = strncmp(img->id, *p, strlen(*p)) == 0;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static int strv_append(char ***v, const char *s)
+{
+	size_t n = 0;
+	char **nv;
+
+	while (*v && (*v)[n])
+		n++;
+	nv = realloc(*v, (n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	nv[n] = strdup(s);
+	nv[n + 1] = NULL;
+	*v = nv;
+	return nv[n] ? 0 : -ENOMEM;
+}
+
+static void image_filter_done(struct image_filter *f)
+{
+	strv_free(f->reference);
+	strv_free(f->ids);
+}
+
+static int parse_filters(struct store *s, char *const *list, struct image_filter *f)
+{
+	f->dangling = -1;
+	for (; list && *list; list++) {
+		const char *eq = strchr(*list, '=');
+		const char *v = eq ? eq + 1 : "";
+		size_t kl = eq ? (size_t)(eq - *list) : strlen(*list);
+		if (kl == 9 && strncmp(*list, "reference", 9) == 0) {
+			if (strv_append(&f->reference, v) < 0)
+				return cli_error("out of memory");
+		} else if (kl == 2 && strncmp(*list, "id", 2) == 0) {
+			if (strv_append(&f->ids, strncmp(v, "sha256:", 7) == 0 ? v + 7 : v) < 0)
+				return cli_error("out of memory");
+		} else if (kl == 8 && strncmp(*list, "dangling", 8) == 0) {
+			if (strcmp(v, "true") == 0)
+				f->dangling = 1;
+			else if (strcmp(v, "false") == 0)
+				f->dangling = 0;
+			else
+				return cli_error("invalid filter %s: dangling takes true or false", *list);
+		} else if ((kl == 6 && strncmp(*list, "before", 6) == 0) ||
+			   (kl == 5 && strncmp(*list, "since", 5) == 0)) {
+			_cleanup_(store_image_freep) struct store_image *ref = NULL;
+			berth_error err = { 0 };
+			if (store_image_lookup(s, v, &ref, &err) < 0)
+				return cli_fail(&err);
+			if (kl == 6)
+				f->before = ref->created;
+			else
+				f->since = ref->created;
+		} else
+			return cli_error("invalid filter \"%s\": use reference=, dangling=, before=, since= or id=",
+					 *list);
+	}
+	return 0;
+}
+
+int cmd_images(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	struct store_image **imgs = NULL;
+	_cleanup_(image_filter_done) struct image_filter f = { 0 };
+	size_t n = 0;
+	berth_error err = { 0 };
+	const char *fmt = cli_str(args, "format");
+	bool notrunc = cli_flag(args, "no-trunc"), digests = cli_flag(args, "digests");
+	int rc;
+
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	if ((rc = parse_filters(s, cli_list(args, "filter"), &f)) != 0)
+		return rc;
+	if (cli_argc(args) == 1 && strv_append(&f.reference, cli_argv(args)[0]) < 0)
+		return cli_error("out of memory");
+	if (store_image_list(s, &imgs, &n, &err) < 0)
+		return cli_fail(&err);
+
+	if (cli_flag(args, "quiet")) {
+		for (size_t i = 0; i < n; i++)
+			if (filter_keep(&f, imgs[i]))
+				printf("%s%.*s\n", notrunc ? "sha256:" : "", notrunc ? 64 : 12, imgs[i]->id);
+		store_image_list_free(imgs, n);
+		return 0;
+	}
+	if (fmt && strcmp(fmt, "json") == 0) {
+		json_auto_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			if (filter_keep(&f, imgs[i]))
+				json_array_append_new(arr, image_summary_json(s, imgs[i]));
+		store_image_list_free(imgs, n);
+		return ifmt_print("json", arr, NULL, stdout) < 0 ? 125 : 0;
+	}
+
+	json_auto_t *rows = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct store_image *img = imgs[i];
+		char since[64], size[32], at[48], id[80];
+		char *none[] = { NULL };
+		char **names = img->names && img->names[0] ? img->names : none;
+		if (!filter_keep(&f, img))
+			continue;
+		ifmt_since(img->created, since, sizeof(since));
+		ifmt_size(img->size, size, sizeof(size));
+		store_time_format_local(img->created, at, sizeof(at));
+		snprintf(id, sizeof(id), "%s%.*s", notrunc ? "sha256:" : "", notrunc ? 64 : 12, img->id);
+		for (size_t k = 0; k == 0 || names[k]; k++) {
+			_cleanup_free_ char *repo = NULL, *tag = NULL;
+			json_t *o;
+			if (names[k] && store_name_split(names[k], &repo, &tag) < 0)
+				return cli_error("out of memory");
+			o = json_object();
+			json_object_set_new(o, "Repository", json_string(repo ? repo : "<none>"));
+			json_object_set_new(o, "Tag", json_string(tag ? tag : "<none>"));
+			json_object_set_new(o, "ID", json_string(id));
+			json_object_set_new(o, "Id", json_string(img->id));
+			json_object_set_new(o, "Digest", json_string(img->digest));
+			json_object_set_new(o, "Created", json_string(since));
+			json_object_set_new(o, "CreatedSince", json_string(since));
+			json_object_set_new(o, "CreatedAt", json_string(at));
+			json_object_set_new(o, "CreatedTime", json_string(at));
+			json_object_set_new(o, "Size", json_string(size));
+			json_object_set_new(o, "VirtualSize", json_string(size));
+			json_object_set_new(o, "Names", strv_json(img->names));
+			json_object_set_new(o, "Dangling", json_boolean(img->dangling));
+			json_object_set_new(o, "ReadOnly", json_false());
+			json_array_append_new(rows, o);
+			if (!names[k])
+				break;
+		}
+	}
+	store_image_list_free(imgs, n);
+	{
+		static const char *const headers[] = {
+			"ID=IMAGE ID", "Id=IMAGE ID", "CreatedSince=CREATED", "CreatedAt=CREATED AT",
+			"Created=CREATED", "VirtualSize=SIZE", NULL,
+		};
+		_cleanup_free_ char *def = NULL;
+		if (!fmt) {
+			def = strdup(digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+					     : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}");
+			if (!def)
+				return cli_error("out of memory");
+			fmt = def;
+			if (cli_flag(args, "noheading"))
+				fmt += 6;
+		} else if (cli_flag(args, "noheading") && strncmp(fmt, "table ", 6) == 0)
+			fmt += 6;
+		return ifmt_print(fmt, rows, headers, stdout) < 0 ? 125 : 0;
+	}
+}
+
+/* ---- image inspect ---- */
+
+const struct cli_option cmd_image_inspect_options[] = {
+	{ "format", 'f', CLI_STRING, "Format the output to a Go template or json", "json" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+int cmd_image_inspect(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	json_auto_t *arr = json_array();
+	berth_error err = { 0 }, first = { 0 };
+	const char *fmt = cli_str(args, "format");
+	int rc;
+
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	for (int i = 0; i < cli_argc(args); i++) {
+		_cleanup_(store_image_freep) struct store_image *img = NULL;
+		if (store_image_lookup(s, cli_argv(args)[i], &img, &err) < 0) {
+			if (!first.code)
+				first = err;
+			continue;
+		}
+		json_array_append_new(arr, image_inspect_json(s, img));
+	}
+	if (!fmt || strcmp(fmt, "json") == 0 || strcmp(fmt, "{{json .}}") == 0) {
+		_cleanup_free_ char *d = json_dumps(arr, JSON_INDENT(4));
+		printf("%s\n", d ? d : "[]");
+	} else if (ifmt_print(fmt, arr, NULL, stdout) < 0)
+		return 125;
+	if (first.code) {
+		berr_prefix(&first, "inspecting object");
+		return cli_fail(&first);
+	}
+	return 0;
+}
+
+/* ---- history ---- */
+
+const struct cli_option cmd_history_options[] = {
+	{ "format", 0, CLI_STRING, "Change the output to JSON or a Go template", NULL },
+	{ "human", 'H', CLI_BOOL, "Display sizes and dates in human readable format", "true" },
+	{ "no-trunc", 0, CLI_BOOL, "Do not truncate the output", NULL },
+	{ "quiet", 'q', CLI_BOOL, "Display the numeric IDs only", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+int cmd_history(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_(store_image_freep) struct store_image *img = NULL;
+	berth_error err = { 0 };
+	json_auto_t *config = NULL, *rows = json_array(), *jrows = json_array();
+	json_t *hist, *h;
+	const char *fmt = cli_str(args, "format");
+	bool notrunc = cli_flag(args, "no-trunc");
+	size_t i, layer = 0, n_hist;
+	int rc;
+
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	if (store_image_lookup(s, cli_argv(args)[0], &img, &err) < 0)
+		return cli_fail(&err);
+	config = load_config(s, img);
+	hist = json_object_get(config, "history");
+	n_hist = json_array_size(hist);
+	/* Newest first, as podman prints it; sizes pair non-empty entries with the layers. */
+	int64_t *sizes = calloc(n_hist + 1, sizeof(int64_t));
+	if (!sizes)
+		return cli_error("out of memory");
+	json_array_foreach(hist, i, h) {
+		if (json_is_true(json_object_get(h, "empty_layer")))
+			continue;
+		if (layer < img->n_layers) {
+			_cleanup_(store_layer_freep) struct store_layer *l = NULL;
+			if (store_layer_get(s, img->layers[layer], &l, NULL) >= 0)
+				sizes[i] = l->size;
+		}
+		layer++;
+	}
+	for (size_t k = n_hist; k-- > 0;) {
+		json_t *e = json_array_get(hist, k), *o = json_object(), *jo = json_object();
+		const char *created = json_string_value(json_object_get(e, "created"));
+		const char *by = json_string_value(json_object_get(e, "created_by")) ?: "";
+		const char *comment = json_string_value(json_object_get(e, "comment")) ?: "";
+		int64_t t = 0;
+		char since[64], size[32], id[80], byt[64];
+		if (created)
+			(void)store_time_parse(created, &t);
+		ifmt_since(t, since, sizeof(since));
+		ifmt_size(sizes[k], size, sizeof(size));
+		if (k == n_hist - 1)
+			snprintf(id, sizeof(id), "%.*s", notrunc ? 64 : 12, img->id);
+		else
+			snprintf(id, sizeof(id), "<missing>");
+		if (!notrunc && strlen(by) > 45)
+			snprintf(byt, sizeof(byt), "%.45s...", by);
+		else
+			snprintf(byt, sizeof(byt), "%.60s", by);
+		json_object_set_new(o, "ID", json_string(id));
+		json_object_set_new(o, "Created", json_string(since));
+		json_object_set_new(o, "CreatedSince", json_string(since));
+		json_object_set_new(o, "CreatedBy", json_string(notrunc ? by : byt));
+		json_object_set_new(o, "Size", json_string(size));
+		json_object_set_new(o, "Comment", json_string(comment));
+		json_array_append_new(rows, o);
+		json_object_set_new(jo, "id", json_string(k == n_hist - 1 ? img->id : "<missing>"));
+		json_object_set_new(jo, "created", json_string(created ? created : ""));
+		json_object_set_new(jo, "CreatedBy", json_string(by));
+		json_object_set_new(jo, "size", json_integer(sizes[k]));
+		json_object_set_new(jo, "comment", json_string(comment));
+		json_array_append_new(jrows, jo);
+	}
+	free(sizes);
+	if (cli_flag(args, "quiet")) {
+		json_array_foreach(rows, i, h)
+			printf("%s\n", json_string_value(json_object_get(h, "ID")));
+		return 0;
+	}
+	if (fmt && strcmp(fmt, "json") == 0)
+		return ifmt_print("json", jrows, NULL, stdout) < 0 ? 125 : 0;
+	{
+		static const char *const headers[] = { "CreatedBy=CREATED BY", "CreatedSince=CREATED", NULL };
+		return ifmt_print(fmt ? fmt : "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+				  rows, headers, stdout) < 0
+			       ? 125
+			       : 0;
+	}
+}
+
+/* ---- tag, untag ---- */
+
+int cmd_tag(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_(store_image_freep) struct store_image *img = NULL;
+	berth_error err = { 0 };
+	int rc;
+
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	if (store_image_lookup(s, cli_argv(args)[0], &img, &err) < 0)
+		return cli_fail(&err);
+	for (int i = 1; i < cli_argc(args); i++) {
+		_cleanup_free_ char *name = NULL;
+		if (store_name_normalize(cli_argv(args)[i], &name, &err) < 0)
+			return cli_fail(&err);
+		if (strchr(name, '@'))
+			return cli_error("%s: tag by digest is not supported: give NAME[:TAG]", cli_argv(args)[i]);
+		if (store_image_add_name(s, img->id, name, &err) < 0)
+			return cli_fail(&err);
+		emit_image_event(ctx, "tag", img->id, name);
+	}
+	return 0;
+}
+
+int cmd_untag(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_(store_image_freep) struct store_image *img = NULL;
+	berth_error err = { 0 };
+	int rc;
+
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	if (store_image_lookup(s, cli_argv(args)[0], &img, &err) < 0)
+		return cli_fail(&err);
+	if (cli_argc(args) == 1) {
+		for (char **n = img->names; n && *n; n++) {
+			if (store_image_remove_name(s, img->id, *n, &err) < 0)
+				return cli_fail(&err);
+			emit_image_event(ctx, "untag", img->id, *n);
+		}
+		return 0;
+	}
+	for (int i = 1; i < cli_argc(args); i++) {
+		_cleanup_free_ char *name = NULL;
+		if (store_name_normalize(cli_argv(args)[i], &name, &err) < 0)
+			return cli_fail(&err);
+		if (store_image_remove_name(s, img->id, name, &err) < 0)
+			return cli_fail(&err);
+		emit_image_event(ctx, "untag", img->id, name);
+	}
+	return 0;
+}
+
+/* ---- rmi, prune, exists ---- */
+
+const struct cli_option cmd_rmi_options[] = {
+	{ "all", 'a', CLI_BOOL, "Remove all images", NULL },
+	{ "force", 'f', CLI_BOOL, "Remove an image even if it has several names", NULL },
+	{ "ignore", 'i', CLI_BOOL, "Ignore errors if a specified image does not exist", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+/* Deletes @img, printing podman's Untagged:/Deleted: lines. Returns podman's rmi exit code. */
+static int remove_image(struct berth_ctx *ctx, struct store *s, const struct store_image *img)
+{
+	berth_error err = { 0 };
+
+	if (store_image_delete(s, img->id, &err) < 0) {
+		fprintf(stderr, "Error: %s\n", err.msg);
+		return err.code == -EBUSY ? 2 : err.code == -ENOENT ? 1 : 125;
+	}
+	for (char **n = img->names; n && *n; n++) {
+		printf("Untagged: %s\n", *n);
+		emit_image_event(ctx, "untag", img->id, *n);
+	}
+	printf("Deleted: %s\n", img->id);
+	emit_image_event(ctx, "remove", img->id, img->names && img->names[0] ? img->names[0] : "");
+	return 0;
+}
+
+int cmd_rmi(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	berth_error err = { 0 };
+	int rc, result = 0;
+
+	if (cli_flag(args, "all") == (cli_argc(args) > 0))
+		return cli_error(cli_flag(args, "all") ? "when using the --all switch, you may not pass any images names or IDs"
+						       : "image name or ID must be specified");
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	/* Exclusive: no import in flight may lose a blob this removal frees (store.h). */
+	if (store_lock(s, true, &err) < 0)
+		return cli_fail(&err);
+	if (cli_flag(args, "all")) {
+		struct store_image **imgs = NULL;
+		size_t n = 0;
+		if (store_image_list(s, &imgs, &n, &err) < 0)
+			return cli_fail(&err);
+		for (size_t i = 0; i < n; i++) {
+			int r = remove_image(ctx, s, imgs[i]);
+			if (r)
+				result = r;
+		}
+		store_image_list_free(imgs, n);
+		return result;
+	}
+	for (int i = 0; i < cli_argc(args); i++) {
+		_cleanup_(store_image_freep) struct store_image *img = NULL;
+		const char *ref = cli_argv(args)[i];
+		int r;
+		if (store_image_lookup(s, ref, &img, &err) < 0) {
+			if (cli_flag(args, "ignore") && err.code == -ENOENT)
+				continue;
+			fprintf(stderr, "Error: %s\n", err.msg);
+			result = err.code == -ENOENT ? 1 : 125;
+			continue;
+		}
+		/* A name of an image with several names only untags that name (podman). */
+		if (img->names && img->names[0] && img->names[1] && !cli_flag(args, "force") &&
+		    strncmp(img->id, strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref, strlen(ref)) != 0) {
+			for (char **n = img->names; *n; n++) {
+				_cleanup_(store_image_freep) struct store_image *by = NULL;
+				if (store_image_lookup(s, *n, &by, NULL) < 0)
+					continue;
+				_cleanup_free_ char *norm = NULL;
+				if (store_name_normalize(ref, &norm, NULL) >= 0 && strcmp(norm, *n) == 0) {
+					if (store_image_remove_name(s, img->id, *n, &err) < 0)
+						return cli_fail(&err);
+					printf("Untagged: %s\n", *n);
+					emit_image_event(ctx, "untag", img->id, *n);
+					goto next;
+				}
+			}
+			/* A short name matched by suffix: untag the first name that resolves to it. */
+			if (store_image_remove_name(s, img->id, img->names[0], &err) < 0)
+				return cli_fail(&err);
+			printf("Untagged: %s\n", img->names[0]);
+			emit_image_event(ctx, "untag", img->id, img->names[0]);
+			goto next;
+		}
+		r = remove_image(ctx, s, img);
+		if (r)
+			result = r;
+next:;
+	}
+	return result;
+}
+
+const struct cli_option cmd_image_prune_options[] = {
+	{ "all", 'a', CLI_BOOL, "Remove all images not in use by containers, not just dangling ones", NULL },
+	{ "force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL },
+	{ "filter", 0, CLI_LIST, "Provide filter values (e.g. 'dangling=true')", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static bool confirm(const char *question)
+{
+	char line[16] = { 0 };
+
+	fprintf(stdout, "%s\nAre you sure you want to continue? [y/N] ", question);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* Removes unused images (dangling only unless @all); prints the removed ids. */
+int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed)
+{
+	berth_error err = { 0 };
+	bool removed_any;
+	int64_t reclaimed = 0;
+
+	if (store_lock(s, true, &err) < 0)
+		return cli_fail(&err);
+	/* Removing an image can leave another one unused only through names; one pass suffices,
+	 * but loop in case removing layers made nothing else eligible. */
+	do {
+		struct store_image **imgs = NULL;
+		size_t n = 0;
+		removed_any = false;
+		if (store_image_list(s, &imgs, &n, &err) < 0)
+			return cli_fail(&err);
+		for (size_t i = 0; i < n; i++) {
+			if (!all && !imgs[i]->dangling)
+				continue;
+			if (store_image_in_use(s, imgs[i]->id, NULL, NULL) != 0)
+				continue;
+			if (store_image_delete(s, imgs[i]->id, &err) < 0) {
+				store_image_list_free(imgs, n);
+				return cli_fail(&err);
+			}
+			printf("%s\n", imgs[i]->id);
+			reclaimed += imgs[i]->size;
+			emit_image_event(ctx, "remove", imgs[i]->id, "");
+			removed_any = true;
+		}
+		store_image_list_free(imgs, n);
+	} while (removed_any && all);
+	if (ret_reclaimed)
+		*ret_reclaimed = reclaimed;
+	return 0;
+}
+
+int cmd_image_prune(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	bool all = cli_flag(args, "all");
+	int rc;
+
+	for (char *const *f = cli_list(args, "filter"); *f; f++)
+		if (strcmp(*f, "dangling=true") != 0)
+			return cli_error("invalid image prune filter \"%s\": only dangling=true is supported", *f);
+	if (!cli_flag(args, "force") &&
+	    !confirm(all ? "WARNING! This command removes all images without at least one container associated with them."
+			 : "WARNING! This command removes all dangling images."))
+		return 0;
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	return cli_prune_images(ctx, s, all, NULL);
+}
+
+int cmd_image_exists(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_(store_image_freep) struct store_image *img = NULL;
+	berth_error err = { 0 };
+	int rc;
+
+	if ((rc = cli_open_store(ctx, &s)) != 0)
+		return rc;
+	if (store_image_lookup(s, cli_argv(args)[0], &img, &err) < 0)
+		return err.code == -ENOENT ? 1 : cli_fail(&err);
+	return 0;
+}

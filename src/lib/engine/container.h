@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * container.h - containers' life without a daemon: create, start (through berth-monitor),
+ * stop, kill, wait, remove, cleanup, and keeping the records truthful.
+ *
+ * Files of a container:
+ *   <root>/containers/<id>/userdata/   the OCI bundle: config.json, ctr.log, hostname, hosts,
+ *                                      resolv.conf, .containerenv
+ *   <root>/overlay-containers/<id>/    upper/, work/, merged/ (the store's)
+ *   <runroot>/containers/<id>/         attach socket, exit file ("CODE FINISHED-NS")
+ *
+ * States: created → running → exited (→ running again on start) → removing → gone.
+ * Every change holds the container's flock (store_container_lock()). A record that says
+ * "running" is checked against /proc on every read (ctr_refresh()): a dead pid or a pid reused
+ * by another process (start time differs) turns it into "exited", with the code the monitor left
+ * in the exit file, or -1 when the monitor itself was killed.
+ */
+#ifndef BERTH_ENGINE_CONTAINER_H
+#define BERTH_ENGINE_CONTAINER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/context.h"
+#include "store/container.h"
+#include "store/store.h"
+#include "util/error.h"
+
+#define CTR_DEFAULT_STOP_TIMEOUT 10
+
+/** ctr_userdata_path()/ctr_rundir_path() - malloc'd paths of a container's dirs (above). */
+char *ctr_userdata_path(const struct berth_ctx *ctx, const char *id);
+char *ctr_rundir_path(const struct berth_ctx *ctx, const char *id);
+
+/**
+ * ctr_create() - make a container from @image_ref with the create options @create
+ * (engine/spec.h; "name" may be set, else a random one is drawn). Writes the bundle and the
+ * record; on failure nothing is left behind.
+ * @ret_id:	receives the new id (malloc'd)
+ */
+int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, json_t *create,
+	       char **ret_id, berth_error *err);
+
+/**
+ * struct ctr_start_opts - how start hands the container's stdio over
+ * @attach:	get an attach socket connected from the first byte of output
+ * @stdin:	keep the container's stdin open for the attached client (-i)
+ */
+struct ctr_start_opts {
+	bool attach;
+	bool stdin;
+};
+
+/**
+ * ctr_start() - start container @ref through a new berth-monitor; returns when the container's
+ * process runs (or failed: @err->exit_code is then 125, 126 or 127).
+ * @ret_attach:	with @opts->attach, receives the attach socket (see container_attach.h)
+ */
+int ctr_start(struct berth_ctx *ctx, struct store *s, const char *ref,
+	      const struct ctr_start_opts *opts, int *ret_attach, berth_error *err);
+
+/** ctr_refresh() - bring @c's state up to date with /proc and the exit file (locks if needed). */
+int ctr_refresh(struct berth_ctx *ctx, struct store *s, struct store_container *c,
+		berth_error *err);
+
+/** ctr_get() - look up @ref (name, id, id prefix) and refresh it. */
+int ctr_get(struct berth_ctx *ctx, struct store *s, const char *ref,
+	    struct store_container **ret, berth_error *err);
+
+/**
+ * ctr_stop() - send the stop signal, wait @timeout seconds, then SIGKILL; returns once the
+ * exit is recorded. Stopping a container that is not running is not an error.
+ */
+int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeout,
+	     berth_error *err);
+
+/** ctr_kill() - send @sig to a running container's process. */
+int ctr_kill(struct berth_ctx *ctx, struct store *s, const char *ref, int sig, berth_error *err);
+
+/** ctr_wait() - wait until the container is not running; @ret_exit gets its exit code. */
+int ctr_wait(struct berth_ctx *ctx, struct store *s, const char *ref, int *ret_exit,
+	     berth_error *err);
+
+/**
+ * ctr_remove() - remove container @ref: its record, bundle, writable layer and run dir.
+ * A running container is refused unless @force (then killed first).
+ */
+int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool force,
+	       berth_error *err);
+
+/**
+ * ctr_cleanup() - what the monitor's exit command does: record the exit from the exit file
+ * and, for --rm containers, remove the container. A missing container is fine.
+ */
+int ctr_cleanup(struct berth_ctx *ctx, struct store *s, const char *id, berth_error *err);
+
+/** ctr_config() - the parsed create options of @c (new reference; {} when unparsable). */
+json_t *ctr_config(const struct store_container *c);
+
+#endif

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * container_log.c - writing and parsing k8s-file logs (see container_log.h).
+ *
+ * The writer formats a whole chunk into one buffer and writes it with a single write(2) so a
+ * concurrent reader never sees half a record header; rotation opens "<path>.new", writes into it
+ * and renames it over <path>: readers holding the old fd finish it and reopen by name.
+ */
+#include "engine/container_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/fileio.h"
+#include "util/macro.h"
+
+struct ctr_log_writer {
+	int fd;
+	char *path;
+	uint64_t max_size;
+	uint64_t size;
+};
+
+static int open_log(const char *path, uint64_t *ret_size)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_size = (uint64_t)st.st_size;
+	return fd;
+}
+
+int ctr_log_writer_open(const char *path, uint64_t max_size, struct ctr_log_writer **ret,
+			berth_error *err)
+{
+	struct ctr_log_writer *w = calloc(1, sizeof(*w));
+	int fd;
+
+	if (!w || !(w->path = strdup(path))) {
+		free(w);
+		return berr(err, ENOMEM, "out of memory");
+	}
+	fd = open_log(path, &w->size);
+	if (fd < 0) {
+		free(w->path);
+		free(w);
+		return berr_errno(err, -fd, "open container log %s", path);
+	}
+	w->fd = fd;
+	w->max_size = max_size;
+	*ret = w;
+	return 0;
+}
+
+void ctr_log_writer_close(struct ctr_log_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->path);
+	free(w);
+}
+
+void ctr_log_format_time(int64_t ns, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	long frac = (long)(ns % 1000000000);
+	struct tm tm;
+	char date[32];
+
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	gmtime_r(&sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09ldZ", date, frac);
+}
+
+static int64_t now_ns_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* rotate() - replace the file with an empty one (conmon's behaviour: old output is dropped). */
+static int rotate(struct ctr_log_writer *w)
+{
+	_cleanup_free_ char *tmp = NULL;
+	uint64_t size;
+	int fd;
+
+	if (asprintf(&tmp, "%s.new", w->path) < 0)
+		return -ENOMEM;
+	unlink(tmp);
+	fd = open_log(tmp, &size);
+	if (fd < 0)
+		return fd;
+	if (rename(tmp, w->path) < 0) {
+		int r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
+	close(w->fd);
+	w->fd = fd;
+	w->size = 0;
+	return 0;
+}
+
+int ctr_log_write(struct ctr_log_writer *w, const char *stream, const char *data, size_t len,
+		  int64_t now_ns)
+{
+	_cleanup_free_ char *buf = NULL;
+	char ts[48];
+	size_t hdr, cap, used = 0;
+	int r;
+
+	if (len == 0)
+		return 0;
+	ctr_log_format_time(now_ns ? now_ns : now_ns_real(), ts, sizeof(ts));
+	hdr = strlen(ts) + 1 + strlen(stream) + 3;
+	/* Worst case: every byte a newline, each becoming a record. */
+	cap = len + (len + 1) * (hdr + 1) + 1;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t off = 0; off < len;) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - data) : len;
+		size_t body = end - off;
+		bool partial = !nl;
+
+		if (body > CTR_LOG_LINE_MAX) {
+			body = CTR_LOG_LINE_MAX;
+			partial = true;
+		}
+		used += (size_t)sprintf(buf + used, "%s %s %c ", ts, stream, partial ? 'P' : 'F');
+		memcpy(buf + used, data + off, body);
+		used += body;
+		buf[used++] = '\n';
+		off += body + (partial ? 0 : 1);
+	}
+	if (w->max_size && w->size > 0 && w->size + used > w->max_size) {
+		r = rotate(w);
+		if (r < 0)
+			return r;
+	}
+	r = write_all(w->fd, buf, used);
+	if (r < 0)
+		return r;
+	w->size += used;
+	return 0;
+}
+
+static int parse_digits(const char *s, size_t n, int *ret)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+int ctr_log_parse_time(const char *s, size_t len, int64_t *ret_ns)
+{
+	int Y, M, D, h, m, sec, oh = 0, om = 0;
+	int64_t frac = 0, scale = 100000000;
+	size_t i = 19;
+	struct tm tm = { 0 };
+	time_t t;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+	    s[13] != ':' || s[16] != ':')
+		return -EINVAL;
+	if (parse_digits(s, 4, &Y) < 0 || parse_digits(s + 5, 2, &M) < 0 ||
+	    parse_digits(s + 8, 2, &D) < 0 || parse_digits(s + 11, 2, &h) < 0 ||
+	    parse_digits(s + 14, 2, &m) < 0 || parse_digits(s + 17, 2, &sec) < 0)
+		return -EINVAL;
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+		return -EINVAL;
+	if (s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (i >= len)
+		return -EINVAL;
+	if (s[i] == 'Z') {
+		i++;
+	} else if ((s[i] == '+' || s[i] == '-') && len - i >= 6 && s[i + 3] == ':') {
+		if (parse_digits(s + i + 1, 2, &oh) < 0 || parse_digits(s + i + 4, 2, &om) < 0)
+			return -EINVAL;
+		if (s[i] == '-') {
+			oh = -oh;
+			om = -om;
+		}
+		i += 6;
+	} else {
+		return -EINVAL;
+	}
+	if (i != len)
+		return -EINVAL;
+	tm.tm_year = Y - 1900;
+	tm.tm_mon = M - 1;
+	tm.tm_mday = D;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	t -= oh * 3600 + om * 60;
+	*ret_ns = (int64_t)t * 1000000000 + frac;
+	return 0;
+}
+
+int ctr_log_parse_record(const char *line, size_t len, struct ctr_log_record *ret)
+{
+	const char *sp1 = memchr(line, ' ', len), *sp2, *rest;
+	struct ctr_log_record rec = { 0 };
+	size_t left;
+
+	if (!sp1 || ctr_log_parse_time(line, (size_t)(sp1 - line), &rec.time_ns) < 0)
+		return -EINVAL;
+	rest = sp1 + 1;
+	left = len - (size_t)(rest - line);
+	sp2 = memchr(rest, ' ', left);
+	if (!sp2)
+		return -EINVAL;
+	if ((size_t)(sp2 - rest) == 6 && memcmp(rest, "stdout", 6) == 0)
+		rec.is_stderr = false;
+	else if ((size_t)(sp2 - rest) == 6 && memcmp(rest, "stderr", 6) == 0)
+		rec.is_stderr = true;
+	else
+		return -EINVAL;
+	rest = sp2 + 1;
+	left = len - (size_t)(rest - line);
+	if (left < 1 || (rest[0] != 'F' && rest[0] != 'P') || (left > 1 && rest[1] != ' '))
+		return -EINVAL;
+	rec.partial = rest[0] == 'P';
+	rec.body = left > 1 ? rest + 2 : rest + 1;
+	rec.body_len = left > 1 ? left - 2 : 0;
+	*ret = rec;
+	return 0;
+}

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * container.c - SQL for the containers and exec_sessions tables (see container.h).
+ * Single-row writes are atomic statements on their own; the insert checks the name inside a
+ * BEGIN IMMEDIATE transaction so that two `run --name x` racing get one success and one clear
+ * "name in use" rather than a constraint error.
+ */
+#include "store/container.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store-internal.h"
+#include "util/macro.h"
+
+#define CONTAINER_COLUMNS                                                                      \
+	"id, name, image_id, image_name, created, config, state, pid, pid_start, monitor_pid, "    \
+	"started_at, finished_at, exit_code, pod_id, restart_count"
+
+void store_container_free(struct store_container *c)
+{
+	if (!c)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->image_id);
+	free(c->image_name);
+	free(c->config);
+	free(c->state);
+	free(c->pod_id);
+	free(c);
+}
+
+void store_container_list_free(struct store_container **list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		store_container_free(list[i]);
+	free(list);
+}
+
+static int bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+	return v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+}
+
+static struct store_container *row_to_container(sqlite3_stmt *st)
+{
+	struct store_container *c = calloc(1, sizeof(*c));
+	bool oom = false;
+
+	if (!c)
+		return NULL;
+	c->id = store_col_strdup(st, 0, &oom);
+	c->name = store_col_strdup(st, 1, &oom);
+	c->image_id = store_col_strdup(st, 2, &oom);
+	c->image_name = store_col_strdup(st, 3, &oom);
+	c->created = sqlite3_column_int64(st, 4);
+	c->config = store_col_strdup(st, 5, &oom);
+	c->state = store_col_strdup(st, 6, &oom);
+	c->pid = (pid_t)sqlite3_column_int64(st, 7);
+	c->pid_start = sqlite3_column_int64(st, 8);
+	c->monitor_pid = (pid_t)sqlite3_column_int64(st, 9);
+	c->started_at = sqlite3_column_int64(st, 10);
+	c->finished_at = sqlite3_column_int64(st, 11);
+	c->exit_code = sqlite3_column_int(st, 12);
+	c->pod_id = store_col_strdup(st, 13, &oom);
+	c->restart_count = sqlite3_column_int(st, 14);
+	if (oom || !c->id || !c->name) {
+		store_container_free(c);
+		return NULL;
+	}
+	if (!c->state && !(c->state = strdup("configured"))) {
+		store_container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int store_container_add(struct store *s, const struct store_container *c, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = NULL, *ins = NULL;
+	int r, rc;
+
+	r = store_tx_begin(s, err);
+	if (r < 0)
+		return r;
+	r = store_prepare(s, "SELECT id FROM containers WHERE name = ?1", &q, err);
+	if (r < 0)
+		goto fail;
+	bind_text(q, 1, c->name);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		r = berr(err, EEXIST,
+			 "the container name \"%s\" is already in use by %s. You have to remove that "
+			 "container to be able to reuse that name: that name is already in use",
+			 c->name, (const char *)sqlite3_column_text(q, 0));
+		goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		r = store_sql_error(s, err, "look up container name");
+		goto fail;
+	}
+	r = store_prepare(s,
+			  "INSERT INTO containers (" CONTAINER_COLUMNS ") VALUES "
+			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+			  &ins, err);
+	if (r < 0)
+		goto fail;
+	bind_text(ins, 1, c->id);
+	bind_text(ins, 2, c->name);
+	bind_text(ins, 3, c->image_id);
+	bind_text(ins, 4, c->image_name);
+	sqlite3_bind_int64(ins, 5, c->created);
+	bind_text(ins, 6, c->config);
+	bind_text(ins, 7, c->state ? c->state : "created");
+	sqlite3_bind_int64(ins, 8, c->pid);
+	sqlite3_bind_int64(ins, 9, c->pid_start);
+	sqlite3_bind_int64(ins, 10, c->monitor_pid);
+	sqlite3_bind_int64(ins, 11, c->started_at);
+	sqlite3_bind_int64(ins, 12, c->finished_at);
+	sqlite3_bind_int(ins, 13, c->exit_code);
+	bind_text(ins, 14, c->pod_id);
+	sqlite3_bind_int(ins, 15, c->restart_count);
+	if (sqlite3_step(ins) != SQLITE_DONE) {
+		r = store_sql_error(s, err, "insert container record");
+		goto fail;
+	}
+	return store_tx_commit(s, err);
+fail:
+	store_tx_rollback(s);
+	return r;
+}
+
+static int get_where(struct store *s, const char *where, const char *arg,
+		     struct store_container **ret, int *ret_count, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ char *sql = NULL;
+	struct store_container *found = NULL;
+	int r, rc, n = 0;
+
+	if (asprintf(&sql, "SELECT " CONTAINER_COLUMNS " FROM containers WHERE %s LIMIT 2", where) <
+	    0)
+		return berr(err, ENOMEM, "out of memory");
+	r = store_prepare(s, sql, &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, arg);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == 0 && !(found = row_to_container(st)))
+			return berr(err, ENOMEM, "out of memory");
+	}
+	if (rc != SQLITE_DONE) {
+		store_container_free(found);
+		return store_sql_error(s, err, "read container records");
+	}
+	*ret_count = n;
+	if (n != 1) {
+		store_container_free(found);
+		found = NULL;
+	}
+	*ret = found;
+	return 0;
+}
+
+int store_container_get(struct store *s, const char *id, struct store_container **ret,
+			berth_error *err)
+{
+	struct store_container *c = NULL;
+	int n = 0, r;
+
+	r = get_where(s, "id = ?1", id, &c, &n, err);
+	if (r < 0)
+		return r;
+	if (!c)
+		return berr(err, ENOENT, "no container with ID \"%s\" found: no such container", id);
+	*ret = c;
+	return 0;
+}
+
+static bool is_hex_prefix(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+int store_container_lookup(struct store *s, const char *ref, struct store_container **ret,
+			   berth_error *err)
+{
+	struct store_container *c = NULL;
+	_cleanup_free_ char *pattern = NULL;
+	int n = 0, r;
+
+	if (!ref || !*ref)
+		return berr(err, EINVAL, "a container name or ID is required");
+	r = get_where(s, "id = ?1", ref, &c, &n, err);
+	if (r < 0)
+		return r;
+	if (!c) {
+		r = get_where(s, "name = ?1", ref, &c, &n, err);
+		if (r < 0)
+			return r;
+	}
+	if (!c && is_hex_prefix(ref)) {
+		if (asprintf(&pattern, "%s*", ref) < 0)
+			return berr(err, ENOMEM, "out of memory");
+		r = get_where(s, "id GLOB ?1", pattern, &c, &n, err);
+		if (r < 0)
+			return r;
+		if (n > 1)
+			return berr(err, EINVAL,
+				    "more than one result for container ID \"%s\": give more digits",
+				    ref);
+	}
+	if (!c)
+		return berr(err, ENOENT, "no container with name or ID \"%s\" found: no such container",
+			    ref);
+	*ret = c;
+	return 0;
+}
+
+int store_container_list(struct store *s, struct store_container ***ret, size_t *ret_n,
+			 berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_container **list = NULL;
+	size_t n = 0, cap = 0;
+	int r, rc;
+
+	r = store_prepare(s, "SELECT " CONTAINER_COLUMNS " FROM containers ORDER BY created DESC",
+			  &st, err);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct store_container **nl = realloc(list, ncap * sizeof(*nl));
+			if (!nl)
+				goto oom;
+			list = nl;
+			cap = ncap;
+		}
+		if (!(list[n] = row_to_container(st)))
+			goto oom;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_container_list_free(list, n);
+		return store_sql_error(s, err, "list containers");
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+oom:
+	store_container_list_free(list, n);
+	return berr(err, ENOMEM, "out of memory");
+}
+
+int store_container_update(struct store *s, const struct store_container *c, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = store_prepare(s,
+			  "UPDATE containers SET state = ?2, pid = ?3, pid_start = ?4, "
+			  "monitor_pid = ?5, started_at = ?6, finished_at = ?7, exit_code = ?8, "
+			  "restart_count = ?9 WHERE id = ?1",
+			  &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, c->id);
+	bind_text(st, 2, c->state);
+	sqlite3_bind_int64(st, 3, c->pid);
+	sqlite3_bind_int64(st, 4, c->pid_start);
+	sqlite3_bind_int64(st, 5, c->monitor_pid);
+	sqlite3_bind_int64(st, 6, c->started_at);
+	sqlite3_bind_int64(st, 7, c->finished_at);
+	sqlite3_bind_int(st, 8, c->exit_code);
+	sqlite3_bind_int(st, 9, c->restart_count);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_sql_error(s, err, "update container record");
+	if (sqlite3_changes(store_db(s)) == 0)
+		return berr(err, ENOENT, "no container with ID \"%s\" found: no such container",
+			    c->id);
+	return 0;
+}
+
+int store_container_delete(struct store *s, const char *id, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *a = NULL, *b = NULL;
+	int r;
+
+	r = store_tx_begin(s, err);
+	if (r < 0)
+		return r;
+	if ((r = store_prepare(s, "DELETE FROM exec_sessions WHERE container_id = ?1", &a, err)) < 0 ||
+	    (r = store_prepare(s, "DELETE FROM containers WHERE id = ?1", &b, err)) < 0)
+		goto fail;
+	bind_text(a, 1, id);
+	bind_text(b, 1, id);
+	if (sqlite3_step(a) != SQLITE_DONE || sqlite3_step(b) != SQLITE_DONE) {
+		r = store_sql_error(s, err, "delete container record");
+		goto fail;
+	}
+	return store_tx_commit(s, err);
+fail:
+	store_tx_rollback(s);
+	return r;
+}
+
+void store_exec_session_free(struct store_exec_session *e)
+{
+	if (!e)
+		return;
+	free(e->id);
+	free(e->container_id);
+	free(e->config);
+	free(e);
+}
+
+int store_exec_session_put(struct store *s, const struct store_exec_session *e,
+			   berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = store_prepare(s,
+			  "INSERT OR REPLACE INTO exec_sessions (id, container_id, config, pid, "
+			  "exit_code, running) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			  &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, e->id);
+	bind_text(st, 2, e->container_id);
+	bind_text(st, 3, e->config);
+	sqlite3_bind_int64(st, 4, e->pid);
+	sqlite3_bind_int(st, 5, e->exit_code);
+	sqlite3_bind_int(st, 6, e->running);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_sql_error(s, err, "record exec session");
+	return 0;
+}
+
+int store_exec_session_get(struct store *s, const char *id, struct store_exec_session **ret,
+			   berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_exec_session *e;
+	bool oom = false;
+	int r, rc;
+
+	r = store_prepare(s,
+			  "SELECT id, container_id, config, pid, exit_code, running FROM "
+			  "exec_sessions WHERE id = ?1",
+			  &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return berr(err, ENOENT, "no exec session with ID %s found: no such exec session", id);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, err, "read exec session");
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return berr(err, ENOMEM, "out of memory");
+	e->id = store_col_strdup(st, 0, &oom);
+	e->container_id = store_col_strdup(st, 1, &oom);
+	e->config = store_col_strdup(st, 2, &oom);
+	e->pid = (pid_t)sqlite3_column_int64(st, 3);
+	e->exit_code = sqlite3_column_int(st, 4);
+	e->running = sqlite3_column_int(st, 5) != 0;
+	if (oom) {
+		store_exec_session_free(e);
+		return berr(err, ENOMEM, "out of memory");
+	}
+	*ret = e;
+	return 0;
+}
+
+int store_exec_session_delete(struct store *s, const char *id, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = store_prepare(s, "DELETE FROM exec_sessions WHERE id = ?1", &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_sql_error(s, err, "delete exec session");
+	return 0;
+}

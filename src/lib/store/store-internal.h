@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store-internal.h - what the store/ C files share and nothing outside store/ may include: the
+ * SQLite handle and the transaction helpers, so that container.c, pod.c, volume.c ... add their
+ * own queries on the same database.
+ *
+ * Writes: store_tx_begin() (BEGIN IMMEDIATE, so the busy timeout applies at the start rather
+ * than failing at the first write), then store_tx_commit() or store_tx_rollback(). Reads need
+ * no transaction. Prepared statements are the caller's (sqlite3_finalize them).
+ */
+#ifndef BERTH_STORE_INTERNAL_H
+#define BERTH_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/** store_db() - the store's SQLite connection (owned by the store; never across fork). */
+sqlite3 *store_db(struct store *s);
+
+/** store_tx_begin() - BEGIN IMMEDIATE (waits up to the busy timeout). */
+int store_tx_begin(struct store *s, berth_error *err);
+/** store_tx_commit() - COMMIT; on failure the transaction is rolled back. */
+int store_tx_commit(struct store *s, berth_error *err);
+/** store_tx_rollback() - ROLLBACK; harmless when no transaction is open. */
+void store_tx_rollback(struct store *s);
+
+/**
+ * store_sql_error() - fill @err from the connection's last error: "@what: <sqlite message>";
+ * returns -EBUSY for SQLITE_BUSY/LOCKED, -EEXIST for constraint violations, -EIO otherwise.
+ */
+int store_sql_error(struct store *s, berth_error *err, const char *what);
+
+/** store_exec() - run SQL without results (no parameters). */
+int store_exec(struct store *s, const char *sql, berth_error *err);
+
+/**
+ * store_prepare() - sqlite3_prepare_v3 with error reporting; finalize with sqlite3_finalize
+ * (or declare _cleanup_(sqlite3_stmt_finalizep)).
+ */
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret, berth_error *err);
+
+static inline void sqlite3_stmt_finalizep(sqlite3_stmt **st)
+{
+	if (*st)
+		sqlite3_finalize(*st);
+}
+#define _cleanup_stmt_ _cleanup_(sqlite3_stmt_finalizep)
+
+/** store_col_strdup() - strdup of a text column, NULL for SQL NULL (sets *oom on failure). */
+char *store_col_strdup(sqlite3_stmt *st, int col, bool *oom);
+
+/** store_now_ns() - CLOCK_REALTIME in unix ns. */
+int64_t store_now_ns(void);
+
+/**
+ * store_layer_dir_remove() - remove <root>/overlay/@name (renamed into tmp/ first, then removed
+ * recursively); a missing dir is fine.
+ */
+int store_layer_dir_remove(struct store *s, const char *name, berth_error *err);
+
+/** store_blob_remove_if_unused() - unlink blob @digest when no record names it; 1 if removed. */
+int store_blob_remove_if_unused(struct store *s, const char *digest, berth_error *err);
+
+/**
+ * store_delete_unused_layers_tx() - inside an open transaction, delete every layer row that no
+ * image and no child layer uses (repeatedly); their ids are appended to @dead / @n_dead.
+ */
+int store_delete_unused_layers_tx(struct store *s, char ***dead, size_t *n_dead,
+				  berth_error *err);
+
+#endif

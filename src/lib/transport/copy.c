@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * copy.c - the copy engine behind copy, push, pull and inspect (see copy.h).
+ *
+ * Blob transfers of one manifest run on up to o->jobs threads that take the next blob from a
+ * shared counter. Each checks the destination (HEAD on a registry), tries a cross-repository
+ * mount, and otherwise fetches the blob (verified) and hands the fd to the destination. The
+ * first failure stops the others from starting new blobs; the manifest is only written once
+ * every blob is in place, so a failed copy never leaves a manifest pointing at missing data.
+ */
+#include "transport/copy.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "oci/digest.h"
+#include "oci/mediatype.h"
+#include "util/macro.h"
+
+void img_manifest_done(struct img_manifest *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->descs[i].media_type);
+		free(m->descs[i].digest);
+		free(m->descs[i].os);
+		free(m->descs[i].arch);
+		free(m->descs[i].variant);
+	}
+	free(m->descs);
+	free(m->config.media_type);
+	free(m->config.digest);
+	memset(m, 0, sizeof(*m));
+}
+
+static int parse_desc(json_t *j, bool platform, struct img_desc *d, const char *what,
+		      berth_error *err)
+{
+	const char *mt = json_string_value(json_object_get(j, "mediaType"));
+	const char *dg = json_string_value(json_object_get(j, "digest"));
+	json_t *sz = json_object_get(j, "size");
+
+	if (!oci_digest_is_sha256(dg))
+		return berr(err, EBADMSG, "%s: a descriptor has an invalid or non-sha256 digest", what);
+	if (!json_is_integer(sz) || json_integer_value(sz) < 0)
+		return berr(err, EBADMSG, "%s: descriptor %s has no valid size", what, dg);
+	d->size = (int64_t)json_integer_value(sz);
+	if (!(d->digest = strdup(dg)) || (mt && !(d->media_type = strdup(mt))))
+		return berr(err, ENOMEM, "out of memory");
+	if (platform) {
+		json_t *p = json_object_get(j, "platform");
+		const char *os = json_string_value(json_object_get(p, "os"));
+		const char *arch = json_string_value(json_object_get(p, "architecture"));
+		const char *var = json_string_value(json_object_get(p, "variant"));
+		if ((os && !(d->os = strdup(os))) || (arch && !(d->arch = strdup(arch))) ||
+		    (var && !(d->variant = strdup(var))))
+			return berr(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int img_manifest_parse(const char *body, size_t len, const char *media_type, const char *what,
+		       struct img_manifest *ret, berth_error *err)
+{
+	struct img_manifest m = { 0 };
+	json_error_t jerr;
+	json_t *root, *arr, *e;
+	size_t i;
+	int r = 0;
+
+	if (media_type && (strcmp(media_type, DOCKER_MT_MANIFEST_V1) == 0 ||
+			   strcmp(media_type, DOCKER_MT_MANIFEST_V1_SIGNED) == 0))
+		return berr(err, ENOTSUP,
+			    "%s: Docker schema 1 manifests are not supported; push the image again "
+			    "with a current client",
+			    what);
+	root = json_loadb(body, len, 0, &jerr);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return berr(err, EBADMSG, "%s: the manifest is not valid JSON: %s", what, jerr.text);
+	}
+	if (json_integer_value(json_object_get(root, "schemaVersion")) != 2) {
+		json_decref(root);
+		return berr(err, ENOTSUP, "%s: unsupported manifest schemaVersion", what);
+	}
+	m.is_index = media_type ? (strcmp(media_type, OCI_MT_INDEX) == 0 ||
+				   strcmp(media_type, DOCKER_MT_MANIFEST_LIST) == 0)
+				: json_is_array(json_object_get(root, "manifests"));
+	arr = json_object_get(root, m.is_index ? "manifests" : "layers");
+	if (!json_is_array(arr) && !(m.is_index && !arr)) {
+		json_decref(root);
+		return berr(err, EBADMSG, "%s: the manifest has no %s array", what,
+			    m.is_index ? "manifests" : "layers");
+	}
+	if (json_array_size(arr) > (m.is_index ? IMG_MAX_INSTANCES : IMG_MAX_LAYERS)) {
+		json_decref(root);
+		return berr(err, E2BIG, "%s: the manifest lists %zu %s, more than berth accepts (%d)",
+			    what, json_array_size(arr), m.is_index ? "images" : "layers",
+			    m.is_index ? IMG_MAX_INSTANCES : IMG_MAX_LAYERS);
+	}
+	if (!m.is_index) {
+		json_t *cfg = json_object_get(root, "config");
+		if (!json_is_object(cfg))
+			r = berr(err, EBADMSG, "%s: the manifest has no config", what);
+		else
+			r = parse_desc(cfg, false, &m.config, what, err);
+	}
+	if (r == 0 && !(m.descs = calloc(json_array_size(arr) + 1, sizeof(*m.descs))))
+		r = berr(err, ENOMEM, "out of memory");
+	json_array_foreach(arr, i, e) {
+		if (r < 0)
+			break;
+		r = parse_desc(e, m.is_index, &m.descs[m.n++], what, err);
+	}
+	json_decref(root);
+	if (r < 0) {
+		img_manifest_done(&m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+const char *img_host_arch(void)
+{
+	static const struct {
+		const char *uname, *oci;
+	} map[] = { { "x86_64", "amd64" }, { "aarch64", "arm64" }, { "armv7l", "arm" },
+		    { "i686", "386" },	   { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+		    { "riscv64", "riscv64" } };
+	static char machine[65];
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return "amd64";
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (strcmp(u.machine, map[i].uname) == 0)
+			return map[i].oci;
+	snprintf(machine, sizeof(machine), "%s", u.machine);
+	return machine;
+}
+
+int img_pick_platform(const struct img_manifest *index, const char *os, const char *arch,
+		      const char *variant, const char *what, berth_error *err)
+{
+	char offers[512] = "";
+	size_t used = 0;
+
+	if (!os)
+		os = "linux";
+	if (!arch)
+		arch = img_host_arch();
+	for (size_t i = 0; i < index->n; i++) {
+		const struct img_desc *d = &index->descs[i];
+		if (d->os && d->arch && strcmp(d->os, os) == 0 && strcmp(d->arch, arch) == 0 &&
+		    (!variant || (d->variant && strcmp(d->variant, variant) == 0)))
+			return (int)i;
+	}
+	for (size_t i = 0; i < index->n && used < sizeof(offers) - 64; i++) {
+		const struct img_desc *d = &index->descs[i];
+		if (!d->os || !d->arch)
+			continue;
+		used += (size_t)snprintf(offers + used, sizeof(offers) - used, "%s%s/%s%s%s",
+					 used ? ", " : "", d->os, d->arch, d->variant ? "/" : "",
+					 d->variant ? d->variant : "");
+	}
+	return berr(err, ENOENT, "%s: no image for %s/%s%s%s in the manifest list (it has: %s)",
+		    what, os, arch, variant ? "/" : "", variant ? variant : "",
+		    used ? offers : "no platforms");
+}
+
+/* ---- parallel blob copies --------------------------------------------------------------- */
+
+struct blob_job {
+	const struct img_desc *desc;
+	bool is_config;
+};
+
+struct copy_run {
+	struct img_src *src;
+	struct img_dst *dst;
+	const struct img_copy_opts *o;
+	struct blob_job *jobs;
+	size_t n, next;
+	pthread_mutex_t lock;
+	bool failed;
+	berth_error err;
+};
+
+static void emit(struct copy_run *c, enum img_copy_event ev, const struct img_desc *d)
+{
+	if (!c->o->event)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->o->event(c->o->ud, ev, d->digest, d->size);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void locked_progress(void *ud, const char *digest, int64_t done, int64_t total)
+{
+	struct copy_run *c = ud;
+	pthread_mutex_lock(&c->lock);
+	c->o->progress(c->o->ud, digest, done, total);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *err)
+{
+	const struct img_desc *d = j->desc;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = c->dst->ops->has_blob(c->dst, d->digest, d->size, err);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		emit(c, IMG_COPY_BLOB_SKIPPED, d);
+		return 0;
+	}
+	r = c->dst->ops->mount_blob(c->dst, c->src, d->digest, err);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		emit(c, IMG_COPY_BLOB_MOUNTED, d);
+		return 0;
+	}
+	emit(c, j->is_config ? IMG_COPY_CONFIG : IMG_COPY_BLOB, d);
+	img_progress_fn p = c->o->progress ? locked_progress : NULL;
+	r = c->src->ops->get_blob(c->src, d->digest, d->size, c->dst->ops->tmpdir_fd(c->dst), p, c,
+				  &fd, err);
+	if (r < 0)
+		return r;
+	r = c->dst->ops->put_blob(c->dst, d->digest, d->size, fd, NULL, NULL, err);
+	if (r < 0)
+		return r;
+	emit(c, IMG_COPY_BLOB_DONE, d);
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct copy_run *c = arg;
+
+	for (;;) {
+		berth_error err = { 0 };
+		size_t i;
+
+		pthread_mutex_lock(&c->lock);
+		if (c->failed || c->next >= c->n) {
+			pthread_mutex_unlock(&c->lock);
+			return NULL;
+		}
+		i = c->next++;
+		pthread_mutex_unlock(&c->lock);
+		if (copy_blob(c, &c->jobs[i], &err) < 0) {
+			pthread_mutex_lock(&c->lock);
+			if (!c->failed) {
+				c->failed = true;
+				c->err = err;
+				if (!c->err.code)
+					c->err.code = -EIO;
+			}
+			pthread_mutex_unlock(&c->lock);
+			return NULL;
+		}
+	}
+}
+
+/* copy_blobs() - every layer, then the config, of @m. */
+static int copy_blobs(struct img_src *src, struct img_dst *dst, const struct img_copy_opts *o,
+		      const struct img_manifest *m, berth_error *err)
+{
+	struct copy_run c = { .src = src, .dst = dst, .o = o };
+	pthread_t threads[32];
+	size_t nthreads;
+	int r = 0;
+
+	c.jobs = calloc(m->n + 1, sizeof(*c.jobs));
+	if (!c.jobs)
+		return berr(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->n; i++) {
+		/* the same layer twice in one image is copied once */
+		bool dup = false;
+		for (size_t k = 0; k < c.n && !dup; k++)
+			dup = strcmp(c.jobs[k].desc->digest, m->descs[i].digest) == 0;
+		if (!dup)
+			c.jobs[c.n++] = (struct blob_job){ &m->descs[i], false };
+	}
+	c.jobs[c.n++] = (struct blob_job){ &m->config, true };
+	pthread_mutex_init(&c.lock, NULL);
+	nthreads = (size_t)(o->jobs > 0 ? o->jobs : IMG_DEFAULT_JOBS);
+	if (nthreads > ELEMENTSOF(threads))
+		nthreads = ELEMENTSOF(threads);
+	if (nthreads > c.n)
+		nthreads = c.n;
+	size_t started = 0;
+	/* The calling thread works too, so a failed pthread_create costs only speed. */
+	for (; started + 1 < nthreads; started++)
+		if (pthread_create(&threads[started], NULL, worker, &c) != 0)
+			break;
+	worker(&c);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	if (c.failed) {
+		if (err)
+			*err = c.err;
+		r = c.err.code;
+	}
+	pthread_mutex_destroy(&c.lock);
+	free(c.jobs);
+	return r;
+}
+
+/* copy_single() - the blobs of one image manifest, then the manifest itself. */
+static int copy_single(struct img_src *src, struct img_dst *dst, const struct img_copy_opts *o,
+		       const char *body, size_t len, const char *mt, const char *digest, bool top,
+		       berth_error *err)
+{
+	struct img_manifest m = { 0 };
+	int r;
+
+	r = img_manifest_parse(body, len, mt, src->name, &m, err);
+	if (r < 0)
+		return r;
+	if (m.is_index) {
+		img_manifest_done(&m);
+		return berr(err, EBADMSG, "%s: a manifest list inside a manifest list is not supported",
+			    src->name);
+	}
+	r = copy_blobs(src, dst, o, &m, err);
+	if (r == 0) {
+		if (o->event)
+			o->event(o->ud, IMG_COPY_MANIFEST, digest, (int64_t)len);
+		r = dst->ops->put_manifest(dst, body, len, mt, digest, top, err);
+	}
+	img_manifest_done(&m);
+	return r;
+}
+
+int img_copy(struct img_src *src, struct img_dst *dst, const struct img_copy_opts *o,
+	     char **ret_digest, berth_error *err)
+{
+	_cleanup_free_ char *body = NULL, *mt = NULL;
+	char digest[OCI_DIGEST_SHA256_LEN + 1];
+	struct img_manifest idx = { 0 };
+	size_t len;
+	int r;
+
+	r = src->ops->get_manifest(src, NULL, &body, &len, &mt, err);
+	if (r < 0)
+		return r;
+	oci_digest_of_buffer(body, len, digest);
+	r = img_manifest_parse(body, len, mt, src->name, &idx, err);
+	if (r < 0)
+		return r;
+	if (!idx.is_index) {
+		img_manifest_done(&idx);
+		r = copy_single(src, dst, o, body, len, mt, digest, true, err);
+		goto commit;
+	}
+	if (o->all) {
+		for (size_t i = 0; i < idx.n && r == 0; i++) {
+			_cleanup_free_ char *cb = NULL, *cmt = NULL;
+			size_t clen;
+			r = src->ops->get_manifest(src, idx.descs[i].digest, &cb, &clen, &cmt, err);
+			if (r == 0)
+				r = copy_single(src, dst, o, cb, clen, cmt, idx.descs[i].digest, false,
+						err);
+		}
+		if (r == 0) {
+			if (o->event)
+				o->event(o->ud, IMG_COPY_MANIFEST, digest, (int64_t)len);
+			r = dst->ops->put_manifest(dst, body, len, mt, digest, true, err);
+		}
+		img_manifest_done(&idx);
+		goto commit;
+	}
+	r = img_pick_platform(&idx, o->os, o->arch, o->variant, src->name, err);
+	if (r >= 0) {
+		_cleanup_free_ char *cb = NULL, *cmt = NULL;
+		size_t clen;
+		snprintf(digest, sizeof(digest), "%s", idx.descs[r].digest);
+		r = src->ops->get_manifest(src, digest, &cb, &clen, &cmt, err);
+		if (r == 0)
+			r = copy_single(src, dst, o, cb, clen, cmt, digest, true, err);
+	}
+	img_manifest_done(&idx);
+commit:
+	if (r == 0)
+		r = dst->ops->commit(dst, err);
+	if (r == 0 && ret_digest && !(*ret_digest = strdup(digest)))
+		r = berr(err, ENOMEM, "out of memory");
+	return r;
+}

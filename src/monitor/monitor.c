@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * monitor.c - berth-monitor: the one process that stays with a running container.
+ *
+ * Theory of operation. The CLI (`run`, `start`) forks and execs us with a sync pipe and,
+ * when it wants to see the output, one end of a SOCK_SEQPACKET socketpair (the first attached
+ * client). We then:
+ *   1. setsid() and fork once more; the first process exits at once, so the CLI that waits for
+ *      it never holds a monitor as a child and can exit (`run -d` leaves no berth process);
+ *   2. become a child subreaper, point our own stdio at /dev/null, block SIGCHLD (signalfd);
+ *   3. bind <rundir>/attach, make the container's stdio pipes, and call
+ *      runtime_create_and_start(); a failure goes back over the sync pipe as
+ *      "err EXIT-CODE message" (125/126/127), success as "ok PID PID-START MONITOR-PID";
+ *   4. loop: container output → k8s-file log + every attached client; clients' stdin → the
+ *      container; new clients accepted; SIGCHLD reaps everything (we are the subreaper);
+ *   5. when the container's pid is reaped: drain the pipes, write <rundir>/exit
+ *      ("EXIT-CODE FINISHED-NS", atomically), send the exit packet to the clients, remove the
+ *      cgroup, and exec the exit command (`berth [globals] container cleanup ID`), which
+ *      records the exit in the store and handles --rm.
+ * No SQLite here: the store is the CLI's business, through the exit command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/container_attach.h"
+#include "engine/container_log.h"
+#include "engine/container_proc.h"
+#include "engine/container_status.h"
+#include "runtime/runtime.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+
+#define MAX_CLIENTS 16
+#define READ_CHUNK (32 * 1024)
+
+/**
+ * struct monitor - everything the event loop works on
+ * @clients:	attached client sockets (-1 = free slot)
+ * @out/@errp:	read ends of the container's stdout/stderr pipes (-1 once at EOF)
+ * @in:		write end of its stdin pipe, or -1
+ */
+struct monitor {
+	const char *id;
+	const char *bundle;
+	const char *rundir;
+	const char *log_path;
+	const char *log_driver;
+	unsigned long long log_max;
+	int sync_fd;
+	int attach_fd;
+	bool want_stdin;
+	char **exit_cmd;
+
+	struct ctr_log_writer *log;
+	int listen_fd;
+	int clients[MAX_CLIENTS];
+	int out, errp, in;
+	int sigfd;
+	pid_t pid;
+	bool exited;
+	int exit_code;
+};
+
+static void sync_reply(struct monitor *m, const char *fmt, ...) _printf_(2, 3);
+static void sync_reply(struct monitor *m, const char *fmt, ...)
+{
+	char buf[BERTH_ERROR_MAX + 64];
+	va_list ap;
+	int n;
+
+	if (m->sync_fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		write_all(m->sync_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	close(m->sync_fd);
+	m->sync_fd = -1;
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "berth-monitor: %s\n"
+			"berth-monitor is started by berth run/start; it is not meant to be run by hand.\n",
+		msg);
+	return 125;
+}
+
+static int parse_args(struct monitor *m, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "log-path", required_argument, NULL, 'l' },
+		{ "log-driver", required_argument, NULL, 'd' },
+		{ "log-max-size", required_argument, NULL, 'm' },
+		{ "sync-fd", required_argument, NULL, 's' },
+		{ "attach-fd", required_argument, NULL, 'a' },
+		{ "stdin", no_argument, NULL, 'I' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	m->sync_fd = m->attach_fd = -1;
+	m->log_driver = "k8s-file";
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': m->id = optarg; break;
+		case 'b': m->bundle = optarg; break;
+		case 'r': m->rundir = optarg; break;
+		case 'l': m->log_path = optarg; break;
+		case 'd': m->log_driver = optarg; break;
+		case 'm': m->log_max = strtoull(optarg, NULL, 10); break;
+		case 's': m->sync_fd = atoi(optarg); break;
+		case 'a': m->attach_fd = atoi(optarg); break;
+		case 'I': m->want_stdin = true; break;
+		default: return -1;
+		}
+	}
+	if (!m->id || !m->bundle || !m->rundir)
+		return -1;
+	m->exit_cmd = optind < argc ? argv + optind : NULL;
+	return 0;
+}
+
+/* detach() - setsid + fork: the CLI's child exits now; the grandchild carries on. */
+static int detach(void)
+{
+	pid_t p;
+
+	if (setsid() < 0)
+		return -errno;
+	p = fork();
+	if (p < 0)
+		return -errno;
+	if (p > 0)
+		_exit(0);
+	return 0;
+}
+
+static void null_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (i != fd)
+			(void)dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+static void client_drop(struct monitor *m, int i)
+{
+	close(m->clients[i]);
+	m->clients[i] = -1;
+}
+
+static void client_add(struct monitor *m, int fd)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m->clients[i] < 0) {
+			m->clients[i] = fd;
+			return;
+		}
+	close(fd);
+}
+
+static void broadcast(struct monitor *m, int type, const char *data, size_t len)
+{
+	char buf[CTR_ATTACH_PACKET_MAX];
+
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	buf[0] = (char)type;
+	memcpy(buf + 1, data, len);
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (m->clients[i] < 0)
+			continue;
+		/* Blocking on purpose: an attached client must see all the output. */
+		while (send(m->clients[i], buf, len + 1, MSG_NOSIGNAL) < 0) {
+			if (errno != EINTR) {
+				client_drop(m, i);
+				break;
+			}
+		}
+	}
+}
+
+/* pump_output() - move what is readable on @fd to the log and the clients; false at EOF. */
+static bool pump_output(struct monitor *m, int fd, bool is_stderr)
+{
+	char buf[READ_CHUNK];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		if (n <= 0)
+			return false;
+		if (m->log)
+			ctr_log_write(m->log, is_stderr ? "stderr" : "stdout", buf, (size_t)n, 0);
+		broadcast(m, is_stderr ? CTR_ATTACH_STDERR : CTR_ATTACH_STDOUT, buf, (size_t)n);
+		if ((size_t)n < sizeof(buf))
+			return true;
+	}
+}
+
+static void close_stdin(struct monitor *m)
+{
+	if (m->in >= 0) {
+		close(m->in);
+		m->in = -1;
+	}
+}
+
+static void client_input(struct monitor *m, int i)
+{
+	char buf[CTR_ATTACH_PACKET_MAX];
+	ssize_t n = recv(m->clients[i], buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		client_drop(m, i);
+		return;
+	}
+	if (buf[0] == CTR_ATTACH_STDIN && m->in >= 0) {
+		if (write_all(m->in, buf + 1, (size_t)n - 1) < 0)
+			close_stdin(m);
+	} else if (buf[0] == CTR_ATTACH_STDIN_EOF) {
+		close_stdin(m);
+	}
+}
+
+static void reap(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+	int status;
+	pid_t p;
+
+	while (read(m->sigfd, &si, sizeof(si)) > 0)
+		;
+	while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (p != m->pid)
+			continue;
+		m->exited = true;
+		if (WIFEXITED(status))
+			m->exit_code = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			m->exit_code = 128 + WTERMSIG(status);
+	}
+}
+
+static void loop(struct monitor *m)
+{
+	while (!m->exited) {
+		struct pollfd p[4 + MAX_CLIENTS];
+		int n = 0, idx_out = -1, idx_err = -1, idx_listen = -1, first_client;
+
+		p[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+		if (m->out >= 0) {
+			idx_out = n;
+			p[n++] = (struct pollfd){ .fd = m->out, .events = POLLIN };
+		}
+		if (m->errp >= 0) {
+			idx_err = n;
+			p[n++] = (struct pollfd){ .fd = m->errp, .events = POLLIN };
+		}
+		if (m->listen_fd >= 0) {
+			idx_listen = n;
+			p[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		}
+		first_client = n;
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			p[n++] = (struct pollfd){ .fd = m->clients[i], .events = POLLIN };
+		if (poll(p, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (idx_out >= 0 && p[idx_out].revents && !pump_output(m, m->out, false)) {
+			close(m->out);
+			m->out = -1;
+		}
+		if (idx_err >= 0 && p[idx_err].revents && !pump_output(m, m->errp, true)) {
+			close(m->errp);
+			m->errp = -1;
+		}
+		if (idx_listen >= 0 && p[idx_listen].revents) {
+			int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (c >= 0)
+				client_add(m, c);
+		}
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (m->clients[i] >= 0 && p[first_client + i].revents)
+				client_input(m, i);
+		if (p[0].revents)
+			reap(m);
+	}
+	/* The container is gone: what its pipes still hold is its last output. */
+	if (m->out >= 0)
+		pump_output(m, m->out, false);
+	if (m->errp >= 0)
+		pump_output(m, m->errp, true);
+}
+
+static int write_exit_file(struct monitor *m)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "%d %lld\n", m->exit_code, (long long)ctr_now_ns());
+	_cleanup_close_ int dirfd = open(m->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dirfd < 0)
+		return -errno;
+	return write_file_atomic_at(dirfd, "exit", buf, (size_t)n, 0600, NULL);
+}
+
+static int make_pipe(int fds[2])
+{
+	return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
+}
+
+static int start_container(struct monitor *m, struct runtime_config *cfg)
+{
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
+	struct runtime_stdio io = { .fds = { -1, -1, -1 } };
+	struct runtime_process proc = { .pid = 0, .pidfd = -1, .pty_master = -1 };
+	berth_error err = { 0 };
+	int64_t start = 0;
+	int r;
+
+	if (make_pipe(outp) < 0 || make_pipe(errp) < 0 || (m->want_stdin && make_pipe(inp) < 0)) {
+		sync_reply(m, "err 125 create the container's stdio pipes: %s\n", strerror(errno));
+		return -1;
+	}
+	io.fds[0] = inp[0];
+	io.fds[1] = outp[1];
+	io.fds[2] = errp[1];
+	r = runtime_create_and_start(cfg, &io, &proc, &err);
+	close(outp[1]);
+	close(errp[1]);
+	if (inp[0] >= 0)
+		close(inp[0]);
+	if (r < 0) {
+		sync_reply(m, "err %d %s\n", err.exit_code ? err.exit_code : 125,
+			   err.msg[0] ? err.msg : strerror(-r));
+		return -1;
+	}
+	if (proc.pidfd >= 0)
+		close(proc.pidfd);
+	if (proc.pty_master >= 0)
+		close(proc.pty_master);
+	m->pid = proc.pid;
+	m->out = outp[0];
+	m->errp = errp[0];
+	m->in = inp[1];
+	fcntl(m->out, F_SETFL, O_NONBLOCK);
+	fcntl(m->errp, F_SETFL, O_NONBLOCK);
+	ctr_proc_start_time(m->pid, &start);
+	sync_reply(m, "ok %d %lld %d\n", (int)m->pid, (long long)start, (int)getpid());
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct monitor m = { .listen_fd = -1, .out = -1, .errp = -1, .in = -1, .sigfd = -1 };
+	struct runtime_config *cfg = NULL;
+	berth_error err = { 0 };
+	sigset_t mask;
+	int r;
+
+	if (parse_args(&m, argc, argv) < 0)
+		return usage_error("missing or unknown arguments");
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		m.clients[i] = -1;
+	if (m.sync_fd >= 0)
+		fcntl(m.sync_fd, F_SETFD, FD_CLOEXEC);
+	if (m.attach_fd >= 0) {
+		fcntl(m.attach_fd, F_SETFD, FD_CLOEXEC);
+		m.clients[0] = m.attach_fd;
+	}
+	if (detach() < 0) {
+		sync_reply(&m, "err 125 detach the monitor: %s\n", strerror(errno));
+		return 125;
+	}
+	null_stdio();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	m.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	if (mkdir(m.rundir, 0700) < 0 && errno != EEXIST) {
+		sync_reply(&m, "err 125 create %s: %s\n", m.rundir, strerror(errno));
+		return 125;
+	}
+	r = runtime_config_load(m.bundle, &cfg, &err);
+	if (r < 0) {
+		sync_reply(&m, "err 125 %s\n", err.msg);
+		return 125;
+	}
+	if (m.log_path && strcmp(m.log_driver, "none") != 0 &&
+	    ctr_log_writer_open(m.log_path, m.log_max, &m.log, &err) < 0) {
+		sync_reply(&m, "err 125 %s\n", err.msg);
+		runtime_config_free(cfg);
+		return 125;
+	}
+	m.listen_fd = ctr_attach_listen(m.rundir, &err);
+	if (m.listen_fd < 0) {
+		sync_reply(&m, "err 125 %s\n", err.msg);
+		runtime_config_free(cfg);
+		ctr_log_writer_close(m.log);
+		return 125;
+	}
+	if (start_container(&m, cfg) < 0) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", m.rundir, CTR_ATTACH_SOCKET);
+		unlink(path);
+		runtime_config_free(cfg);
+		ctr_log_writer_close(m.log);
+		return 125;
+	}
+	loop(&m);
+	write_exit_file(&m);
+	close(m.listen_fd);
+	{
+		char path[4096], code[16];
+		snprintf(path, sizeof(path), "%s/%s", m.rundir, CTR_ATTACH_SOCKET);
+		unlink(path);
+		snprintf(code, sizeof(code), "%d", m.exit_code);
+		broadcast(&m, CTR_ATTACH_EXIT, code, strlen(code));
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m.clients[i] >= 0)
+			client_drop(&m, i);
+	runtime_cgroup_remove(cfg, NULL);
+	runtime_config_free(cfg);
+	ctr_log_writer_close(m.log);
+	close_stdin(&m);
+	if (m.exit_cmd) {
+		sigprocmask(SIG_UNBLOCK, &mask, NULL);
+		execv(m.exit_cmd[0], m.exit_cmd);
+		return 125;
+	}
+	return 0;
+}
