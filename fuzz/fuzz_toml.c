@@ -42,7 +42,7 @@ static void walk(const toml_value *v, unsigned depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	berth_error err = { 0 };
+	berth_error err = {0};
 	toml_value *root = NULL;
 
 	if (toml_parse((const char *)data, size, "fuzz.toml", &root, &err) == 0)

@@ -8,6 +8,8 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "transfer/options.h"
+#include "transfer/archive_options.h"
 
 const struct cli_option cli_global_options[] = {
 	{ "root", 0, CLI_STRING, "Path to the root directory in which data, including images, is stored", NULL },
@@ -23,11 +25,183 @@ const struct cli_option cli_global_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+/* berth manifest: podman's manifest-list commands (transfer: inspect) */
+static const struct cli_command manifest_commands[] = {
+	{ "inspect", NULL, "Display the contents of a manifest list or image index", "[options] IMAGE",
+	  cmd_manifest_inspect_options, cmd_manifest_inspect, NULL, 1, 1, CLI_TRANSFER, "images" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
+/* store: berth image ... */
+static const struct cli_command image_commands[] = {
+	{ "exists", NULL, "Check if an image exists in local storage", "IMAGE", NULL, cmd_image_exists,
+	  NULL, 1, 1, 0, "images" },
+	{ "history", NULL, "Show history of a specified image", "[options] IMAGE", cmd_history_options,
+	  cmd_history, NULL, 1, 1, 0, "images" },
+	{ "import", NULL, "Import a tarball to create a filesystem image", "[options] PATH [REFERENCE]",
+	  cmd_import_options, cmd_import, NULL, 1, 2, CLI_TRANSFER, NULL },
+	{ "inspect", NULL, "Display the configuration of an image", "[options] IMAGE [IMAGE...]",
+	  cmd_image_inspect_options, cmd_image_inspect, NULL, 1, -1, 0, "images" },
+	{ "list", "ls", "List images in local storage", "[options] [IMAGE]", cmd_images_options,
+	  cmd_images, NULL, 0, 1, 0, "images" },
+	{ "load", NULL, "Load image(s) from a tar archive", "[options]", cmd_load_options, cmd_load,
+	  NULL, 0, 0, CLI_TRANSFER, NULL },
+	{ "prune", NULL, "Remove unused images", "[options]", cmd_image_prune_options, cmd_image_prune,
+	  NULL, 0, 0, 0, NULL },
+	{ "rm", NULL, "Remove one or more images from local storage", "[options] IMAGE [IMAGE...]",
+	  cmd_rmi_options, cmd_rmi, NULL, 0, -1, 0, "images" },
+	{ "save", NULL, "Save image(s) to an archive", "[options] IMAGE [IMAGE...]", cmd_save_options,
+	  cmd_save, NULL, 1, -1, CLI_TRANSFER, "images" },
+	{ "tag", NULL, "Add an additional name to a local image", "IMAGE TARGET_NAME [TARGET_NAME...]",
+	  NULL, cmd_tag, NULL, 2, -1, 0, "images" },
+	{ "untag", NULL, "Remove a name from a local image", "IMAGE [IMAGE...]", NULL, cmd_untag, NULL, 1,
+	  -1, 0, "images" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
+/* store: berth system ... (others may add their subcommands here) */
+static const struct cli_command system_commands[] = {
+	{ "check", NULL, "Check storage consistency", "[options]", cmd_system_check_options,
+	  cmd_system_check, NULL, 0, 0, CLI_TRANSFER, NULL },
+	{ "df", NULL, "Show berth disk usage", "[options]", cmd_system_df_options, cmd_system_df, NULL, 0,
+	  0, 0, NULL },
+	{ "info", NULL, "Display berth system information", "[options]", cmd_info_options, cmd_info, NULL,
+	  0, 0, 0, NULL },
+	{ "prune", NULL, "Remove unused data", "[options]", cmd_system_prune_options, cmd_system_prune,
+	  NULL, 0, 0, 0, NULL },
+	{ "reset", NULL, "Reset berth storage", "[options]", cmd_system_reset_options, cmd_system_reset,
+	  NULL, 0, 0, 0, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
+/* lifecycle: berth volume ... */
+static const struct cli_command volume_commands[] = {
+	{ "create", NULL, "Create a new volume", "[options] [NAME]", cmd_volume_create_options,
+	  cmd_volume_create, NULL, 0, 1, 0, NULL },
+	{ "exists", NULL, "Check if volume exists", "VOLUME", NULL, cmd_volume_exists, NULL, 1, 1, 0,
+	  "volumes" },
+	{ "inspect", NULL, "Display detailed information on one or more volumes",
+	  "[options] VOLUME [VOLUME...]", cmd_volume_inspect_options, cmd_volume_inspect, NULL, 0, -1,
+	  0, "volumes" },
+	{ "ls", "list", "List volumes", "[options]", cmd_volume_ls_options, cmd_volume_ls, NULL, 0, 0,
+	  0, NULL },
+	{ "prune", NULL, "Remove all unused volumes", "[options]", cmd_volume_prune_options,
+	  cmd_volume_prune, NULL, 0, 0, 0, NULL },
+	{ "rm", "remove", "Remove one or more volumes", "[options] VOLUME [VOLUME...]",
+	  cmd_volume_rm_options, cmd_volume_rm, NULL, 0, -1, 0, "volumes" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
+/* lifecycle: berth container ... */
+static const struct cli_command container_commands[] = {
+	{ "cleanup", NULL, "Clean up the container after its process exited (run by berth-monitor)",
+	  "ID", NULL, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN, "containers" },
+	{ "create", NULL, "Create but do not start a container", "[options] IMAGE [COMMAND [ARG...]]",
+	  cmd_create_options, cmd_create, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
+	{ "exec", NULL, "Run a process in a running container", "[options] CONTAINER COMMAND [ARG...]",
+	  cmd_exec_options, cmd_exec, NULL, 2, -1, CLI_POSITIONAL_STOPS, "containers" },
+	{ "exists", NULL, "Check if a container exists in local storage", "CONTAINER", NULL,
+	  cmd_container_exists, NULL, 1, 1, 0, "containers" },
+	{ "inspect", NULL, "Display the configuration of a container", "[options] CONTAINER [CONTAINER...]",
+	  cmd_container_inspect_options, cmd_container_inspect, NULL, 1, -1, 0, "containers" },
+	{ "kill", NULL, "Kill one or more running containers with a specific signal",
+	  "[options] CONTAINER [CONTAINER...]", cmd_kill_options, cmd_kill, NULL, 0, -1, 0,
+	  "containers" },
+	{ "list", "ls,ps", "List containers", "[options]", cmd_ps_options, cmd_ps, NULL, 0, 0, 0, NULL },
+	{ "logs", NULL, "Fetch the logs of one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_logs_options, cmd_logs, NULL, 1, -1, 0, "containers" },
+	{ "prune", NULL, "Remove all non running containers", "[options]", cmd_container_prune_options,
+	  cmd_container_prune, NULL, 0, 0, 0, NULL },
+	{ "restart", NULL, "Restart one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_restart_options, cmd_restart, NULL, 0, -1, 0, "containers" },
+	{ "rm", NULL, "Remove one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_rm_options, cmd_rm, NULL, 0, -1, 0, "containers" },
+	{ "run", NULL, "Run a command in a new container", "[options] IMAGE [COMMAND [ARG...]]",
+	  cmd_run_options, cmd_run, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
+	{ "start", NULL, "Start one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_start_options, cmd_start, NULL, 1, -1, 0, "containers" },
+	{ "stop", NULL, "Stop one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_stop_options, cmd_stop, NULL, 0, -1, 0, "containers" },
+	{ "wait", NULL, "Block on one or more containers", "[options] CONTAINER [CONTAINER...]", NULL,
+	  cmd_wait, NULL, 1, -1, 0, "containers" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
 static const struct cli_command top_commands[] = {
 	{ "version", NULL, "Display the berth version information", "[options]", cmd_version_options,
 	  cmd_version, NULL, 0, 0, 0, NULL },
 	{ "completion", NULL, "Generate shell autocompletions", "bash", NULL, cli_completion, NULL, 1, 1,
 	  0, NULL },
+	/* transfer: registries and image transports (berth-transfer) */
+	{ "copy", NULL, "Copy an image from one location to another (skopeo copy)",
+	  "[options] SOURCE-IMAGE DESTINATION-IMAGE", cmd_copy_options, cmd_copy, NULL, 2, 2,
+	  CLI_TRANSFER, NULL },
+	/* lifecycle: podman's inspect (containers, images) and skopeo's (TRANSPORT:IMAGE, handed to
+	 * berth-transfer's cmd_inspect_remote by cmd_inspect) */
+	{ "inspect", NULL, "Display the configuration of a container or image (or TRANSPORT:IMAGE)",
+	  "[options] {CONTAINER|IMAGE|TRANSPORT:IMAGE} [...]", cmd_inspect_options, cmd_inspect, NULL, 1,
+	  -1, 0, "containers" },
+	{ "login", NULL, "Log in to a container registry", "[options] [REGISTRY]", cmd_login_options,
+	  cmd_login, NULL, 0, 1, CLI_TRANSFER, NULL },
+	{ "logout", NULL, "Log out of a container registry", "[options] [REGISTRY]",
+	  cmd_logout_options, cmd_logout, NULL, 0, 1, CLI_TRANSFER, NULL },
+	{ "pull", NULL, "Pull an image from a registry", "[options] IMAGE", cmd_pull_options,
+	  cmd_pull, NULL, 1, 1, CLI_TRANSFER, NULL },
+	{ "push", NULL, "Push an image to a specified destination", "[options] IMAGE [DESTINATION]",
+	  cmd_push_options, cmd_push, NULL, 1, 2, CLI_TRANSFER, "images" },
+	{ "search", NULL, "Search a registry for an image", "[options] TERM", cmd_search_options,
+	  cmd_search, NULL, 1, 1, CLI_TRANSFER, NULL },
+	{ "manifest", NULL, "Manipulate manifest lists and image indexes", "[command]", NULL, NULL,
+	  manifest_commands, 0, -1, 0, NULL },
+	/* store: local images, events, info, system */
+	{ "events", NULL, "Show berth events", "[options]", cmd_events_options, cmd_events, NULL, 0, 0, 0,
+	  NULL },
+	{ "history", NULL, "Show history of a specified image", "[options] IMAGE", cmd_history_options,
+	  cmd_history, NULL, 1, 1, 0, "images" },
+	{ "image", NULL, "Manage images", "[command]", NULL, NULL, image_commands, 0, -1, 0, NULL },
+	{ "images", NULL, "List images in local storage", "[options] [IMAGE]", cmd_images_options,
+	  cmd_images, NULL, 0, 1, 0, "images" },
+	{ "import", NULL, "Import a tarball to create a filesystem image", "[options] PATH [REFERENCE]",
+	  cmd_import_options, cmd_import, NULL, 1, 2, CLI_TRANSFER, NULL },
+	{ "info", NULL, "Display berth system information", "[options]", cmd_info_options, cmd_info, NULL,
+	  0, 0, 0, NULL },
+	{ "load", NULL, "Load image(s) from a tar archive", "[options]", cmd_load_options, cmd_load,
+	  NULL, 0, 0, CLI_TRANSFER, NULL },
+	{ "rmi", NULL, "Remove one or more images from local storage", "[options] IMAGE [IMAGE...]",
+	  cmd_rmi_options, cmd_rmi, NULL, 0, -1, 0, "images" },
+	{ "save", NULL, "Save image(s) to an archive", "[options] IMAGE [IMAGE...]", cmd_save_options,
+	  cmd_save, NULL, 1, -1, CLI_TRANSFER, "images" },
+	{ "system", NULL, "Manage berth", "[command]", NULL, NULL, system_commands, 0, -1, 0, NULL },
+	{ "tag", NULL, "Add an additional name to a local image", "IMAGE TARGET_NAME [TARGET_NAME...]",
+	  NULL, cmd_tag, NULL, 2, -1, 0, "images" },
+	{ "untag", NULL, "Remove a name from a local image", "IMAGE [IMAGE...]", NULL, cmd_untag, NULL, 1,
+	  -1, 0, "images" },
+	/* lifecycle: containers */
+	{ "container", NULL, "Manage containers", "[command]", NULL, NULL, container_commands, 0, -1, 0,
+	  NULL },
+	{ "create", NULL, "Create but do not start a container", "[options] IMAGE [COMMAND [ARG...]]",
+	  cmd_create_options, cmd_create, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
+	{ "exec", NULL, "Run a process in a running container", "[options] CONTAINER COMMAND [ARG...]",
+	  cmd_exec_options, cmd_exec, NULL, 2, -1, CLI_POSITIONAL_STOPS, "containers" },
+	{ "kill", NULL, "Kill one or more running containers with a specific signal",
+	  "[options] CONTAINER [CONTAINER...]", cmd_kill_options, cmd_kill, NULL, 0, -1, 0,
+	  "containers" },
+	{ "logs", NULL, "Fetch the logs of one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_logs_options, cmd_logs, NULL, 1, -1, 0, "containers" },
+	{ "ps", NULL, "List containers", "[options]", cmd_ps_options, cmd_ps, NULL, 0, 0, 0, NULL },
+	{ "restart", NULL, "Restart one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_restart_options, cmd_restart, NULL, 0, -1, 0, "containers" },
+	{ "rm", NULL, "Remove one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_rm_options, cmd_rm, NULL, 0, -1, 0, "containers" },
+	{ "run", NULL, "Run a command in a new container", "[options] IMAGE [COMMAND [ARG...]]",
+	  cmd_run_options, cmd_run, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
+	{ "start", NULL, "Start one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_start_options, cmd_start, NULL, 1, -1, 0, "containers" },
+	{ "stop", NULL, "Stop one or more containers", "[options] CONTAINER [CONTAINER...]",
+	  cmd_stop_options, cmd_stop, NULL, 0, -1, 0, "containers" },
+	{ "wait", NULL, "Block on one or more containers", "[options] CONTAINER [CONTAINER...]", NULL,
+	  cmd_wait, NULL, 1, -1, 0, "containers" },
+	{ "volume", NULL, "Manage volumes", "[command]", NULL, NULL, volume_commands, 0, -1, 0, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 

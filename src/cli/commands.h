@@ -7,6 +7,8 @@
 #ifndef BERTH_CLI_COMMANDS_H
 #define BERTH_CLI_COMMANDS_H
 
+#include <stdint.h>
+
 #include "cli/cli.h"
 
 #define TRANSFER_HANDLER __attribute__((weak))
@@ -14,5 +16,97 @@
 /* system.c */
 extern const struct cli_option cmd_version_options[];
 int cmd_version(struct berth_ctx *ctx, struct cli_args *args);
+
+/* src/transfer/ (berth-transfer): registry and image transports; option tables in
+ * transfer/options.h */
+TRANSFER_HANDLER int cmd_copy(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_manifest_inspect(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_login(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_logout(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_search(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_pull(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_push(struct berth_ctx *ctx, struct cli_args *args);
+
+/* images.c, image_system.c (store): local image and store commands */
+extern const struct cli_option cmd_images_options[];
+extern const struct cli_option cmd_image_inspect_options[];
+extern const struct cli_option cmd_history_options[];
+extern const struct cli_option cmd_rmi_options[];
+extern const struct cli_option cmd_image_prune_options[];
+extern const struct cli_option cmd_import_options[];
+extern const struct cli_option cmd_system_check_options[];
+extern const struct cli_option cmd_system_df_options[];
+extern const struct cli_option cmd_system_prune_options[];
+extern const struct cli_option cmd_system_reset_options[];
+extern const struct cli_option cmd_events_options[];
+extern const struct cli_option cmd_info_options[];
+int cmd_images(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_image_inspect(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_history(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_tag(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_untag(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_rmi(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_image_prune(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_image_exists(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_system_df(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_system_prune(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_system_reset(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_events(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_info(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_import(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_system_check(struct berth_ctx *ctx, struct cli_args *args);
+/* src/transfer/archive_load.c, archive_save.c (layers); options in transfer/archive_options.h */
+TRANSFER_HANDLER int cmd_load(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_save(struct berth_ctx *ctx, struct cli_args *args);
+/* cli_open_store() - open the store of @ctx, printing the error; returns 0 or an exit code. */
+struct store;
+int cli_open_store(struct berth_ctx *ctx, struct store **ret);
+/* cli_prune_images() - remove unused (dangling unless @all) images, printing their ids. */
+int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed);
+
+/* containers.c (lifecycle): running containers */
+extern const struct cli_option cmd_run_options[];
+extern const struct cli_option cmd_create_options[];
+extern const struct cli_option cmd_start_options[];
+extern const struct cli_option cmd_stop_options[];
+extern const struct cli_option cmd_kill_options[];
+extern const struct cli_option cmd_rm_options[];
+extern const struct cli_option cmd_restart_options[];
+extern const struct cli_option cmd_logs_options[];
+extern const struct cli_option cmd_ps_options[];
+extern const struct cli_option cmd_container_inspect_options[];
+extern const struct cli_option cmd_container_prune_options[];
+int cmd_run(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_create(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_start(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_stop(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_kill(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_rm(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_restart(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_wait(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_logs(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_ps(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_container_inspect(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_inspect(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_container_exists(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args);
+extern const struct cli_option cmd_exec_options[];
+extern const struct cli_option cmd_inspect_options[];
+
+/* container_volume.c (lifecycle): volumes */
+extern const struct cli_option cmd_volume_create_options[];
+extern const struct cli_option cmd_volume_ls_options[];
+extern const struct cli_option cmd_volume_inspect_options[];
+extern const struct cli_option cmd_volume_rm_options[];
+extern const struct cli_option cmd_volume_prune_options[];
+int cmd_volume_create(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_volume_ls(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_volume_inspect(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_volume_rm(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_volume_prune(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_volume_exists(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_exec(struct berth_ctx *ctx, struct cli_args *args);
 
 #endif

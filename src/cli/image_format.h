@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * image_format.h - output helpers of the image and system commands: podman's table layout
- * (Go tabwriter with minwidth 12, padding 2), human sizes and durations, and a small --format
- * interpreter ("json", "table ...", "{{.Field}}", "{{.A.B}}", "{{json .X}}") over jansson values.
- * Stands in until the shared cli/format.{c,h} lands.
+ * (Go tabwriter with minwidth 12, padding 2), human sizes and durations, and thin wrappers
+ * over the shared --format machinery (cli/format.h) that print their own errors.
  */
 #ifndef BERTH_CLI_IMAGE_FORMAT_H
 #define BERTH_CLI_IMAGE_FORMAT_H

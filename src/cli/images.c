@@ -12,7 +12,9 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "cli/image_format.h"
+#include "engine/image_ops.h"
 #include "store/events.h"
 #include "store/store-time.h"
 #include "store/store.h"
@@ -27,169 +29,6 @@ int cli_open_store(struct berth_ctx *ctx, struct store **ret)
 	return 0;
 }
 
-static void emit_image_event(struct berth_ctx *ctx, const char *action, const char *id,
-			     const char *name)
-{
-	struct store_event ev = { .type = "image", .action = action, .id = id, .name = name };
-
-	/* An event that cannot be logged must not fail the operation that already happened. */
-	(void)store_event_emit(ctx->runroot, &ev, NULL);
-}
-
-/* ---- JSON views of an image ---- */
-
-static json_t *strv_json(char **v)
-{
-	json_t *a = json_array();
-
-	for (; v && *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
-}
-
-static json_t *repo_digests(const struct store_image *img)
-{
-	json_t *a = json_array();
-
-	for (char **n = img->names; n && *n; n++) {
-		char *repo = NULL, *tag = NULL, *d = NULL;
-		if (store_name_split(*n, &repo, &tag) < 0)
-			continue;
-		if (asprintf(&d, "%s@%s", repo, img->digest) >= 0) {
-			bool dup = false;
-			size_t i;
-			json_t *x;
-			json_array_foreach(a, i, x) dup |= strcmp(json_string_value(x), d) == 0;
-			if (!dup)
-				json_array_append_new(a, json_string(d));
-			free(d);
-		}
-		free(repo);
-		free(tag);
-	}
-	return a;
-}
-
-static json_t *load_config(struct store *s, const struct store_image *img)
-{
-	_cleanup_free_ char *text = NULL;
-	json_t *c;
-
-	if (store_image_config(s, img, &text, NULL) < 0)
-		return json_object();
-	c = json_loads(text, 0, NULL);
-	return json_is_object(c) ? c : (json_decref(c), json_object());
-}
-
-static json_t *image_inspect_json(struct store *s, const struct store_image *img)
-{
-	json_auto_t *config = load_config(s, img);
-	json_t *o = json_object(), *cc, *rootfs, *history, *labels, *hist_arr;
-	char ts[48];
-	const char *comment = "";
-	_cleanup_free_ char *manifest = NULL;
-	json_auto_t *mj = NULL;
-	size_t i;
-	json_t *h;
-
-	store_time_format(img->created, ts, sizeof(ts));
-	cc = json_object_get(config, "config");
-	labels = json_object_get(cc, "Labels");
-	history = json_object_get(config, "history");
-	hist_arr = json_is_array(history) ? history : NULL;
-	json_array_foreach(hist_arr, i, h)
-		if (json_string_value(json_object_get(h, "comment")))
-			comment = json_string_value(json_object_get(h, "comment"));
-	rootfs = json_object();
-	json_object_set_new(rootfs, "Type", json_string("layers"));
-	json_object_set(rootfs, "Layers",
-			json_is_object(json_object_get(config, "rootfs")) &&
-					json_is_array(json_object_get(json_object_get(config, "rootfs"), "diff_ids"))
-				? json_object_get(json_object_get(config, "rootfs"), "diff_ids")
-				: json_array());
-	if (store_image_manifest(s, img, &manifest, NULL) >= 0)
-		mj = json_loads(manifest, 0, NULL);
-
-	json_object_set_new(o, "Id", json_string(img->id));
-	json_object_set_new(o, "Digest", json_string(img->digest));
-	json_object_set_new(o, "RepoTags", strv_json(img->names));
-	json_object_set_new(o, "RepoDigests", repo_digests(img));
-	json_object_set_new(o, "Parent", json_string(""));
-	json_object_set_new(o, "Comment", json_string(comment));
-	json_object_set_new(o, "Created", json_string(ts));
-	json_object_set(o, "Config", json_is_object(cc) ? cc : json_object());
-	json_object_set_new(o, "Version", json_string(json_string_value(json_object_get(config, "docker_version")) ?: ""));
-	json_object_set_new(o, "Author", json_string(json_string_value(json_object_get(config, "author")) ?: ""));
-	json_object_set_new(o, "Architecture", json_string(json_string_value(json_object_get(config, "architecture")) ?: ""));
-	json_object_set_new(o, "Os", json_string(json_string_value(json_object_get(config, "os")) ?: ""));
-	json_object_set_new(o, "Size", json_integer(img->size));
-	json_object_set_new(o, "VirtualSize", json_integer(img->size));
-	{
-		json_t *gd = json_object(), *data = json_object();
-		_cleanup_strv_free_ char **lower = NULL;
-		json_object_set_new(gd, "Name", json_string("overlay"));
-		if (store_image_lower_dirs(s, img->id, &lower, NULL) >= 0 && lower && lower[0]) {
-			json_object_set_new(data, "UpperDir", json_string(lower[0]));
-			if (lower[1]) {
-				size_t len = 0;
-				for (char **l = lower + 1; *l; l++)
-					len += strlen(*l) + 1;
-				char *joined = calloc(1, len + 1);
-				for (char **l = lower + 1; joined && *l; l++) {
-					if (l != lower + 1)
-						strcat(joined, ":");
-					strcat(joined, *l);
-				}
-				if (joined)
-					json_object_set_new(data, "LowerDir", json_string(joined));
-				free(joined);
-			}
-		}
-		json_object_set_new(gd, "Data", data);
-		json_object_set_new(o, "GraphDriver", gd);
-	}
-	json_object_set_new(o, "RootFS", rootfs);
-	json_object_set(o, "Labels", json_is_object(labels) ? labels : json_null());
-	json_object_set(o, "Annotations",
-			json_is_object(json_object_get(mj, "annotations")) ? json_object_get(mj, "annotations")
-									 : json_object());
-	json_object_set_new(o, "ManifestType", json_string(img->manifest_media_type));
-	json_object_set_new(o, "User", json_string(json_string_value(json_object_get(cc, "User")) ?: ""));
-	json_object_set(o, "History", hist_arr ? hist_arr : json_array());
-	json_object_set_new(o, "NamesHistory", strv_json(img->names));
-	return o;
-}
-
-static json_t *image_summary_json(struct store *s, const struct store_image *img)
-{
-	json_t *o = json_object();
-	char ts[48];
-
-	store_time_format(img->created - img->created % 1000000000LL, ts, sizeof(ts));
-	json_object_set_new(o, "Id", json_string(img->id));
-	json_object_set_new(o, "ParentId", json_string(""));
-	json_object_set_new(o, "RepoTags", img->names && img->names[0] ? strv_json(img->names) : json_null());
-	json_object_set_new(o, "RepoDigests", repo_digests(img));
-	json_object_set_new(o, "Size", json_integer(img->size));
-	json_object_set_new(o, "SharedSize", json_integer(0));
-	json_object_set_new(o, "VirtualSize", json_integer(img->size));
-	{
-		json_auto_t *config = load_config(s, img);
-		json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
-		json_object_set(o, "Labels", json_is_object(labels) ? labels : json_null());
-	}
-	{
-		int users = store_image_in_use(s, img->id, NULL, NULL);
-		json_object_set_new(o, "Containers", json_integer(users > 0 ? users : 0));
-	}
-	json_object_set_new(o, "Names", img->names && img->names[0] ? strv_json(img->names) : json_null());
-	json_object_set_new(o, "Digest", json_string(img->digest));
-	json_object_set_new(o, "History", img->names && img->names[0] ? strv_json(img->names) : json_null());
-	json_object_set_new(o, "Created", json_integer(img->created / 1000000000LL));
-	json_object_set_new(o, "CreatedAt", json_string(ts));
-	json_object_set_new(o, "Dangling", json_boolean(img->dangling));
-	return o;
-}
 
 /* ---- images ---- */
 
@@ -342,7 +181,7 @@ int cmd_images(struct berth_ctx *ctx, struct cli_args *args)
 		json_auto_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
 			if (filter_keep(&f, imgs[i]))
-				json_array_append_new(arr, image_summary_json(s, imgs[i]));
+				json_array_append_new(arr, engine_image_summary_json(s, imgs[i]));
 		store_image_list_free(imgs, n);
 		return ifmt_print("json", arr, NULL, stdout) < 0 ? 125 : 0;
 	}
@@ -376,7 +215,7 @@ int cmd_images(struct berth_ctx *ctx, struct cli_args *args)
 			json_object_set_new(o, "CreatedTime", json_string(at));
 			json_object_set_new(o, "Size", json_string(size));
 			json_object_set_new(o, "VirtualSize", json_string(size));
-			json_object_set_new(o, "Names", strv_json(img->names));
+			json_object_set_new(o, "Names", engine_strv_json(img->names));
 			json_object_set_new(o, "Dangling", json_boolean(img->dangling));
 			json_object_set_new(o, "ReadOnly", json_false());
 			json_array_append_new(rows, o);
@@ -390,18 +229,12 @@ int cmd_images(struct berth_ctx *ctx, struct cli_args *args)
 			"ID=IMAGE ID", "Id=IMAGE ID", "CreatedSince=CREATED", "CreatedAt=CREATED AT",
 			"Created=CREATED", "VirtualSize=SIZE", NULL,
 		};
-		_cleanup_free_ char *def = NULL;
-		if (!fmt) {
-			def = strdup(digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-					     : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}");
-			if (!def)
-				return cli_error("out of memory");
-			fmt = def;
-			if (cli_flag(args, "noheading"))
-				fmt += 6;
-		} else if (cli_flag(args, "noheading") && strncmp(fmt, "table ", 6) == 0)
-			fmt += 6;
-		return ifmt_print(fmt, rows, headers, stdout) < 0 ? 125 : 0;
+		const char *def = digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+					  : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+		if (fmt_print(stdout, fmt, def, rows, headers,
+			      cli_flag(args, "noheading") ? FMT_NO_HEADING : 0, &err) < 0)
+			return cli_fail(&err);
+		return 0;
 	}
 }
 
@@ -429,7 +262,7 @@ int cmd_image_inspect(struct berth_ctx *ctx, struct cli_args *args)
 				first = err;
 			continue;
 		}
-		json_array_append_new(arr, image_inspect_json(s, img));
+		json_array_append_new(arr, engine_image_inspect_json(s, img));
 	}
 	if (!fmt || strcmp(fmt, "json") == 0 || strcmp(fmt, "{{json .}}") == 0) {
 		_cleanup_free_ char *d = json_dumps(arr, JSON_INDENT(4));
@@ -437,6 +270,7 @@ int cmd_image_inspect(struct berth_ctx *ctx, struct cli_args *args)
 	} else if (ifmt_print(fmt, arr, NULL, stdout) < 0)
 		return 125;
 	if (first.code) {
+		fflush(stdout);
 		berr_prefix(&first, "inspecting object");
 		return cli_fail(&first);
 	}
@@ -469,7 +303,7 @@ int cmd_history(struct berth_ctx *ctx, struct cli_args *args)
 		return rc;
 	if (store_image_lookup(s, cli_argv(args)[0], &img, &err) < 0)
 		return cli_fail(&err);
-	config = load_config(s, img);
+	config = engine_image_config_json(s, img);
 	hist = json_object_get(config, "history");
 	n_hist = json_array_size(hist);
 	/* Newest first, as podman prints it; sizes pair non-empty entries with the layers. */
@@ -502,7 +336,7 @@ int cmd_history(struct berth_ctx *ctx, struct cli_args *args)
 		else
 			snprintf(id, sizeof(id), "<missing>");
 		if (!notrunc && strlen(by) > 45)
-			snprintf(byt, sizeof(byt), "%.45s...", by);
+			snprintf(byt, sizeof(byt), "%.42s...", by);
 		else
 			snprintf(byt, sizeof(byt), "%.60s", by);
 		json_object_set_new(o, "ID", json_string(id));
@@ -557,7 +391,7 @@ int cmd_tag(struct berth_ctx *ctx, struct cli_args *args)
 			return cli_error("%s: tag by digest is not supported: give NAME[:TAG]", cli_argv(args)[i]);
 		if (store_image_add_name(s, img->id, name, &err) < 0)
 			return cli_fail(&err);
-		emit_image_event(ctx, "tag", img->id, name);
+		engine_image_event(ctx->runroot, "tag", img->id, name);
 	}
 	return 0;
 }
@@ -577,7 +411,7 @@ int cmd_untag(struct berth_ctx *ctx, struct cli_args *args)
 		for (char **n = img->names; n && *n; n++) {
 			if (store_image_remove_name(s, img->id, *n, &err) < 0)
 				return cli_fail(&err);
-			emit_image_event(ctx, "untag", img->id, *n);
+			engine_image_event(ctx->runroot, "untag", img->id, *n);
 		}
 		return 0;
 	}
@@ -587,7 +421,7 @@ int cmd_untag(struct berth_ctx *ctx, struct cli_args *args)
 			return cli_fail(&err);
 		if (store_image_remove_name(s, img->id, name, &err) < 0)
 			return cli_fail(&err);
-		emit_image_event(ctx, "untag", img->id, name);
+		engine_image_event(ctx->runroot, "untag", img->id, name);
 	}
 	return 0;
 }
@@ -607,15 +441,16 @@ static int remove_image(struct berth_ctx *ctx, struct store *s, const struct sto
 	berth_error err = { 0 };
 
 	if (store_image_delete(s, img->id, &err) < 0) {
+		fflush(stdout);
 		fprintf(stderr, "Error: %s\n", err.msg);
 		return err.code == -EBUSY ? 2 : err.code == -ENOENT ? 1 : 125;
 	}
 	for (char **n = img->names; n && *n; n++) {
 		printf("Untagged: %s\n", *n);
-		emit_image_event(ctx, "untag", img->id, *n);
+		engine_image_event(ctx->runroot, "untag", img->id, *n);
 	}
 	printf("Deleted: %s\n", img->id);
-	emit_image_event(ctx, "remove", img->id, img->names && img->names[0] ? img->names[0] : "");
+	engine_image_event(ctx->runroot, "remove", img->id, img->names && img->names[0] ? img->names[0] : "");
 	return 0;
 }
 
@@ -653,6 +488,7 @@ int cmd_rmi(struct berth_ctx *ctx, struct cli_args *args)
 		if (store_image_lookup(s, ref, &img, &err) < 0) {
 			if (cli_flag(args, "ignore") && err.code == -ENOENT)
 				continue;
+			fflush(stdout);
 			fprintf(stderr, "Error: %s\n", err.msg);
 			result = err.code == -ENOENT ? 1 : 125;
 			continue;
@@ -669,7 +505,7 @@ int cmd_rmi(struct berth_ctx *ctx, struct cli_args *args)
 					if (store_image_remove_name(s, img->id, *n, &err) < 0)
 						return cli_fail(&err);
 					printf("Untagged: %s\n", *n);
-					emit_image_event(ctx, "untag", img->id, *n);
+					engine_image_event(ctx->runroot, "untag", img->id, *n);
 					goto next;
 				}
 			}
@@ -677,7 +513,7 @@ int cmd_rmi(struct berth_ctx *ctx, struct cli_args *args)
 			if (store_image_remove_name(s, img->id, img->names[0], &err) < 0)
 				return cli_fail(&err);
 			printf("Untagged: %s\n", img->names[0]);
-			emit_image_event(ctx, "untag", img->id, img->names[0]);
+			engine_image_event(ctx->runroot, "untag", img->id, img->names[0]);
 			goto next;
 		}
 		r = remove_image(ctx, s, img);
@@ -734,7 +570,7 @@ int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *
 			}
 			printf("%s\n", imgs[i]->id);
 			reclaimed += imgs[i]->size;
-			emit_image_event(ctx, "remove", imgs[i]->id, "");
+			engine_image_event(ctx->runroot, "remove", imgs[i]->id, "");
 			removed_any = true;
 		}
 		store_image_list_free(imgs, n);
@@ -775,3 +611,22 @@ int cmd_image_exists(struct berth_ctx *ctx, struct cli_args *args)
 		return err.code == -ENOENT ? 1 : cli_fail(&err);
 	return 0;
 }
+
+/* Option tables of the image commands berth-transfer runs (src/transfer/import.c). */
+const struct cli_option cmd_import_options[] = {
+	{ "change", 'c', CLI_LIST, "Apply the following possible instructions to the created image: CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | USER | VOLUME | WORKDIR", NULL },
+	{ "message", 'm', CLI_STRING, "Set commit message for imported image", NULL },
+	{ "quiet", 'q', CLI_BOOL, "Suppress output", NULL },
+	{ "arch", 0, CLI_STRING, "Set the architecture of the imported image", NULL },
+	{ "os", 0, CLI_STRING, "Set the OS of the imported image", NULL },
+	{ "variant", 0, CLI_STRING, "Set the variant of the imported image", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+const struct cli_option cmd_system_check_options[] = {
+	{ "repair", 'r', CLI_BOOL, "Remove inconsistent images", NULL },
+	{ "force", 'f', CLI_BOOL, "Remove inconsistent images and the containers that use them", NULL },
+	{ "quick", 'q', CLI_BOOL, "Skip time-consuming checks (accepted; every check is done)", NULL },
+	{ "max", 'm', CLI_STRING, "Maximum allowed age of unreferenced layers (accepted for podman compatibility)", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};

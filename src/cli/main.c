@@ -102,8 +102,19 @@ static int run_command(const struct cli_command *cmd, struct cli_args *args, str
 	int rc;
 
 	args->cmd = cmd;
-	if (cli_args_parse(args, tables, argc, argv, false, &err) < 0 ||
-	    cli_args_merge_globals(g, args, &err) < 0)
+	bool stops = (cmd->flags & CLI_POSITIONAL_STOPS) != 0;
+	int used = cli_args_parse(args, tables, argc, argv, stops, &err);
+	if (used >= 0 && stops && used < argc) {
+		/* run/create/exec: everything after the image is the container's command */
+		char **rest = calloc((size_t)(argc - used) + 2, sizeof(char *));
+		if (!rest)
+			return cli_error("out of memory");
+		rest[0] = (char *)"--";
+		memcpy(rest + 1, argv + used, (size_t)(argc - used) * sizeof(char *));
+		used = cli_args_parse(args, tables, argc - used + 1, rest, false, &err);
+		free(rest);
+	}
+	if (used < 0 || cli_args_merge_globals(g, args, &err) < 0)
 		return cli_fail(&err);
 	if (cli_flag(args, "help") || (!cmd->handler && !(cmd->flags & CLI_TRANSFER))) {
 		cli_print_help(cmd, args->path);

@@ -22,16 +22,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <termios.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +67,9 @@ struct monitor {
 	int attach_fd;
 	bool want_stdin;
 	char **exit_cmd;
+	pid_t exec_pid;		/* exec mode: the container's init pid ... */
+	long long exec_start;	/* ... and its start time */
+	const char *exec_spec;	/* exec mode: JSON with args, env, cwd, uid, gid */
 
 	struct ctr_log_writer *log;
 	int listen_fd;
@@ -70,6 +77,7 @@ struct monitor {
 	int out, errp, in;
 	int sigfd;
 	pid_t pid;
+	bool pty;
 	bool exited;
 	int exit_code;
 };
@@ -112,6 +120,9 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		{ "sync-fd", required_argument, NULL, 's' },
 		{ "attach-fd", required_argument, NULL, 'a' },
 		{ "stdin", no_argument, NULL, 'I' },
+		{ "exec-pid", required_argument, NULL, 'P' },
+		{ "exec-start", required_argument, NULL, 'S' },
+		{ "exec-spec", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -129,6 +140,9 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		case 's': m->sync_fd = atoi(optarg); break;
 		case 'a': m->attach_fd = atoi(optarg); break;
 		case 'I': m->want_stdin = true; break;
+		case 'P': m->exec_pid = (pid_t)atoi(optarg); break;
+		case 'S': m->exec_start = strtoll(optarg, NULL, 10); break;
+		case 'E': m->exec_spec = optarg; break;
 		default: return -1;
 		}
 	}
@@ -247,7 +261,20 @@ static void client_input(struct monitor *m, int i)
 		if (write_all(m->in, buf + 1, (size_t)n - 1) < 0)
 			close_stdin(m);
 	} else if (buf[0] == CTR_ATTACH_STDIN_EOF) {
-		close_stdin(m);
+		/* on a terminal, EOF is the EOT character; the terminal itself stays open */
+		if (m->pty && m->in >= 0)
+			write_all(m->in, "\004", 1);
+		else
+			close_stdin(m);
+	} else if (buf[0] == CTR_ATTACH_RESIZE && m->pty) {
+		struct winsize ws = { 0 };
+		unsigned rows = 0, cols = 0;
+		buf[n < (ssize_t)sizeof(buf) ? n : (ssize_t)sizeof(buf) - 1] = '\0';
+		if (sscanf(buf + 1, "%u %u", &rows, &cols) == 2) {
+			ws.ws_row = (unsigned short)rows;
+			ws.ws_col = (unsigned short)cols;
+			ioctl(m->out, TIOCSWINSZ, &ws);
+		}
 	}
 }
 
@@ -259,7 +286,7 @@ static void reap(struct monitor *m)
 
 	while (read(m->sigfd, &si, sizeof(si)) > 0)
 		;
-	while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
 		if (p != m->pid)
 			continue;
 		m->exited = true;
@@ -329,14 +356,94 @@ static int write_exit_file(struct monitor *m)
 	int n = snprintf(buf, sizeof(buf), "%d %lld\n", m->exit_code, (long long)ctr_now_ns());
 	_cleanup_close_ int dirfd = open(m->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+	_cleanup_close_ int fd = -1;
+
 	if (dirfd < 0)
 		return -errno;
-	return write_file_atomic_at(dirfd, "exit", buf, (size_t)n, 0600, NULL);
+	/* Atomic (temp + rename) but not fsync'ed: the run dir does not outlive a reboot. */
+	fd = openat(dirfd, "exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
+		return -errno;
+	return renameat(dirfd, "exit.tmp", dirfd, "exit") < 0 ? -errno : 0;
 }
 
 static int make_pipe(int fds[2])
 {
 	return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
+}
+
+static char **json_strv(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	char **v = calloc(n + 1, sizeof(char *));
+	json_t *e;
+
+	if (!v)
+		return NULL;
+	json_array_foreach (arr, i, e) {
+		if (!json_is_string(e) || !(v[i] = strdup(json_string_value(e)))) {
+			strv_free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+/*
+ * exec_in_container() - exec mode: join the running container whose init is --exec-pid (checked
+ * against --exec-start, so a reused pid is refused) and start the process of --exec-spec.
+ */
+static int exec_in_container(struct monitor *m, struct runtime_config *cfg,
+			     const struct runtime_stdio *io, struct runtime_process *proc,
+			     berth_error *err)
+{
+	_cleanup_strv_free_ char **args = NULL, **env = NULL;
+	_cleanup_close_ int pidfd = -1;
+	json_t *spec = json_load_file(m->exec_spec, 0, NULL);
+	struct runtime_exec_opts o = { 0 };
+	int r;
+
+	if (!json_is_object(spec)) {
+		json_decref(spec);
+		return berr(err, EINVAL, "exec: cannot read %s", m->exec_spec);
+	}
+	args = json_strv(json_object_get(spec, "args"));
+	if (json_is_array(json_object_get(spec, "env")))
+		env = json_strv(json_object_get(spec, "env"));
+	o.args = args;
+	o.env = env;
+	o.cwd = json_string_value(json_object_get(spec, "cwd"));
+	o.uid = (uid_t)json_integer_value(json_object_get(spec, "uid"));
+	o.gid = (gid_t)json_integer_value(json_object_get(spec, "gid"));
+	o.terminal = json_is_true(json_object_get(spec, "terminal"));
+	pidfd = (int)syscall(SYS_pidfd_open, m->exec_pid, 0);
+	if (pidfd < 0 || !ctr_proc_alive(m->exec_pid, m->exec_start)) {
+		json_decref(spec);
+		return berr(err, ESRCH, "the container is not running any more");
+	}
+	r = runtime_exec(cfg, pidfd, &o, io, proc, err);
+	json_decref(spec);
+	return r;
+}
+
+/*
+ * write_pid_file() - <rundir>/pid "PID START MONITOR-PID": lets the engine find a container
+ * whose CLI was killed before it recorded the start (see ctr_refresh()).
+ */
+static void write_pid_file(struct monitor *m, int64_t start)
+{
+	_cleanup_close_ int dirfd = open(m->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	char buf[96];
+	int n = snprintf(buf, sizeof(buf), "%d %lld %d\n", (int)m->pid, (long long)start,
+			 (int)getpid());
+
+	if (dirfd < 0)
+		return;
+	fd = openat(dirfd, "pid.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
+		return;
+	renameat(dirfd, "pid.tmp", dirfd, "pid");
 }
 
 static int start_container(struct monitor *m, struct runtime_config *cfg)
@@ -355,7 +462,8 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 	io.fds[0] = inp[0];
 	io.fds[1] = outp[1];
 	io.fds[2] = errp[1];
-	r = runtime_create_and_start(cfg, &io, &proc, &err);
+	r = m->exec_spec ? exec_in_container(m, cfg, &io, &proc, &err)
+			 : runtime_create_and_start(cfg, &io, &proc, &err);
 	close(outp[1]);
 	close(errp[1]);
 	if (inp[0] >= 0)
@@ -367,15 +475,26 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 	}
 	if (proc.pidfd >= 0)
 		close(proc.pidfd);
-	if (proc.pty_master >= 0)
-		close(proc.pty_master);
 	m->pid = proc.pid;
-	m->out = outp[0];
-	m->errp = errp[0];
-	m->in = inp[1];
+	if (proc.pty_master >= 0) {
+		/* -t: the terminal carries output (as "stdout") and, with -i, input */
+		close(outp[0]);
+		close(errp[0]);
+		if (inp[1] >= 0)
+			close(inp[1]);
+		m->out = proc.pty_master;
+		m->in = m->want_stdin ? fcntl(proc.pty_master, F_DUPFD_CLOEXEC, 3) : -1;
+		m->pty = true;
+	} else {
+		m->out = outp[0];
+		m->errp = errp[0];
+		m->in = inp[1];
+		fcntl(m->errp, F_SETFL, O_NONBLOCK);
+	}
 	fcntl(m->out, F_SETFL, O_NONBLOCK);
-	fcntl(m->errp, F_SETFL, O_NONBLOCK);
 	ctr_proc_start_time(m->pid, &start);
+	if (!m->exec_spec)
+		write_pid_file(m, start);
 	sync_reply(m, "ok %d %lld %d\n", (int)m->pid, (long long)start, (int)getpid());
 	return 0;
 }
@@ -425,8 +544,8 @@ int main(int argc, char **argv)
 		runtime_config_free(cfg);
 		return 125;
 	}
-	m.listen_fd = ctr_attach_listen(m.rundir, &err);
-	if (m.listen_fd < 0) {
+	/* exec sessions are attached only through the socketpair they were started with */
+	if (!m.exec_spec && (m.listen_fd = ctr_attach_listen(m.rundir, &err)) < 0) {
 		sync_reply(&m, "err 125 %s\n", err.msg);
 		runtime_config_free(cfg);
 		ctr_log_writer_close(m.log);
@@ -442,7 +561,8 @@ int main(int argc, char **argv)
 	}
 	loop(&m);
 	write_exit_file(&m);
-	close(m.listen_fd);
+	if (m.listen_fd >= 0)
+		close(m.listen_fd);
 	{
 		char path[4096], code[16];
 		snprintf(path, sizeof(path), "%s/%s", m.rundir, CTR_ATTACH_SOCKET);
@@ -453,7 +573,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m.clients[i] >= 0)
 			client_drop(&m, i);
-	runtime_cgroup_remove(cfg, NULL);
+	if (!m.exec_spec)
+		runtime_cgroup_remove(cfg, NULL);
 	runtime_config_free(cfg);
 	ctr_log_writer_close(m.log);
 	close_stdin(&m);

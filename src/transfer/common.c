@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* common.c - registry options from flags and config files, auth.json lookups, progress lines. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "config/paths.h"
+#include "config/auth.h"
+#include "config/registries_conf.h"
 #include "transfer/transfer.h"
 #include "util/fileio.h"
 #include "util/macro.h"
-
-#define MAX_AUTH_FILE (1u << 20)
 
 static struct reg_client *client;
 
@@ -62,125 +62,73 @@ int xfer_parse_creds(const char *creds, char **ret_user, char **ret_pass, berth_
 char *xfer_auth_file(const struct cli_args *args, bool for_write)
 {
 	const char *v = args ? cli_str(args, "authfile") : NULL;
-	char *p = NULL;
 
-	if (v && *v)
-		return strdup(v);
-	v = getenv("REGISTRY_AUTH_FILE");
-	if (v && *v)
-		return strdup(v);
-	if (geteuid() == 0) {
-		if (asprintf(&p, "/run/containers/0/auth.json") < 0)
-			return NULL;
-		return p;
-	}
-	_cleanup_free_ char *rt = NULL;
-	if (paths_runtime_dir(&rt, NULL) == 0 && asprintf(&p, "%s/containers/auth.json", rt) >= 0)
-		return p;
-	return NULL;
+	(void)for_write;
+	/* NULL: config/auth.h's search ($REGISTRY_AUTH_FILE, then podman's default files) */
+	return v && *v ? strdup(v) : NULL;
 }
 
-/* lookup_in() - "auths"[host].auth of one file: 1 found, 0 not, <0 broken file. */
-static int lookup_in(const char *path, const char *host, char **ret_user, char **ret_pass,
+int xfer_auth_lookup(const char *path, const char *key, char **ret_user, char **ret_pass,
 		     berth_error *err)
 {
-	_cleanup_free_ char *data = NULL, *https = NULL;
-	json_t *root, *auths, *e;
-	size_t len;
-	int r;
-
-	r = read_file_at(AT_FDCWD, path, MAX_AUTH_FILE, &data, &len, NULL);
-	if (r == -ENOENT)
+	int r = auth_lookup(path, key, ret_user, ret_pass, err);
+	if (r == -ENOENT) {
+		berr_clear(err);
 		return 0;
-	if (r < 0)
-		return berr_errno(err, -r, "%s: cannot read the credentials file", path);
-	root = json_loadb(data, len, 0, NULL);
-	if (!root)
-		return berr(err, EINVAL, "%s: not valid JSON; fix or remove it", path);
-	auths = json_object_get(root, "auths");
-	if (asprintf(&https, "https://%s", host) < 0) {
-		json_decref(root);
-		return berr(err, ENOMEM, "out of memory");
 	}
-	e = json_object_get(auths, host);
-	if (!e)
-		e = json_object_get(auths, https);
-	if (!e && strcmp(host, "docker.io") == 0)
-		e = json_object_get(auths, "https://index.docker.io/v1/");
-	const char *b64 = json_string_value(json_object_get(e, "auth"));
-	r = 0;
-	if (b64 && *b64) {
-		size_t bl = strlen(b64);
-		_cleanup_free_ unsigned char *dec = malloc(bl + 1);
-		int n = dec ? EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)bl) : -1;
-		if (n < 0) {
-			json_decref(root);
-			return berr(err, EINVAL, "%s: the entry for %s is not valid base64", path, host);
-		}
-		/* EVP_DecodeBlock counts the '=' padding as zero bytes */
-		while (bl > 0 && b64[bl - 1] == '=' && n > 0)
-			bl--, n--;
-		dec[n] = 0;
-		char *colon = strchr((char *)dec, ':');
-		if (!colon) {
-			json_decref(root);
-			return berr(err, EINVAL, "%s: the entry for %s is not USER:PASSWORD", path, host);
-		}
-		*colon = 0;
-		*ret_user = strdup((char *)dec);
-		*ret_pass = strdup(colon + 1);
-		explicit_bzero(dec, (size_t)n);
-		r = (*ret_user && *ret_pass) ? 1 : berr(err, ENOMEM, "out of memory");
-	}
-	json_decref(root);
-	return r;
+	return r < 0 ? r : 1;
 }
 
-int xfer_auth_lookup(const char *path, const char *host, char **ret_user, char **ret_pass,
-		     berth_error *err)
+/* registry_policy() - registries.conf's word on @ref: insecure, or blocked for pulls. */
+static int registry_policy(struct xfer_side *s, const char *ref, bool tls_flag_set, bool pulling,
+			   berth_error *err)
 {
-	int r;
+	_cleanup_(registries_conf_freep) struct registries_conf *conf = NULL;
+	const struct registry_entry *e;
+	int r = registries_conf_load(&conf, err);
 
-	if (path) {
-		r = lookup_in(path, host, ret_user, ret_pass, err);
-		if (r != 0 || getenv("REGISTRY_AUTH_FILE"))
-			return r;
-	}
-	/* podman also reads these, never writes them */
-	_cleanup_free_ char *cfg = paths_config_home(), *a = NULL, *b = NULL;
-	const char *home = paths_home();
-	if (cfg && asprintf(&a, "%s/containers/auth.json", cfg) >= 0 && (!path || strcmp(a, path))) {
-		r = lookup_in(a, host, ret_user, ret_pass, err);
-		if (r != 0)
-			return r;
-	}
-	if (home && asprintf(&b, "%s/.docker/config.json", home) >= 0)
-		return lookup_in(b, host, ret_user, ret_pass, err);
+	if (r < 0)
+		return r;
+	e = registries_conf_find(conf, ref);
+	if (!e)
+		return 0;
+	if (e->blocked && pulling)
+		return berr(err, EACCES, "%s %s: the registry is blocked in registries.conf",
+			    s->img.reg.op ? s->img.reg.op : "pull", ref);
+	if (e->insecure && !tls_flag_set)
+		s->img.reg.insecure = true;
 	return 0;
 }
 
 int xfer_side_init(struct xfer_side *s, struct reg_client *c, const struct cli_args *args,
-		   const char *tls_flag, const char *creds_flag, const char *cert_flag,
-		   const char *host, const char *op, berth_error *err)
+		   const struct xfer_flags *f, const char *ref, const char *op, bool pulling,
+		   berth_error *err)
 {
-	const char *creds = creds_flag ? cli_str(args, creds_flag) : NULL;
-	const char *cert = cert_flag ? cli_str(args, cert_flag) : NULL;
+	const char *creds = f->creds ? cli_str(args, f->creds) : NULL;
+	const char *cert = f->cert_dir ? cli_str(args, f->cert_dir) : NULL;
+	const char *af = f->authfile ? cli_str(args, f->authfile) : NULL;
+	bool tls_set = f->tls_verify && cli_is_set(args, f->tls_verify);
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->img.client = c;
 	s->img.reg.op = op;
-	s->img.reg.tls_verify = !(tls_flag && cli_is_set(args, tls_flag) && !cli_flag(args, tls_flag));
+	s->img.reg.tls_verify = !(tls_set && !cli_flag(args, f->tls_verify));
 	if (cert && !(s->cert_dir = strdup(cert)))
 		return berr(err, ENOMEM, "out of memory");
 	s->img.reg.cert_dir = s->cert_dir;
+	if (ref) {
+		r = registry_policy(s, ref, tls_set, pulling, err);
+		if (r < 0)
+			return r;
+	}
 	if (creds) {
 		r = xfer_parse_creds(creds, &s->username, &s->password, err);
 		if (r < 0)
 			return r;
-	} else if (host) {
-		_cleanup_free_ char *path = xfer_auth_file(args, false);
-		r = xfer_auth_lookup(path, host, &s->username, &s->password, err);
+	} else if (ref) {
+		_cleanup_free_ char *path = af ? strdup(af) : xfer_auth_file(args, false);
+		r = xfer_auth_lookup(path, ref, &s->username, &s->password, err);
 		if (r < 0)
 			return r;
 	}
@@ -189,12 +137,138 @@ int xfer_side_init(struct xfer_side *s, struct reg_client *c, const struct cli_a
 	return 0;
 }
 
+void xfer_printer_init(struct xfer_printer *p, FILE *out, bool quiet, struct img_copy_opts *o)
+{
+	memset(p, 0, sizeof(*p));
+	p->out = out;
+	p->quiet = quiet;
+	p->tty = !quiet && isatty(fileno(out)) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
+	o->event = xfer_print_event;
+	o->progress = p->tty ? xfer_print_progress : NULL;
+	o->ud = p;
+}
+
+void xfer_printer_done(struct xfer_printer *p)
+{
+	free(p->lines);
+	p->lines = NULL;
+	p->n = p->cap = 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void human(int64_t v, char *buf, size_t size)
+{
+	if (v < 0)
+		snprintf(buf, size, "?");
+	else if (v < 1024)
+		snprintf(buf, size, "%lld B", (long long)v);
+	else if (v < 1024 * 1024)
+		snprintf(buf, size, "%.1f KiB", (double)v / 1024);
+	else
+		snprintf(buf, size, "%.1f MiB", (double)v / (1024 * 1024));
+}
+
+/* redraw() - the live display: every blob's line, rewritten in place. */
+static void redraw(struct xfer_printer *p)
+{
+	if (p->drawn)
+		fprintf(p->out, "\033[%zuA", p->drawn);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct xfer_line *l = &p->lines[i];
+		const char *what = l->is_config ? "config" : "blob";
+		char a[32], b[32], bar[31];
+		fprintf(p->out, "\r\033[K");
+		switch (l->state) {
+		case IMG_COPY_BLOB_SKIPPED:
+			fprintf(p->out, "Copying %s %.19s skipped: already exists\n", what, l->digest);
+			continue;
+		case IMG_COPY_BLOB_MOUNTED:
+			fprintf(p->out, "Copying %s %.19s skipped: mounted\n", what, l->digest);
+			continue;
+		case IMG_COPY_BLOB_DONE:
+			human(l->total >= 0 ? l->total : l->done, a, sizeof(a));
+			fprintf(p->out, "Copying %s %.19s done   %s\n", what, l->digest, a);
+			continue;
+		default:
+			break;
+		}
+		int fill = l->total > 0 ? (int)(l->done * 30 / l->total) : 0;
+		if (fill > 30)
+			fill = 30;
+		memset(bar, '=', (size_t)fill);
+		memset(bar + fill, ' ', (size_t)(30 - fill));
+		bar[30] = 0;
+		if (fill > 0 && fill < 30)
+			bar[fill - 1] = '>';
+		human(l->done, a, sizeof(a));
+		human(l->total, b, sizeof(b));
+		fprintf(p->out, "Copying %s %.19s [%s] %s / %s\n", what, l->digest, bar, a, b);
+	}
+	p->drawn = p->n;
+	fflush(p->out);
+	p->last_draw_ms = now_ms();
+}
+
+static struct xfer_line *line_of(struct xfer_printer *p, const char *digest, bool add)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->lines[i].digest, digest) == 0)
+			return &p->lines[i];
+	if (!add)
+		return NULL;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct xfer_line *nl = realloc(p->lines, cap * sizeof(*nl));
+		if (!nl)
+			return NULL;
+		p->lines = nl;
+		p->cap = cap;
+	}
+	struct xfer_line *l = &p->lines[p->n++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->digest, sizeof(l->digest), "%s", digest);
+	l->total = -1;
+	return l;
+}
+
+void xfer_print_progress(void *ud, const char *digest, int64_t done, int64_t total)
+{
+	struct xfer_printer *p = ud;
+	struct xfer_line *l = line_of(p, digest, false);
+
+	if (!l)
+		return;
+	l->done = done;
+	l->total = total;
+	if (now_ms() - p->last_draw_ms >= 100)
+		redraw(p);
+}
+
 void xfer_print_event(void *ud, enum img_copy_event ev, const char *digest, int64_t size)
 {
 	struct xfer_printer *p = ud;
 
 	if (p->quiet)
 		return;
+	if (p->tty && ev != IMG_COPY_MANIFEST) {
+		struct xfer_line *l = line_of(p, digest, true);
+		if (!l)
+			return;
+		if (ev == IMG_COPY_CONFIG)
+			l->is_config = true;
+		if (ev == IMG_COPY_BLOB_DONE)
+			l->done = size;
+		l->total = size;
+		l->state = ev;
+		redraw(p);
+		return;
+	}
 	switch (ev) {
 	case IMG_COPY_BLOB:
 		fprintf(p->out, "Copying blob %s\n", digest);
@@ -210,10 +284,88 @@ void xfer_print_event(void *ud, enum img_copy_event ev, const char *digest, int6
 		fprintf(p->out, "Copying config %s\n", digest);
 		break;
 	case IMG_COPY_MANIFEST:
+		if (p->tty)
+			redraw(p);
 		fprintf(p->out, "Writing manifest to image destination\n");
 		break;
 	case IMG_COPY_BLOB_DONE:
 		break;
 	}
 	fflush(p->out);
+}
+
+/* field_text() - a JSON value as a Go template prints it. */
+static char *field_text(json_t *v, bool as_json)
+{
+	char buf[64];
+
+	if (as_json || json_is_object(v) || json_is_array(v))
+		return json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return strdup(buf);
+	}
+	if (json_is_boolean(v))
+		return strdup(json_is_true(v) ? "true" : "false");
+	return strdup(json_is_null(v) || !v ? "<no value>" : "");
+}
+
+char *xfer_render(const char *tmpl, json_t *obj)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (const char *p = tmpl; *p;) {
+		if (p[0] == '\\' && p[1] == 't') {
+			fputc('\t', f);
+			p += 2;
+			continue;
+		}
+		if (p[0] == '\\' && p[1] == 'n') {
+			fputc('\n', f);
+			p += 2;
+			continue;
+		}
+		if (strncmp(p, "{{", 2) != 0) {
+			fputc(*p++, f);
+			continue;
+		}
+		const char *end = strstr(p, "}}");
+		if (!end)
+			goto bad;
+		_cleanup_free_ char *expr = strndup(p + 2, (size_t)(end - p - 2));
+		char *e = expr;
+		bool as_json = false;
+		while (e && *e == ' ')
+			e++;
+		if (e && strncmp(e, "json ", 5) == 0) {
+			as_json = true;
+			e += 5;
+			while (*e == ' ')
+				e++;
+		}
+		if (!e || *e != '.')
+			goto bad;
+		e[strcspn(e, " ")] = 0;
+		json_t *v = obj;
+		for (char *tok = strtok(e + 1, "."); tok && v; tok = strtok(NULL, "."))
+			v = json_object_get(v, tok);
+		if (strcmp(e, ".") == 0)
+			v = obj;
+		_cleanup_free_ char *t = field_text(v, as_json);
+		if (t)
+			fputs(t, f);
+		p = end + 2;
+	}
+	fclose(f);
+	return out;
+bad:
+	fclose(f);
+	free(out);
+	return NULL;
 }

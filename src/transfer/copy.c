@@ -10,24 +10,20 @@
 #include "transfer/transfer.h"
 #include "util/macro.h"
 
-/* side_for() - registry options for @n (docker:// only), with the flags of one side. */
+/* side_for() - registry options for one side of the copy (docker:// only). */
 static int side_for(struct xfer_side *s, const oci_image_name *n, const struct cli_args *args,
 		    bool src, berth_error *err)
 {
-	const char *host = n->transport == OCI_TRANSPORT_DOCKER ? n->ref->domain : NULL;
-	const char *af = cli_str(args, src ? "src-authfile" : "dest-authfile");
-	int r = xfer_side_init(s, xfer_client(), args, src ? "src-tls-verify" : "dest-tls-verify",
-			       src ? "src-creds" : "dest-creds",
-			       src ? "src-cert-dir" : "dest-cert-dir", NULL, "copy", err);
-	if (r < 0 || !host || s->username)
-		return r;
-	_cleanup_free_ char *path = af ? strdup(af) : xfer_auth_file(args, false);
-	r = xfer_auth_lookup(path, host, &s->username, &s->password, err);
-	if (r < 0)
-		return r;
-	s->img.reg.username = s->username;
-	s->img.reg.password = s->password;
-	return 0;
+	static const struct xfer_flags sf = { "src-tls-verify", "src-creds", "src-cert-dir",
+					      "src-authfile" };
+	static const struct xfer_flags df = { "dest-tls-verify", "dest-creds", "dest-cert-dir",
+					      "dest-authfile" };
+	_cleanup_free_ char *ref = n->transport == OCI_TRANSPORT_DOCKER ? img_docker_repo_string(n)
+									  : NULL;
+
+	if (n->transport == OCI_TRANSPORT_DOCKER && !ref)
+		return berr(err, ENOMEM, "out of memory");
+	return xfer_side_init(s, xfer_client(), args, src ? &sf : &df, ref, "copy", src, err);
 }
 
 int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
@@ -36,7 +32,7 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	_cleanup_(img_src_freep) struct img_src *src = NULL;
 	_cleanup_(img_dst_freep) struct img_dst *dst = NULL;
 	struct xfer_side ss = { 0 }, ds = { 0 };
-	struct xfer_printer pr = { .out = stdout, .quiet = cli_flag(args, "quiet") };
+	struct xfer_printer pr;
 	berth_error err = { 0 };
 	int r;
 
@@ -51,9 +47,8 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 		.os = cli_str(args, "override-os"),
 		.arch = cli_str(args, "override-arch"),
 		.variant = cli_str(args, "override-variant"),
-		.event = xfer_print_event,
-		.ud = &pr,
 	};
+	xfer_printer_init(&pr, stdout, cli_flag(args, "quiet"), &o);
 	r = side_for(&ss, sn, args, true, &err);
 	if (r == 0)
 		r = side_for(&ds, dn, args, false, &err);
@@ -67,5 +62,6 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 		r = img_copy(src, dst, &o, NULL, &err);
 	xfer_side_done(&ss);
 	xfer_side_done(&ds);
+	xfer_printer_done(&pr);
 	return r < 0 ? cli_fail(&err) : 0;
 }

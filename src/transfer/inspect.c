@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/image_format.h"
 #include "oci/digest.h"
 #include "oci/reference.h"
 #include "transfer/transfer.h"
@@ -29,8 +28,9 @@ static int open_source(const struct cli_args *args, const char *arg, const char 
 	r = oci_image_name_parse(arg, &n, err);
 	if (r < 0)
 		return r;
-	r = xfer_side_init(side, xfer_client(), args, "tls-verify", "creds", "cert-dir",
-			   n->transport == OCI_TRANSPORT_DOCKER ? n->ref->domain : NULL, op, err);
+	_cleanup_free_ char *ref = n->transport == OCI_TRANSPORT_DOCKER ? img_docker_repo_string(n)
+									  : NULL;
+	r = xfer_side_init(side, xfer_client(), args, &XFER_FLAGS, ref, op, true, err);
 	if (r < 0)
 		return r;
 	return img_src_open(n, &side->img, ret, err);
@@ -104,7 +104,7 @@ static json_t *copy_or_null(json_t *v)
 int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_(img_src_freep) struct img_src *src = NULL;
-	_cleanup_free_ char *body = NULL, *mt = NULL, *cfg = NULL;
+	_cleanup_free_ char *body = NULL, *mt = NULL, *cfg = NULL, *name = NULL;
 	struct xfer_side side = { 0 };
 	struct img_manifest m = { 0 };
 	char top_digest[OCI_DIGEST_SHA256_LEN + 1];
@@ -112,7 +112,8 @@ int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 	size_t len = 0, cfg_len = 0;
 	const char *arg = cli_argv(args)[0];
 	bool raw = cli_flag(args, "raw"), want_config = cli_flag(args, "config");
-	json_t *config = NULL, *out = NULL;
+	json_t *config = NULL, *out = NULL, *cc, *tags, *layers, *ldata, *dv;
+	const char *fmt;
 	int r;
 
 	(void)ctx;
@@ -148,8 +149,8 @@ int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 		print_json(config);
 		goto done;
 	}
-	json_t *cc = json_object_get(config, "config");
-	json_t *tags = json_array(), *layers = json_array(), *ldata = json_array();
+	cc = json_object_get(config, "config");
+	tags = json_array(), layers = json_array(), ldata = json_array();
 	if (src->transport == OCI_TRANSPORT_DOCKER && !cli_flag(args, "no-tags")) {
 		_cleanup_strv_free_ char **tv = NULL;
 		r = reg_tags_list(src->repo, &tv, &err);
@@ -167,7 +168,6 @@ int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 						       "Digest", m.descs[i].digest, "Size",
 						       (json_int_t)m.descs[i].size, "Annotations"));
 	}
-	_cleanup_free_ char *name = NULL;
 	if (src->transport == OCI_TRANSPORT_DOCKER &&
 	    asprintf(&name, "%s/%s", reg_repo_host(src->repo), reg_repo_name(src->repo)) < 0)
 		name = NULL;
@@ -176,7 +176,7 @@ int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 	json_object_set_new(out, "Digest", json_string(top_digest));
 	json_object_set_new(out, "RepoTags", tags);
 	json_object_set_new(out, "Created", copy_or_null(json_object_get(config, "created")));
-	json_t *dv = json_object_get(config, "docker_version");
+	dv = json_object_get(config, "docker_version");
 	json_object_set_new(out, "DockerVersion", dv ? json_incref(dv) : json_string(""));
 	json_object_set_new(out, "Labels", copy_or_null(json_object_get(cc, "Labels")));
 	json_object_set_new(out, "Architecture",
@@ -185,9 +185,9 @@ int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 	json_object_set_new(out, "Layers", layers);
 	json_object_set_new(out, "LayersData", ldata);
 	json_object_set_new(out, "Env", copy_or_null(json_object_get(cc, "Env")));
-	const char *fmt = cli_str(args, "format");
+	fmt = cli_str(args, "format");
 	if (fmt) {
-		_cleanup_free_ char *line = ifmt_render(fmt, out);
+		_cleanup_free_ char *line = xfer_render(fmt, out);
 		if (!line) {
 			r = berr(&err, EINVAL, "inspect: invalid --format template %s", fmt);
 			goto fail;

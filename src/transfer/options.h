@@ -52,4 +52,61 @@ static const struct cli_option cmd_manifest_inspect_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct cli_option cmd_login_options[] = {
+	{ "username", 'u', CLI_STRING, "Username for registry", NULL },
+	{ "password", 'p', CLI_STRING, "Password for registry", NULL },
+	{ "password-stdin", 0, CLI_BOOL, "Take the password from stdin", NULL },
+	{ "get-login", 0, CLI_BOOL, "Return the current login user for the registry", NULL },
+	{ "authfile", 0, CLI_STRING, "Path of the authentication file", NULL },
+	{ "tls-verify", 0, CLI_BOOL, "Require HTTPS and verify certificates when contacting registries", "true" },
+	{ "cert-dir", 0, CLI_STRING, "Use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry", NULL },
+	{ "verbose", 'v', CLI_BOOL, "Write more detailed information to stdout", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct cli_option cmd_logout_options[] = {
+	{ "all", 'a', CLI_BOOL, "Remove the cached credentials for all registries in the auth file", NULL },
+	{ "authfile", 0, CLI_STRING, "Path of the authentication file", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct cli_option cmd_search_options[] = {
+	{ "limit", 0, CLI_INT, "Limit the number of results", NULL },
+	{ "list-tags", 0, CLI_BOOL, "List the tags of the input registry", NULL },
+	{ "format", 0, CLI_STRING, "Change the output format to JSON or a Go template", NULL },
+	{ "no-trunc", 0, CLI_BOOL, "Do not truncate the output", NULL },
+	{ "tls-verify", 0, CLI_BOOL, "Require HTTPS and verify certificates when contacting registries", "true" },
+	{ "authfile", 0, CLI_STRING, "Path of the authentication file", NULL },
+	{ "creds", 0, CLI_STRING, "Use USERNAME[:PASSWORD] for accessing the registry", NULL },
+	{ "cert-dir", 0, CLI_STRING, "Use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct cli_option cmd_pull_options[] = {
+	{ "all-tags", 'a', CLI_BOOL, "All tagged images in the repository will be pulled", NULL },
+	{ "arch", 0, CLI_STRING, "Use ARCH instead of the architecture of the machine for choosing images", NULL },
+	{ "os", 0, CLI_STRING, "Use OS instead of the running OS for choosing images", NULL },
+	{ "variant", 0, CLI_STRING, "Use VARIANT instead of the running architecture variant for choosing images", NULL },
+	{ "platform", 0, CLI_STRING, "Specify the platform for selecting the image (OS/ARCH[/VARIANT])", NULL },
+	{ "quiet", 'q', CLI_BOOL, "Suppress output information when pulling images", NULL },
+	{ "tls-verify", 0, CLI_BOOL, "Require HTTPS and verify certificates when contacting registries", "true" },
+	{ "creds", 0, CLI_STRING, "Use USERNAME[:PASSWORD] for accessing the registry", NULL },
+	{ "authfile", 0, CLI_STRING, "Path of the authentication file", NULL },
+	{ "cert-dir", 0, CLI_STRING, "Use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct cli_option cmd_push_options[] = {
+	{ "format", 'f', CLI_STRING, "Manifest type (oci, v2s2) to use in the destination", NULL },
+	{ "digestfile", 0, CLI_STRING, "Write the digest of the pushed image to the specified file", NULL },
+	{ "compression-format", 0, CLI_STRING, "Compression format to use (gzip, zstd)", NULL },
+	{ "quiet", 'q', CLI_BOOL, "Suppress output information when pushing images", NULL },
+	{ "remove-signatures", 0, CLI_BOOL, "Discard any pre-existing signatures in the image", NULL },
+	{ "tls-verify", 0, CLI_BOOL, "Require HTTPS and verify certificates when contacting registries", "true" },
+	{ "creds", 0, CLI_STRING, "Use USERNAME[:PASSWORD] for accessing the registry", NULL },
+	{ "authfile", 0, CLI_STRING, "Path of the authentication file", NULL },
+	{ "cert-dir", 0, CLI_STRING, "Use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 #endif

@@ -7,6 +7,7 @@
 #ifndef BERTH_TRANSFER_H
 #define BERTH_TRANSFER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -27,39 +28,78 @@ struct xfer_side {
 void xfer_side_done(struct xfer_side *s);
 
 /**
- * xfer_side_init() - options for talking to @host (may be NULL: decided later with
- * xfer_side_for_host()) from the flags named @tls_flag ("tls-verify", "src-tls-verify"),
- * @creds_flag ("creds", "src-creds") and --authfile / --cert-dir.
+ * struct xfer_flags - the names of one side's flags ("tls-verify" or "src-tls-verify", ...);
+ * NULL for a flag the command does not have
+ */
+struct xfer_flags {
+	const char *tls_verify;
+	const char *creds;
+	const char *cert_dir;
+	const char *authfile;
+};
+
+/** XFER_FLAGS - the usual single-registry flag names. */
+#define XFER_FLAGS ((struct xfer_flags){ "tls-verify", "creds", "cert-dir", "authfile" })
+
+/**
+ * xfer_side_init() - options for talking to the registry of @ref ("host[:port]/repo", or NULL
+ * when there is none) from @f's flags, registries.conf (insecure = true unless the TLS flag is
+ * given; blocked = true refuses @pulling) and auth.json (unless the creds flag is given).
  * @op:		verb for error messages ("copy", "push")
  */
 int xfer_side_init(struct xfer_side *s, struct reg_client *c, const struct cli_args *args,
-		   const char *tls_flag, const char *creds_flag, const char *cert_flag,
-		   const char *host, const char *op, berth_error *err);
+		   const struct xfer_flags *f, const char *ref, const char *op, bool pulling,
+		   berth_error *err);
 
-/** xfer_auth_file() - the auth.json to use: --authfile, $REGISTRY_AUTH_FILE, the defaults. */
+/**
+ * xfer_auth_file() - --authfile (malloc'd), or NULL for config/auth.h's default search
+ * ($REGISTRY_AUTH_FILE, then podman's files).
+ */
 char *xfer_auth_file(const struct cli_args *args, bool for_write);
 
 /**
- * xfer_auth_lookup() - credentials for @host from @path (and, for reading, the read-only
- * ~/.docker/config.json). Return: 1 found, 0 none, <0 error.
+ * xfer_auth_lookup() - credentials for @key ("host[:port][/repo]") from @path or the default
+ * search. Return: 1 found, 0 none, <0 error.
  */
-int xfer_auth_lookup(const char *path, const char *host, char **ret_user, char **ret_pass,
+int xfer_auth_lookup(const char *path, const char *key, char **ret_user, char **ret_pass,
 		     berth_error *err);
 
 /** xfer_parse_creds() - "USER[:PASS]" into its parts. */
 int xfer_parse_creds(const char *creds, char **ret_user, char **ret_pass, berth_error *err);
 
+/** struct xfer_line - one blob's line of the terminal progress display */
+struct xfer_line {
+	char digest[80];
+	int64_t done, total;
+	enum img_copy_event state;
+	bool is_config;
+};
+
 /**
  * struct xfer_printer - skopeo's copy lines ("Copying blob sha256:..."), or nothing when
- * quiet.
+ * quiet; on a terminal (@tty) one live progress line per blob instead
  */
 struct xfer_printer {
 	FILE *out;
 	bool quiet;
+	bool tty;
+	struct xfer_line *lines;
+	size_t n, cap, drawn;
+	long long last_draw_ms;
 };
+/** xfer_printer_init() - @out, @quiet, and a live display when @out is a terminal. */
+void xfer_printer_init(struct xfer_printer *p, FILE *out, bool quiet, struct img_copy_opts *o);
+void xfer_printer_done(struct xfer_printer *p);
 void xfer_print_event(void *ud, enum img_copy_event ev, const char *digest, int64_t size);
+void xfer_print_progress(void *ud, const char *digest, int64_t done, int64_t total);
 
 /** xfer_client() - the process's registry client, created on first use. */
 struct reg_client *xfer_client(void);
+
+/**
+ * xfer_render() - expand a Go-template subset ("{{.Field}}", "{{.A.B}}", "{{json .X}}", "\t",
+ * "\n") against @obj; malloc'd, NULL when the template is malformed.
+ */
+char *xfer_render(const char *tmpl, json_t *obj);
 
 #endif

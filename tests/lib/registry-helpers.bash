@@ -78,10 +78,10 @@ push_blob() {
   echo "$d"
 }
 
-# make_image DIR: writes DIR/config.json, DIR/layer.tar (from files it creates) and
+# make_image DIR [MEDIATYPE [ARCH]]: writes DIR/config.json, DIR/layer.tar (from files it creates) and
 # DIR/manifest.json (OCI) referencing them.
 make_image() {
-  local dir=$1 mt=${2:-application/vnd.oci.image.manifest.v1+json}
+  local dir=$1 mt=${2:-application/vnd.oci.image.manifest.v1+json} arch=${3:-amd64}
   local cmt=application/vnd.oci.image.config.v1+json lmt=application/vnd.oci.image.layer.v1.tar
   if [ "$mt" = application/vnd.docker.distribution.manifest.v2+json ]; then
     cmt=application/vnd.docker.container.image.v1+json
@@ -91,8 +91,8 @@ make_image() {
   echo "hello from $dir $RANDOM" >"$dir/rootfs/etc/motd"
   tar -C "$dir/rootfs" --owner=0 --group=0 --mtime=@0 -cf "$dir/layer.tar" etc
   local ldig; ldig=$(sha256_of "$dir/layer.tar")
-  printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
-    "$ldig" >"$dir/config.json"
+  printf '{"architecture":"%s","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+    "$arch" "$ldig" >"$dir/config.json"
   local cdig; cdig=$(sha256_of "$dir/config.json")
   printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%d},"layers":[{"mediaType":"%s","digest":"%s","size":%d}]}' \
     "$mt" "$cmt" "$cdig" "$(stat -c %s "$dir/config.json")" "$lmt" "$ldig" "$(stat -c %s "$dir/layer.tar")" \
@@ -122,4 +122,49 @@ make_oci_layout() {
   echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
   printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%d,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
     "$(sha256_of "$src/manifest.json")" "$(stat -c %s "$src/manifest.json")" "$tag" >"$dir/index.json"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# dreg_start ROOT: Debian's docker-registry (distribution 2.8) on 127.0.0.1, a fresh port, with a
+# generated config and a clean environment (it refuses unknown REGISTRY_* variables such as
+# podman's REGISTRY_AUTH_FILE). Sets DREG_PID, DREG_PORT.
+dreg_start() {
+  local root=$1 cfg=$BATS_TEST_TMPDIR/dreg.$RANDOM.yml
+  DREG_PORT=$(free_port)
+  cat >"$cfg" <<CFG
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $root
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$DREG_PORT
+CFG
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$BATS_TEST_TMPDIR" \
+    docker-registry serve "$cfg" >"$BATS_TEST_TMPDIR/dreg.log" 2>&1 3>&- &
+  DREG_PID=$!
+  echo "$DREG_PID" >>"$BATS_TEST_TMPDIR/pids"
+  local i
+  for i in $(seq 100); do
+    curl -sf "http://127.0.0.1:$DREG_PORT/v2/" >/dev/null && return 0
+    kill -0 "$DREG_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$BATS_TEST_TMPDIR/dreg.log" >&2
+  return 1
+}
+
+dreg_stop() {
+  [ -n "${DREG_PID:-}" ] || return 0
+  kill "$DREG_PID" 2>/dev/null || true
+  wait "$DREG_PID" 2>/dev/null || true
+  DREG_PID=
 }

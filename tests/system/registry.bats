@@ -547,8 +547,9 @@ EOF
       d=$(sha256_of "$BATS_TEST_TMPDIR/p$i")
       curl -sf -X POST --data-binary @"$BATS_TEST_TMPDIR/p$i" "$REG_URL/v2/par/r$((i % 3))/blobs/uploads/?digest=$d" >/dev/null &&
       curl -sf "$REG_URL/v2/par/r$((i % 3))/blobs/$d" | cmp - "$BATS_TEST_TMPDIR/p$i" && echo ok >"$BATS_TEST_TMPDIR/ok$i" ) &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"  # not a bare wait: the server is a child too
   [ "$(ls "$BATS_TEST_TMPDIR"/ok* | wc -l)" = 20 ]
   kill -0 "$REG_PID"
 }

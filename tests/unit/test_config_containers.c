@@ -62,7 +62,7 @@ static int teardown(void **state)
 static void test_defaults_equal_podman(void **state)
 {
 	_cleanup_(containers_conf_freep) struct containers_conf *c = NULL;
-	char *none[] = { NULL };
+	char *none[] = {NULL};
 
 	(void)state;
 	assert_int_equal(containers_conf_load_files(none, &c, NULL), 0);
@@ -85,13 +85,36 @@ static void test_defaults_equal_podman(void **state)
 	assert_int_equal(conf_strv_len(c->default_ulimits), 0);
 	assert_int_equal(conf_strv_len(c->files), 0);
 	assert_true(strncmp(c->env[0], "PATH=", 5) == 0);
+	assert_string_equal(c->env[1], "TERM=xterm");
+	assert_null(c->env[2]);
+	assert_string_equal(c->shm_size, "65536k");
+	assert_true(c->http_proxy);
+	assert_false(c->init);
+	assert_false(c->read_only);
+	assert_int_equal(conf_strv_len(c->default_sysctls), 0);
+	assert_true(conf_strv_contains(c->helper_binaries_dir, "/usr/libexec/podman"));
+}
+
+/* This host's own /usr/share/containers/containers.conf (Debian's) must load. */
+static void test_debian_file(void **state)
+{
+	_cleanup_(containers_conf_freep) struct containers_conf *c = NULL;
+	char *files[] = {"/usr/share/containers/containers.conf", NULL};
+	berth_error err = {0};
+
+	(void)state;
+	if (access(files[0], R_OK) < 0)
+		skip();
+	if (containers_conf_load_files(files, &c, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(conf_strv_contains(c->default_capabilities, "CHOWN"));
 }
 
 static void test_search_order_and_merge(void **state)
 {
 	_cleanup_strv_free_ char **files = NULL;
 	_cleanup_(containers_conf_freep) struct containers_conf *c = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
 	put("usr/share/containers/containers.conf",
@@ -107,7 +130,10 @@ static void test_search_order_and_merge(void **state)
 	    "runc = [\"/usr/bin/runc\"]\n"
 	    "[machine]\n"
 	    "cpus = 2\n");
-	put("etc/containers/containers.conf", "[containers]\npids_limit = 200\nno_hosts = true\n");
+	put("etc/containers/containers.conf",
+	    "[containers]\npids_limit = 200\nno_hosts = true\n"
+	    "default_sysctls = [\"net.ipv4.ping_group_range=0 0\"]\ninit = true\n"
+	    "volumes = [\"/a:/b:ro\"]\n[engine]\nhelper_binaries_dir = [\"/opt/h\"]\n");
 	put("etc/containers/containers.conf.d/20-b.conf", "[engine]\nstop_timeout = 20\n");
 	put("etc/containers/containers.conf.d/10-a.conf",
 	    "[engine]\nstop_timeout = 15\ninfra_image = \"localhost/pause\"\n");
@@ -137,6 +163,11 @@ static void test_search_order_and_merge(void **state)
 	assert_string_equal(c->default_capabilities[1], "KILL");
 	assert_int_equal(c->pids_limit, 200);
 	assert_true(c->no_hosts);
+	assert_true(c->init);
+	assert_string_equal(c->default_sysctls[0], "net.ipv4.ping_group_range=0 0");
+	assert_string_equal(c->volumes[0], "/a:/b:ro");
+	assert_string_equal(c->helper_binaries_dir[0], "/opt/h");
+	assert_null(c->helper_binaries_dir[1]);
 	assert_string_equal(c->tz, "UTC");
 	assert_string_equal(c->runtime, "runc");
 	assert_int_equal(c->stop_timeout, 20);
@@ -154,7 +185,7 @@ static void test_env_overrides(void **state)
 {
 	_cleanup_strv_free_ char **files = NULL;
 	_cleanup_(containers_conf_freep) struct containers_conf *c = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
 	put("etc/containers/containers.conf", "[containers]\npids_limit = 200\n");
@@ -183,8 +214,8 @@ static void test_env_overrides(void **state)
 static void expect_bad(const char *content, const char *want)
 {
 	_cleanup_(containers_conf_freep) struct containers_conf *c = NULL;
-	berth_error err = { 0 };
-	char *files[] = { at("bad.conf"), NULL };
+	berth_error err = {0};
+	char *files[] = {at("bad.conf"), NULL};
 
 	put("bad.conf", content);
 	assert_true(containers_conf_load_files(files, &c, &err) < 0);
@@ -201,23 +232,29 @@ static void test_bad_files(void **state)
 	expect_bad("[containers]\nenv = \"A=1\"\n", "env must be an array of strings");
 	expect_bad("[containers]\nno_hosts = 1\n", "no_hosts must be true or false");
 	expect_bad("[containers]\numask = \"0999\"\n", "umask \"0999\" is not an octal mode");
-	expect_bad("[containers]\nlog_driver = \"syslog\"\n", "log_driver = \"syslog\" is not");
+	expect_bad(
+	    "[containers]\nlog_driver = \"syslog\"\n",
+	    "log_driver = \"syslog\" is not supported; use one of: k8s-file, journald, none, "
+	    "passthrough");
 	expect_bad("[containers]\nlog_size_max = 100\n", "at least 8192");
 	expect_bad("[containers]\ndefault_ulimits = [\"nofile\"]\n", "NAME=SOFT");
 	expect_bad("[engine]\ncgroup_manager = \"magic\"\n", "use one of: cgroupfs, systemd");
 	expect_bad("[engine]\nstop_timeout = -1\n", "stop_timeout");
 	expect_bad("[network]\ndefault_rootless_network_cmd = \"vpnkit\"\n", "pasta, slirp4netns");
 	expect_bad("containers = 1\n", "\"containers\" must be a table");
+	expect_bad("[containers]\ndefault_sysctls = [\"x\"]\n", "is not NAME=VALUE");
+	expect_bad("[containers]\ninit = \"yes\"\n", "init must be true or false");
 	expect_bad("[containers]\npids_limit = 1\npids_limit = 2\n", ":3:1: duplicate key");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults_equal_podman, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_search_order_and_merge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_env_overrides, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_defaults_equal_podman, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_order_and_merge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_env_overrides, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_debian_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

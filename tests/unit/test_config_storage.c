@@ -152,7 +152,7 @@ static void test_berth_section(void **state)
 static void expect_bad(const char *content, const char *want)
 {
 	_cleanup_(storage_conf_freep) struct storage_conf *c = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	put("bad.conf", content);
 	assert_true(storage_conf_load_file(at("bad.conf"), true, &c, &err) < 0);
@@ -175,11 +175,10 @@ static void test_bad_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_search_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_podman_graphroot_is_never_berths, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_berth_section, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_podman_graphroot_is_never_berths, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_berth_section, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

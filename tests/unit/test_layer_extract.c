@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "store/layer_diff.h"
 #include "store/layer_extract.h"
 #include "util/fileio.h"
 #include "util/sha256.h"
@@ -59,6 +60,7 @@ static int fx_teardown(void **state)
 	close(f->layer);
 	assert_int_equal(rm_rf_at(f->tmpfd, "layer", NULL), 0);
 	assert_int_equal(rm_rf_at(f->tmpfd, "canary", NULL), 0);
+	assert_int_equal(rm_rf_at(f->tmpfd, "layer2", NULL), 0);
 	close(f->tmpfd);
 	assert_int_equal(rmdir(f->tmp), 0);
 	free(f);
@@ -690,6 +692,114 @@ static void test_validate_only_and_empty(void **state)
 			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* List a layer stream's entry names, one per line, "name" or "name -> link" */
+static void list_stream(int fd, char *out, size_t size)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t o = 0;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(archive_read_open_fd(a, fd, 4096), ARCHIVE_OK);
+	out[0] = '\0';
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *hl = archive_entry_hardlink(e);
+		o += (size_t)snprintf(out + o, size - o, "%s%s%s\n", archive_entry_pathname(e),
+				      hl ? " => " : "", hl ? hl : "");
+		assert_true(o < size);
+	}
+	archive_read_free(a);
+}
+
+static void test_diff_roundtrip(void **state)
+{
+	struct fx *f = *state;
+	struct layer_extract_stats xs;
+	struct layer_diff_stats ds, ds2, ds3;
+	berth_error err = {0};
+	struct tb t = tb_new(0);
+	struct stat s;
+	char listing[4096], path[256], v[8];
+
+	tb_dir(&t, "d", 0755);
+	tb_file(&t, "d/.wh..wh..opq", "", 0644);
+	tb_file(&t, "d/in", "inside", 0644);
+	tb_file(&t, ".wh.gone", "", 0644);
+	tb_file(&t, "bin/tool", "#!/bin/sh\n", 04755);
+	tb_hardlink(&t, "bin/tool2", "bin/tool");
+	tb_symlink(&t, "bin/sh", "tool");
+	tb_dev(&t, "fifo", AE_IFIFO, 0, 0);
+	struct archive_entry *e = tb_entry("x", AE_IFREG, 0600);
+	archive_entry_set_size(e, 1);
+	archive_entry_xattr_add_entry(e, "user.k", "v", 1);
+	tb_put(&t, e, "1");
+	assert_int_equal(extract(f, tb_done(&t), NULL, &xs, &err), 0);
+
+	int out = memfd_create("diff", MFD_CLOEXEC);
+	struct layer_diff_opts o = {.compression = LAYER_DIFF_GZIP};
+	assert_int_equal(layer_diff_write(f->layer, out, &o, &ds, &err), 0);
+	list_stream(out, listing, sizeof(listing));
+	/* sorted by the names on disk: the whiteout of "gone" sorts as "gone" */
+	assert_string_equal(listing, "bin/\n"
+				     "bin/sh\n"
+				     "bin/tool\n"
+				     "bin/tool2 => bin/tool\n"
+				     "d/\n"
+				     "d/.wh..wh..opq\n"
+				     "d/in\n"
+				     "fifo\n"
+				     ".wh.gone\n"
+				     "x\n");
+	/* the digest is the stream's; the stream unpacks to the same tree */
+	char *data;
+	size_t len;
+	char hex[65];
+	assert_int_equal(lseek(out, 0, SEEK_SET), 0);
+	assert_int_equal(read_fd_all(out, 1 << 20, &data, &len, NULL), 0);
+	sha256_hex_of(data, len, hex);
+	free(data);
+	assert_string_equal(ds.digest, hex);
+	assert_int_equal(ds.compressed_size, len);
+
+	assert_int_equal(mkdirat(f->tmpfd, "layer2", 0755), 0);
+	int l2 = openat(f->tmpfd, "layer2", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(lseek(out, 0, SEEK_SET), 0);
+	assert_int_equal(layer_extract(l2, out, NULL, &xs, &err), 0);
+	assert_string_equal(xs.diff_id, ds.diff_id);
+	assert_string_equal(xs.digest, ds.digest);
+	assert_int_equal(xs.compression, LAYER_COMPRESSION_GZIP);
+	assert_int_equal(fstatat(l2, "gone", &s, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISCHR(s.st_mode) && s.st_rdev == 0);
+	assert_int_equal(fstatat(l2, "bin/tool2", &s, 0), 0);
+	assert_int_equal(s.st_nlink, 2);
+	assert_int_equal(s.st_mode & 07777, 04755);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/d", l2);
+	assert_int_equal(getxattr(path, geteuid() ? "user.overlay.opaque" : "trusted.overlay.opaque",
+				  v, sizeof(v)),
+			 1);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/x", l2);
+	assert_int_equal(getxattr(path, "user.k", v, sizeof(v)), 1);
+
+	/* same tree, same bytes: gzip carries no timestamp, walk order is sorted */
+	int out2 = memfd_create("diff2", MFD_CLOEXEC);
+	assert_int_equal(layer_diff_write(l2, out2, &o, &ds2, &err), 0);
+	assert_string_equal(ds2.digest, ds.digest);
+	close(out2);
+	int out3 = memfd_create("diff3", MFD_CLOEXEC);
+	struct layer_diff_opts z = {.compression = LAYER_DIFF_ZSTD};
+	assert_int_equal(layer_diff_write(l2, out3, &z, &ds3, &err), 0);
+	assert_string_equal(ds3.diff_id, ds.diff_id);
+	assert_int_equal(lseek(out3, 0, SEEK_SET), 0);
+	assert_int_equal(layer_extract(-1, out3, NULL, &xs, &err), 0);
+	assert_int_equal(xs.compression, LAYER_COMPRESSION_ZSTD);
+	assert_string_equal(xs.diff_id, ds.diff_id);
+	close(out3);
+	close(out);
+	close(l2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -713,6 +823,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_validate_only_and_empty, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_diff_roundtrip, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,10 +13,12 @@
 #include "oci/digest.h"
 
 /* sha256("") and sha256("abc") */
-#define EMPTY "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define ABC   "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-#define SHA512_EMPTY                                                                           \
-	"sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2" \
+#define EMPTY_HEX "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define ABC_HEX	  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define EMPTY	  "sha256:" EMPTY_HEX
+#define ABC	  "sha256:" ABC_HEX
+#define SHA512_EMPTY                                                                               \
+	"sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2"    \
 	"b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
 
 static void test_parse_valid(void **state)
@@ -27,18 +29,18 @@ static void test_parse_valid(void **state)
 	(void)state;
 	assert_int_equal(oci_digest_parse(EMPTY, &algo, &hex, NULL), 0);
 	assert_int_equal(algo, OCI_DIGEST_SHA256);
-	assert_string_equal(hex, EMPTY + 7);
+	assert_string_equal(hex, EMPTY_HEX);
 	assert_int_equal(oci_digest_parse(SHA512_EMPTY, &algo, &hex, NULL), 0);
 	assert_int_equal(algo, OCI_DIGEST_SHA512);
 	assert_true(oci_digest_is_sha256(EMPTY));
 	assert_false(oci_digest_is_sha256(SHA512_EMPTY));
-	assert_string_equal(oci_digest_hex(ABC), ABC + 7);
+	assert_string_equal(oci_digest_hex(ABC), ABC_HEX);
 	assert_null(oci_digest_hex("sha256:abc"));
 }
 
 static void test_parse_invalid(void **state)
 {
-	berth_error err = { 0 };
+	berth_error err = {0};
 	const char *hex = "untouched";
 
 	(void)state;
@@ -66,9 +68,9 @@ static void test_parse_invalid(void **state)
 	assert_int_equal(oci_digest_validate("md5:d41d8cd98f00b204e9800998ecf8427e", &err),
 			 -ENOTSUP);
 	assert_non_null(strstr(err.msg, "unsupported digest algorithm \"md5\""));
-	assert_int_equal(oci_digest_validate("sha256+b64u:LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564",
-					     &err),
-			 -ENOTSUP);
+	assert_int_equal(
+	    oci_digest_validate("sha256+b64u:LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564", &err),
+	    -ENOTSUP);
 	/* malformed algorithm */
 	assert_int_equal(oci_digest_validate("SHA256:abc", &err), -EINVAL);
 	assert_int_equal(oci_digest_validate(":abc", &err), -EINVAL);
@@ -79,10 +81,10 @@ static void test_ids(void **state)
 {
 	char s[OCI_SHORT_ID_LEN + 1];
 	char *d = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
-	assert_true(oci_hex_is_id(EMPTY + 7));
+	assert_true(oci_hex_is_id(EMPTY_HEX));
 	assert_false(oci_hex_is_id(EMPTY));
 	assert_false(oci_hex_is_id(NULL));
 	assert_false(oci_hex_is_id("e3b0"));
@@ -92,10 +94,10 @@ static void test_ids(void **state)
 	assert_false(oci_hex_is_prefix(EMPTY "0"));
 	assert_int_equal(oci_digest_short_id(EMPTY, s, NULL), 0);
 	assert_string_equal(s, "e3b0c44298fc");
-	assert_int_equal(oci_digest_short_id(ABC + 7, s, NULL), 0);
+	assert_int_equal(oci_digest_short_id(ABC_HEX, s, NULL), 0);
 	assert_string_equal(s, "ba7816bf8f01");
 	assert_int_equal(oci_digest_short_id("bogus", s, &err), -EINVAL);
-	assert_int_equal(oci_digest_from_hex(ABC + 7, &d, NULL), 0);
+	assert_int_equal(oci_digest_from_hex(ABC_HEX, &d, NULL), 0);
 	assert_string_equal(d, ABC);
 	free(d);
 	assert_int_equal(oci_digest_from_hex("abc", &d, &err), -EINVAL);
@@ -107,7 +109,7 @@ static void test_compute(void **state)
 	char d[OCI_DIGEST_SHA256_LEN + 1];
 	uint64_t size = 0;
 	int p[2];
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
 	oci_digest_of_buffer("", 0, d);
@@ -163,7 +165,7 @@ static void test_verifier_ok(void **state)
 static void test_verifier_mismatch(void **state)
 {
 	oci_verifier *v = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
 	/* wrong digest */
@@ -197,9 +199,9 @@ static void test_verifier_mismatch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_valid),	  cmocka_unit_test(test_parse_invalid),
-		cmocka_unit_test(test_ids),		  cmocka_unit_test(test_compute),
-		cmocka_unit_test(test_verifier_ok),	  cmocka_unit_test(test_verifier_mismatch),
+	    cmocka_unit_test(test_parse_valid), cmocka_unit_test(test_parse_invalid),
+	    cmocka_unit_test(test_ids),		cmocka_unit_test(test_compute),
+	    cmocka_unit_test(test_verifier_ok), cmocka_unit_test(test_verifier_mismatch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

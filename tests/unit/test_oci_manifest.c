@@ -16,38 +16,38 @@
 #define D3 "sha256:3a6eb0790f39ac87c94f3856b2dd2c5d110e6811602261a9a923d3bb23adc8b7"
 
 static const char oci_manifest_doc[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_MANIFEST "\","
-	"\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"" D1 "\",\"size\":7023},"
-	"\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER_GZIP "\",\"digest\":\"" D2 "\",\"size\":32654},"
-	"{\"mediaType\":\"" OCI_MT_LAYER_ZSTD "\",\"digest\":\"" D3 "\",\"size\":16724,"
-	"\"annotations\":{\"a\":\"b\"}}],"
-	"\"annotations\":{\"org.opencontainers.image.created\":\"2024-01-01T00:00:00Z\"}}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_MANIFEST "\","
+    "\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"" D1 "\",\"size\":7023},"
+    "\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER_GZIP "\",\"digest\":\"" D2 "\",\"size\":32654},"
+    "{\"mediaType\":\"" OCI_MT_LAYER_ZSTD "\",\"digest\":\"" D3 "\",\"size\":16724,"
+    "\"annotations\":{\"a\":\"b\"}}],"
+    "\"annotations\":{\"org.opencontainers.image.created\":\"2024-01-01T00:00:00Z\"}}";
 
 static const char docker_manifest[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" DOCKER_MT_MANIFEST "\","
-	"\"config\":{\"mediaType\":\"" DOCKER_MT_CONFIG "\",\"size\":1457,\"digest\":\"" D1 "\"},"
-	"\"layers\":[{\"mediaType\":\"" DOCKER_MT_LAYER_GZIP "\",\"size\":2,\"digest\":\"" D2 "\"},"
-	"{\"mediaType\":\"" DOCKER_MT_LAYER_FOREIGN_GZIP "\",\"size\":3,\"digest\":\"" D3 "\","
-	"\"urls\":[\"https://example.com/l\"]}]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" DOCKER_MT_MANIFEST "\","
+    "\"config\":{\"mediaType\":\"" DOCKER_MT_CONFIG "\",\"size\":1457,\"digest\":\"" D1 "\"},"
+    "\"layers\":[{\"mediaType\":\"" DOCKER_MT_LAYER_GZIP "\",\"size\":2,\"digest\":\"" D2 "\"},"
+    "{\"mediaType\":\"" DOCKER_MT_LAYER_FOREIGN_GZIP "\",\"size\":3,\"digest\":\"" D3 "\","
+    "\"urls\":[\"https://example.com/l\"]}]}";
 
 static const char oci_index[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":["
-	"{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":1,"
-	"\"platform\":{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v6\"}},"
-	"{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D2 "\",\"size\":2,"
-	"\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
-	"{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D3 "\",\"size\":3,"
-	"\"platform\":{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v7\"}},"
-	"{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":4,"
-	"\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}},"
-	"{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D2 "\",\"size\":5,"
-	"\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"}}"
-	"]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":["
+    "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":1,"
+    "\"platform\":{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v6\"}},"
+    "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D2 "\",\"size\":2,"
+    "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
+    "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D3 "\",\"size\":3,"
+    "\"platform\":{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v7\"}},"
+    "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":4,"
+    "\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}},"
+    "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D2 "\",\"size\":5,"
+    "\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"}}"
+    "]}";
 
 static oci_manifest *parse_ok(const char *doc, const char *ct)
 {
 	oci_manifest *m = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	if (oci_manifest_parse(doc, strlen(doc), ct, &m, &err) < 0)
 		fail_msg("parse: %s", err.msg);
@@ -57,7 +57,7 @@ static oci_manifest *parse_ok(const char *doc, const char *ct)
 static void parse_bad(const char *doc, const char *ct, int code, const char *msg)
 {
 	oci_manifest *m = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	int r = oci_manifest_parse(doc, strlen(doc), ct, &m, &err);
 
 	if (r != code)
@@ -101,7 +101,7 @@ static void test_parse_docker(void **state)
 static void test_detect(void **state)
 {
 	oci_manifest_kind k = OCI_KIND_UNKNOWN;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	const char *bare_index = "{\"schemaVersion\":2,\"manifests\":[]}";
 	const char *bare_manifest = "{\"schemaVersion\":2,\"config\":{},\"layers\":[]}";
 	const char *s1 = "{\"schemaVersion\":1,\"name\":\"x\"}";
@@ -111,13 +111,12 @@ static void test_detect(void **state)
 	assert_int_equal(k, OCI_KIND_OCI_INDEX);
 	assert_int_equal(oci_manifest_detect(bare_index, strlen(bare_index), NULL, &k, NULL), 0);
 	assert_int_equal(k, OCI_KIND_OCI_INDEX);
-	assert_int_equal(
-		oci_manifest_detect(bare_manifest, strlen(bare_manifest), NULL, &k, NULL), 0);
+	assert_int_equal(oci_manifest_detect(bare_manifest, strlen(bare_manifest), NULL, &k, NULL),
+			 0);
 	assert_int_equal(k, OCI_KIND_OCI_MANIFEST);
 	/* the Content-Type decides when the field is absent */
-	assert_int_equal(oci_manifest_detect(bare_index, strlen(bare_index), OCI_MT_INDEX, &k,
-					     NULL),
-			 0);
+	assert_int_equal(
+	    oci_manifest_detect(bare_index, strlen(bare_index), OCI_MT_INDEX, &k, NULL), 0);
 	assert_int_equal(oci_manifest_detect(s1, strlen(s1), NULL, &k, &err), -ENOTSUP);
 	assert_non_null(strstr(err.msg, "Docker schema 1"));
 	assert_int_equal(oci_manifest_detect("[]", 2, NULL, &k, &err), -EINVAL);
@@ -152,7 +151,7 @@ static void test_media_types(void **state)
 	assert_false(oci_media_type_is_layer(NULL));
 }
 
-#define CFG "\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"" D1 "\",\"size\":1}"
+#define CFG	 "\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"" D1 "\",\"size\":1}"
 #define LAYER(x) "{\"mediaType\":\"" OCI_MT_LAYER "\",\"digest\":\"" D2 "\",\"size\":" x "}"
 
 static void test_parse_invalid(void **state)
@@ -190,7 +189,7 @@ static void test_parse_invalid(void **state)
 	parse_bad("{\"schemaVersion\":2," CFG ",\"layers\":[" LAYER("1.5") "]}", NULL, -EINVAL,
 		  "layers[0]: \"size\" must be an integer");
 	parse_bad("{\"schemaVersion\":2," CFG ",\"layers\":[" LAYER("1") ",{\"digest\":\"" D1
-		  "\",\"size\":1}]}",
+									 "\",\"size\":1}]}",
 		  NULL, -EINVAL, "layers[1]: \"mediaType\" is missing");
 	parse_bad("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1
 		  "\",\"size\":1}]}",
@@ -236,8 +235,8 @@ static void test_index_select(void **state)
 {
 	oci_manifest *m = parse_ok(oci_index, NULL);
 	const oci_descriptor *d = NULL;
-	oci_platform host = { 0 };
-	berth_error err = { 0 };
+	oci_platform host = {0};
+	berth_error err = {0};
 
 	(void)state;
 	assert_int_equal(m->kind, OCI_KIND_OCI_INDEX);
@@ -259,7 +258,7 @@ static void test_index_select(void **state)
 	assert_int_equal(oci_index_select(m, "linux", "arm", "v5", &d, &err), -ENOENT);
 	assert_int_equal(oci_index_select(m, "windows", "amd64", NULL, &d, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "no image for windows/amd64 in the index (it offers: "
-					 "linux/arm/v6, linux/amd64, linux/arm/v7"));
+					"linux/arm/v6, linux/amd64, linux/arm/v7"));
 
 	/* the default is this machine */
 	assert_int_equal(oci_platform_host(&host), 0);
@@ -291,10 +290,102 @@ static void test_normalize_arch(void **state)
 	assert_null(oci_platform_normalize_arch(NULL, NULL));
 }
 
+static void test_platform_parse(void **state)
+{
+	oci_platform p = {0};
+	berth_error err = {0};
+
+	(void)state;
+	assert_int_equal(oci_platform_parse("linux/amd64", &p, NULL), 0);
+	assert_string_equal(p.os, "linux");
+	assert_string_equal(p.architecture, "amd64");
+	assert_null(p.variant);
+	oci_platform_clear(&p);
+	assert_int_equal(oci_platform_parse("linux/arm/v7", &p, NULL), 0);
+	assert_string_equal(p.variant, "v7");
+	oci_platform_clear(&p);
+	assert_int_equal(oci_platform_parse("linux/x86_64", &p, NULL), 0);
+	assert_string_equal(p.architecture, "amd64");
+	oci_platform_clear(&p);
+	assert_int_equal(oci_platform_parse("linux/armhf", &p, NULL), 0);
+	assert_string_equal(p.architecture, "arm");
+	assert_string_equal(p.variant, "v7");
+	oci_platform_clear(&p);
+	assert_int_equal(oci_platform_parse("linux", &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "invalid platform \"linux\": expected OS/ARCH[/VARIANT]"));
+	assert_int_equal(oci_platform_parse("linux/", &p, &err), -EINVAL);
+	assert_int_equal(oci_platform_parse("/amd64", &p, &err), -EINVAL);
+	assert_int_equal(oci_platform_parse("linux/arm/v7/x", &p, &err), -EINVAL);
+	assert_int_equal(oci_platform_parse("linux/am d64", &p, &err), -EINVAL);
+	assert_int_equal(oci_platform_parse("", &p, &err), -EINVAL);
+	assert_int_equal(oci_platform_parse(NULL, &p, &err), -EINVAL);
+	assert_null(p.os);
+}
+
+static void test_kvs(void **state)
+{
+	oci_kvs a = {0}, b = {0};
+
+	(void)state;
+	assert_null(oci_kvs_get(&a, "x"));
+	assert_int_equal(oci_kvs_set(&a, "x", "1"), 0);
+	assert_int_equal(oci_kvs_set(&a, "y", "2"), 0);
+	assert_int_equal(oci_kvs_set(&a, "x", "3"), 0);
+	assert_int_equal(a.n, 2);
+	assert_string_equal(a.items[0].key, "x");
+	assert_string_equal(oci_kvs_get(&a, "x"), "3");
+	assert_int_equal(oci_kvs_copy(&b, &a), 0);
+	assert_int_equal(oci_kvs_unset(&a, "x"), 1);
+	assert_int_equal(oci_kvs_unset(&a, "x"), 0);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.items[0].key, "y");
+	assert_string_equal(oci_kvs_get(&b, "x"), "3");
+	oci_kvs_clear(&a);
+	oci_kvs_clear(&b);
+	oci_kvs_clear(NULL);
+	assert_int_equal(a.n, 0);
+	assert_null(a.items);
+}
+
+static void test_limits(void **state)
+{
+	oci_manifest *m = oci_manifest_new(OCI_KIND_OCI_INDEX);
+	oci_descriptor d;
+	berth_error err = {0};
+	char *doc, *p;
+
+	(void)state;
+	assert_int_equal(oci_descriptor_init(&d, OCI_MT_MANIFEST, D1, 1, NULL), 0);
+	for (int i = 0; i < OCI_INDEX_MAX_ENTRIES; i++)
+		assert_int_equal(oci_manifest_add_entry(m, &d, NULL), 0);
+	assert_int_equal(oci_manifest_add_entry(m, &d, &err), -EINVAL);
+	assert_string_equal(err.msg, "manifest: more than 1024 index entries");
+	oci_descriptor_clear(&d);
+	oci_manifest_free(m);
+
+	/* 257 annotations */
+	doc = malloc(64 * 1024);
+	assert_non_null(doc);
+	p = doc + sprintf(doc, "{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{");
+	for (int i = 0; i <= OCI_ANNOTATIONS_MAX; i++)
+		p += sprintf(p, "%s\"k%d\":\"v\"", i ? "," : "", i);
+	strcpy(p, "}}");
+	parse_bad(doc, NULL, -EINVAL, "manifest: \"annotations\" has more than 256 entries");
+	/* an annotation value above the size limit */
+	free(doc);
+	doc = malloc(OCI_ANNOTATION_VALUE_MAX + 128);
+	assert_non_null(doc);
+	p = doc + sprintf(doc, "{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{\"k\":\"");
+	memset(p, 'a', OCI_ANNOTATION_VALUE_MAX + 1);
+	strcpy(p + OCI_ANNOTATION_VALUE_MAX + 1, "\"}}");
+	parse_bad(doc, NULL, -EINVAL, "entry \"k\" is too long");
+	free(doc);
+}
+
 static void test_build_roundtrip(void **state)
 {
 	oci_manifest *m = oci_manifest_new(OCI_KIND_OCI_MANIFEST), *back = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	char *json = NULL;
 	size_t len = 0;
 
@@ -322,6 +413,12 @@ static void test_build_roundtrip(void **state)
 	free(json);
 	oci_manifest_free(back);
 
+	/* text that JSON cannot hold */
+	assert_int_equal(oci_kvs_set(&m->layers[0].annotations, "k", "\xfe"), 0);
+	assert_int_equal(oci_manifest_to_json(m, &json, &len, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not valid UTF-8"));
+	oci_kvs_clear(&m->layers[0].annotations);
+
 	/* an unwritable manifest (config never filled) is refused by the self-check */
 	oci_descriptor_clear(&m->config);
 	assert_int_equal(oci_manifest_to_json(m, &json, &len, &err), -EINVAL);
@@ -348,7 +445,7 @@ static void test_build_roundtrip(void **state)
 static void test_convert(void **state)
 {
 	oci_manifest *m = parse_ok(docker_manifest, NULL), *o = NULL, *d = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	char *json = NULL;
 
 	(void)state;
@@ -417,11 +514,13 @@ static void test_descriptor_copy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_oci),	cmocka_unit_test(test_parse_docker),
-		cmocka_unit_test(test_detect),		cmocka_unit_test(test_media_types),
-		cmocka_unit_test(test_parse_invalid),	cmocka_unit_test(test_index_select),
-		cmocka_unit_test(test_normalize_arch),	cmocka_unit_test(test_build_roundtrip),
-		cmocka_unit_test(test_convert),		cmocka_unit_test(test_descriptor_copy),
+	    cmocka_unit_test(test_parse_oci),	   cmocka_unit_test(test_parse_docker),
+	    cmocka_unit_test(test_detect),	   cmocka_unit_test(test_media_types),
+	    cmocka_unit_test(test_parse_invalid),  cmocka_unit_test(test_index_select),
+	    cmocka_unit_test(test_normalize_arch), cmocka_unit_test(test_build_roundtrip),
+	    cmocka_unit_test(test_convert),	   cmocka_unit_test(test_descriptor_copy),
+	    cmocka_unit_test(test_platform_parse), cmocka_unit_test(test_kvs),
+	    cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

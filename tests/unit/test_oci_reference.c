@@ -11,14 +11,14 @@
 
 #include "oci/reference.h"
 
-#define D1 "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define D1  "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define HEX "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* parse with @flags and compare the full string form */
 static void check(const char *in, unsigned flags, const char *want)
 {
 	oci_ref *r = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	char *s;
 
 	if (oci_ref_parse(in, flags, &r, &err) < 0)
@@ -35,7 +35,7 @@ static void check(const char *in, unsigned flags, const char *want)
 static void check_bad(const char *in, unsigned flags, const char *msg)
 {
 	oci_ref *r = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	if (oci_ref_parse(in, flags, &r, &err) != -EINVAL)
 		fail_msg("parse \"%s\" should fail", in);
@@ -190,6 +190,13 @@ static void test_format(void **state)
 	free(s);
 	oci_ref_free(r);
 
+	/* dropping docker.io here would turn foo.bar into a registry */
+	assert_int_equal(oci_ref_parse("docker.io/foo.bar/x", OCI_REF_NORMALIZE, &r, NULL), 0);
+	s = oci_ref_familiar(r);
+	assert_string_equal(s, "docker.io/foo.bar/x");
+	free(s);
+	oci_ref_free(r);
+
 	assert_int_equal(oci_ref_parse("quay.io/library/x:v", OCI_REF_NORMALIZE, &r, NULL), 0);
 	s = oci_ref_familiar(r);
 	assert_string_equal(s, "quay.io/library/x:v");
@@ -200,7 +207,7 @@ static void test_format(void **state)
 static void test_new_dup_set(void **state)
 {
 	oci_ref *r = NULL, *d;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	char *s;
 
 	(void)state;
@@ -258,7 +265,7 @@ static void test_predicates(void **state)
 static oci_image_name *tcheck(const char *in, const char *want)
 {
 	oci_image_name *n = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	char *s;
 
 	if (oci_image_name_parse(in, &n, &err) < 0)
@@ -274,7 +281,7 @@ static oci_image_name *tcheck(const char *in, const char *want)
 static void tcheck_bad(const char *in, const char *msg)
 {
 	oci_image_name *n = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	if (oci_image_name_parse(in, &n, &err) != -EINVAL)
 		fail_msg("parse \"%s\" should fail", in);
@@ -292,7 +299,8 @@ static void test_transports(void **state)
 	assert_int_equal(n->transport, OCI_TRANSPORT_DOCKER);
 	assert_string_equal(n->ref->path, "library/busybox");
 	oci_image_name_free(n);
-	oci_image_name_free(tcheck("docker://127.0.0.1:5000/a@" D1, "docker://127.0.0.1:5000/a@" D1));
+	oci_image_name_free(
+	    tcheck("docker://127.0.0.1:5000/a@" D1, "docker://127.0.0.1:5000/a@" D1));
 	oci_image_name_free(tcheck("docker-daemon:x:1", "docker-daemon:docker.io/library/x:1"));
 
 	n = tcheck("oci:/tmp/lay:v1.0", "oci:/tmp/lay:v1.0");
@@ -326,7 +334,8 @@ static void test_transports(void **state)
 	assert_int_equal(n->source_index, 0);
 	oci_image_name_free(n);
 
-	n = tcheck("containers-storage:busybox", "containers-storage:docker.io/library/busybox:latest");
+	n = tcheck("containers-storage:busybox",
+		   "containers-storage:docker.io/library/busybox:latest");
 	assert_int_equal(n->transport, OCI_TRANSPORT_CONTAINERS_STORAGE);
 	oci_image_name_free(n);
 	n = tcheck("containers-storage:" HEX, "containers-storage:@" HEX);
@@ -366,10 +375,10 @@ static void test_transports(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_parts), cmocka_unit_test(test_grammar),
-		cmocka_unit_test(test_normalize),   cmocka_unit_test(test_format),
-		cmocka_unit_test(test_new_dup_set), cmocka_unit_test(test_predicates),
-		cmocka_unit_test(test_transports),
+	    cmocka_unit_test(test_parse_parts), cmocka_unit_test(test_grammar),
+	    cmocka_unit_test(test_normalize),	cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_new_dup_set), cmocka_unit_test(test_predicates),
+	    cmocka_unit_test(test_transports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,11 +12,12 @@
 
 #include <cmocka.h>
 
+#include "util/macro.h"
 #include "util/toml.h"
 
 static toml_value *parse_ok(const char *doc)
 {
-	berth_error err = { 0 };
+	berth_error err = {0};
 	toml_value *root = NULL;
 	int r = toml_parse(doc, strlen(doc), "t.toml", &root, &err);
 
@@ -28,7 +29,7 @@ static toml_value *parse_ok(const char *doc)
 /* Parses @doc expecting failure; checks that the message contains @want. */
 static void parse_bad(const char *doc, const char *want)
 {
-	berth_error err = { 0 };
+	berth_error err = {0};
 	toml_value *root = NULL;
 	int r = toml_parse(doc, strlen(doc), "t.toml", &root, &err);
 
@@ -115,18 +116,18 @@ static void test_basic_types(void **state)
 
 static void test_strings(void **state)
 {
-	toml_value *t = parse_ok(
-		"a = \"tab\\there \\\"q\\\" \\\\ \\u00e9 \\U0001F600\"\n"
-		"b = 'C:\\Users\\nodejs'\n"
-		"c = \"\"\"\nRoses are red\nViolets are blue\"\"\"\n"
-		"d = \"\"\"The quick \\\n\n   brown \\\n   fox.\"\"\"\n"
-		"e = '''\nfirst\n   second\\n'''\n"
-		"f = \"\"\"Here are two quotation marks: \"\". Simple enough.\"\"\"\n"
-		"g = \"\"\"\"This,\" she said, \"is a quote.\"\"\"\"\n"
-		"h = ''''That,' she said, 'is a quote.''''\n"
-		"i = \"\"\n"
-		"j = \"caf\xc3\xa9\"\n"
-		"k = \"\"\"crlf\r\nline\"\"\"\n");
+	toml_value *t =
+	    parse_ok("a = \"tab\\there \\\"q\\\" \\\\ \\u00e9 \\U0001F600\"\n"
+		     "b = 'C:\\Users\\nodejs'\n"
+		     "c = \"\"\"\nRoses are red\nViolets are blue\"\"\"\n"
+		     "d = \"\"\"The quick \\\n\n   brown \\\n   fox.\"\"\"\n"
+		     "e = '''\nfirst\n   second\\n'''\n"
+		     "f = \"\"\"Here are two quotation marks: \"\". Simple enough.\"\"\"\n"
+		     "g = \"\"\"\"This,\" she said, \"is a quote.\"\"\"\"\n"
+		     "h = ''''That,' she said, 'is a quote.''''\n"
+		     "i = \"\"\n"
+		     "j = \"caf\xc3\xa9\"\n"
+		     "k = \"\"\"crlf\r\nline\"\"\"\n");
 
 	(void)state;
 	assert_string_equal(toml_string(toml_get(t, "a")),
@@ -274,10 +275,9 @@ static void test_array_of_tables(void **state)
 	assert_int_equal(toml_array_len(toml_get_array(last, "parts")), 2);
 	a = toml_get_array(t, "fruits");
 	assert_string_equal(
-		toml_string(toml_get(toml_array_at(toml_get_array(toml_array_at(a, 0), "varieties"),
-						   0),
-				     "name")),
-		"red delicious");
+	    toml_string(toml_get(toml_array_at(toml_get_array(toml_array_at(a, 0), "varieties"), 0),
+				 "name")),
+	    "red delicious");
 	toml_free(t);
 }
 
@@ -357,8 +357,8 @@ static void test_invalid_documents(void **state)
 	parse_bad("a = \"\\ \nb\"\n", "invalid escape");
 	parse_bad("# comment \x07 bell\n", "not allowed in a comment");
 	parse_bad("a = \"\xff\"\n", "invalid UTF-8");
-	parse_bad("a = \"\xed\xa0\x80\"\n", "invalid UTF-8");	     /* surrogate */
-	parse_bad("a = \"\xc0\xaf\"\n", "invalid UTF-8");	     /* overlong */
+	parse_bad("a = \"\xed\xa0\x80\"\n", "invalid UTF-8"); /* surrogate */
+	parse_bad("a = \"\xc0\xaf\"\n", "invalid UTF-8");     /* overlong */
 	parse_bad("a = bare\n", "strings need quotes");
 	/* numbers */
 	parse_bad("a = 01\n", "leading zeros");
@@ -404,7 +404,7 @@ static void test_invalid_documents(void **state)
 
 static void test_error_position(void **state)
 {
-	berth_error err = { 0 };
+	berth_error err = {0};
 	toml_value *root = NULL;
 	const char *doc = "ok = 1\n[t]\n  é = 1\n  x = \"a\" junk\n";
 
@@ -422,7 +422,7 @@ static void test_error_position(void **state)
 
 static void test_limits(void **state)
 {
-	berth_error err = { 0 };
+	berth_error err = {0};
 	toml_value *root = NULL;
 	char *doc;
 	size_t n = 0;
@@ -492,7 +492,7 @@ static void test_parse_file(void **state)
 {
 	char path[] = "/tmp/berth-test-toml-XXXXXX";
 	int fd = mkstemp(path);
-	berth_error err = { 0 };
+	berth_error err = {0};
 	toml_value *root = NULL;
 
 	(void)state;
@@ -514,20 +514,60 @@ static void test_parse_file(void **state)
 	assert_null(toml_free(NULL));
 }
 
+/* Every prefix of every sample, in a buffer of exactly that size (no NUL after it), so that
+ * ASan catches any read past the end of the input. */
+static void test_prefixes_exact_buffers(void **state)
+{
+	static const char *const samples[] = {
+	    "a = +\nb = -inf\nc = nan\nd = 0x1F\ne = 1e5\nf = 1979-05-27 07:32:00Z\n",
+	    "lu= n",
+	    "x = t",
+	    "x = 12:3",
+	    "x = 1979-05-27T",
+	    "s = \"\\u00\"",
+	    "m = \"\"\"a\\\n  b\"\"\"",
+	    "l = '''x''''",
+	    "[[a.b]]\n[a . \"b\"]",
+	    "t = {a = [1, {b = 2}], c.d = 'e'}",
+	    "# c\r\n k = \"v\" # c",
+	    "k = 0b",
+	    "k = 0o",
+	    "k = +",
+	    "k = -",
+	    "k = i",
+	    "k = +i",
+	    "k = 1_",
+	    "k = \"\xe2\x82\"",
+	};
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(samples); i++) {
+		size_t n = strlen(samples[i]);
+		for (size_t len = 0; len <= n; len++) {
+			char *buf = malloc(len ? len : 1);
+			toml_value *root = NULL;
+			memcpy(buf, samples[i], len);
+			if (toml_parse(buf, len, "p.toml", &root, NULL) == 0)
+				toml_free(root);
+			free(buf);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basic_types),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_keys_and_tables),
-		cmocka_unit_test(test_arrays_and_inline),
-		cmocka_unit_test(test_array_of_tables),
-		cmocka_unit_test(test_datetimes),
-		cmocka_unit_test(test_invalid_documents),
-		cmocka_unit_test(test_error_position),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_many_keys_hashed),
-		cmocka_unit_test(test_parse_file),
+	    cmocka_unit_test(test_basic_types),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_keys_and_tables),
+	    cmocka_unit_test(test_arrays_and_inline),
+	    cmocka_unit_test(test_array_of_tables),
+	    cmocka_unit_test(test_datetimes),
+	    cmocka_unit_test(test_invalid_documents),
+	    cmocka_unit_test(test_error_position),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_many_keys_hashed),
+	    cmocka_unit_test(test_parse_file),
+	    cmocka_unit_test(test_prefixes_exact_buffers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,8 +156,8 @@ static int type_error(const char *file, const char *section, const char *key, co
 		    section ? "[" : "", section ? section : "", section ? "] " : "", key, want);
 }
 
-int conf_read_str(const toml_value *table, const char *file, const char *section,
-		  const char *key, char **dst, berth_error *err)
+int conf_read_str(const toml_value *table, const char *file, const char *section, const char *key,
+		  char **dst, berth_error *err)
 {
 	const char *s;
 	int r = toml_get_string(table, key, &s);
@@ -171,8 +171,8 @@ int conf_read_str(const toml_value *table, const char *file, const char *section
 	return 0;
 }
 
-int conf_read_strv(const toml_value *table, const char *file, const char *section,
-		   const char *key, char ***dst, berth_error *err)
+int conf_read_strv(const toml_value *table, const char *file, const char *section, const char *key,
+		   char ***dst, berth_error *err)
 {
 	char **v = NULL;
 	int r = toml_get_strv(table, key, &v);
@@ -188,8 +188,8 @@ int conf_read_strv(const toml_value *table, const char *file, const char *sectio
 	return 0;
 }
 
-int conf_read_int(const toml_value *table, const char *file, const char *section,
-		  const char *key, int64_t *dst, berth_error *err)
+int conf_read_int(const toml_value *table, const char *file, const char *section, const char *key,
+		  int64_t *dst, berth_error *err)
 {
 	int r = toml_get_int(table, key, dst);
 
@@ -200,8 +200,8 @@ int conf_read_int(const toml_value *table, const char *file, const char *section
 	return 0;
 }
 
-int conf_read_bool(const toml_value *table, const char *file, const char *section,
-		   const char *key, bool *dst, berth_error *err)
+int conf_read_bool(const toml_value *table, const char *file, const char *section, const char *key,
+		   bool *dst, berth_error *err)
 {
 	int r = toml_get_bool(table, key, dst);
 

@@ -38,17 +38,17 @@ int conf_set_str(char **dst, const char *src);
  * Return: 0 (also when absent), -EINVAL naming @file, [@section] and @key when the value is
  * not a string, -ENOMEM.
  */
-int conf_read_str(const toml_value *table, const char *file, const char *section,
-		  const char *key, char **dst, berth_error *err);
+int conf_read_str(const toml_value *table, const char *file, const char *section, const char *key,
+		  char **dst, berth_error *err);
 /** conf_read_strv() - as conf_read_str() for an array of strings (replaces *@dst). */
-int conf_read_strv(const toml_value *table, const char *file, const char *section,
-		   const char *key, char ***dst, berth_error *err);
+int conf_read_strv(const toml_value *table, const char *file, const char *section, const char *key,
+		   char ***dst, berth_error *err);
 /** conf_read_int() - as conf_read_str() for an integer. */
-int conf_read_int(const toml_value *table, const char *file, const char *section,
-		  const char *key, int64_t *dst, berth_error *err);
+int conf_read_int(const toml_value *table, const char *file, const char *section, const char *key,
+		  int64_t *dst, berth_error *err);
 /** conf_read_bool() - as conf_read_str() for a boolean. */
-int conf_read_bool(const toml_value *table, const char *file, const char *section,
-		   const char *key, bool *dst, berth_error *err);
+int conf_read_bool(const toml_value *table, const char *file, const char *section, const char *key,
+		   bool *dst, berth_error *err);
 
 /** conf_is_rootless() - whether the configuration of an unprivileged user applies (euid != 0). */
 bool conf_is_rootless(void);

@@ -16,8 +16,8 @@
 #include "util/toml.h"
 
 static const char *const default_caps[] = {
-	"CHOWN",	    "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL",	    "NET_BIND_SERVICE",
-	"SETFCAP",	    "SETGID",	    "SETPCAP", "SETUID", "SYS_CHROOT", NULL,
+    "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",	  "NET_BIND_SERVICE",
+    "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT", NULL,
 };
 
 struct containers_conf *containers_conf_free(struct containers_conf *c)
@@ -33,6 +33,12 @@ struct containers_conf *containers_conf_free(struct containers_conf *c)
 	free(c->tz);
 	free(c->umask);
 	strv_free(c->dns_servers);
+	strv_free(c->default_sysctls);
+	free(c->shm_size);
+	strv_free(c->volumes);
+	strv_free(c->devices);
+	strv_free(c->annotations);
+	strv_free(c->helper_binaries_dir);
 	free(c->runtime);
 	free(c->cgroup_manager);
 	free(c->events_logger);
@@ -57,21 +63,30 @@ static bool pid1_is_systemd(void)
 
 static int set_defaults(struct containers_conf *c)
 {
-	char ***empty[] = { &c->default_ulimits, &c->env, &c->dns_servers, &c->pasta_options,
-			   &c->files };
+	char ***empty[] = {&c->default_ulimits, &c->env,	 &c->dns_servers,
+			   &c->pasta_options,	&c->files,	 &c->volumes,
+			   &c->devices,		&c->annotations, &c->default_sysctls};
+	static const char *const helper_dirs[] = {
+	    "/usr/local/libexec/podman",
+	    "/usr/local/lib/podman",
+	    "/usr/libexec/podman",
+	    "/usr/lib/podman",
+	    NULL,
+	};
 	const struct {
 		char **dst;
 		const char *val;
 	} strs[] = {
-		{ &c->log_driver, "k8s-file" },
-		{ &c->seccomp_profile, CONTAINERS_CONF_DEFAULT_SECCOMP },
-		{ &c->init_path, CONTAINERS_CONF_DEFAULT_INIT },
-		{ &c->tz, "" },
-		{ &c->umask, "0022" },
-		{ &c->cgroup_manager, pid1_is_systemd() ? "systemd" : "cgroupfs" },
-		{ &c->events_logger, "file" },
-		{ &c->image_default_transport, "docker://" },
-		{ &c->default_rootless_network_cmd, "pasta" },
+	    {&c->log_driver, "k8s-file"},
+	    {&c->seccomp_profile, CONTAINERS_CONF_DEFAULT_SECCOMP},
+	    {&c->init_path, CONTAINERS_CONF_DEFAULT_INIT},
+	    {&c->tz, ""},
+	    {&c->umask, "0022"},
+	    {&c->shm_size, "65536k"},
+	    {&c->cgroup_manager, pid1_is_systemd() ? "systemd" : "cgroupfs"},
+	    {&c->events_logger, "file"},
+	    {&c->image_default_transport, "docker://"},
+	    {&c->default_rootless_network_cmd, "pasta"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(empty); i++) {
@@ -83,9 +98,13 @@ static int set_defaults(struct containers_conf *c)
 		if (conf_set_str(strs[i].dst, strs[i].val) < 0)
 			return -ENOMEM;
 	if (conf_strv_dup((char *const *)default_caps, &c->default_capabilities) < 0 ||
-	    conf_strv_push(&c->env,
-			   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0)
+	    conf_strv_push(
+		&c->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
+	    conf_strv_push(&c->env, "TERM=xterm") < 0)
 		return -ENOMEM;
+	if (conf_strv_dup((char *const *)helper_dirs, &c->helper_binaries_dir) < 0)
+		return -ENOMEM;
+	c->http_proxy = true;
 	c->log_size_max = -1;
 	c->pids_limit = 2048;
 	c->stop_timeout = 10;
@@ -104,28 +123,32 @@ static void normalize_caps(char **caps)
 	}
 }
 
-static int check_one_of(const char *file, const char *section, const char *key,
-			const char *val, const char *const *allowed, berth_error *err)
+static int check_one_of(const char *file, const char *section, const char *key, const char *val,
+			const char *const *allowed, berth_error *err)
 {
-	for (size_t i = 0; allowed[i]; i++)
+	char list[256] = "";
+
+	for (size_t i = 0; allowed[i]; i++) {
 		if (strcmp(val, allowed[i]) == 0)
 			return 0;
-	return berr(err, EINVAL, "%s: [%s] %s = \"%s\" is not supported; use one of: %s%s%s%s%s",
-		    file, section, key, val, allowed[0], allowed[1] ? ", " : "",
-		    allowed[1] ? allowed[1] : "", allowed[2] ? ", " : "",
-		    allowed[2] ? allowed[2] : "");
+		if (i > 0)
+			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, allowed[i], sizeof(list) - strlen(list) - 1);
+	}
+	return berr(err, EINVAL, "%s: [%s] %s = \"%s\" is not supported; use one of: %s", file,
+		    section, key, val, list);
 }
 
 static int merge_containers(struct containers_conf *c, const toml_value *t, const char *f,
 			    berth_error *err)
 {
-	static const char *const drivers[] = { "k8s-file", "journald", "none", NULL };
+	static const char *const drivers[] = {"k8s-file", "journald", "none", "passthrough", NULL};
 	const char *s = "containers";
 	int r;
 
 	if ((r = conf_read_strv(t, f, s, "default_ulimits", &c->default_ulimits, err)) < 0 ||
-	    (r = conf_read_strv(t, f, s, "default_capabilities", &c->default_capabilities,
-				err)) < 0 ||
+	    (r = conf_read_strv(t, f, s, "default_capabilities", &c->default_capabilities, err)) <
+		0 ||
 	    (r = conf_read_strv(t, f, s, "env", &c->env, err)) < 0 ||
 	    (r = conf_read_str(t, f, s, "log_driver", &c->log_driver, err)) < 0 ||
 	    (r = conf_read_int(t, f, s, "log_size_max", &c->log_size_max, err)) < 0 ||
@@ -135,8 +158,22 @@ static int merge_containers(struct containers_conf *c, const toml_value *t, cons
 	    (r = conf_read_str(t, f, s, "tz", &c->tz, err)) < 0 ||
 	    (r = conf_read_str(t, f, s, "umask", &c->umask, err)) < 0 ||
 	    (r = conf_read_bool(t, f, s, "no_hosts", &c->no_hosts, err)) < 0 ||
-	    (r = conf_read_strv(t, f, s, "dns_servers", &c->dns_servers, err)) < 0)
+	    (r = conf_read_strv(t, f, s, "dns_servers", &c->dns_servers, err)) < 0 ||
+	    (r = conf_read_strv(t, f, s, "default_sysctls", &c->default_sysctls, err)) < 0 ||
+	    (r = conf_read_str(t, f, s, "shm_size", &c->shm_size, err)) < 0 ||
+	    (r = conf_read_bool(t, f, s, "init", &c->init, err)) < 0 ||
+	    (r = conf_read_bool(t, f, s, "http_proxy", &c->http_proxy, err)) < 0 ||
+	    (r = conf_read_bool(t, f, s, "read_only", &c->read_only, err)) < 0 ||
+	    (r = conf_read_strv(t, f, s, "volumes", &c->volumes, err)) < 0 ||
+	    (r = conf_read_strv(t, f, s, "devices", &c->devices, err)) < 0 ||
+	    (r = conf_read_strv(t, f, s, "annotations", &c->annotations, err)) < 0)
 		return r;
+	for (size_t i = 0; c->default_sysctls[i]; i++)
+		if (!strchr(c->default_sysctls[i], '=') || c->default_sysctls[i][0] == '=')
+			return berr(err, EINVAL,
+				    "%s: [containers] default_sysctls entry \"%s\" is not "
+				    "NAME=VALUE",
+				    f, c->default_sysctls[i]);
 	normalize_caps(c->default_capabilities);
 	for (size_t i = 0; c->default_ulimits[i]; i++)
 		if (!strchr(c->default_ulimits[i], '='))
@@ -161,8 +198,8 @@ static int merge_containers(struct containers_conf *c, const toml_value *t, cons
 				    "\"0022\"",
 				    f, c->umask);
 	}
-	if (c->log_size_max < -1 || (c->log_size_max >= 0 && c->log_size_max < 8192 &&
-				     toml_get(t, "log_size_max")))
+	if (c->log_size_max < -1 ||
+	    (c->log_size_max >= 0 && c->log_size_max < 8192 && toml_get(t, "log_size_max")))
 		return berr(err, EINVAL,
 			    "%s: [containers] log_size_max must be -1 (unlimited) or at least "
 			    "8192 bytes",
@@ -173,8 +210,8 @@ static int merge_containers(struct containers_conf *c, const toml_value *t, cons
 static int merge_engine(struct containers_conf *c, const toml_value *t, const char *f,
 			berth_error *err)
 {
-	static const char *const managers[] = { "cgroupfs", "systemd", NULL };
-	static const char *const loggers[] = { "file", "journald", "none", NULL };
+	static const char *const managers[] = {"cgroupfs", "systemd", NULL};
+	static const char *const loggers[] = {"file", "journald", "none", NULL};
 	const char *s = "engine";
 	int r;
 
@@ -184,7 +221,8 @@ static int merge_engine(struct containers_conf *c, const toml_value *t, const ch
 	    (r = conf_read_str(t, f, s, "infra_image", &c->infra_image, err)) < 0 ||
 	    (r = conf_read_int(t, f, s, "stop_timeout", &c->stop_timeout, err)) < 0 ||
 	    (r = conf_read_str(t, f, s, "image_default_transport", &c->image_default_transport,
-			       err)) < 0)
+			       err)) < 0 ||
+	    (r = conf_read_strv(t, f, s, "helper_binaries_dir", &c->helper_binaries_dir, err)) < 0)
 		return r;
 	if (toml_get(t, "cgroup_manager") &&
 	    (r = check_one_of(f, s, "cgroup_manager", c->cgroup_manager, managers, err)) < 0)
@@ -203,7 +241,7 @@ static int merge_engine(struct containers_conf *c, const toml_value *t, const ch
 static int merge_network(struct containers_conf *c, const toml_value *t, const char *f,
 			 berth_error *err)
 {
-	static const char *const cmds[] = { "pasta", "slirp4netns", NULL };
+	static const char *const cmds[] = {"pasta", "slirp4netns", NULL};
 	const char *s = "network";
 	int r;
 
@@ -212,8 +250,8 @@ static int merge_network(struct containers_conf *c, const toml_value *t, const c
 	    (r = conf_read_strv(t, f, s, "pasta_options", &c->pasta_options, err)) < 0)
 		return r;
 	if (toml_get(t, "default_rootless_network_cmd") &&
-	    (r = check_one_of(f, s, "default_rootless_network_cmd",
-			      c->default_rootless_network_cmd, cmds, err)) < 0)
+	    (r = check_one_of(f, s, "default_rootless_network_cmd", c->default_rootless_network_cmd,
+			      cmds, err)) < 0)
 		return r;
 	return 0;
 }
@@ -244,8 +282,7 @@ static int merge_file(struct containers_conf *c, const char *path, berth_error *
 	return 0;
 }
 
-int containers_conf_load_files(char *const *files, struct containers_conf **ret,
-			       berth_error *err)
+int containers_conf_load_files(char *const *files, struct containers_conf **ret, berth_error *err)
 {
 	_cleanup_(containers_conf_freep) struct containers_conf *c = calloc(1, sizeof(*c));
 	int r;
@@ -298,8 +335,8 @@ static int add_required(char ***v, const char *var, berth_error *err)
 int containers_conf_paths(const char *sysroot, bool rootless, char ***ret, berth_error *err)
 {
 	static const char *const system_files[] = {
-		"/usr/share/containers/containers.conf",
-		"/etc/containers/containers.conf",
+	    "/usr/share/containers/containers.conf",
+	    "/etc/containers/containers.conf",
 	};
 	_cleanup_strv_free_ char **v = calloc(1, sizeof(char *));
 	const char *env = getenv("CONTAINERS_CONF");

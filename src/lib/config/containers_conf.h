@@ -25,14 +25,14 @@
 #include "util/error.h"
 
 #define CONTAINERS_CONF_DEFAULT_SECCOMP "/usr/share/containers/seccomp.json"
-#define CONTAINERS_CONF_DEFAULT_INIT "/usr/libexec/podman/catatonit"
+#define CONTAINERS_CONF_DEFAULT_INIT	"/usr/libexec/podman/catatonit"
 
 /**
  * struct containers_conf - the merged settings (strings never NULL unless noted)
  * @default_ulimits:	"nofile=1024:2048" entries (may be empty)
  * @default_capabilities: capability names without the CAP_ prefix, upper case
- * @env:		KEY=VALUE entries added to every container
- * @log_driver:		"k8s-file" (default), "journald" or "none"
+ * @env:		KEY=VALUE entries added to every container (PATH=..., TERM=xterm)
+ * @log_driver:		"k8s-file" (default), "journald", "none" or "passthrough"
  * @log_size_max:	bytes before rotating a container log, -1 = unlimited
  * @pids_limit:		default pids limit, 0 or -1 = unlimited (podman's default 2048)
  * @seccomp_profile:	path of the default seccomp profile ("" = built-in/unconfined rules)
@@ -41,12 +41,23 @@
  * @umask:		default umask as text, "0022"
  * @no_hosts:		do not create /etc/hosts
  * @dns_servers:	extra DNS servers (may be empty)
+ * @default_sysctls:	"name=value" sysctls for every container (Debian ships
+ *			"net.ipv4.ping_group_range=0 0")
+ * @shm_size:		size of /dev/shm as text ("65536k")
+ * @init:		run an init (catatonit) in every container by default
+ * @http_proxy:		pass the host's proxy variables (true)
+ * @read_only:		read-only root file systems by default
+ * @volumes:		"src:dst[:opts]" volumes for every container (may be empty)
+ * @devices:		"src[:dst[:perms]]" devices for every container (may be empty)
+ * @annotations:	"key=value" annotations for every container (may be empty)
  * @runtime:		[engine] runtime as written, or NULL; informational only
  * @cgroup_manager:	"cgroupfs" or "systemd" (default: systemd when PID 1 is systemd)
  * @events_logger:	"file" (default), "journald" or "none"
  * @infra_image:	the pod infra image, or NULL for berth's built-in choice
  * @stop_timeout:	seconds before SIGKILL on stop (10)
  * @image_default_transport: "docker://"
+ * @helper_binaries_dir: where helper programs (catatonit, pasta) are looked for when a
+ *			path names none that exists
  * @default_rootless_network_cmd: "pasta" (default) or "slirp4netns"
  * @pasta_options:	extra pasta arguments (may be empty)
  * @files:		the files that were read, in order
@@ -64,6 +75,14 @@ struct containers_conf {
 	char *umask;
 	bool no_hosts;
 	char **dns_servers;
+	char **default_sysctls;
+	char *shm_size;
+	bool init;
+	bool http_proxy;
+	bool read_only;
+	char **volumes;
+	char **devices;
+	char **annotations;
 
 	char *runtime;
 	char *cgroup_manager;
@@ -71,6 +90,7 @@ struct containers_conf {
 	char *infra_image;
 	int64_t stop_timeout;
 	char *image_default_transport;
+	char **helper_binaries_dir;
 
 	char *default_rootless_network_cmd;
 	char **pasta_options;
@@ -93,8 +113,7 @@ int containers_conf_paths(const char *sysroot, bool rootless, char ***ret, berth
  * Return: 0 and *@ret (free with containers_conf_free), or a negative errno with a message
  * naming the file ("FILE:LINE:COL: what" for syntax errors).
  */
-int containers_conf_load_files(char *const *files, struct containers_conf **ret,
-			       berth_error *err);
+int containers_conf_load_files(char *const *files, struct containers_conf **ret, berth_error *err);
 
 /** containers_conf_load() - containers_conf_paths(NULL, euid != 0) + _load_files(). */
 int containers_conf_load(struct containers_conf **ret, berth_error *err);

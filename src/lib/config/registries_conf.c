@@ -88,10 +88,11 @@ static int clean_location(const char *file, const char *what, char *s, berth_err
 	while (n > 0 && s[n - 1] == '/')
 		s[--n] = '\0';
 	if (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0)
-		return berr(err, EINVAL,
-			    "%s: %s \"%s\": URL schemes are not supported; write host[:port][/path] "
-			    "and set insecure = true for plain HTTP",
-			    file, what, s);
+		return berr(
+		    err, EINVAL,
+		    "%s: %s \"%s\": URL schemes are not supported; write host[:port][/path] "
+		    "and set insecure = true for plain HTTP",
+		    file, what, s);
 	return 0;
 }
 
@@ -343,10 +344,10 @@ static int push_entry(struct registries_conf *c, struct registry_entry **ret)
 }
 
 /* registries.conf v1: [registries.search|insecure|block] registries = [...]. */
-static int convert_v1(struct partial *p, const toml_value *v1, const char *file,
-		      berth_error *err)
+static int convert_v1(struct partial *p, const toml_value *v1, const char *file, berth_error *err)
 {
-	static const char *const kinds[] = { "block", "insecure" };
+	static const char *const kinds[] = {"block", "insecure"};
+	static const char *const sections[] = {"registries.block", "registries.insecure"};
 	char **list = NULL;
 	int r;
 
@@ -356,7 +357,7 @@ static int convert_v1(struct partial *p, const toml_value *v1, const char *file,
 		return r;
 	p->search_set = toml_get(toml_get_table(v1, "search"), "registries") != NULL;
 	for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
-		r = conf_read_strv(toml_get_table(v1, kinds[k]), file, kinds[k], "registries",
+		r = conf_read_strv(toml_get_table(v1, kinds[k]), file, sections[k], "registries",
 				   &list, err);
 		for (size_t i = 0; r >= 0 && list && list[i]; i++) {
 			struct registry_entry *e = NULL;
@@ -366,9 +367,9 @@ static int convert_v1(struct partial *p, const toml_value *v1, const char *file,
 			for (size_t j = 0; j < p->c.n_registries && !e; j++)
 				if (strcmp(p->c.registries[j].location, list[i]) == 0)
 					e = &p->c.registries[j];
-			if (!e && (push_entry(&p->c, &e) < 0 ||
-				   conf_set_str(&e->location, list[i]) < 0 ||
-				   conf_set_str(&e->prefix, list[i]) < 0))
+			if (!e &&
+			    (push_entry(&p->c, &e) < 0 || conf_set_str(&e->location, list[i]) < 0 ||
+			     conf_set_str(&e->prefix, list[i]) < 0))
 				r = berr(err, ENOMEM, "out of memory");
 			else if (k == 0)
 				e->blocked = true;
@@ -506,7 +507,7 @@ static int merge(struct registries_conf *c, struct partial *p)
 
 static int load_one(struct registries_conf *c, const char *file, bool dropin, berth_error *err)
 {
-	struct partial p = { 0 };
+	struct partial p = {0};
 	int r;
 
 	r = read_file(file, dropin, &p, err);
@@ -563,18 +564,18 @@ int registries_conf_paths(const char *sysroot, char **ret_main, char ***ret_drop
 	_cleanup_strv_free_ char **dropins = calloc(1, sizeof(char *));
 	int r;
 
-	if (!home || !dropins ||
-	    asprintf(&user_file, "%s/containers/registries.conf", home) < 0 ||
+	if (!home || !dropins || asprintf(&user_file, "%s/containers/registries.conf", home) < 0 ||
 	    asprintf(&user_dir, "%s/containers/registries.conf.d", home) < 0 ||
 	    asprintf(&sys_file, "%s/etc/containers/registries.conf", sysroot ? sysroot : "") < 0 ||
 	    asprintf(&sys_dir, "%s/etc/containers/registries.conf.d", sysroot ? sysroot : "") < 0)
 		return berr(err, ENOMEM, "out of memory");
 	if (env && *env) {
 		if (access(env, F_OK) < 0)
-			return berr_errno(err, errno,
-					  "CONTAINERS_REGISTRIES_CONF=%s: cannot read the file; fix "
-					  "or unset CONTAINERS_REGISTRIES_CONF",
-					  env);
+			return berr_errno(
+			    err, errno,
+			    "CONTAINERS_REGISTRIES_CONF=%s: cannot read the file; fix "
+			    "or unset CONTAINERS_REGISTRIES_CONF",
+			    env);
 		main = strdup(env);
 	} else if (access(user_file, F_OK) == 0) {
 		/* The user's own file replaces the system file and the system drop-ins. */
@@ -606,10 +607,63 @@ int registries_conf_load(struct registries_conf **ret, berth_error *err)
 	const char *env = getenv("CONTAINERS_REGISTRIES_CONF");
 	int r;
 
+	_cleanup_(registries_conf_freep) struct registries_conf *c = NULL;
+	_cleanup_free_ char *aliases = NULL;
+
 	r = registries_conf_paths(NULL, &main, &dropins, err);
 	if (r < 0)
 		return r;
-	return registries_conf_load_files(main, !(env && *env), dropins, ret, err);
+	r = registries_conf_load_files(main, !(env && *env), dropins, &c, err);
+	if (r < 0)
+		return r;
+	r = registries_conf_aliases_path(&aliases, err);
+	if (r < 0)
+		return r;
+	r = registries_conf_merge_alias_file(c, aliases, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int registries_conf_aliases_path(char **ret, berth_error *err)
+{
+	const char *cache = getenv("XDG_CACHE_HOME");
+	char *p = NULL;
+	int n;
+
+	if (!conf_is_rootless())
+		n = asprintf(&p, "/var/cache/containers/short-name-aliases.conf");
+	else if (cache && *cache)
+		n = asprintf(&p, "%s/containers/short-name-aliases.conf", cache);
+	else
+		n = asprintf(&p, "%s/.cache/containers/short-name-aliases.conf", paths_home());
+	if (n < 0)
+		return berr(err, ENOMEM, "out of memory");
+	*ret = p;
+	return 0;
+}
+
+int registries_conf_merge_alias_file(struct registries_conf *c, const char *path, berth_error *err)
+{
+	_cleanup_(toml_freep) toml_value *root = NULL;
+	const toml_value *aliases;
+	int r;
+
+	r = toml_parse_file(path, &root, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	aliases = toml_get(root, "aliases");
+	if (!aliases)
+		return 0;
+	r = read_aliases(c, aliases, path, err);
+	if (r < 0)
+		return r;
+	if (conf_strv_push(&c->files, path) < 0)
+		return berr(err, ENOMEM, "out of memory");
+	return 0;
 }
 
 /* Length of @prefix's match at the start of @ref, or -1 (containers/image semantics). */
@@ -635,8 +689,7 @@ static ssize_t prefix_match(const char *ref, const char *prefix)
 	return -1;
 }
 
-const struct registry_entry *registries_conf_find(const struct registries_conf *c,
-						  const char *ref)
+const struct registry_entry *registries_conf_find(const struct registries_conf *c, const char *ref)
 {
 	const struct registry_entry *best = NULL;
 	size_t best_len = 0;
@@ -652,8 +705,8 @@ const struct registry_entry *registries_conf_find(const struct registries_conf *
 	return best;
 }
 
-int registries_conf_rewrite(const struct registry_entry *e, const char *location,
-			    const char *ref, char **ret)
+int registries_conf_rewrite(const struct registry_entry *e, const char *location, const char *ref,
+			    char **ret)
 {
 	ssize_t n = prefix_match(ref, e->prefix);
 	char *s = NULL;
@@ -670,8 +723,8 @@ int registries_conf_rewrite(const struct registry_entry *e, const char *location
 	return 0;
 }
 
-int registries_conf_alias(const struct registries_conf *c, const char *name,
-			  const char **ret_value, const char **ret_origin)
+int registries_conf_alias(const struct registries_conf *c, const char *name, const char **ret_value,
+			  const char **ret_origin)
 {
 	for (size_t i = 0; c && i < c->n_aliases; i++) {
 		const struct registry_alias *a = &c->aliases[i];

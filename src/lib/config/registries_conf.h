@@ -102,7 +102,23 @@ int registries_conf_paths(const char *sysroot, char **ret_main, char ***ret_drop
 int registries_conf_load_files(const char *main, bool main_optional, char *const *dropins,
 			       struct registries_conf **ret, berth_error *err);
 
-/** registries_conf_load() - registries_conf_paths(NULL) + registries_conf_load_files(). */
+/**
+ * registries_conf_aliases_path() - podman's machine-written short-name-aliases.conf:
+ * /var/cache/containers/short-name-aliases.conf for root,
+ * $XDG_CACHE_HOME/containers/short-name-aliases.conf (~/.cache) for users
+ */
+int registries_conf_aliases_path(char **ret, berth_error *err);
+
+/**
+ * registries_conf_merge_alias_file() - merge the [aliases] of @path over @c (they win over
+ * registries.conf, as in podman); a missing file is fine
+ */
+int registries_conf_merge_alias_file(struct registries_conf *c, const char *path, berth_error *err);
+
+/**
+ * registries_conf_load() - registries_conf_paths(NULL) + registries_conf_load_files(), then
+ * the short-name-aliases.conf of registries_conf_aliases_path()
+ */
 int registries_conf_load(struct registries_conf **ret, berth_error *err);
 
 /** registries_conf_free() - free @c (NULL is fine); returns NULL. */
@@ -118,16 +134,15 @@ static inline void registries_conf_freep(struct registries_conf **c)
  *		start with the registry host
  * Return: the entry, or NULL when none matches.
  */
-const struct registry_entry *registries_conf_find(const struct registries_conf *c,
-						  const char *ref);
+const struct registry_entry *registries_conf_find(const struct registries_conf *c, const char *ref);
 
 /**
  * registries_conf_rewrite() - @ref as served from @location (an entry's location or one of
  * its mirrors): @location + the part of @ref after the entry's prefix
  * Return: 0 and *@ret (malloc'd), -EINVAL when @e does not match @ref, -ENOMEM.
  */
-int registries_conf_rewrite(const struct registry_entry *e, const char *location,
-			    const char *ref, char **ret);
+int registries_conf_rewrite(const struct registry_entry *e, const char *location, const char *ref,
+			    char **ret);
 
 /**
  * registries_conf_alias() - resolve a short name through [aliases]
@@ -136,8 +151,8 @@ int registries_conf_rewrite(const struct registry_entry *e, const char *location
  * @ret_origin: the file that defined it (may be NULL)
  * Return: 0 when an alias applies, -ENOENT when none does (or it was reset with "").
  */
-int registries_conf_alias(const struct registries_conf *c, const char *name,
-			  const char **ret_value, const char **ret_origin);
+int registries_conf_alias(const struct registries_conf *c, const char *name, const char **ret_value,
+			  const char **ret_origin);
 
 /** short_name_mode_to_string() - "permissive", "enforcing", "disabled". */
 const char *short_name_mode_to_string(enum short_name_mode m);

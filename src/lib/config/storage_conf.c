@@ -29,18 +29,19 @@ struct storage_conf *storage_conf_free(struct storage_conf *c)
 int storage_conf_path(const char *sysroot, bool rootless, char **ret, berth_error *err)
 {
 	static const char *const system_files[] = {
-		"/etc/containers/storage.conf",
-		"/usr/share/containers/storage.conf",
+	    "/etc/containers/storage.conf",
+	    "/usr/share/containers/storage.conf",
 	};
 	const char *env = getenv("CONTAINERS_STORAGE_CONF");
 	char *p = NULL;
 
 	if (env && *env) {
 		if (access(env, F_OK) < 0)
-			return berr_errno(err, errno,
-					  "CONTAINERS_STORAGE_CONF=%s: cannot read the file; fix or "
-					  "unset CONTAINERS_STORAGE_CONF",
-					  env);
+			return berr_errno(
+			    err, errno,
+			    "CONTAINERS_STORAGE_CONF=%s: cannot read the file; fix or "
+			    "unset CONTAINERS_STORAGE_CONF",
+			    env);
 		p = strdup(env);
 		if (!p)
 			return berr(err, ENOMEM, "out of memory");
@@ -79,9 +80,9 @@ static int expand_vars(char **s)
 		const char *name;
 		const char *val;
 	} vars[] = {
-		{ "$HOME", paths_home() },
-		{ "$UID", uid },
-		{ "$USER", pw ? pw->pw_name : (getenv("USER") ? getenv("USER") : "") },
+	    {"$HOME", paths_home()},
+	    {"$UID", uid},
+	    {"$USER", pw ? pw->pw_name : (getenv("USER") ? getenv("USER") : "")},
 	};
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
@@ -106,16 +107,16 @@ static int read_roots(struct storage_conf *c, const toml_value *t, const char *p
 
 	if ((r = conf_read_str(t, path, section, "graphroot", &c->graphroot, err)) < 0 ||
 	    (r = conf_read_str(t, path, section, "runroot", &c->runroot, err)) < 0 ||
-	    (r = conf_read_str(t, path, section, "rootless_storage_path",
-			       &c->rootless_storage_path, err)) < 0)
+	    (r = conf_read_str(t, path, section, "rootless_storage_path", &c->rootless_storage_path,
+			       err)) < 0)
 		return r;
 	const struct {
 		const char *key;
 		char *val;
 	} roots[] = {
-		{ "graphroot", c->graphroot },
-		{ "runroot", c->runroot },
-		{ "rootless_storage_path", c->rootless_storage_path },
+	    {"graphroot", c->graphroot},
+	    {"runroot", c->runroot},
+	    {"rootless_storage_path", c->rootless_storage_path},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(roots); i++)
 		if (roots[i].val && roots[i].val[0] != '/' && roots[i].val[0] != '$')

@@ -30,12 +30,14 @@
 
 #include "engine/container_proc.h"
 #include "engine/container_status.h"
+#include "engine/container_volume.h"
 #include "engine/names.h"
 #include "engine/spec.h"
 #include "runtime/runtime.h"
 #include "store/events.h"
 #include "util/fileio.h"
 #include "util/lock.h"
+#include "util/userns.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -134,13 +136,26 @@ static int read_layered(char *const *dirs, const char *path, char **ret)
 	return -ENOENT;
 }
 
+/*
+ * write_text() - write a bundle file. No fsync: the bundle lives in a directory that only a
+ * committed record makes reachable, and a crash before that leaves garbage for gc, not a
+ * half-written file anybody reads. That saves several ms per fsync on `run`.
+ */
 static int write_text(const char *dir, const char *name, const char *text, berth_error *err)
 {
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	int r;
 
 	if (dfd < 0)
 		return berr_errno(err, errno, "open %s", dir);
-	return write_file_atomic_at(dfd, name, text, strlen(text), 0644, err);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return berr_errno(err, errno, "create %s/%s", dir, name);
+	r = write_all(fd, text, strlen(text));
+	if (r < 0)
+		return berr_errno(err, r, "write %s/%s", dir, name);
+	return 0;
 }
 
 static int write_etc_files(const char *userdata, const char *id, const char *name,
@@ -180,11 +195,6 @@ static int write_etc_files(const char *userdata, const char *id, const char *nam
 	return 0;
 }
 
-/* Weak until the runtime layer links it everywhere; absent means we cannot build a profile. */
-extern int runtime_seccomp_from_containers_json(const char *path, unsigned long long caps,
-						void **ret, berth_error *err)
-	__attribute__((weak));
-
 static int seccomp_for(json_t *create, json_t *spec, json_t **ret, berth_error *err)
 {
 	const char *sc = json_string_value(json_object_get(create, "seccomp"));
@@ -208,10 +218,6 @@ static int seccomp_for(json_t *create, json_t *spec, json_t **ret, berth_error *
 		if (cap_from_name(json_string_value(v), &cv) == 0 && cv < 64)
 			caps |= 1ULL << cv;
 	}
-	if (!runtime_seccomp_from_containers_json)
-		return berr(err, ENOSYS,
-			    "this berth was built without seccomp support; use --security-opt "
-			    "seccomp=unconfined");
 	r = runtime_seccomp_from_containers_json(path, caps, &obj, err);
 	if (r < 0)
 		return berr_prefix(err, "seccomp profile %s", path);
@@ -228,7 +234,7 @@ static int check_volume_sources(json_t *create, berth_error *err)
 	json_array_foreach (json_object_get(create, "mounts"), i, m) {
 		const char *src = json_string_value(json_object_get(m, "source"));
 		const char *type = json_string_value(json_object_get(m, "type"));
-		if (type && strcmp(type, "bind") != 0)
+		if ((type && strcmp(type, "bind") != 0) || json_object_get(m, "volume"))
 			continue;
 		if (!src || stat(src, &st) < 0)
 			return berr(err, ENOENT,
@@ -282,13 +288,25 @@ static int pick_name(struct store *s, json_t *create, char **ret, berth_error *e
 	return berr(err, EEXIST, "could not find a free random container name; use --name");
 }
 
+static json_t *idmap_json(const struct userns_idmap *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < m->n; i++)
+		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "containerID",
+						   (json_int_t)m->ranges[i].inside, "hostID",
+						   (json_int_t)m->ranges[i].outside, "size",
+						   (json_int_t)m->ranges[i].count));
+	return a;
+}
+
 static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_image *img,
 			json_t *imgcfg, json_t *create, struct create_state *st, berth_error *err)
 {
 	_cleanup_free_ char *layer = NULL, *upper = NULL, *work = NULL, *merged = NULL;
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	_cleanup_strv_free_ char **lowers = NULL, **search = NULL;
-	_cleanup_json_ json_t *spec = NULL, *seccomp = NULL;
+	_cleanup_json_ json_t *spec = NULL, *seccomp = NULL, *uid_map = NULL, *gid_map = NULL;
 	_cleanup_free_ char *text = NULL;
 	struct spec_input in = { 0 };
 	const char *user = json_string_value(json_object_get(create, "user"));
@@ -346,6 +364,18 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	in.workdir = work;
 	in.userxattr = ctx->rootless;
 	in.userdata = st->userdata;
+	if (ctx->rootless) {
+		/* DESIGN.md, "Rootless": the store's one fixed mapping, in a user namespace per container */
+		struct userns_mapping map;
+		r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid", "/etc/subgid",
+					    &map, err);
+		if (r < 0)
+			return r;
+		uid_map = idmap_json(&map.uid);
+		gid_map = idmap_json(&map.gid);
+		in.uid_map = uid_map;
+		in.gid_map = gid_map;
+	}
 	r = spec_generate(&in, &spec, err);
 	if (r < 0)
 		return r;
@@ -365,7 +395,7 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 {
 	_cleanup_(store_image_freep) struct store_image *img = NULL;
 	_cleanup_free_ char *cfgtext = NULL, *createtext = NULL;
-	_cleanup_json_ json_t *imgdoc = NULL, *args = NULL;
+	_cleanup_json_ json_t *imgdoc = NULL, *args = NULL, *made = NULL;
 	struct create_state st = { 0 };
 	struct store_container rec = { 0 };
 	json_t *imgcfg;
@@ -382,6 +412,7 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	r = spec_process_args(create, imgcfg, &args, err);
 	if (r < 0)
 		return r;
+	json_object_set(create, "process_args", args);
 	r = check_volume_sources(create, err);
 	if (r < 0)
 		return r;
@@ -403,6 +434,10 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 		free(st.name);
 		return berr(err, ENOMEM, "out of memory");
 	}
+	made = json_array();
+	r = ctr_volumes_resolve(ctx, s, create, json_object_get(imgcfg, "Volumes"), made, err);
+	if (r < 0)
+		goto fail;
 	r = build_bundle(ctx, s, img, imgcfg, create, &st, err);
 	if (r < 0)
 		goto fail;
@@ -429,6 +464,12 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	return *ret_id ? 0 : berr(err, ENOMEM, "out of memory");
 fail:
 	create_undo(ctx, s, &st);
+	{
+		size_t i;
+		json_t *v;
+		json_array_foreach (made, i, v)
+			ctr_volume_remove(ctx, s, json_string_value(v), false, NULL);
+	}
 	free(st.name);
 	free(st.userdata);
 	return r;
@@ -474,6 +515,12 @@ static int mark_exited(const struct berth_ctx *ctx, struct store *s, struct stor
 		code = -1;
 		when = ctr_now_ns();
 	}
+	{
+		_cleanup_free_ char *dir = ctr_rundir_path(ctx, c->id);
+		_cleanup_close_ int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (dfd >= 0)
+			unlinkat(dfd, "pid", 0);
+	}
 	st = strdup("exited");
 	if (!st)
 		return berr(err, ENOMEM, "out of memory");
@@ -508,12 +555,97 @@ static int reload(struct store *s, struct store_container *c, berth_error *err)
 	return 0;
 }
 
+static int read_pid_file(const struct berth_ctx *ctx, const char *id, pid_t *ret_pid,
+			 int64_t *ret_start, pid_t *ret_mon)
+{
+	_cleanup_free_ char *dir = ctr_rundir_path(ctx, id), *text = NULL;
+	_cleanup_close_ int dfd = -1;
+	long long start = 0;
+	int pid = 0, mon = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || read_file_at(dfd, "pid", 256, &text, NULL, NULL) < 0)
+		return -ENOENT;
+	if (sscanf(text, "%d %lld %d", &pid, &start, &mon) != 3 || pid <= 0)
+		return -EINVAL;
+	*ret_pid = pid;
+	*ret_start = start;
+	*ret_mon = mon;
+	return 0;
+}
+
+/*
+ * adopt_unrecorded() - under the lock: a record that is not active although its monitor wrote
+ * a pid file (the CLI was killed between starting the container and recording it). A live
+ * process makes it running; a dead one with an exit file newer than the record, exited.
+ */
+static int adopt_unrecorded(const struct berth_ctx *ctx, struct store *s,
+			    struct store_container *c, berth_error *err)
+{
+	pid_t pid, mon;
+	int64_t start, when;
+	int code;
+	char *st;
+
+	if (read_pid_file(ctx, c->id, &pid, &start, &mon) < 0)
+		return 0;
+	if (ctr_proc_alive(pid, start)) {
+		if (c->pid == pid && c->pid_start == start)
+			return 0;
+		st = strdup("running");
+		if (!st)
+			return berr(err, ENOMEM, "out of memory");
+		free(c->state);
+		c->state = st;
+		c->pid = pid;
+		c->pid_start = start;
+		c->monitor_pid = mon;
+		c->started_at = ctr_now_ns();
+		c->finished_at = 0;
+		return store_container_update(s, c, err);
+	}
+	if (read_exit_file(ctx, c->id, &code, &when) < 0 || when <= c->finished_at ||
+	    when <= c->started_at) {
+		/* stale: nothing to adopt, and no reason to look again */
+		_cleanup_free_ char *dir = ctr_rundir_path(ctx, c->id);
+		_cleanup_close_ int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (dfd >= 0)
+			unlinkat(dfd, "pid", 0);
+		return 0;
+	}
+	c->started_at = c->started_at ? c->started_at : when;
+	return mark_exited(ctx, s, c, err);
+}
+
+/* A pid file outlives only starts that were never recorded: mark_exited() removes it. */
+static bool maybe_unrecorded(const struct berth_ctx *ctx, const struct store_container *c)
+{
+	pid_t pid, mon;
+	int64_t start;
+
+	return !is_active(c) && strcmp(c->state, "removing") != 0 &&
+	       read_pid_file(ctx, c->id, &pid, &start, &mon) == 0;
+}
+
 int ctr_refresh(struct berth_ctx *ctx, struct store *s, struct store_container *c,
 		berth_error *err)
 {
 	_cleanup_close_ int lock = -1;
 	int r;
 
+	if (maybe_unrecorded(ctx, c)) {
+		r = store_container_lock(s, c->id, &lock, err);
+		if (r < 0)
+			return r;
+		r = reload(s, c, err);
+		if (r < 0)
+			return r;
+		if (!is_active(c))
+			return adopt_unrecorded(ctx, s, c, err);
+		close(TAKE_FD(lock));
+	}
 	if (!is_active(c) || ctr_proc_alive(c->pid, c->pid_start))
 		return 0;
 	r = store_container_lock(s, c->id, &lock, err);
@@ -564,6 +696,37 @@ static char **exit_command(const struct berth_ctx *ctx, const char *id)
 	return v;
 }
 
+/*
+ * run_monitor() - fork and exec berth-monitor with @sync_w as fd 3 and @attach_child (or -1) as
+ * fd 4; returns once its first process exited (the monitor proper runs on, detached).
+ */
+static int run_monitor(const char *monitor, const char *const *argv, int sync_w, int attach_child,
+		       berth_error *err)
+{
+	pid_t pid;
+	int status = 0;
+
+	pid = fork();
+	if (pid < 0)
+		return berr_errno(err, errno, "fork the container monitor");
+	if (pid == 0) {
+		/* Move the two fds to 3 and 4 without clobbering each other. */
+		int a = attach_child >= 0 ? fcntl(attach_child, F_DUPFD_CLOEXEC, 10) : -1;
+		int sfd = fcntl(sync_w, F_DUPFD_CLOEXEC, 10);
+		if (sfd < 0 || dup2(sfd, 3) < 0)
+			_exit(125);
+		if (a >= 0 && dup2(a, 4) < 0)
+			_exit(125);
+		execv(monitor, (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return berr(err, ENOENT, "cannot run %s: reinstall berth", monitor);
+	return 0;
+}
+
 static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c, json_t *cfg,
 			 const char *rundir, int sync_w, int attach_child, bool want_stdin,
 			 berth_error *err)
@@ -575,8 +738,6 @@ static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c,
 	char maxsz[32];
 	const char *argv[40];
 	size_t n = 0;
-	pid_t pid;
-	int status;
 
 	if (!monitor || !userdata || !exitcmd || asprintf(&logpath, "%s/ctr.log", userdata) < 0)
 		return berr(err, ENOMEM, "out of memory");
@@ -608,25 +769,7 @@ static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c,
 		argv[n++] = exitcmd[i];
 	argv[n] = NULL;
 
-	pid = fork();
-	if (pid < 0)
-		return berr_errno(err, errno, "fork the container monitor");
-	if (pid == 0) {
-		/* Move the two fds to 3 and 4 without clobbering each other. */
-		int a = attach_child >= 0 ? fcntl(attach_child, F_DUPFD_CLOEXEC, 10) : -1;
-		int sfd = fcntl(sync_w, F_DUPFD_CLOEXEC, 10);
-		if (sfd < 0 || dup2(sfd, 3) < 0)
-			_exit(125);
-		if (a >= 0 && dup2(a, 4) < 0)
-			_exit(125);
-		execv(monitor, (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return berr(err, ENOENT, "cannot run %s: reinstall berth", monitor);
-	return 0;
+	return run_monitor(monitor, argv, sync_w, attach_child, err);
 }
 
 static int parse_sync(const char *text, struct store_container *c, berth_error *err)
@@ -689,8 +832,10 @@ int ctr_start(struct berth_ctx *ctx, struct store *s, const char *ref,
 	if (r < 0)
 		return r;
 	rundfd = open(rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rundfd >= 0)
+	if (rundfd >= 0) {
 		unlinkat(rundfd, "exit", 0);
+		unlinkat(rundfd, "pid", 0);
+	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return berr_errno(err, errno, "create a pipe");
 	sync_r = fds[0];
@@ -891,8 +1036,39 @@ int ctr_wait(struct berth_ctx *ctx, struct store *s, const char *ref, int *ret_e
 
 /* ---- remove, cleanup ---- */
 
+static int rm_tree_fn(void *data, berth_error *err)
+{
+	int r = rm_rf_at(AT_FDCWD, data, err);
+
+	return r == -ENOENT ? 0 : r;
+}
+
+/*
+ * remove_layer_rootless() - the writable layer of a rootless container holds files owned by
+ * subordinate ids (and overlayfs' work/work, mode 000): remove it from inside a user namespace
+ * with the store's mapping, where those ids are ours.
+ */
+static int remove_layer_rootless(struct berth_ctx *ctx, struct store *s, const char *id,
+				 berth_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	struct userns_mapping map;
+	int r;
+
+	r = store_container_dir_path(s, id, NULL, &path, err);
+	if (r < 0)
+		return r;
+	if (access(path, F_OK) < 0)
+		return 0;
+	r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid", "/etc/subgid", &map,
+				    err);
+	if (r < 0)
+		return r;
+	return userns_run(&map, rm_tree_fn, path, err);
+}
+
 static int remove_locked(struct berth_ctx *ctx, struct store *s, struct store_container *c,
-			 berth_error *err)
+			 bool volumes, berth_error *err)
 {
 	_cleanup_free_ char *top = ctr_topdir_path(ctx, c->id), *run = ctr_rundir_path(ctx, c->id);
 	char *st = strdup("removing");
@@ -907,6 +1083,11 @@ static int remove_locked(struct berth_ctx *ctx, struct store *s, struct store_co
 	r = store_container_update(s, c, err);
 	if (r < 0)
 		return r;
+	if (ctx->rootless) {
+		r = remove_layer_rootless(ctx, s, c->id, err);
+		if (r < 0)
+			return r;
+	}
 	r = store_container_dirs_remove(s, c->id, err);
 	if (r < 0)
 		return r;
@@ -920,10 +1101,20 @@ static int remove_locked(struct berth_ctx *ctx, struct store *s, struct store_co
 	if (r < 0)
 		return r;
 	emit(ctx, c, "remove", -1);
+	if (volumes) {
+		json_t *cfg = ctr_config(c), *m;
+		size_t i;
+		json_array_foreach (json_object_get(cfg, "mounts"), i, m) {
+			const char *v = json_string_value(json_object_get(m, "volume"));
+			if (v && json_is_true(json_object_get(m, "anonymous")))
+				ctr_volume_remove(ctx, s, v, false, NULL);
+		}
+		json_decref(cfg);
+	}
 	return 0;
 }
 
-int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool force,
+int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool force, bool volumes,
 	       berth_error *err)
 {
 	_cleanup_(store_container_freep) struct store_container *c = NULL;
@@ -955,7 +1146,7 @@ int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool for
 	if (is_active(c) && ctr_proc_alive(c->pid, c->pid_start))
 		return berr(err, EBUSY, "container %s was started again while being removed",
 			    c->name);
-	return remove_locked(ctx, s, c, err);
+	return remove_locked(ctx, s, c, volumes, err);
 }
 
 int ctr_cleanup(struct berth_ctx *ctx, struct store *s, const char *id, berth_error *err)
@@ -984,9 +1175,228 @@ int ctr_cleanup(struct berth_ctx *ctx, struct store *s, const char *id, berth_er
 		r = mark_exited(ctx, s, c, err);
 		if (r < 0)
 			return r;
+	} else {
+		r = adopt_unrecorded(ctx, s, c, err); /* the CLI died before recording the start */
+		if (r < 0)
+			return r;
+		if (is_active(c))
+			return 0;
 	}
 	cfg = ctr_config(c);
 	if (json_is_true(json_object_get(cfg, "rm")) && strcmp(c->state, "created") != 0)
-		return remove_locked(ctx, s, c, err);
+		return remove_locked(ctx, s, c, true, err);
 	return 0;
+}
+
+/* ---- exec ---- */
+
+static int read_in_container(pid_t pid, const char *path, char **ret)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int root = -1, fd = -1;
+	char proot[64];
+
+	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)pid);
+	root = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	return read_fd_all(fd, PASSWD_MAX, ret, NULL, NULL);
+}
+
+static void env_merge(json_t *env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv), i;
+	json_t *v;
+
+	json_array_foreach (env, i, v) {
+		const char *s = json_string_value(v);
+		if (s && strncmp(s, kv, klen) == 0 && s[klen] == '=') {
+			json_array_set_new(env, i, json_string(kv));
+			return;
+		}
+	}
+	json_array_append_new(env, json_string(kv));
+}
+
+static int exec_spec(struct berth_ctx *ctx, const struct store_container *c,
+		     const struct ctr_exec_opts *opts, json_t **ret, berth_error *err)
+{
+	_cleanup_free_ char *userdata = ctr_userdata_path(ctx, c->id), *text = NULL;
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	_cleanup_json_ json_t *spec = NULL;
+	json_t *process, *env, *args = json_array();
+	json_int_t uid, gid;
+	int r;
+
+	for (char *const *a = opts->args; a && *a; a++)
+		json_array_append_new(args, json_string(*a));
+	if (!userdata) {
+		json_decref(args);
+		return berr(err, ENOMEM, "out of memory");
+	}
+	{
+		_cleanup_close_ int dfd = open(userdata, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || read_file_at(dfd, "config.json", 64u << 20, &text, NULL, err) < 0) {
+			json_decref(args);
+			return berr(err, ENOENT, "container %s has no bundle: recreate it", c->name);
+		}
+	}
+	spec = json_loads(text, 0, NULL);
+	process = json_object_get(spec, "process");
+	env = json_deep_copy(json_object_get(process, "env"));
+	if (!env)
+		env = json_array();
+	for (char *const *e = opts->env; e && *e; e++)
+		env_merge(env, *e);
+	uid = json_integer_value(json_object_get(json_object_get(process, "user"), "uid"));
+	gid = json_integer_value(json_object_get(json_object_get(process, "user"), "gid"));
+	if (opts->user && *opts->user) {
+		struct spec_user u;
+		read_in_container(c->pid, "etc/passwd", &passwd);
+		read_in_container(c->pid, "etc/group", &group);
+		r = spec_user_lookup(opts->user, passwd, group, &u, err);
+		if (r < 0) {
+			json_decref(args);
+			json_decref(env);
+			return r;
+		}
+		uid = u.uid;
+		gid = u.gid;
+	}
+	if (opts->tty)
+		env_merge(env, "TERM=xterm");
+	*ret = json_pack("{s:o, s:o, s:s, s:I, s:I, s:b}", "args", args, "env", env, "cwd",
+			 opts->workdir ? opts->workdir
+				       : (json_string_value(json_object_get(process, "cwd")) ?: "/"),
+			 "uid", uid, "gid", gid, "terminal", opts->tty);
+	return *ret ? 0 : berr(err, ENOMEM, "out of memory");
+}
+
+int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
+	     const struct ctr_exec_opts *opts, int *ret_attach, char **ret_session,
+	     berth_error *err)
+{
+	_cleanup_(store_container_freep) struct store_container *c = NULL;
+	_cleanup_free_ char *monitor = berth_ctx_helper_path(ctx, "berth-monitor");
+	_cleanup_free_ char *userdata = NULL, *rundir = NULL, *specpath = NULL, *sync_text = NULL;
+	_cleanup_free_ char *spectext = NULL;
+	_cleanup_close_ int sync_r = -1, sync_w = -1, att_parent = -1, att_child = -1;
+	_cleanup_json_ json_t *spec = NULL;
+	struct store_exec_session rec = { 0 };
+	struct store_container tmp = { 0 };
+	char sid[65], pidbuf[16], startbuf[32];
+	const char *argv[32];
+	size_t n = 0;
+	int fds[2], r;
+
+	if (!opts->args || !opts->args[0])
+		return berr(err, EINVAL, "exec requires a command to run");
+	r = ctr_get(ctx, s, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (strcmp(c->state, "running") != 0 || !ctr_proc_alive(c->pid, c->pid_start))
+		return berr(err, EINVAL,
+			    "can only create exec sessions on running containers: container state "
+			    "improper");
+	r = exec_spec(ctx, c, opts, &spec, err);
+	if (r < 0)
+		return r;
+	if (random_id(sid) < 0)
+		return berr(err, EIO, "cannot read random bytes for a session id");
+	userdata = ctr_userdata_path(ctx, c->id);
+	if (!monitor || !userdata ||
+	    asprintf(&rundir, "%s/containers/%s/exec/%.32s", ctx->runroot, c->id, sid) < 0 ||
+	    asprintf(&specpath, "%s/exec.json", rundir) < 0)
+		return berr(err, ENOMEM, "out of memory");
+	r = mkdir_p(rundir, 0700, err);
+	if (r < 0)
+		return r;
+	spectext = json_dumps(spec, JSON_COMPACT);
+	if (!spectext)
+		return berr(err, ENOMEM, "out of memory");
+	r = write_text(rundir, "exec.json", spectext, err);
+	if (r < 0)
+		return r;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return berr_errno(err, errno, "create a pipe");
+	sync_r = fds[0];
+	sync_w = fds[1];
+	if (!opts->detach) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+			return berr_errno(err, errno, "create the attach socket");
+		att_parent = fds[0];
+		att_child = fds[1];
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)c->pid);
+	snprintf(startbuf, sizeof(startbuf), "%lld", (long long)c->pid_start);
+	argv[n++] = monitor;
+	argv[n++] = "--id";
+	argv[n++] = c->id;
+	argv[n++] = "--bundle";
+	argv[n++] = userdata;
+	argv[n++] = "--rundir";
+	argv[n++] = rundir;
+	argv[n++] = "--log-driver";
+	argv[n++] = "none";
+	argv[n++] = "--exec-pid";
+	argv[n++] = pidbuf;
+	argv[n++] = "--exec-start";
+	argv[n++] = startbuf;
+	argv[n++] = "--exec-spec";
+	argv[n++] = specpath;
+	argv[n++] = "--sync-fd";
+	argv[n++] = "3";
+	if (att_child >= 0) {
+		argv[n++] = "--attach-fd";
+		argv[n++] = "4";
+		if (opts->stdin)
+			argv[n++] = "--stdin";
+	}
+	argv[n] = NULL;
+	r = run_monitor(monitor, argv, sync_w, att_child, err);
+	if (r < 0)
+		return r;
+	close(TAKE_FD(sync_w));
+	close(TAKE_FD(att_child));
+	r = read_fd_all(sync_r, SYNC_MAX, &sync_text, NULL, err);
+	if (r < 0)
+		return r;
+	tmp.name = c->name;
+	r = parse_sync(sync_text, &tmp, err);
+	if (r < 0) {
+		rm_rf_at(AT_FDCWD, rundir, NULL);
+		return r;
+	}
+	rec.id = sid;
+	rec.container_id = c->id;
+	rec.config = spectext;
+	rec.pid = tmp.pid;
+	rec.running = true;
+	r = store_exec_session_put(s, &rec, err);
+	if (r < 0)
+		return r;
+	if (ret_session && !(*ret_session = strdup(sid)))
+		return berr(err, ENOMEM, "out of memory");
+	if (ret_attach)
+		*ret_attach = TAKE_FD(att_parent);
+	return 0;
+}
+
+int ctr_exec_finish(struct store *s, const char *session, int exit_code, berth_error *err)
+{
+	struct store_exec_session *e = NULL;
+	int r = store_exec_session_get(s, session, &e, err);
+
+	if (r < 0)
+		return r;
+	e->exit_code = exit_code;
+	e->running = false;
+	r = store_exec_session_put(s, e, err);
+	store_exec_session_free(e);
+	return r;
 }

@@ -84,9 +84,10 @@ int ctr_wait(struct berth_ctx *ctx, struct store *s, const char *ref, int *ret_e
 
 /**
  * ctr_remove() - remove container @ref: its record, bundle, writable layer and run dir.
- * A running container is refused unless @force (then killed first).
+ * A running container is refused unless @force (then killed first). With @volumes its
+ * anonymous volumes go too.
  */
-int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool force,
+int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool force, bool volumes,
 	       berth_error *err);
 
 /**
@@ -94,6 +95,39 @@ int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool for
  * and, for --rm containers, remove the container. A missing container is fine.
  */
 int ctr_cleanup(struct berth_ctx *ctx, struct store *s, const char *id, berth_error *err);
+
+/**
+ * struct ctr_exec_opts - a process to run in a running container (`exec`)
+ * @args:	command and arguments
+ * @env:	extra "K=V" entries over the container's environment, NULL-terminated or NULL
+ * @user:	"name|uid[:group|gid]" or NULL for the container's user
+ * @workdir:	absolute directory or NULL for the container's
+ * @detach:	do not attach (exec -d)
+ * @stdin:	forward stdin (exec -i)
+ * @tty:	allocate a terminal (exec -t)
+ */
+struct ctr_exec_opts {
+	char *const *args;
+	char *const *env;
+	const char *user;
+	const char *workdir;
+	bool detach;
+	bool stdin;
+	bool tty;
+};
+
+/**
+ * ctr_exec() - start @opts->args in running container @ref through an exec-mode monitor;
+ * the session is recorded in exec_sessions.
+ * @ret_attach:	without @opts->detach, the attach socket (exit code arrives on it)
+ * @ret_session: the session id (malloc'd)
+ */
+int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
+	     const struct ctr_exec_opts *opts, int *ret_attach, char **ret_session,
+	     berth_error *err);
+
+/** ctr_exec_finish() - record the exit code of a finished exec session. */
+int ctr_exec_finish(struct store *s, const char *session, int exit_code, berth_error *err);
 
 /** ctr_config() - the parsed create options of @c (new reference; {} when unparsable). */
 json_t *ctr_config(const struct store_container *c);

@@ -127,3 +127,11 @@ int ctr_attach_pump(int sock, int in_fd, int out_fd, int err_fd, int *ret_exit,
 		}
 	}
 }
+
+int ctr_attach_resize(int sock, unsigned rows, unsigned cols)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%u %u", rows, cols);
+
+	return send_packet(sock, CTR_ATTACH_RESIZE, buf, (size_t)n);
+}

@@ -51,4 +51,7 @@ int ctr_attach_connect(const char *rundir, berth_error *err);
 int ctr_attach_pump(int sock, int in_fd, int out_fd, int err_fd, int *ret_exit,
 		    berth_error *err);
 
+/** ctr_attach_resize() - tell the monitor the client's terminal size. */
+int ctr_attach_resize(int sock, unsigned rows, unsigned cols);
+
 #endif

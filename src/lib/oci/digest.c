@@ -58,8 +58,9 @@ int oci_digest_parse(const char *s, oci_digest_algo *ret_algo, const char **ret_
 	oci_digest_algo algo;
 
 	if (!s || !*s)
-		return berr(err, EINVAL, "invalid digest \"\": expected \"sha256:\" followed by 64 "
-					 "lowercase hex digits");
+		return berr(err, EINVAL,
+			    "invalid digest \"\": expected \"sha256:\" followed by 64 "
+			    "lowercase hex digits");
 	colon = strchr(s, ':');
 	if (!colon)
 		return berr(err, EINVAL,

@@ -90,8 +90,8 @@ void oci_digest_of_buffer(const void *data, size_t len, char ret[OCI_DIGEST_SHA2
  * @ret_size:	receives the byte count (may be NULL)
  * Return: 0 or a negative errno
  */
-int oci_digest_of_fd(int fd, uint64_t max, char ret[OCI_DIGEST_SHA256_LEN + 1],
-		     uint64_t *ret_size, berth_error *err);
+int oci_digest_of_fd(int fd, uint64_t max, char ret[OCI_DIGEST_SHA256_LEN + 1], uint64_t *ret_size,
+		     berth_error *err);
 
 /**
  * struct oci_verifier - counts and hashes bytes as they stream by, then checks them against the

@@ -31,8 +31,8 @@ void oci_digest_of_buffer(const void *data, size_t len, char ret[OCI_DIGEST_SHA2
 	sha256_hex_of(data, len, ret + 7);
 }
 
-int oci_digest_of_fd(int fd, uint64_t max, char ret[OCI_DIGEST_SHA256_LEN + 1],
-		     uint64_t *ret_size, berth_error *err)
+int oci_digest_of_fd(int fd, uint64_t max, char ret[OCI_DIGEST_SHA256_LEN + 1], uint64_t *ret_size,
+		     berth_error *err)
 {
 	_cleanup_(sha256_freep) struct sha256 *h = sha256_new();
 	_cleanup_free_ char *buf = malloc(READ_CHUNK);

@@ -29,8 +29,8 @@ int oci_json_strv(json_t *obj, const char *key, size_t max_items, size_t max_len
 
 /** oci_json_set_keys() - read the keys of an object whose values are {} (ExposedPorts, Volumes)
  * into a vector; absent/null gives NULL. */
-int oci_json_set_keys(json_t *obj, const char *key, size_t max_items, size_t max_len,
-		      char ***ret, const char *ctx, berth_error *err);
+int oci_json_set_keys(json_t *obj, const char *key, size_t max_items, size_t max_len, char ***ret,
+		      const char *ctx, berth_error *err);
 
 /** oci_json_kvs() - read an object of strings into @ret (which must be empty). */
 int oci_json_kvs(json_t *obj, const char *key, size_t max_items, size_t max_key, size_t max_value,
@@ -53,6 +53,13 @@ int oci_json_dump(json_t *root, char **ret, size_t *ret_len, berth_error *err);
 /** oci_strv_len() / oci_strv_dup() - vector helpers; the dup of NULL is NULL (0 or -ENOMEM). */
 size_t oci_strv_len(char *const *v);
 int oci_strv_dup(char *const *v, char ***ret);
+
+/** oci_utf8_valid() - true when @s (NULL is fine) is valid UTF-8 without overlongs or
+ * surrogates: jansson refuses to hold anything else. */
+bool oci_utf8_valid(const char *s);
+/** oci_utf8_valid_strv() / oci_utf8_valid_kvs() - every string valid UTF-8. */
+bool oci_utf8_valid_strv(char *const *v);
+bool oci_utf8_valid_kvs(const oci_kvs *kvs);
 
 static inline void oci_json_decrefp(json_t **j)
 {

@@ -96,8 +96,8 @@ int oci_json_strv(json_t *obj, const char *key, size_t max_items, size_t max_len
 	return strv_from_array(v, max_items, max_len, ret, ctx, key, err);
 }
 
-int oci_json_set_keys(json_t *obj, const char *key, size_t max_items, size_t max_len,
-		      char ***ret, const char *ctx, berth_error *err)
+int oci_json_set_keys(json_t *obj, const char *key, size_t max_items, size_t max_len, char ***ret,
+		      const char *ctx, berth_error *err)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *k;
@@ -117,11 +117,13 @@ int oci_json_set_keys(json_t *obj, const char *key, size_t max_items, size_t max
 	out = calloc(json_object_size(v) + 1, sizeof(*out));
 	if (!out)
 		return berr(err, ENOMEM, "out of memory");
-	json_object_foreach(v, k, val) {
+	json_object_foreach(v, k, val)
+	{
 		if (strlen(k) > max_len || strlen(k) == 0) {
 			strv_free(out);
-			return berr(err, EINVAL, "%s: \"%s\" has an empty key or one longer than %zu "
-						 "bytes",
+			return berr(err, EINVAL,
+				    "%s: \"%s\" has an empty key or one longer than %zu "
+				    "bytes",
 				    ctx, key, max_len);
 		}
 		out[i] = strdup(k);
@@ -148,11 +150,13 @@ int oci_json_kvs(json_t *obj, const char *key, size_t max_items, size_t max_key,
 	if (json_object_size(v) > max_items)
 		return berr(err, EINVAL, "%s: \"%s\" has more than %zu entries", ctx, key,
 			    max_items);
-	json_object_foreach(v, k, val) {
-		if (!json_is_string(val) || strlen(json_string_value(val)) != json_string_length(val)) {
+	json_object_foreach(v, k, val)
+	{
+		if (!json_is_string(val) ||
+		    strlen(json_string_value(val)) != json_string_length(val)) {
 			oci_kvs_clear(ret);
-			return berr(err, EINVAL, "%s: \"%s\" value of \"%.*s\" must be a string", ctx,
-				    key, QUOTE_MAX, k);
+			return berr(err, EINVAL, "%s: \"%s\" value of \"%.*s\" must be a string",
+				    ctx, key, QUOTE_MAX, k);
 		}
 		if (strlen(k) > max_key || json_string_length(val) > max_value) {
 			oci_kvs_clear(ret);
@@ -303,4 +307,59 @@ int oci_strv_dup(char *const *v, char ***ret)
 	}
 	*ret = out;
 	return 0;
+}
+
+bool oci_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (p && *p) {
+		unsigned c = *p;
+		unsigned n, cp, min;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+bool oci_utf8_valid_strv(char *const *v)
+{
+	for (; v && *v; v++)
+		if (!oci_utf8_valid(*v))
+			return false;
+	return true;
+}
+
+bool oci_utf8_valid_kvs(const oci_kvs *kvs)
+{
+	for (size_t i = 0; kvs && i < kvs->n; i++)
+		if (!oci_utf8_valid(kvs->items[i].key) || !oci_utf8_valid(kvs->items[i].value))
+			return false;
+	return true;
 }

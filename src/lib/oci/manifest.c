@@ -34,10 +34,10 @@ static const struct {
 	const char *media_type;
 	oci_manifest_kind kind;
 } kinds[] = {
-	{ OCI_MT_MANIFEST, OCI_KIND_OCI_MANIFEST },
-	{ OCI_MT_INDEX, OCI_KIND_OCI_INDEX },
-	{ DOCKER_MT_MANIFEST, OCI_KIND_DOCKER_MANIFEST },
-	{ DOCKER_MT_MANIFEST_LIST, OCI_KIND_DOCKER_LIST },
+    {OCI_MT_MANIFEST, OCI_KIND_OCI_MANIFEST},
+    {OCI_MT_INDEX, OCI_KIND_OCI_INDEX},
+    {DOCKER_MT_MANIFEST, OCI_KIND_DOCKER_MANIFEST},
+    {DOCKER_MT_MANIFEST_LIST, OCI_KIND_DOCKER_LIST},
 };
 
 oci_manifest_kind oci_manifest_kind_from_media_type(const char *media_type)
@@ -90,15 +90,15 @@ static const struct {
 	const char *media_type;
 	oci_compression compression;
 } layer_types[] = {
-	{ OCI_MT_LAYER, OCI_COMPRESSION_NONE },
-	{ OCI_MT_LAYER_GZIP, OCI_COMPRESSION_GZIP },
-	{ OCI_MT_LAYER_ZSTD, OCI_COMPRESSION_ZSTD },
-	{ OCI_MT_LAYER_ND, OCI_COMPRESSION_NONE },
-	{ OCI_MT_LAYER_ND_GZIP, OCI_COMPRESSION_GZIP },
-	{ OCI_MT_LAYER_ND_ZSTD, OCI_COMPRESSION_ZSTD },
-	{ DOCKER_MT_LAYER, OCI_COMPRESSION_NONE },
-	{ DOCKER_MT_LAYER_GZIP, OCI_COMPRESSION_GZIP },
-	{ DOCKER_MT_LAYER_FOREIGN_GZIP, OCI_COMPRESSION_GZIP },
+    {OCI_MT_LAYER, OCI_COMPRESSION_NONE},
+    {OCI_MT_LAYER_GZIP, OCI_COMPRESSION_GZIP},
+    {OCI_MT_LAYER_ZSTD, OCI_COMPRESSION_ZSTD},
+    {OCI_MT_LAYER_ND, OCI_COMPRESSION_NONE},
+    {OCI_MT_LAYER_ND_GZIP, OCI_COMPRESSION_GZIP},
+    {OCI_MT_LAYER_ND_ZSTD, OCI_COMPRESSION_ZSTD},
+    {DOCKER_MT_LAYER, OCI_COMPRESSION_NONE},
+    {DOCKER_MT_LAYER_GZIP, OCI_COMPRESSION_GZIP},
+    {DOCKER_MT_LAYER_FOREIGN_GZIP, OCI_COMPRESSION_GZIP},
 };
 
 oci_compression oci_layer_compression(const char *media_type)
@@ -234,8 +234,8 @@ static int parse_platform(json_t *o, const char *ctx, oci_platform **ret, berth_
 	if ((r = oci_json_str(o, "architecture", true, OCI_PLATFORM_FIELD_MAX, &p->architecture,
 			      ctx, err)) < 0 ||
 	    (r = oci_json_str(o, "os", true, OCI_PLATFORM_FIELD_MAX, &p->os, ctx, err)) < 0 ||
-	    (r = oci_json_str(o, "variant", false, OCI_PLATFORM_FIELD_MAX, &p->variant, ctx,
-			      err)) < 0 ||
+	    (r = oci_json_str(o, "variant", false, OCI_PLATFORM_FIELD_MAX, &p->variant, ctx, err)) <
+		0 ||
 	    (r = oci_json_str(o, "os.version", false, OCI_PLATFORM_FIELD_MAX, &p->os_version, ctx,
 			      err)) < 0 ||
 	    (r = oci_json_strv(o, "os.features", OCI_PLATFORM_FEATURES_MAX, OCI_PLATFORM_FIELD_MAX,
@@ -248,8 +248,8 @@ static int parse_platform(json_t *o, const char *ctx, oci_platform **ret, berth_
 	return 0;
 }
 
-static int parse_media_type(json_t *o, const char *key, bool required, char **ret,
-			    const char *ctx, berth_error *err)
+static int parse_media_type(json_t *o, const char *key, bool required, char **ret, const char *ctx,
+			    berth_error *err)
 {
 	int r = oci_json_str(o, key, required, OCI_MEDIA_TYPE_MAX, ret, ctx, err);
 
@@ -305,8 +305,8 @@ fail:
 	return r;
 }
 
-static int parse_descriptor_array(json_t *root, const char *key, size_t max,
-				  oci_descriptor **ret, size_t *ret_n, berth_error *err)
+static int parse_descriptor_array(json_t *root, const char *key, size_t max, oci_descriptor **ret,
+				  size_t *ret_n, berth_error *err)
 {
 	json_t *arr = json_object_get(root, key);
 	oci_descriptor *v;
@@ -317,8 +317,9 @@ static int parse_descriptor_array(json_t *root, const char *key, size_t max,
 			    arr ? "must be an array" : "is missing");
 	n = json_array_size(arr);
 	if (n > max)
-		return berr(err, EINVAL, "manifest: \"%s\" has %zu entries, more than the limit of %zu",
-			    key, n, max);
+		return berr(err, EINVAL,
+			    "manifest: \"%s\" has %zu entries, more than the limit of %zu", key, n,
+			    max);
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return oom(err);
@@ -390,7 +391,8 @@ static int detect_kind(json_t *root, const char *content_type, oci_manifest_kind
 	if (json_integer_value(sv) == 1 || is_schema1(ct))
 		return schema1_refused(err);
 	if (json_integer_value(sv) != 2)
-		return berr(err, EINVAL, "manifest: schemaVersion %lld is not supported; expected 2",
+		return berr(err, EINVAL,
+			    "manifest: schemaVersion %lld is not supported; expected 2",
 			    (long long)json_integer_value(sv));
 	if (jmt && !json_is_null(jmt)) {
 		if (!json_is_string(jmt))
@@ -421,17 +423,19 @@ static int detect_kind(json_t *root, const char *content_type, oci_manifest_kind
 	} else if (has_image) {
 		kind = OCI_KIND_OCI_MANIFEST;
 	} else {
-		return berr(err, EINVAL,
-			    "manifest: neither \"mediaType\", \"config\" nor \"manifests\" says what "
-			    "kind of document this is");
+		return berr(
+		    err, EINVAL,
+		    "manifest: neither \"mediaType\", \"config\" nor \"manifests\" says what "
+		    "kind of document this is");
 	}
 	if (oci_manifest_kind_is_index(kind) && has_image)
 		return berr(err, EINVAL,
 			    "manifest: an index (%s) must not have \"config\" or \"layers\"",
 			    oci_manifest_kind_media_type(kind));
 	if (!oci_manifest_kind_is_index(kind) && has_manifests)
-		return berr(err, EINVAL, "manifest: an image manifest (%s) must not have "
-					 "\"manifests\"",
+		return berr(err, EINVAL,
+			    "manifest: an image manifest (%s) must not have "
+			    "\"manifests\"",
 			    oci_manifest_kind_media_type(kind));
 	*ret = kind;
 	return 0;
@@ -457,8 +461,8 @@ static bool is_oci(oci_manifest_kind kind)
 	return kind == OCI_KIND_OCI_MANIFEST || kind == OCI_KIND_OCI_INDEX;
 }
 
-int oci_manifest_parse(const void *data, size_t len, const char *content_type,
-		       oci_manifest **ret, berth_error *err)
+int oci_manifest_parse(const void *data, size_t len, const char *content_type, oci_manifest **ret,
+		       berth_error *err)
 {
 	_cleanup_json_ json_t *root = NULL;
 	_cleanup_(oci_manifest_freep) oci_manifest *m = NULL;
@@ -526,8 +530,8 @@ int oci_manifest_parse(const void *data, size_t len, const char *content_type,
 
 /* ---- building ---- */
 
-int oci_descriptor_init(oci_descriptor *d, const char *media_type, const char *digest,
-			int64_t size, berth_error *err)
+int oci_descriptor_init(oci_descriptor *d, const char *media_type, const char *digest, int64_t size,
+			berth_error *err)
 {
 	int r;
 
@@ -666,6 +670,33 @@ static int put_descriptors(json_t *root, const char *key, const oci_descriptor *
 	return json_object_set_new(root, key, arr) < 0 ? -ENOMEM : 0;
 }
 
+static bool descriptor_utf8_valid(const oci_descriptor *d)
+{
+	const oci_platform *p = d->platform;
+
+	return oci_utf8_valid(d->media_type) && oci_utf8_valid(d->digest) &&
+	       oci_utf8_valid_strv(d->urls) && oci_utf8_valid_kvs(&d->annotations) &&
+	       oci_utf8_valid(d->artifact_type) &&
+	       (!p || (oci_utf8_valid(p->architecture) && oci_utf8_valid(p->os) &&
+		       oci_utf8_valid(p->variant) && oci_utf8_valid(p->os_version) &&
+		       oci_utf8_valid_strv(p->os_features)));
+}
+
+static bool manifest_utf8_valid(const oci_manifest *m)
+{
+	if (!oci_utf8_valid(m->artifact_type) || !oci_utf8_valid_kvs(&m->annotations) ||
+	    !descriptor_utf8_valid(&m->config) ||
+	    (m->subject && !descriptor_utf8_valid(m->subject)))
+		return false;
+	for (size_t i = 0; i < m->n_layers; i++)
+		if (!descriptor_utf8_valid(&m->layers[i]))
+			return false;
+	for (size_t i = 0; i < m->n_manifests; i++)
+		if (!descriptor_utf8_valid(&m->manifests[i]))
+			return false;
+	return true;
+}
+
 int oci_manifest_to_json(const oci_manifest *m, char **ret, size_t *ret_len, berth_error *err)
 {
 	_cleanup_json_ json_t *root = json_object();
@@ -677,6 +708,9 @@ int oci_manifest_to_json(const oci_manifest *m, char **ret, size_t *ret_len, ber
 
 	if (m->kind == OCI_KIND_UNKNOWN)
 		return berr(err, EINVAL, "manifest: cannot write a manifest of unknown kind");
+	if (!manifest_utf8_valid(m))
+		return berr(err, EINVAL,
+			    "write manifest: a field or annotation is not valid UTF-8");
 	if (!root || oci_json_put_int(root, "schemaVersion", 2) < 0 ||
 	    oci_json_put_str(root, "mediaType", oci_manifest_kind_media_type(m->kind)) < 0 ||
 	    (oci && oci_json_put_str(root, "artifactType", m->artifact_type) < 0))
@@ -712,12 +746,9 @@ static const struct {
 	const char *oci;
 	const char *docker;
 } mt_map[] = {
-	{ OCI_MT_MANIFEST, DOCKER_MT_MANIFEST },
-	{ OCI_MT_INDEX, DOCKER_MT_MANIFEST_LIST },
-	{ OCI_MT_CONFIG, DOCKER_MT_CONFIG },
-	{ OCI_MT_LAYER_GZIP, DOCKER_MT_LAYER_GZIP },
-	{ OCI_MT_LAYER, DOCKER_MT_LAYER },
-	{ OCI_MT_LAYER_ND_GZIP, DOCKER_MT_LAYER_FOREIGN_GZIP },
+    {OCI_MT_MANIFEST, DOCKER_MT_MANIFEST}, {OCI_MT_INDEX, DOCKER_MT_MANIFEST_LIST},
+    {OCI_MT_CONFIG, DOCKER_MT_CONFIG},	   {OCI_MT_LAYER_GZIP, DOCKER_MT_LAYER_GZIP},
+    {OCI_MT_LAYER, DOCKER_MT_LAYER},	   {OCI_MT_LAYER_ND_GZIP, DOCKER_MT_LAYER_FOREIGN_GZIP},
 };
 
 /* the media type @mt in the other format; NULL when Docker has no equivalent */
@@ -732,8 +763,7 @@ static const char *map_media_type(const char *mt, bool to_docker)
 	return to_docker ? NULL : mt;
 }
 
-static int convert_descriptor(oci_descriptor *d, bool to_docker, const char *what,
-			      berth_error *err)
+static int convert_descriptor(oci_descriptor *d, bool to_docker, const char *what, berth_error *err)
 {
 	const char *mt = map_media_type(d->media_type, to_docker);
 	char *n;
@@ -839,12 +869,12 @@ static const struct {
 	const char *arch;
 	const char *variant;
 } arch_map[] = {
-	{ "x86_64", "amd64", NULL },  { "x86-64", "amd64", NULL }, { "i386", "386", NULL },
-	{ "i486", "386", NULL },      { "i586", "386", NULL },	   { "i686", "386", NULL },
-	{ "aarch64", "arm64", NULL }, { "armhf", "arm", "v7" },	   { "armel", "arm", "v6" },
-	{ "armv7l", "arm", "v7" },    { "armv7", "arm", "v7" },	   { "armv6l", "arm", "v6" },
-	{ "armv6", "arm", "v6" },     { "armv5tel", "arm", "v5" }, { "armv5l", "arm", "v5" },
-	{ "ppc64el", "ppc64le", NULL },
+    {"x86_64", "amd64", NULL},	  {"x86-64", "amd64", NULL}, {"i386", "386", NULL},
+    {"i486", "386", NULL},	  {"i586", "386", NULL},     {"i686", "386", NULL},
+    {"aarch64", "arm64", NULL},	  {"armhf", "arm", "v7"},    {"armel", "arm", "v6"},
+    {"armv7l", "arm", "v7"},	  {"armv7", "arm", "v7"},    {"armv6l", "arm", "v6"},
+    {"armv6", "arm", "v6"},	  {"armv5tel", "arm", "v5"}, {"armv5l", "arm", "v5"},
+    {"ppc64el", "ppc64le", NULL},
 };
 
 const char *oci_platform_normalize_arch(const char *arch, const char **ret_variant)
@@ -875,6 +905,65 @@ int oci_platform_host(oci_platform *ret)
 		oci_platform_clear(ret);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+static bool platform_part_is_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > OCI_PLATFORM_FIELD_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+int oci_platform_parse(const char *s, oci_platform *ret, berth_error *err)
+{
+	const char *parts[3] = {0};
+	size_t lens[3] = {0}, n = 0;
+	const char *p = s, *arch, *implied = NULL;
+	_cleanup_free_ char *archbuf = NULL;
+	oci_platform out = {0};
+
+	if (!s || !*s)
+		return berr(err, EINVAL,
+			    "invalid platform \"\": expected OS/ARCH[/VARIANT], e.g. "
+			    "linux/amd64");
+	for (;;) {
+		size_t len = strcspn(p, "/");
+
+		if (n == 3 || !platform_part_is_valid(p, len))
+			return berr(err, EINVAL,
+				    "invalid platform \"%.100s\": expected OS/ARCH[/VARIANT], e.g. "
+				    "linux/arm64 or linux/arm/v7",
+				    s);
+		parts[n] = p;
+		lens[n++] = len;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	if (n < 2)
+		return berr(err, EINVAL,
+			    "invalid platform \"%.100s\": expected OS/ARCH[/VARIANT], e.g. "
+			    "linux/amd64",
+			    s);
+	archbuf = strndup(parts[1], lens[1]);
+	if (!archbuf)
+		return oom(err);
+	arch = oci_platform_normalize_arch(archbuf, &implied);
+	out.os = strndup(parts[0], lens[0]);
+	out.architecture = strdup(arch);
+	if (n == 3)
+		out.variant = strndup(parts[2], lens[2]);
+	else if (implied)
+		out.variant = strdup(implied);
+	if (!out.os || !out.architecture || (n == 3 || implied ? !out.variant : false)) {
+		oci_platform_clear(&out);
+		return oom(err);
+	}
+	*ret = out;
 	return 0;
 }
 
@@ -926,7 +1015,7 @@ static int platform_score(const oci_platform *p, const char *os, const char *arc
 int oci_index_select(const oci_manifest *index, const char *os, const char *arch,
 		     const char *variant, const oci_descriptor **ret, berth_error *err)
 {
-	oci_platform host = { 0 };
+	oci_platform host = {0};
 	const char *implied = NULL;
 	const oci_descriptor *best = NULL;
 	int best_score = 0;

@@ -20,17 +20,17 @@
 #include "oci/mediatype.h"
 #include "util/error.h"
 
-#define OCI_MANIFEST_MAX_SIZE	    (4 * 1024 * 1024)
-#define OCI_MANIFEST_MAX_LAYERS	    1024
-#define OCI_INDEX_MAX_ENTRIES	    1024
-#define OCI_ANNOTATIONS_MAX	    256
-#define OCI_ANNOTATION_KEY_MAX	    1024
-#define OCI_ANNOTATION_VALUE_MAX    (64 * 1024)
-#define OCI_MEDIA_TYPE_MAX	    255
-#define OCI_DESCRIPTOR_URLS_MAX	    16
-#define OCI_URL_MAX		    4096
-#define OCI_PLATFORM_FIELD_MAX	    128
-#define OCI_PLATFORM_FEATURES_MAX   32
+#define OCI_MANIFEST_MAX_SIZE	  (4 * 1024 * 1024)
+#define OCI_MANIFEST_MAX_LAYERS	  1024
+#define OCI_INDEX_MAX_ENTRIES	  1024
+#define OCI_ANNOTATIONS_MAX	  256
+#define OCI_ANNOTATION_KEY_MAX	  1024
+#define OCI_ANNOTATION_VALUE_MAX  (64 * 1024)
+#define OCI_MEDIA_TYPE_MAX	  255
+#define OCI_DESCRIPTOR_URLS_MAX	  16
+#define OCI_URL_MAX		  4096
+#define OCI_PLATFORM_FIELD_MAX	  128
+#define OCI_PLATFORM_FEATURES_MAX 32
 
 /** enum oci_manifest_kind - what a manifest document is */
 typedef enum oci_manifest_kind {
@@ -142,8 +142,8 @@ int oci_manifest_detect(const void *data, size_t len, const char *content_type,
  * Return: 0 and a new *@ret, -EINVAL with a message naming the field, -ENOTSUP for Docker
  * schema 1, -EFBIG, -ENOMEM
  */
-int oci_manifest_parse(const void *data, size_t len, const char *content_type,
-		       oci_manifest **ret, berth_error *err);
+int oci_manifest_parse(const void *data, size_t len, const char *content_type, oci_manifest **ret,
+		       berth_error *err);
 
 /** oci_manifest_new() - an empty manifest of @kind, or NULL when out of memory. */
 oci_manifest *oci_manifest_new(oci_manifest_kind kind);
@@ -152,8 +152,8 @@ oci_manifest *oci_manifest_new(oci_manifest_kind kind);
  * oci_descriptor_init() - fill an empty descriptor (validating what it is given)
  * Return: 0, -EINVAL, -ENOMEM; @d is left empty on failure
  */
-int oci_descriptor_init(oci_descriptor *d, const char *media_type, const char *digest,
-			int64_t size, berth_error *err);
+int oci_descriptor_init(oci_descriptor *d, const char *media_type, const char *digest, int64_t size,
+			berth_error *err);
 
 /** oci_descriptor_copy() - deep copy @src into empty @dst; 0 or -ENOMEM. */
 int oci_descriptor_copy(oci_descriptor *dst, const oci_descriptor *src);
@@ -220,6 +220,13 @@ const char *oci_platform_normalize_arch(const char *arch, const char **ret_varia
  */
 int oci_index_select(const oci_manifest *index, const char *os, const char *arch,
 		     const char *variant, const oci_descriptor **ret, berth_error *err);
+
+/**
+ * oci_platform_parse() - split a --platform value "OS/ARCH[/VARIANT]" (ARCH normalized as by
+ * oci_platform_normalize_arch(), its implied variant used when none is given)
+ * Return: 0 and a filled empty @ret, -EINVAL with a message, -ENOMEM
+ */
+int oci_platform_parse(const char *s, oci_platform *ret, berth_error *err);
 
 /** oci_platform_clear() - free what @p owns; NULL is fine. */
 void oci_platform_clear(oci_platform *p);

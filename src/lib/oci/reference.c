@@ -234,8 +234,8 @@ static int ref_complete(oci_ref *r, unsigned flags)
 			return -ENOMEM;
 	}
 	if (!r->domain && (flags & (OCI_REF_NORMALIZE | OCI_REF_LOCAL))) {
-		const char *d = (flags & OCI_REF_LOCAL) ? OCI_REF_LOCAL_DOMAIN
-							: OCI_REF_DEFAULT_DOMAIN;
+		const char *d =
+		    (flags & OCI_REF_LOCAL) ? OCI_REF_LOCAL_DOMAIN : OCI_REF_DEFAULT_DOMAIN;
 
 		if (set_str(&r->domain, d, strlen(d)) < 0)
 			return -ENOMEM;
@@ -273,8 +273,9 @@ int oci_ref_parse(const char *s, unsigned flags, oci_ref **ret, berth_error *err
 		return berr(err, EINVAL, "invalid image reference \"\": the name is empty");
 	len = strnlen(s, OCI_REF_INPUT_MAX + 1);
 	if (len > OCI_REF_INPUT_MAX)
-		return berr(err, EINVAL, "invalid image reference \"%.*s...\": longer than %d bytes",
-			    QUOTE_MAX, s, OCI_REF_INPUT_MAX);
+		return berr(err, EINVAL,
+			    "invalid image reference \"%.*s...\": longer than %d bytes", QUOTE_MAX,
+			    s, OCI_REF_INPUT_MAX);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return oom(err);
@@ -283,10 +284,11 @@ int oci_ref_parse(const char *s, unsigned flags, oci_ref **ret, berth_error *err
 	name_end = at ? at : s + len;
 	if (at) {
 		if (flags & OCI_REF_NO_DIGEST)
-			return berr(err, EINVAL,
-				    "invalid image name \"%.*s\": a digest is not allowed here; give "
-				    "NAME[:TAG]",
-				    QUOTE_MAX, s);
+			return berr(
+			    err, EINVAL,
+			    "invalid image name \"%.*s\": a digest is not allowed here; give "
+			    "NAME[:TAG]",
+			    QUOTE_MAX, s);
 		rc = oci_digest_validate(at + 1, err);
 		if (rc < 0)
 			return berr_prefix(err, "invalid image reference \"%.*s\"", QUOTE_MAX, s);
@@ -307,12 +309,13 @@ int oci_ref_parse(const char *s, unsigned flags, oci_ref **ret, berth_error *err
 		size_t tlen = (size_t)(name_end - colon - 1);
 
 		if (!tag_is_valid_n(colon + 1, tlen))
-			return berr(err, EINVAL,
-				    "invalid image reference \"%.*s\": the tag \"%.*s\" must be 1 to "
-				    "%d letters, digits, '_', '.' or '-' and may not start with '.' "
-				    "or '-'",
-				    QUOTE_MAX, s, (int)(tlen > QUOTE_MAX ? QUOTE_MAX : tlen),
-				    colon + 1, OCI_REF_TAG_MAX);
+			return berr(
+			    err, EINVAL,
+			    "invalid image reference \"%.*s\": the tag \"%.*s\" must be 1 to "
+			    "%d letters, digits, '_', '.' or '-' and may not start with '.' "
+			    "or '-'",
+			    QUOTE_MAX, s, (int)(tlen > QUOTE_MAX ? QUOTE_MAX : tlen), colon + 1,
+			    OCI_REF_TAG_MAX);
 		if (set_str(&r->tag, colon + 1, tlen) < 0)
 			return oom(err);
 		name_end = colon;
@@ -347,8 +350,8 @@ int oci_ref_parse(const char *s, unsigned flags, oci_ref **ret, berth_error *err
 	if (set_str(&r->path, path, (size_t)(name_end - path)) < 0)
 		return oom(err);
 
-	if ((flags & (OCI_REF_NORMALIZE | OCI_REF_LOCAL)) && !r->domain && !r->tag &&
-	    !r->digest && oci_hex_is_id(r->path))
+	if ((flags & (OCI_REF_NORMALIZE | OCI_REF_LOCAL)) && !r->domain && !r->tag && !r->digest &&
+	    oci_hex_is_id(r->path))
 		return berr(err, EINVAL,
 			    "invalid repository name \"%.*s\": a 64-digit hex string is an image "
 			    "id, not a name",
@@ -453,9 +456,13 @@ static char *ref_format(const oci_ref *r, bool with_domain, bool with_tag)
 	const char *domain = with_domain ? r->domain : NULL;
 	char *s;
 
-	if (!with_domain && r->domain && strcmp(r->domain, OCI_REF_DEFAULT_DOMAIN) != 0)
+	/* keep docker.io when dropping it would make the first path component read as a domain
+	 * ("docker.io/foo.bar/x" is not "foo.bar/x") */
+	if (!with_domain && r->domain &&
+	    (strcmp(r->domain, OCI_REF_DEFAULT_DOMAIN) != 0 ||
+	     looks_like_domain(path, strcspn(path, "/"))))
 		domain = r->domain;
-	if (!with_domain && (!r->domain || strcmp(r->domain, OCI_REF_DEFAULT_DOMAIN) == 0) &&
+	if (!with_domain && (!r->domain || !domain) &&
 	    strncmp(path, OCI_REF_OFFICIAL_PREFIX, strlen(OCI_REF_OFFICIAL_PREFIX)) == 0 &&
 	    !strchr(path + strlen(OCI_REF_OFFICIAL_PREFIX), '/'))
 		path += strlen(OCI_REF_OFFICIAL_PREFIX);
@@ -496,25 +503,25 @@ static const struct {
 	const char *prefix;
 	oci_transport transport;
 } transports[] = {
-	{ "docker:", OCI_TRANSPORT_DOCKER },
-	{ "oci:", OCI_TRANSPORT_OCI },
-	{ "oci-archive:", OCI_TRANSPORT_OCI_ARCHIVE },
-	{ "dir:", OCI_TRANSPORT_DIR },
-	{ "docker-archive:", OCI_TRANSPORT_DOCKER_ARCHIVE },
-	{ "containers-storage:", OCI_TRANSPORT_CONTAINERS_STORAGE },
-	{ "docker-daemon:", OCI_TRANSPORT_DOCKER_DAEMON },
+    {"docker:", OCI_TRANSPORT_DOCKER},
+    {"oci:", OCI_TRANSPORT_OCI},
+    {"oci-archive:", OCI_TRANSPORT_OCI_ARCHIVE},
+    {"dir:", OCI_TRANSPORT_DIR},
+    {"docker-archive:", OCI_TRANSPORT_DOCKER_ARCHIVE},
+    {"containers-storage:", OCI_TRANSPORT_CONTAINERS_STORAGE},
+    {"docker-daemon:", OCI_TRANSPORT_DOCKER_DAEMON},
 };
 
 const char *oci_transport_name(oci_transport t)
 {
 	static const char *const names[] = {
-		[OCI_TRANSPORT_DOCKER] = "docker",
-		[OCI_TRANSPORT_OCI] = "oci",
-		[OCI_TRANSPORT_OCI_ARCHIVE] = "oci-archive",
-		[OCI_TRANSPORT_DIR] = "dir",
-		[OCI_TRANSPORT_DOCKER_ARCHIVE] = "docker-archive",
-		[OCI_TRANSPORT_CONTAINERS_STORAGE] = "containers-storage",
-		[OCI_TRANSPORT_DOCKER_DAEMON] = "docker-daemon",
+	    [OCI_TRANSPORT_DOCKER] = "docker",
+	    [OCI_TRANSPORT_OCI] = "oci",
+	    [OCI_TRANSPORT_OCI_ARCHIVE] = "oci-archive",
+	    [OCI_TRANSPORT_DIR] = "dir",
+	    [OCI_TRANSPORT_DOCKER_ARCHIVE] = "docker-archive",
+	    [OCI_TRANSPORT_CONTAINERS_STORAGE] = "containers-storage",
+	    [OCI_TRANSPORT_DOCKER_DAEMON] = "docker-daemon",
 	};
 
 	if ((unsigned)t >= ELEMENTSOF(names))
@@ -590,9 +597,10 @@ static int parse_layout(oci_image_name *n, const char *tname, const char *rest, 
 	size_t plen = colon ? (size_t)(colon - rest) : strlen(rest);
 
 	if (plen == 0)
-		return berr(err, EINVAL,
-			    "invalid image name \"%s:%.*s\": the path is missing; use %s:PATH[:NAME]",
-			    tname, QUOTE_MAX, rest, tname);
+		return berr(
+		    err, EINVAL,
+		    "invalid image name \"%s:%.*s\": the path is missing; use %s:PATH[:NAME]",
+		    tname, QUOTE_MAX, rest, tname);
 	if (set_str(&n->path, rest, plen) < 0)
 		return oom(err);
 	if (colon && colon[1]) {
@@ -717,8 +725,9 @@ int oci_image_name_parse(const char *s, oci_image_name **ret, berth_error *err)
 		break;
 	case OCI_TRANSPORT_DIR:
 		if (!*rest)
-			return berr(err, EINVAL,
-				    "invalid image name \"dir:\": the path is missing; use dir:PATH");
+			return berr(
+			    err, EINVAL,
+			    "invalid image name \"dir:\": the path is missing; use dir:PATH");
 		if (set_str(&n->path, rest, strlen(rest)) < 0)
 			return oom(err);
 		break;

@@ -19,8 +19,8 @@
 
 #include "util/error.h"
 
-#define OCI_REF_NAME_MAX	 255
-#define OCI_REF_TAG_MAX		 128
+#define OCI_REF_NAME_MAX 255
+#define OCI_REF_TAG_MAX	 128
 /* longest input string considered at all (name + tag + digest + transport + path) */
 #define OCI_REF_INPUT_MAX	 4096
 #define OCI_REF_DEFAULT_DOMAIN	 "docker.io"

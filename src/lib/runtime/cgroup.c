@@ -189,6 +189,36 @@ int rt_cgroup_prepare(const struct runtime_config *cfg, char ***ret_paths, berth
 			      : prepare_v1(cfg, rel, ret_paths, err);
 }
 
+int rt_cgroup_lookup(const struct runtime_config *cfg, char ***ret_paths)
+{
+	_cleanup_strv_free_ char **dirs = calloc(ELEMENTSOF(v1_controllers) + 1, sizeof(char *));
+	const char *rel = rel_path(cfg);
+	bool v2 = cgroup_is_v2();
+	size_t n = 0;
+
+	*ret_paths = NULL;
+	if (!dirs)
+		return -ENOMEM;
+	if (!rel)
+		return 0;
+	for (size_t i = 0; i < (v2 ? 1 : ELEMENTSOF(v1_controllers)); i++) {
+		struct stat st;
+		char *dir;
+		int k = v2 ? asprintf(&dir, CGROUP_ROOT "/%s", rel)
+			   : asprintf(&dir, CGROUP_ROOT "/%s/%s", v1_controllers[i], rel);
+
+		if (k < 0)
+			return -ENOMEM;
+		if (stat(dir, &st) < 0) {
+			free(dir);
+			continue;
+		}
+		dirs[n++] = dir;
+	}
+	*ret_paths = n ? TAKE_PTR(dirs) : NULL;
+	return 0;
+}
+
 int rt_cgroup_enter(char **paths, pid_t pid, berth_error *err)
 {
 	char buf[32];

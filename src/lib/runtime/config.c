@@ -84,6 +84,14 @@ static const struct {
 	{ "rbind", false, MS_BIND | MS_REC, 0 },
 };
 
+const char *rt_rlimit_name(int resource)
+{
+	for (size_t i = 0; i < ELEMENTSOF(rlimit_table); i++)
+		if (rlimit_table[i].resource == resource)
+			return rlimit_table[i].name;
+	return "RLIMIT_?";
+}
+
 static const struct {
 	const char *name;
 	unsigned long flag;
@@ -353,7 +361,14 @@ static int parse_process(json_t *root, struct runtime_config *cfg, berth_error *
 	r = get_typed(proc, "process.", "user", JSON_OBJECT, &user, err);
 	if (r < 0)
 		return r;
+	cfg->umask = 022;
 	if (user) {
+		bool have;
+		v = 0;
+		if ((r = get_int(user, "process.user.", "umask", 0, 0777, &have, &v, err)) < 0)
+			return r;
+		if (have)
+			cfg->umask = (mode_t)v;
 		v = 0;
 		if ((r = get_int(user, "process.user.", "uid", 0, UINT32_MAX - 1, NULL, &v, err)) < 0)
 			return r;

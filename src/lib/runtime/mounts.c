@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -58,9 +60,11 @@ static void fd_path(int fd, char buf[static 32])
 
 /*
  * ensure_path() - resolve @path inside the root, creating what is missing (directories, and
- * the last component as an empty file when @dir is false). Returns an O_PATH fd or -errno.
+ * the last component as an empty file when @dir is false). A dangling symlink on the way is
+ * followed inside the root, as runc's MkdirAll does: its target is created there instead.
+ * Returns an O_PATH fd or -errno.
  */
-static int ensure_path(int rootfd, const char *path, bool dir, berth_error *err)
+static int ensure_path_depth(int rootfd, const char *path, bool dir, int depth, berth_error *err)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -69,6 +73,8 @@ static int ensure_path(int rootfd, const char *path, bool dir, berth_error *err)
 	fd = resolve_in_root(rootfd, path, O_PATH);
 	if (fd >= 0 || fd != -ENOENT)
 		return fd >= 0 ? fd : berr_errno(err, -fd, "resolve %s in the container", path);
+	if (depth > 16)
+		return berr(err, ELOOP, "mount point %s: too many levels of symbolic links", path);
 	if (len >= sizeof(buf))
 		return berr(err, ENAMETOOLONG, "mount point %s is too long", path);
 	memcpy(buf, path, len + 1);
@@ -84,6 +90,7 @@ static int ensure_path(int rootfd, const char *path, bool dir, berth_error *err)
 			char *slash = strrchr(buf, '/');
 			_cleanup_close_ int parent = -1;
 			const char *name = slash + 1;
+			int r = 0;
 
 			*slash = '\0';
 			parent = resolve_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
@@ -91,18 +98,36 @@ static int ensure_path(int rootfd, const char *path, bool dir, berth_error *err)
 			if (parent < 0)
 				return berr_errno(err, -parent, "resolve the parent of %s in the container", buf);
 			if (!last || dir) {
-				if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
-					return berr_errno(err, errno, "create mount point %s in the container", buf);
+				r = mkdirat(parent, name, 0755) < 0 ? -errno : 0;
 			} else {
 				/* An O_PATH parent cannot create files: reopen it as a directory. */
 				_cleanup_close_ int pdir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 				int f = pdir < 0 ? -1 :
 					openat(pdir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-				if (f < 0 && errno != EEXIST)
-					return berr_errno(err, errno, "create mount point %s in the container", buf);
+				r = f < 0 ? -errno : 0;
 				if (f >= 0)
 					close(f);
 			}
+			if (r == -EEXIST) {
+				/* It exists but does not resolve: a dangling symlink. Create its target. */
+				char target[PATH_MAX], next[PATH_MAX];
+				ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+				int k;
+
+				if (n < 0)
+					return berr_errno(err, errno, "mount point %s in the container", buf);
+				target[n] = '\0';
+				*slash = '\0';
+				k = target[0] == '/' ? snprintf(next, sizeof(next), "%s%s%s", target,
+								last ? "" : "/", last ? "" : p + 1)
+						     : snprintf(next, sizeof(next), "%s/%s%s%s", buf, target,
+								last ? "" : "/", last ? "" : p + 1);
+				if (k < 0 || (size_t)k >= sizeof(next))
+					return berr(err, ENAMETOOLONG, "mount point %s is too long", path);
+				return ensure_path_depth(rootfd, next, dir, depth + 1, err);
+			}
+			if (r < 0)
+				return berr_errno(err, -r, "create mount point %s in the container", buf);
 			fd = resolve_in_root(rootfd, buf, O_PATH);
 		}
 		if (fd < 0)
@@ -112,6 +137,11 @@ static int ensure_path(int rootfd, const char *path, bool dir, berth_error *err)
 			return fd;
 		close(fd);
 	}
+}
+
+static int ensure_path(int rootfd, const char *path, bool dir, berth_error *err)
+{
+	return ensure_path_depth(rootfd, path, dir, 0, err);
 }
 
 static int mount_tree_onto(int tree, int target, uint64_t attr_set, unsigned long propagation,
@@ -212,8 +242,11 @@ static int do_mount(struct mount_ctx *c, const struct rt_mount *m, berth_error *
 		return r < 0 ? mount_fs_at(target, "sysfs", "sysfs", flags, m->data, err, m->destination) : 0;
 	}
 	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
-		/* The hybrid hierarchy cannot be recreated in a namespace: show the host's, read-only. */
-		if ((c->cfg->ns_new & CLONE_NEWCGROUP) &&
+		/* A pure v2 host: a namespaced cgroup2. v1 and hybrid hierarchies cannot be recreated
+		 * in a namespace: show the host's, read-only. */
+		struct statfs fs;
+		if ((c->cfg->ns_new & CLONE_NEWCGROUP) && statfs("/sys/fs/cgroup", &fs) == 0 &&
+		    fs.f_type == CGROUP2_SUPER_MAGIC &&
 		    mount_fs_at(target, "cgroup2", "cgroup2", flags, NULL, NULL, m->destination) == 0)
 			return 0;
 		return bind_onto("/sys/fs/cgroup", -1, target, true,

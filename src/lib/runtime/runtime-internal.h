@@ -90,6 +90,7 @@ struct runtime_config {
 	char *cwd;
 	uid_t uid;
 	gid_t gid;
+	mode_t umask;		/* process.user.umask, default 022 */
 	gid_t *additional_gids;
 	size_t n_additional_gids;
 	bool terminal;
@@ -129,6 +130,9 @@ struct runtime_config {
 /** rt_ns_index() - the slot of a CLONE_NEW* flag in ns_path[], or -1 */
 int rt_ns_index(int flag);
 
+/** rt_rlimit_name() - "RLIMIT_NOFILE" for RLIMIT_NOFILE */
+const char *rt_rlimit_name(int resource);
+
 /** rt_seccomp_parse() - validate an OCI seccomp object (jansson json_t *) into @ret. */
 int rt_seccomp_parse(json_t *json, struct rt_seccomp **ret, berth_error *err);
 void rt_seccomp_free(struct rt_seccomp *s);
@@ -152,6 +156,9 @@ void rt_rlimits_clamp(struct rt_rlimit *rl, size_t n);
  * Return: 0 (also when no cgroup is used, then *ret_paths is NULL) or a negative errno
  */
 int rt_cgroup_prepare(const struct runtime_config *cfg, char ***ret_paths, berth_error *err);
+
+/** rt_cgroup_lookup() - the existing cgroup dirs of a running container (for exec). */
+int rt_cgroup_lookup(const struct runtime_config *cfg, char ***ret_paths);
 
 /** rt_cgroup_enter() - write @pid ("0": self) into each cgroup.procs of @paths. */
 int rt_cgroup_enter(char **paths, pid_t pid, berth_error *err);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -76,7 +77,8 @@ static pid_t do_clone3(uint64_t flags, int *pidfd)
 	struct clone_args a = {
 		.flags = flags | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		.exit_signal = SIGCHLD, /* ignored with CLONE_PARENT: the parent's own is used */
+		/* clone3 refuses an exit signal with CLONE_PARENT: the child inherits ours (SIGCHLD). */
+		.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
 	};
 
 	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
@@ -198,6 +200,24 @@ static int exec_in_path(char **args, char **env, berth_error *err)
 	return 127;
 }
 
+/* /dev/console is the container's terminal, as runc and crun make it (best effort: /dev may be
+ * read-only or absent in a bundle without a /dev tmpfs). */
+static void bind_console(int master)
+{
+	char pts[32];
+	int n, fd;
+
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		return;
+	snprintf(pts, sizeof(pts), "/dev/pts/%d", n);
+	fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	close(fd);
+	if (mount(pts, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		log_debug("bind %s on /dev/console: %s", pts, strerror(errno));
+}
+
 static int setup_terminal(struct child_args *a, berth_error *err)
 {
 	_cleanup_close_ int master = -1, slave = -1;
@@ -212,6 +232,7 @@ static int setup_terminal(struct child_args *a, berth_error *err)
 	if (slave < 0)
 		return berr_errno(err, errno, "open the pty's terminal side");
 	(void)!fchown(slave, a->uid, a->gid);
+	bind_console(master);
 	if ((r = send_fd(a->sock, SYNC_PTY, master)) < 0)
 		return berr_errno(err, -r, "send the pty to the monitor");
 	if (setsid() < 0 && errno != EPERM)
@@ -262,6 +283,18 @@ static int write_sysctls(const struct runtime_config *cfg, berth_error *err)
 	return 0;
 }
 
+/* The monitor may block or ignore signals (signalfd, SIGPIPE): none of that reaches the container. */
+static void reset_signals(void)
+{
+	sigset_t all;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
 /* The last steps shared by a container's init and an exec'd process. Never returns. */
 static _Noreturn void finish_and_exec(struct child_args *a)
 {
@@ -287,7 +320,8 @@ static _Noreturn void finish_and_exec(struct child_args *a)
 		berr_errno(&e, errno, "close inherited fds");
 		child_fail(a->sock, &e, 125);
 	}
-	umask(022);
+	umask(a->cfg->umask);
+	reset_signals();
 	if (rt_apply_process_security(&a->eff, a->uid, a->gid, &e) < 0)
 		child_fail(a->sock, &e, 125);
 	code = exec_in_path(a->args, a->env, &e);
@@ -312,6 +346,10 @@ static _Noreturn void container_child(struct child_args *a)
 
 	if (recv_msg(a->sock, &go, &fd) != 1 || go.type != SYNC_GO)
 		_exit(125);
+	/* Until execve resets it, nothing in the container may ptrace or open /proc/1/exe of this
+	 * copy of the monitor (CVE-2019-5736 class). Not earlier: the parent (rootless: as the
+	 * owner) must still be able to write our uid_map. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Join by path: the user namespace first, so that the others are owned by it. */
 	int ui = rt_ns_index(CLONE_NEWUSER);
 	if (a->ns_fds[ui] >= 0) {
@@ -558,7 +596,7 @@ static _Noreturn void exec_helper(struct child_args *a, int container_pidfd)
 		berr_errno(&e, errno, "make the exec helper non-dumpable");
 		child_fail(a->sock, &e, 125);
 	}
-	if (rt_cgroup_prepare(cfg, &cgroups, &e) < 0 || rt_cgroup_enter(cgroups, 0, &e) < 0)
+	if (rt_cgroup_lookup(cfg, &cgroups) < 0 || rt_cgroup_enter(cgroups, 0, &e) < 0)
 		child_fail(a->sock, &e, 125);
 	if (setns(container_pidfd, (cfg->ns_new | cfg->ns_join) & ~CLONE_NEWCGROUP) < 0) {
 		berr_errno(&e, errno, "join the container's namespaces (is it still running?)");

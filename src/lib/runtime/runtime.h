@@ -13,6 +13,20 @@
  *   "io.berth.rootfs.userxattr"  "true" when the overlay is mounted in a user namespace
  * Without the lowerdirs annotation root.path is used as is (vfs driver, plain directories).
  *
+ * What the runtime expects of config.json beyond the spec:
+ *   - a new "mount" namespace (always); joining a "pid" namespace by path is not supported;
+ *     a "user" namespace needs uidMappings/gidMappings (rootless: 0 -> own id and subordinate
+ *     ranges through newuidmap, or only the own id, then setgroups is denied);
+ *   - linux.cgroupsPath "berth/<id>" relative to each hierarchy (v1: memory, cpu, pids; v2: the
+ *     unified root); none when absent. Rootless on v1: no cgroup, a log_warn(). Remove it with
+ *     runtime_cgroup_remove() after the container exited;
+ *   - mounts of type "cgroup" show the host's hierarchy read-only (hybrid hosts cannot have a
+ *     namespaced one); a tmpfs at /dev gets null zero full tty random urandom (mknod as root,
+ *     bind-mounted host nodes in a user namespace), fd/stdin/stdout/stderr/core/ptmx links;
+ *   - rlimits above the caller's hard limit are lowered to it, with a log_warn();
+ *   - with no process.capabilities, uid 0 keeps every capability and other uids none.
+ * Warnings go through util/log (stderr of the calling process), errors into berth_error.
+ *
  * Must be called from a single-threaded process (setns/unshare into user namespaces fails in
  * threaded ones): the monitor, never the API server.
  */
@@ -86,7 +100,7 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 
 /**
  * struct runtime_exec_opts - a process to start inside a running container
- * @args/@env/@cwd:	as OCI process fields (NULL env: the container's)
+ * @args/@env/@cwd:	as OCI process fields (NULL env or cwd: the container's)
  * @uid/@gid:		user inside the container
  * @terminal:		allocate a pty in the container's devpts
  */
@@ -102,6 +116,9 @@ struct runtime_exec_opts {
 /**
  * runtime_exec() - join the namespaces, cgroup, capabilities, seccomp and rlimits of the
  * container whose init is @container_pidfd (config @cfg) and exec @opts->args there.
+ * The new process is a child of the caller (wait for it with waitpid or its pidfd); its
+ * supplementary groups are the container's only when @opts->uid is process.user.uid.
+ * @err->exit_code: 127 not found, 126 not executable, 125 other failures.
  */
 int runtime_exec(const struct runtime_config *cfg, int container_pidfd,
 		 const struct runtime_exec_opts *opts, const struct runtime_stdio *io,

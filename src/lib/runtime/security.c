@@ -29,9 +29,9 @@ void rt_rlimits_clamp(struct rt_rlimit *rl, size_t n)
 		if (getrlimit(rl[i].resource, &cur) < 0 || cur.rlim_max == RLIM_INFINITY)
 			continue;
 		if (rl[i].hard > cur.rlim_max) {
-			log_warn("rlimit %d: hard limit %" PRIu64 " is above this host's %llu; using %llu",
-				 rl[i].resource, rl[i].hard, (unsigned long long)cur.rlim_max,
-				 (unsigned long long)cur.rlim_max);
+			log_warn("%s: hard limit %" PRIu64 " is above this host's %llu (raising it needs CAP_SYS_RESOURCE); using %llu",
+				 rt_rlimit_name(rl[i].resource), rl[i].hard,
+				 (unsigned long long)cur.rlim_max, (unsigned long long)cur.rlim_max);
 			rl[i].hard = cur.rlim_max;
 		}
 		if (rl[i].soft > rl[i].hard)

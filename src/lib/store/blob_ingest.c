@@ -136,6 +136,7 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect_dig
 		r = berr_errno(err, errno, "fsync blob %s", digest);
 		goto out;
 	}
+	store_crash_point("blob-before-rename");
 	snprintf(dst, sizeof(dst), "blobs/sha256/%s", hex);
 	if (fchmod(w->fd, 0644) < 0 ||
 	    renameat(w->tmp_dirfd, w->name, store_root_fd(w->s), dst) < 0) {
@@ -143,6 +144,7 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect_dig
 		goto out;
 	}
 	w->name[0] = '\0';
+	store_crash_point("blob-after-rename");
 	blobs = openat(store_root_fd(w->s), "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (blobs >= 0)
 		(void)fsync(blobs);

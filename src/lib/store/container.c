@@ -399,3 +399,145 @@ int store_exec_session_delete(struct store *s, const char *id, berth_error *err)
 		return store_sql_error(s, err, "delete exec session");
 	return 0;
 }
+
+/* ---- volumes ---- */
+
+void store_volume_free(struct store_volume *v)
+{
+	if (!v)
+		return;
+	free(v->name);
+	free(v->driver);
+	free(v->mountpoint);
+	free(v->labels);
+	free(v->options);
+	free(v);
+}
+
+void store_volume_list_free(struct store_volume **list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		store_volume_free(list[i]);
+	free(list);
+}
+
+int store_volume_add(struct store *s, const struct store_volume *v, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = store_prepare(s,
+			  "INSERT INTO volumes (name, created, driver, mountpoint, labels, options) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			  &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, v->name);
+	sqlite3_bind_int64(st, 2, v->created);
+	bind_text(st, 3, v->driver ? v->driver : "local");
+	bind_text(st, 4, v->mountpoint);
+	bind_text(st, 5, v->labels ? v->labels : "{}");
+	bind_text(st, 6, v->options ? v->options : "{}");
+	rc = sqlite3_step(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return berr(err, EEXIST, "volume with name %s already exists: volume already exists",
+			    v->name);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, err, "insert volume record");
+	return 0;
+}
+
+static struct store_volume *row_to_volume(sqlite3_stmt *st)
+{
+	struct store_volume *v = calloc(1, sizeof(*v));
+	bool oom = false;
+
+	if (!v)
+		return NULL;
+	v->name = store_col_strdup(st, 0, &oom);
+	v->created = sqlite3_column_int64(st, 1);
+	v->driver = store_col_strdup(st, 2, &oom);
+	v->mountpoint = store_col_strdup(st, 3, &oom);
+	v->labels = store_col_strdup(st, 4, &oom);
+	v->options = store_col_strdup(st, 5, &oom);
+	if (oom || !v->name) {
+		store_volume_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+int store_volume_get(struct store *s, const char *name, struct store_volume **ret,
+		     berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = store_prepare(s,
+			  "SELECT name, created, driver, mountpoint, labels, options FROM volumes "
+			  "WHERE name = ?1",
+			  &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return berr(err, ENOENT, "no volume with name \"%s\" found: no such volume", name);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, err, "read volume record");
+	*ret = row_to_volume(st);
+	return *ret ? 0 : berr(err, ENOMEM, "out of memory");
+}
+
+int store_volume_list(struct store *s, struct store_volume ***ret, size_t *ret_n,
+		      berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_volume **list = NULL;
+	size_t n = 0, cap = 0;
+	int r, rc;
+
+	r = store_prepare(s,
+			  "SELECT name, created, driver, mountpoint, labels, options FROM volumes "
+			  "ORDER BY name",
+			  &st, err);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct store_volume **nl = realloc(list, ncap * sizeof(*nl));
+			if (!nl)
+				goto oom;
+			list = nl;
+			cap = ncap;
+		}
+		if (!(list[n] = row_to_volume(st)))
+			goto oom;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_volume_list_free(list, n);
+		return store_sql_error(s, err, "list volumes");
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+oom:
+	store_volume_list_free(list, n);
+	return berr(err, ENOMEM, "out of memory");
+}
+
+int store_volume_delete(struct store *s, const char *name, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = store_prepare(s, "DELETE FROM volumes WHERE name = ?1", &st, err);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, name);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_sql_error(s, err, "delete volume record");
+	return 0;
+}

@@ -116,4 +116,35 @@ int store_exec_session_get(struct store *s, const char *id, struct store_exec_se
 /** store_exec_session_delete() - delete one row (missing is fine). */
 int store_exec_session_delete(struct store *s, const char *id, berth_error *err);
 
+/**
+ * struct store_volume - one row of the volumes table (named and anonymous volumes)
+ * @name:	unique name (64 hex digits for anonymous ones)
+ * @created:	unix ns
+ * @driver:	"local"
+ * @mountpoint:	<root>/volumes/<name>/_data
+ * @labels:	JSON object text
+ * @options:	JSON object text ({"anonymous":"true"} marks anonymous volumes)
+ */
+struct store_volume {
+	char *name;
+	int64_t created;
+	char *driver;
+	char *mountpoint;
+	char *labels;
+	char *options;
+};
+
+void store_volume_free(struct store_volume *v);
+void store_volume_list_free(struct store_volume **list, size_t n);
+/** store_volume_add() - insert; -EEXIST "volume with name X already exists: volume already exists". */
+int store_volume_add(struct store *s, const struct store_volume *v, berth_error *err);
+/** store_volume_get() - -ENOENT "no volume with name "X" found: no such volume". */
+int store_volume_get(struct store *s, const char *name, struct store_volume **ret,
+		     berth_error *err);
+/** store_volume_list() - every volume, by name. */
+int store_volume_list(struct store *s, struct store_volume ***ret, size_t *ret_n,
+		      berth_error *err);
+/** store_volume_delete() - delete the row (missing is fine). */
+int store_volume_delete(struct store *s, const char *name, berth_error *err);
+
 #endif

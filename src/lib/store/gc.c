@@ -65,7 +65,7 @@ static int gc_tmp(struct store *s, int dirfd, const char *name, void *ud, berth_
 
 	if (lock_is_held_at(dirfd, name))
 		return 0;
-	r = rm_rf_at(dirfd, name, err);
+	r = store_rm_rf_at(s, dirfd, name, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	(*removed)++;

@@ -510,6 +510,7 @@ int store_image_create(struct store *s, const struct store_image_spec *spec,
 		return berr(err, ENOENT, "image %.12s: manifest blob %s is not in the store", id,
 			    spec->manifest_digest);
 
+	store_crash_point("image-before-record");
 	r = store_tx_begin(s, err);
 	if (r < 0)
 		return r;
@@ -705,7 +706,8 @@ int store_layer_dir_remove(struct store *s, const char *id, berth_error *err)
 			return 0;
 		return berr_errno(err, errno, "remove layer %s", id);
 	}
-	r = rm_rf_at(tmp, trash, err);
+	store_crash_point("layer-remove-after-rename");
+	r = store_rm_rf_at(s, tmp, trash, err);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -751,6 +753,7 @@ int store_image_delete(struct store *s, const char *id, berth_error *err)
 	if (r > 0)
 		return berr(err, EBUSY, "image is in use by a container: %s; remove it first with berth rm",
 			    user);
+	store_crash_point("rmi-before-delete");
 	r = store_tx_begin(s, err);
 	if (r < 0)
 		return r;
@@ -796,11 +799,13 @@ int store_image_delete(struct store *s, const char *id, berth_error *err)
 		return r;
 
 	/* Files, after the records: whatever a kill here leaves behind, store_gc() collects. */
+	store_crash_point("rmi-after-commit");
 	for (size_t i = 0; i < n_dead; i++) {
 		r = store_layer_dir_remove(s, dead[i], err);
 		if (r < 0)
 			return r;
 	}
+	store_crash_point("rmi-after-layers");
 	for (size_t i = 0; i < n_dig; i++) {
 		r = store_blob_remove_if_unused(s, digests[i], err);
 		if (r < 0)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "util/lock.h"
 #include "util/macro.h"
 #include "util/sha256.h"
+#include "util/userns.h"
 
 int store_layer_chain_id(const char *parent_id, const char *diff_id,
 			 char ret[STORE_ID_LEN + 1], berth_error *err)
@@ -114,6 +116,7 @@ static int record_layer(struct store *s, int tmpfd, const char *tmpname, const c
 		if (r < 0)
 			goto fail;
 	}
+	store_crash_point("layer-before-rename");
 	if (renameat(tmpfd, tmpname, ov, id) < 0) {
 		r = berr_errno(err, errno, "move layer %s into %s/overlay", id, store_root(s));
 		goto fail;
@@ -142,6 +145,7 @@ static int record_layer(struct store *s, int tmpfd, const char *tmpname, const c
 		r = store_sql_error(s, err, "record layer");
 		goto undo;
 	}
+	store_crash_point("layer-before-commit");
 	r = store_tx_commit(s, err);
 	if (r < 0) {
 		(void)renameat(ov, id, tmpfd, tmpname);
@@ -153,6 +157,46 @@ undo:
 	(void)renameat(ov, id, tmpfd, tmpname);
 fail:
 	store_tx_rollback(s);
+	return r;
+}
+
+struct extract_job {
+	int diff;
+	int blob;
+	const struct layer_extract_opts *opts;
+	struct layer_extract_stats *st; /* MAP_SHARED: the child's results reach the parent */
+};
+
+static int extract_in_ns(void *data, berth_error *err)
+{
+	struct extract_job *j = data;
+
+	return layer_extract(j->diff, j->blob, j->opts, j->st, err);
+}
+
+/*
+ * Unpacks directly as root; rootless, inside the store's user namespace so that files get the
+ * mapped owners (and chown to subordinate ids works).
+ */
+static int extract(struct store *s, int diff, int blob, const struct layer_extract_opts *opts,
+		   struct layer_extract_stats *ret, berth_error *err)
+{
+	struct userns_mapping m;
+	struct extract_job j = { diff, blob, opts, NULL };
+	int r;
+
+	if (!store_is_rootless(s))
+		return layer_extract(diff, blob, opts, ret, err);
+	r = store_idmap(s, &m, err);
+	if (r < 0)
+		return r;
+	j.st = mmap(NULL, sizeof(*j.st), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (j.st == MAP_FAILED)
+		return berr_errno(err, errno, "map shared memory");
+	r = userns_run(&m, extract_in_ns, &j, err);
+	if (r >= 0)
+		*ret = *j.st;
+	munmap(j.st, sizeof(*j.st));
 	return r;
 }
 
@@ -203,10 +247,11 @@ int store_layer_create_from_blob(struct store *s, const char *parent_id, const c
 	opts.expect_digest = blob_digest;
 	opts.expect_diff_id = expect_diff_id;
 	opts.what = what;
-	opts.rootless = geteuid() != 0;
-	r = layer_extract(diff, blob, &opts, &st, err);
+	opts.rootless = store_is_rootless(s);
+	r = extract(s, diff, blob, &opts, &st, err);
 	if (r < 0)
 		goto fail;
+	store_crash_point("layer-after-extract");
 	{
 		char diff_id[STORE_DIGEST_LEN + 1];
 		snprintf(diff_id, sizeof(diff_id), "sha256:%s", st.diff_id);
@@ -219,11 +264,11 @@ int store_layer_create_from_blob(struct store *s, const char *parent_id, const c
 		goto fail;
 	if (r > 0) {
 		/* Someone else recorded the same layer meanwhile: keep theirs. */
-		(void)rm_rf_at(tmpfd, name, NULL);
+		(void)store_rm_rf_at(s, tmpfd, name, NULL);
 	}
 	memcpy(ret_id, id, sizeof(id));
 	return 0;
 fail:
-	(void)rm_rf_at(tmpfd, name, NULL);
+	(void)store_rm_rf_at(s, tmpfd, name, NULL);
 	return r;
 }

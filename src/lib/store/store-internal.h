@@ -12,6 +12,7 @@
 #define BERTH_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store/store.h"
 
@@ -68,5 +69,28 @@ int store_blob_remove_if_unused(struct store *s, const char *digest, berth_error
  */
 int store_delete_unused_layers_tx(struct store *s, char ***dead, size_t *n_dead,
 				  berth_error *err);
+
+struct userns_mapping;
+
+/** store_is_rootless() - whether store changes must run inside the store's user namespace. */
+bool store_is_rootless(const struct store *s);
+
+/**
+ * store_idmap() - the store's fixed id mapping (rootless): recorded in the meta table ("idmap")
+ * on first use; -EPERM with a pointer to `berth system migrate` when /etc/subuid changed since.
+ */
+int store_idmap(struct store *s, struct userns_mapping *ret, berth_error *err);
+
+/**
+ * store_rm_rf_at() - rm_rf_at(), run inside the store's user namespace when rootless (files
+ * owned by subordinate ids cannot be removed from outside it).
+ */
+int store_rm_rf_at(struct store *s, int dirfd, const char *name, berth_error *err);
+
+/**
+ * store_crash_point() - for the crash tests: when $BERTH_STORE_CRASH_AT equals @name, the process
+ * SIGKILLs itself here, as a kill -9 or power cut at this point would. No-op otherwise.
+ */
+void store_crash_point(const char *name);
 
 #endif

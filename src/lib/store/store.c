@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "store/store-internal.h"
 #include "util/fileio.h"
 #include "util/lock.h"
+#include "util/userns.h"
 #include "util/macro.h"
 
 #define STORE_BUSY_TIMEOUT_MS 30000
@@ -108,6 +110,14 @@ static const char *const migrations[] = {
 	"  exit_code INTEGER,"
 	"  running INTEGER);",
 };
+
+void store_crash_point(const char *name)
+{
+	const char *at = getenv("BERTH_STORE_CRASH_AT");
+
+	if (at && strcmp(at, name) == 0)
+		raise(SIGKILL);
+}
 
 int64_t store_now_ns(void)
 {
@@ -488,4 +498,70 @@ int store_container_lock(struct store *s, const char *id, int *ret_fd, berth_err
 	if (dfd < 0)
 		return berr_errno(err, errno, "open %s", dir);
 	return lock_open_at(dfd, name, true, true, ret_fd, err);
+}
+
+/* ---- rootless: the store's id mapping ---- */
+
+bool store_is_rootless(const struct store *s)
+{
+	(void)s;
+	return geteuid() != 0;
+}
+
+int store_idmap(struct store *s, struct userns_mapping *ret, berth_error *err)
+{
+	_cleanup_free_ char *have = NULL, *want = NULL;
+	struct userns_mapping cur;
+	int r;
+
+	r = userns_mapping_for_user(getuid(), getgid(), NULL, "/etc/subuid", "/etc/subgid", &cur, err);
+	if (r < 0)
+		return r;
+	want = userns_mapping_format(&cur);
+	if (!want)
+		return berr(err, ENOMEM, "out of memory");
+	r = store_meta_get(s, "idmap", &have, err);
+	if (r == -ENOENT) {
+		/* First use: this mapping is the store's from now on (DESIGN.md, "Rootless"). */
+		r = store_meta_set(s, "idmap", want, err);
+		if (r < 0)
+			return r;
+	} else if (r < 0)
+		return r;
+	else if (strcmp(have, want) != 0)
+		return berr(err, EPERM,
+			    "store %s was set up with the id mapping %s, but /etc/subuid and /etc/subgid now give %s; run berth system migrate",
+			    s->root, have, want);
+	*ret = cur;
+	return 0;
+}
+
+struct rm_job {
+	int dirfd;
+	const char *name;
+};
+
+static int rm_in_ns(void *data, berth_error *err)
+{
+	struct rm_job *j = data;
+
+	return rm_rf_at(j->dirfd, j->name, err);
+}
+
+int store_rm_rf_at(struct store *s, int dirfd, const char *name, berth_error *err)
+{
+	struct userns_mapping m;
+	struct rm_job j = { dirfd, name };
+	int r;
+
+	if (!store_is_rootless(s))
+		return rm_rf_at(dirfd, name, err);
+	/* Files owned by subordinate ids can only be removed from inside the store's namespace. */
+	r = rm_rf_at(dirfd, name, NULL);
+	if (r >= 0)
+		return 0;
+	r = store_idmap(s, &m, err);
+	if (r < 0)
+		return r;
+	return userns_run(&m, rm_in_ns, &j, err);
 }

@@ -174,6 +174,72 @@ int img_pick_platform(const struct img_manifest *index, const char *os, const ch
 		    used ? offers : "no platforms");
 }
 
+static const struct {
+	const char *oci, *docker;
+} layer_types[] = {
+	{ OCI_MT_LAYER_GZIP, DOCKER_MT_LAYER_GZIP },
+	{ OCI_MT_LAYER, DOCKER_MT_LAYER },
+	{ OCI_MT_LAYER_ND_GZIP, DOCKER_MT_LAYER_FOREIGN_GZIP },
+	{ OCI_MT_CONFIG, DOCKER_MT_CONFIG },
+};
+
+static const char *convert_type(const char *mt, bool to_oci)
+{
+	for (size_t i = 0; mt && i < ELEMENTSOF(layer_types); i++) {
+		if (strcmp(mt, to_oci ? layer_types[i].docker : layer_types[i].oci) == 0)
+			return to_oci ? layer_types[i].oci : layer_types[i].docker;
+		if (strcmp(mt, to_oci ? layer_types[i].oci : layer_types[i].docker) == 0)
+			return mt;
+	}
+	return NULL;
+}
+
+int img_manifest_convert(const char *body, size_t len, const char *to, const char *what,
+			 char **ret, size_t *ret_len, berth_error *err)
+{
+	bool to_oci = strcmp(to, OCI_MT_MANIFEST) == 0;
+	json_t *root = json_loadb(body, len, 0, NULL), *e;
+	const char *mt;
+	char *out;
+	size_t i;
+
+	if (!to_oci && strcmp(to, DOCKER_MT_MANIFEST) != 0) {
+		json_decref(root);
+		return berr(err, EINVAL, "%s: unknown manifest type %s", what, to);
+	}
+	if (!json_is_object(root) || !json_is_object(json_object_get(root, "config"))) {
+		json_decref(root);
+		return berr(err, EBADMSG, "%s: not an image manifest", what);
+	}
+	json_object_set_new(root, "mediaType", json_string(to));
+	e = json_object_get(root, "config");
+	mt = convert_type(json_string_value(json_object_get(e, "mediaType")), to_oci);
+	if (!mt) {
+		json_decref(root);
+		return berr(err, ENOTSUP, "%s: its config type cannot be converted to %s", what, to);
+	}
+	json_object_set_new(e, "mediaType", json_string(mt));
+	json_array_foreach(json_object_get(root, "layers"), i, e) {
+		const char *lt = json_string_value(json_object_get(e, "mediaType"));
+		mt = convert_type(lt, to_oci);
+		if (!mt) {
+			int r = berr(err, ENOTSUP,
+				     "%s: layer type %s has no equivalent in %s; push with --format oci",
+				     what, lt ? lt : "(none)", to);
+			json_decref(root);
+			return r;
+		}
+		json_object_set_new(e, "mediaType", json_string(mt));
+	}
+	out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!out)
+		return berr(err, ENOMEM, "out of memory");
+	*ret = out;
+	*ret_len = strlen(out);
+	return 0;
+}
+
 /* ---- parallel blob copies --------------------------------------------------------------- */
 
 struct blob_job {
@@ -319,7 +385,7 @@ static int copy_blobs(struct img_src *src, struct img_dst *dst, const struct img
 /* copy_single() - the blobs of one image manifest, then the manifest itself. */
 static int copy_single(struct img_src *src, struct img_dst *dst, const struct img_copy_opts *o,
 		       const char *body, size_t len, const char *mt, const char *digest, bool top,
-		       berth_error *err)
+		       char *written, berth_error *err)
 {
 	struct img_manifest m = { 0 };
 	int r;
@@ -333,7 +399,20 @@ static int copy_single(struct img_src *src, struct img_dst *dst, const struct im
 			    src->name);
 	}
 	r = copy_blobs(src, dst, o, &m, err);
-	if (r == 0) {
+	if (r == 0 && o->manifest_type && strcmp(o->manifest_type, mt) != 0) {
+		_cleanup_free_ char *conv = NULL;
+		size_t clen;
+		r = img_manifest_convert(body, len, o->manifest_type, src->name, &conv, &clen, err);
+		if (r == 0) {
+			char cd[OCI_DIGEST_SHA256_LEN + 1];
+			oci_digest_of_buffer(conv, clen, cd);
+			if (o->event)
+				o->event(o->ud, IMG_COPY_MANIFEST, cd, (int64_t)clen);
+			r = dst->ops->put_manifest(dst, conv, clen, o->manifest_type, cd, top, err);
+			if (r == 0 && top && written)
+				snprintf(written, OCI_DIGEST_SHA256_LEN + 1, "%s", cd);
+		}
+	} else if (r == 0) {
 		if (o->event)
 			o->event(o->ud, IMG_COPY_MANIFEST, digest, (int64_t)len);
 		r = dst->ops->put_manifest(dst, body, len, mt, digest, top, err);
@@ -360,7 +439,7 @@ int img_copy(struct img_src *src, struct img_dst *dst, const struct img_copy_opt
 		return r;
 	if (!idx.is_index) {
 		img_manifest_done(&idx);
-		r = copy_single(src, dst, o, body, len, mt, digest, true, err);
+		r = copy_single(src, dst, o, body, len, mt, digest, true, digest, err);
 		goto commit;
 	}
 	if (o->all) {
@@ -370,7 +449,7 @@ int img_copy(struct img_src *src, struct img_dst *dst, const struct img_copy_opt
 			r = src->ops->get_manifest(src, idx.descs[i].digest, &cb, &clen, &cmt, err);
 			if (r == 0)
 				r = copy_single(src, dst, o, cb, clen, cmt, idx.descs[i].digest, false,
-						err);
+						NULL, err);
 		}
 		if (r == 0) {
 			if (o->event)
@@ -387,7 +466,7 @@ int img_copy(struct img_src *src, struct img_dst *dst, const struct img_copy_opt
 		snprintf(digest, sizeof(digest), "%s", idx.descs[r].digest);
 		r = src->ops->get_manifest(src, digest, &cb, &clen, &cmt, err);
 		if (r == 0)
-			r = copy_single(src, dst, o, cb, clen, cmt, digest, true, err);
+			r = copy_single(src, dst, o, cb, clen, cmt, digest, true, digest, err);
 	}
 	img_manifest_done(&idx);
 commit:

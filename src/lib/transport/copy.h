@@ -35,9 +35,12 @@ enum img_copy_event {
  * @event:	called (from any thread, serialised) for each step, or NULL
  * @progress:	called with bytes done while blobs move, or NULL
  * @ud:		passed to both
+ * @manifest_type: write the manifest as this type (OCI_MT_MANIFEST or DOCKER_MT_MANIFEST),
+ *		converting media types where needed (push --format), or NULL to copy it as is
  */
 struct img_copy_opts {
 	bool all;
+	const char *manifest_type;
 	const char *os;
 	const char *arch;
 	const char *variant;
@@ -92,6 +95,14 @@ int img_manifest_parse(const char *body, size_t len, const char *media_type, con
  */
 int img_pick_platform(const struct img_manifest *index, const char *os, const char *arch,
 		      const char *variant, const char *what, berth_error *err);
+
+/**
+ * img_manifest_convert() - @body rewritten as a @to manifest (OCI ↔ Docker schema2: the
+ * manifest's, config's and layers' media types), malloc'd in *@ret; -ENOTSUP for layers the
+ * target format cannot name (zstd in schema2).
+ */
+int img_manifest_convert(const char *body, size_t len, const char *to, const char *what,
+			 char **ret, size_t *ret_len, berth_error *err);
 
 /** img_host_arch() - the host's architecture in OCI's words ("amd64", "arm64", ...). */
 const char *img_host_arch(void);

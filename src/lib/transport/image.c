@@ -111,6 +111,7 @@ int img_file_put_blob(int dirfd, const char *name, int fd, berth_error *err)
 {
 	_cleanup_close_ int out = -1;
 	char tmp[256], proc[64];
+	loff_t in_off = 0;
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
@@ -123,7 +124,6 @@ int img_file_put_blob(int dirfd, const char *name, int fd, berth_error *err)
 	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out < 0)
 		return berr_errno(err, errno, "blob %s: cannot create a file in the destination", name);
-	loff_t in_off = 0;
 	while (in_off < st.st_size) {
 		ssize_t n = copy_file_range(fd, &in_off, out, NULL, (size_t)(st.st_size - in_off), 0);
 		if (n < 0 && errno == EINTR)

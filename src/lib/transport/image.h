@@ -136,6 +136,17 @@ int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error 
 int img_dir_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
 int img_dir_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
 
+struct store;
+/** img_store_src_open() - image @ref of the local store (store_image_lookup()'s rules). */
+int img_store_src_open(struct store *s, const char *ref, struct img_src **ret, berth_error *err);
+/**
+ * img_store_dst_open() - the local store as a destination; the image gets @name (normalized,
+ * may be NULL). Holds the store lock shared until freed.
+ */
+int img_store_dst_open(struct store *s, const char *name, struct img_dst **ret, berth_error *err);
+/** img_store_dst_image_id() - after a successful commit: the new image's id (64 hex). */
+const char *img_store_dst_image_id(const struct img_dst *t);
+
 /** img_docker_ref_string() - "host/repo" of a docker:// name (malloc'd). */
 char *img_docker_repo_string(const oci_image_name *n);
 

@@ -11,7 +11,6 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -23,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/certs.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -312,19 +312,19 @@ void reg_client_free(struct reg_client *c)
 	free(c);
 }
 
-/* ---- certs.d ---------------------------------------------------------------------------- */
-
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static int append_file(char **buf, size_t *len, int dirfd, const char *name, berth_error *err)
+/* ---- certs.d ---------------------------------------------------------------------------- */
+
+static int append_file(char **buf, size_t *len, const char *path, berth_error *err)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t n;
-	int r = read_file_at(dirfd, name, MAX_CA_FILE, &data, &n, err);
+	int r = read_file_at(AT_FDCWD, path, MAX_CA_FILE, &data, &n, err);
 	if (r < 0)
 		return r;
 	char *nb = realloc(*buf, *len + n + 2);
@@ -339,64 +339,27 @@ static int append_file(char **buf, size_t *len, int dirfd, const char *name, ber
 }
 
 /*
- * load_certs_dir() - a certs.d directory: every *.crt is a CA added to the system ones, every
- * *.cert is a client certificate whose key is the *.key of the same name.
+ * load_certs() - the registry's certs.d directory (config/certs.h): its *.crt CAs are trusted
+ * in addition to the system ones, its client certificate is presented.
  */
-static int load_certs_dir(struct reg_repo *r, const char *dir, berth_error *err)
-{
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-	int rc = 0;
-
-	if (dfd < 0)
-		return 0;
-	d = fdopendir(dup(dfd) >= 0 ? TAKE_FD(dfd) : -1);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && rc == 0) {
-		if (has_suffix(de->d_name, ".crt")) {
-			if (!r->ca_blob && access(SYSTEM_CA_BUNDLE, R_OK) == 0)
-				rc = append_file(&r->ca_blob, &r->ca_len, AT_FDCWD, SYSTEM_CA_BUNDLE, err);
-			if (rc == 0)
-				rc = append_file(&r->ca_blob, &r->ca_len, dirfd(d), de->d_name, err);
-		} else if (has_suffix(de->d_name, ".cert") && !r->client_cert) {
-			size_t base = strlen(de->d_name) - 5;
-			if (asprintf(&r->client_cert, "%s/%s", dir, de->d_name) < 0 ||
-			    asprintf(&r->client_key, "%s/%.*s.key", dir, (int)base, de->d_name) < 0)
-				rc = berr(err, ENOMEM, "out of memory");
-			else if (access(r->client_key, R_OK) < 0)
-				rc = berr(err, ENOENT, "%s: client certificate %s has no key %s", r->name,
-					  r->client_cert, r->client_key);
-		}
-	}
-	closedir(d);
-	return rc;
-}
-
 static int load_certs(struct reg_repo *r, const char *cert_dir, berth_error *err)
 {
-	char path[4096];
+	_cleanup_(certs_info_freep) struct certs_info *ci = NULL;
+	int rc = certs_lookup(NULL, cert_dir, r->host, &ci, err);
 
-	if (cert_dir)
-		return load_certs_dir(r, cert_dir, err);
-	if (geteuid() != 0) {
-		const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-		if (x && *x)
-			snprintf(path, sizeof(path), "%s/containers/certs.d/%s", x, r->host);
-		else
-			snprintf(path, sizeof(path), "%s/.config/containers/certs.d/%s", home ? home : "/",
-				 r->host);
-		int rc = load_certs_dir(r, path, err);
-		if (rc < 0 || r->ca_blob || r->client_cert)
-			return rc;
-	}
-	snprintf(path, sizeof(path), "/etc/containers/certs.d/%s", r->host);
-	int rc = load_certs_dir(r, path, err);
-	if (rc < 0 || r->ca_blob || r->client_cert)
+	if (rc < 0)
+		return berr_prefix(err, "%s", r->name);
+	if (ci->ca_files[0] && access(SYSTEM_CA_BUNDLE, R_OK) == 0 &&
+	    (rc = append_file(&r->ca_blob, &r->ca_len, SYSTEM_CA_BUNDLE, err)) < 0)
 		return rc;
-	snprintf(path, sizeof(path), "/etc/docker/certs.d/%s", r->host);
-	return load_certs_dir(r, path, err);
+	for (char **f = ci->ca_files; *f; f++)
+		if ((rc = append_file(&r->ca_blob, &r->ca_len, *f, err)) < 0)
+			return berr_prefix(err, "%s", r->name);
+	if (ci->client_cert) {
+		r->client_cert = TAKE_PTR(ci->client_cert);
+		r->client_key = TAKE_PTR(ci->client_key);
+	}
+	return 0;
 }
 
 /* ---- one request ------------------------------------------------------------------------ */
@@ -795,11 +758,13 @@ static int fetch_token(struct reg_repo *r, const char *scope, berth_error *err)
 	char *es = NULL, *esc = NULL;
 	struct reg_response resp = { 0 };
 	json_t *root = NULL;
+	struct token *t;
 	const char *tok;
+	CURL *h;
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
-	CURL *h = curl_easy_init();
+	h = curl_easy_init();
 	if (h) {
 		es = r->chal.service ? curl_easy_escape(h, r->chal.service, 0) : NULL;
 		esc = scope ? curl_easy_escape(h, scope, 0) : NULL;
@@ -840,7 +805,7 @@ static int fetch_token(struct reg_repo *r, const char *scope, berth_error *err)
 		rc = berr(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	struct token *t = calloc(1, sizeof(*t));
+	t = calloc(1, sizeof(*t));
 	if (!t || !(t->scope = strdup(scope ? scope : ""))) {
 		free(t);
 		rc = berr(err, ENOMEM, "out of memory");

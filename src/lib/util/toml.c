@@ -49,7 +49,7 @@ struct toml_value {
 			size_t n, cap;
 			char **keys;
 			toml_value **vals;
-			uint32_t *index; /* open addressing, slot = position + 1; NULL while small */
+			uint32_t *index; /* slot = position + 1; NULL while small */
 			size_t index_cap;
 		} tab;
 		struct {
@@ -257,7 +257,7 @@ static const char *describe(struct parser *ps, const char *q, char *buf, size_t 
 	return buf;
 }
 
-#define DESCRIBE(ps, q) describe((ps), (q), (char[48]){ 0 }, 48)
+#define DESCRIBE(ps, q) describe((ps), (q), (char[48]){0}, 48)
 
 /* ---- UTF-8 ---- */
 
@@ -298,7 +298,8 @@ static int check_utf8(struct parser *ps)
 	for (size_t i = 0; i < n;) {
 		size_t l = utf8_len(s + i, n - i);
 		if (!l)
-			return perr_at(ps, ps->start + i, "invalid UTF-8; TOML files must be UTF-8");
+			return perr_at(ps, ps->start + i,
+				       "invalid UTF-8; TOML files must be UTF-8");
 		i += l;
 	}
 	return 0;
@@ -505,7 +506,8 @@ static int parse_escape(struct parser *ps, struct buf *b)
 	for (int i = 0; i < digits; i++) {
 		int h = ps->p < ps->end ? hexval(*ps->p) : -1;
 		if (h < 0)
-			return perr_at(ps, at, "\\%c needs exactly %d hexadecimal digits", c, digits);
+			return perr_at(ps, at, "\\%c needs exactly %d hexadecimal digits", c,
+				       digits);
 		cp = (cp << 4) | (uint32_t)h;
 		ps->p++;
 	}
@@ -525,7 +527,7 @@ static int parse_string(struct parser *ps, bool allow_multi, char **ret)
 	const char *open = ps->p;
 	char q = *ps->p;
 	bool multi = false, literal = q == '\'';
-	struct buf b = { 0 };
+	struct buf b = {0};
 	int r = 0;
 
 	if (allow_multi && peek_is(ps, q == '"' ? "\"\"\"" : "'''")) {
@@ -580,10 +582,10 @@ static int parse_string(struct parser *ps, bool allow_multi, char **ret)
 				while (s < ps->end && (*s == ' ' || *s == '\t'))
 					s++;
 				if (s < ps->end && (*s == '\n' || (*s == '\r' && s + 1 < ps->end &&
-								    s[1] == '\n'))) {
+								   s[1] == '\n'))) {
 					ps->p = s;
-					while (!at_eof(ps) &&
-					       (*ps->p == ' ' || *ps->p == '\t' || at_newline(ps))) {
+					while (!at_eof(ps) && (*ps->p == ' ' || *ps->p == '\t' ||
+							       at_newline(ps))) {
 						if (at_newline(ps))
 							skip_newline(ps);
 						else
@@ -601,8 +603,9 @@ static int parse_string(struct parser *ps, bool allow_multi, char **ret)
 		}
 		if (at_newline(ps)) {
 			if (!multi) {
-				r = perr_at(ps, open, "unterminated string (strings end on their "
-						      "own line; use \"\"\" for multi-line strings)");
+				r = perr_at(ps, open,
+					    "unterminated string (strings end on their "
+					    "own line; use \"\"\" for multi-line strings)");
 				goto out;
 			}
 			skip_newline(ps);
@@ -728,8 +731,9 @@ static int parse_integer(struct parser *ps, const char *tok, size_t len, int64_t
 	}
 	if (e - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
 		if (s != tok)
-			return perr_at(ps, tok, "a sign is not allowed on hex, octal or binary "
-						"integers");
+			return perr_at(ps, tok,
+				       "a sign is not allowed on hex, octal or binary "
+				       "integers");
 		base = s[1] == 'x' ? 16 : s[1] == 'o' ? 8 : 2;
 		s += 2;
 	} else if (e - s > 1 && s[0] == '0') {
@@ -854,7 +858,7 @@ static bool time_ok(const char **s, const char *e)
 
 static bool datetime_ok(const char *s, const char *e)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, mo, d, h, m;
 
 	if (e - s >= 3 && s[2] == ':')
@@ -912,7 +916,8 @@ static int parse_scalar(struct parser *ps, unsigned depth, toml_value **ret)
 	if (len == 0)
 		return perr_at(ps, tok, "expected a value, found %s", DESCRIBE(ps, tok));
 
-	if ((len == 4 && memcmp(tok, "true", 4) == 0) || (len == 5 && memcmp(tok, "false", 5) == 0)) {
+	if ((len == 4 && memcmp(tok, "true", 4) == 0) ||
+	    (len == 5 && memcmp(tok, "false", 5) == 0)) {
 		v = value_new(TOML_BOOL, depth);
 		if (!v)
 			return perr_nomem(ps);
@@ -928,18 +933,21 @@ static int parse_scalar(struct parser *ps, unsigned depth, toml_value **ret)
 		}
 	} else {
 		const char *s = tok + (tok[0] == '+' || tok[0] == '-');
-		bool is_float = !(len - (size_t)(s - tok) > 1 && s[0] == '0' &&
-				  (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) &&
-				(memchr(tok, '.', len) || memchr(tok, 'e', len) ||
-				 memchr(tok, 'E', len) || strncmp(s, "inf", 3) == 0 ||
-				 strncmp(s, "nan", 3) == 0);
-		if (!is_digit(*s) && strncmp(s, "inf", 3) != 0 && strncmp(s, "nan", 3) != 0)
+		size_t rest = len - (size_t)(s - tok);
+		/* the token is not NUL-terminated: compare within its length */
+		bool special = rest >= 3 && (memcmp(s, "inf", 3) == 0 || memcmp(s, "nan", 3) == 0);
+		bool is_float =
+		    !(rest > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) &&
+		    (memchr(tok, '.', len) || memchr(tok, 'e', len) || memchr(tok, 'E', len) ||
+		     special);
+		if (rest == 0 || (!is_digit(*s) && !special))
 			return perr_at(ps, tok, "expected a value, found %.*s%s", (int)len, tok,
-				       is_bare(*s) ? " (strings need quotes)" : "");
+				       rest > 0 && is_bare(*s) ? " (strings need quotes)" : "");
 		v = value_new(is_float ? TOML_FLOAT : TOML_INTEGER, depth);
 		if (!v)
 			return perr_nomem(ps);
-		r = is_float ? parse_float(ps, tok, len, &v->f) : parse_integer(ps, tok, len, &v->i);
+		r = is_float ? parse_float(ps, tok, len, &v->f)
+			     : parse_integer(ps, tok, len, &v->i);
 		if (r < 0) {
 			toml_free(v);
 			return r;
@@ -1049,7 +1057,8 @@ static int parse_inline_table(struct parser *ps, unsigned depth, toml_value **re
 		ps->p++;
 		skip_ws(ps);
 		if (!at_eof(ps) && *ps->p == '}')
-			return perr_at(ps, ps->p, "trailing comma is not allowed in an inline table");
+			return perr_at(ps, ps->p,
+				       "trailing comma is not allowed in an inline table");
 	}
 	ps->p++;
 	t->flags |= TF_SEALED;
@@ -1123,7 +1132,7 @@ static int walk_dotted(struct parser *ps, toml_value *t, struct key *k, toml_val
 
 static int parse_keyval(struct parser *ps, toml_value *table)
 {
-	struct key k = { .n = 0 };
+	struct key k = {.n = 0};
 	toml_value *t = table, *v = NULL;
 	const char *last;
 	int r;
@@ -1167,7 +1176,7 @@ static int parse_header(struct parser *ps, toml_value **cur)
 {
 	const char *open = ps->p;
 	bool aot = peek_is(ps, "[[");
-	struct key k = { .n = 0 };
+	struct key k = {.n = 0};
 	toml_value *t = ps->root, *v;
 	const char *name;
 	int r;
@@ -1233,8 +1242,9 @@ static int parse_header(struct parser *ps, toml_value **cur)
 			}
 			k.n--;
 		} else if (v->type != TOML_ARRAY || !(v->flags & TF_AOT)) {
-			r = perr_at(ps, open, "[[%s]]: \"%s\" is already defined as a %s", name,
-				    name, v->type == TOML_ARRAY ? "static array" : toml_type_name(v->type));
+			r = perr_at(
+			    ps, open, "[[%s]]: \"%s\" is already defined as a %s", name, name,
+			    v->type == TOML_ARRAY ? "static array" : toml_type_name(v->type));
 			goto out;
 		}
 		elem = value_new(TOML_TABLE, v->depth + 1);
@@ -1283,11 +1293,11 @@ int toml_parse(const char *data, size_t len, const char *filename, toml_value **
 	       berth_error *err)
 {
 	struct parser ps = {
-		.start = data,
-		.p = data,
-		.end = data + len,
-		.filename = filename ? filename : "<input>",
-		.err = err,
+	    .start = data,
+	    .p = data,
+	    .end = data + len,
+	    .filename = filename ? filename : "<input>",
+	    .err = err,
 	};
 	_cleanup_(toml_freep) toml_value *root = NULL;
 	toml_value *cur;

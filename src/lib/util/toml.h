@@ -24,7 +24,7 @@
 
 #include "util/error.h"
 
-#define TOML_MAX_SIZE (4u * 1024 * 1024)
+#define TOML_MAX_SIZE  (4u * 1024 * 1024)
 #define TOML_MAX_DEPTH 64
 
 /** enum toml_type - the kind of a value */

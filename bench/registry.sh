@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# berth-registry vs Debian's docker-registry (distribution 2.8), side by side on 127.0.0.1:
+# manifest GET and small-blob GET with wrk, HEAD with hey (wrk cannot count HEAD), 50
+# connections each, parallel pushes of small images, one large blob GET, and the servers' memory.
+# Prints requests/s for both and the ratio berth/distribution.
+#   BENCH_SECONDS (default 5)   BENCH_CONNS (default 50)   BENCH_BIG_MB (default 256)
+#   BENCH_IMAGES (default 200)  BERTH_BUILD (build dir holding src/registry/berth-registry)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${BENCH_SECONDS:-5} conns=${BENCH_CONNS:-50} big_mb=${BENCH_BIG_MB:-256} images=${BENCH_IMAGES:-200}
+bin=
+for b in ${BERTH_BUILD:+"$BERTH_BUILD/src/registry/berth-registry"} "$top/build-registry/src/registry/berth-registry" \
+         "$top/build/src/registry/berth-registry"; do
+  [ -x "$b" ] && { bin=$b; break; }
+done
+[ -n "$bin" ] || { echo "bench/registry.sh: berth-registry is not built; set BERTH_BUILD" >&2; exit 1; }
+for t in wrk hey docker-registry curl jq; do
+  command -v "$t" >/dev/null || { echo "bench/registry.sh: $t is missing (scripts/install-deps)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/berth-bench-registry.XXXXXX)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+start_berth() {
+  local port; port=$(free_port)
+  REGISTRY_HTTP_ADDR=127.0.0.1:$port REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=$work/berth \
+    REGISTRY_LOG_ACCESSLOG_DISABLED=true "$bin" serve 2>"$work/berth.log" &
+  pids+=($!); BERTH_PID=$!; BERTH=http://127.0.0.1:$port
+}
+start_dist() {
+  local port; port=$(free_port)
+  cat >"$work/dist.yml" <<CFG
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $work/dist
+http:
+  addr: 127.0.0.1:$port
+CFG
+  env -i PATH=/usr/bin:/bin docker-registry serve "$work/dist.yml" >"$work/dist.log" 2>&1 &
+  pids+=($!); DIST_PID=$!; DIST=http://127.0.0.1:$port
+}
+wait_up() { local i; for i in $(seq 100); do curl -sf "$1/v2/" >/dev/null && return 0; sleep 0.1; done; return 1; }
+
+sha() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+push_blob() { # URL REPO FILE: POST + PUT (distribution ignores a body on POST ?digest=)
+  local loc sep
+  loc=$(curl -sf -X POST -D - -o /dev/null "$1/v2/$2/blobs/uploads/" | awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
+  [ -n "$loc" ] || return 1
+  [[ "$loc" == http* ]] || loc=$1$loc
+  [[ "$loc" == *\?* ]] && sep='&' || sep='?'
+  curl -sf -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$3" "$loc${sep}digest=$(sha "$3")" -o /dev/null
+}
+push_image() { # URL REPO TAG DIR
+  local u=$1 repo=$2 tag=$3 d=$4
+  mkdir -p "$d"
+  head -c 2048 /dev/urandom >"$d/layer"
+  printf '{"architecture":"amd64","os":"linux","n":"%s"}' "$RANDOM$RANDOM" >"$d/config"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}' \
+    "$(sha "$d/config")" "$(stat -c %s "$d/config")" "$(sha "$d/layer")" "$(stat -c %s "$d/layer")" >"$d/manifest"
+  push_blob "$u" "$repo" "$d/layer" && push_blob "$u" "$repo" "$d/config" &&
+    curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+      --data-binary @"$d/manifest" "$u/v2/$repo/manifests/$tag" -o /dev/null
+}
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+wrk_rps() { # URL -> "requests/s errors"
+  local out; out=$(wrk -t2 -c"$conns" -d"${secs}s" -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$1" 2>&1)
+  local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  local errs; errs=$(awk '/Non-2xx or 3xx responses/ {n += $5} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n+0}' <<<"$out")
+  echo "${rps:-0} ${errs:-0}"
+}
+hey_rps() {
+  local out; out=$(hey -z "${secs}s" -c "$conns" -m HEAD "$1" 2>&1)
+  local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  local non200; non200=$(awk '/^  \[[0-9]+\]/ {gsub(/[\[\]]/, "", $1); if ($1 != 200) n += $2} END {print n+0}' <<<"$out")
+  echo "${rps:-0} ${non200:-0}"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+row() { printf '%-28s %14s %14s %8s   %s\n' "$@"; }
+
+start_berth; start_dist
+wait_up "$BERTH"; wait_up "$DIST"
+echo "bench/registry.sh: ${secs}s per test, $conns connections, on $(nproc) cores"
+row test berth distribution ratio errors
+for srv in BERTH DIST; do
+  push_image "${!srv}" bench/app v1 "$work/img-$srv"
+done
+mdig=$(sha "$work/img-BERTH/manifest")
+ldig_b=$(sha "$work/img-BERTH/layer") ldig_d=$(sha "$work/img-DIST/layer")
+
+read -r b be < <(wrk_rps "$BERTH/v2/bench/app/manifests/v1")
+read -r d de < <(wrk_rps "$DIST/v2/bench/app/manifests/v1")
+row "manifest GET (req/s)" "$b" "$d" "$(ratio "$b" "$d")" "berth $be, dist $de"
+read -r b be < <(wrk_rps "$BERTH/v2/bench/app/blobs/$ldig_b")
+read -r d de < <(wrk_rps "$DIST/v2/bench/app/blobs/$ldig_d")
+row "small blob GET (req/s)" "$b" "$d" "$(ratio "$b" "$d")" "berth $be, dist $de"
+read -r b be < <(hey_rps "$BERTH/v2/bench/app/blobs/$ldig_b")
+read -r d de < <(hey_rps "$DIST/v2/bench/app/blobs/$ldig_d")
+row "blob HEAD (req/s)" "$b" "$d" "$(ratio "$b" "$d")" "berth $be, dist $de"
+
+for srv in BERTH DIST; do
+  start=$(date +%s.%N)
+  # 25 pushers at once, each taking every 25th image (the servers are jobs too: no bare wait)
+  pushers=()
+  for w in $(seq 0 24); do
+    ( for ((i = w; i < images; i += 25)); do
+        push_image "${!srv}" "bench/p$((i % 20))" "t$i" "$work/push-$srv/$i" || echo "push $i failed" >&2
+      done ) &
+    pushers+=($!)
+  done
+  wait "${pushers[@]}"
+  eval "push_$srv=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')"
+done
+row "$images pushes, 25 at once (s)" "$push_BERTH" "$push_DIST" "$(ratio "$push_DIST" "$push_BERTH")" "(ratio: dist time / berth time)"
+
+head -c $((big_mb * 1024 * 1024)) /dev/urandom >"$work/big"
+for srv in BERTH DIST; do push_blob "${!srv}" bench/big "$work/big"; done
+bdig=$(sha "$work/big"); rm -f "$work/big"
+tb=$(curl -sf -o /dev/null -w '%{time_total}' "$BERTH/v2/bench/big/blobs/$bdig")
+td=$(curl -sf -o /dev/null -w '%{time_total}' "$DIST/v2/bench/big/blobs/$bdig")
+row "${big_mb} MB blob GET (s)" "$tb" "$td" "$(ratio "$td" "$tb")" "(ratio: dist time / berth time)"
+rb=$(rss_kb "$BERTH_PID") rd=$(rss_kb "$DIST_PID")
+row "RSS after the run (kB)" "$rb" "$rd" "$(ratio "$rd" "$rb")" "(ratio: dist / berth)"

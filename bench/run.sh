@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/run.sh - berth's container start-up and listing side by side with Debian's podman and
+# bare `runc run`, printing milliseconds per operation and ratios (berth / other).
+#
+#   bench/run.sh [-n RUNS] [-b BUILD_DIR]
+#
+# Each engine gets its own store under a temp dir; podman gets a containers.conf with
+# runtime="runc", cgroup_manager="cgroupfs", events_logger="file" and no raised ulimits (its
+# defaults fail on this host: hybrid cgroups, no CAP_SYS_RESOURCE, no systemd). Both run
+# `--network none` so that neither pays for network setup. Must run as root.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=10
+build=""
+while getopts "n:b:" o; do
+  case "$o" in
+  n) runs=$OPTARG ;;
+  b) build=$OPTARG ;;
+  *) echo "usage: $0 [-n RUNS] [-b BUILD_DIR]" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$build" ]; then
+  for d in "$top/build-ci" "$top"/build-*; do
+    [ -x "$d/src/berth" ] && [ -x "$d/src/berth-monitor" ] && { build=$d; break; }
+  done
+fi
+[ -x "$build/src/berth" ] || { echo "bench/run.sh: build berth first (meson setup build-ci && ninja -C build-ci)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: run as root" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/berth-bench.XXXXXX)
+cleanup() {
+  "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" rm -a -f >/dev/null 2>&1 || true
+  podman_ rm -a -f >/dev/null 2>&1 || true
+  podman_ system reset -f >/dev/null 2>&1 || true
+  for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do umount -l "$m" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+B() { "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" "$@"; }
+cat >"$work/containers.conf" <<CONF
+[containers]
+default_ulimits = []
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+podman_() {
+  CONTAINERS_CONF="$work/containers.conf" podman --root "$work/podman" --runroot "$work/podman-run" \
+    --storage-driver overlay "$@"
+}
+
+now_ns() { date +%s%N; }
+# time_ms N CMD... - average milliseconds of CMD over N runs (output discarded)
+time_ms() {
+  local n=$1 i start end
+  shift
+  start=$(now_ns)
+  for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1; done
+  end=$(now_ns)
+  echo $(( (end - start) / n / 1000000 ))
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+
+# the image, for everybody
+if [ -x "$top/tests/lib/make-busybox-tar" ]; then
+  tar=$("$top/tests/lib/make-busybox-tar")
+else
+  echo "bench/run.sh: tests/lib/make-busybox-tar is missing" >&2; exit 1
+fi
+B import --change 'CMD ["/bin/sh"]' "$tar" localhost/busybox:latest >/dev/null 2>&1
+have_podman=0
+if command -v podman >/dev/null && podman_ import "$tar" localhost/busybox:latest >/dev/null 2>&1 &&
+   podman_ run --rm --network none localhost/busybox true >/dev/null 2>&1; then
+  have_podman=1
+else
+  echo "note: podman could not run a container here; its columns are skipped"
+fi
+have_runc=0
+if command -v runc >/dev/null; then
+  mkdir -p "$work/bundle/rootfs"
+  tar -C "$work/bundle/rootfs" -xf "$tar"
+  (cd "$work/bundle" && runc spec)
+  jq '.process.args = ["true"] | .process.terminal = false |
+      .linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{"type":"network"}]' \
+    "$work/bundle/config.json" >"$work/bundle/config.json.new" && mv "$work/bundle/config.json.new" "$work/bundle/config.json"
+  runc_run() { runc --root "$work/runc-state" run --bundle "$work/bundle" "bench$RANDOM$RANDOM"; }
+  runc_run >/dev/null 2>&1 && have_runc=1
+fi
+
+printf '%-34s %10s %10s %10s %12s %12s\n' "operation ($runs runs)" "berth ms" "podman ms" "runc ms" "berth/podman" "berth/runc"
+
+b=$(time_ms "$runs" B run --rm --network none localhost/busybox true)
+p=0; r=0
+[ $have_podman = 1 ] && p=$(time_ms "$runs" podman_ run --rm --network none localhost/busybox true)
+[ $have_runc = 1 ] && r=$(time_ms "$runs" runc_run)
+printf '%-34s %10s %10s %10s %12s %12s\n' "run --rm busybox true" "$b" "$p" "$r" "$(ratio "$b" "$p")" "$(ratio "$b" "$r")"
+
+cs_berth() { B start "$(B create --network none localhost/busybox true)"; }
+cs_podman() { podman_ start "$(podman_ create --network none localhost/busybox true)"; }
+b=$(time_ms "$runs" cs_berth)
+p=0
+[ $have_podman = 1 ] && p=$(time_ms "$runs" cs_podman)
+printf '%-34s %10s %10s %10s %12s %12s\n' "create + start" "$b" "$p" "-" "$(ratio "$b" "$p")" "-"
+
+for ((i = $(B ps -aq | wc -l); i < 50; i++)); do B create --network none localhost/busybox true >/dev/null; done
+if [ $have_podman = 1 ]; then
+  for ((i = $(podman_ ps -aq | wc -l); i < 50; i++)); do podman_ create --network none localhost/busybox true >/dev/null; done
+fi
+b=$(time_ms "$runs" B ps -a)
+p=0
+[ $have_podman = 1 ] && p=$(time_ms "$runs" podman_ ps -a)
+printf '%-34s %10s %10s %10s %12s %12s\n' "ps -a (50 containers)" "$b" "$p" "-" "$(ratio "$b" "$p")" "-"
+
+# peak RSS of the CLI (ps -a) and of a monitor
+rss_b=$( { /usr/bin/time -f '%M' "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" ps -a >/dev/null; } 2>&1 | tail -1)
+rss_p=0
+[ $have_podman = 1 ] && rss_p=$( { CONTAINERS_CONF="$work/containers.conf" /usr/bin/time -f '%M' podman --root "$work/podman" --runroot "$work/podman-run" ps -a >/dev/null; } 2>&1 | tail -1)
+printf '%-34s %10s %10s %10s %12s %12s\n' "peak RSS of ps -a (KB)" "$rss_b" "$rss_p" "-" "$(ratio "$rss_b" "$rss_p")" "-"
+id=$(B run -d --network none localhost/busybox sleep 60)
+mon=$(B container inspect --format '{{.State.ConmonPid}}' "$id")
+rss_m=$(awk '/VmHWM/ {print $2}' "/proc/$mon/status" 2>/dev/null || echo 0)
+printf '%-34s %10s %10s %10s %12s %12s\n' "peak RSS of a monitor (KB)" "$rss_m" "-" "-" "-" "-"
+B rm -f "$id" >/dev/null

@@ -1,0 +1,1500 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * containers.c - the container commands of issue 3: run, create, start, ps, logs, stop, kill,
+ * wait, rm, restart, inspect, container cleanup/exists/prune. Flags are podman's; they are
+ * turned into the create-options JSON (engine/spec.h) that is stored with the container, and
+ * the engine (engine/container.h) does the work.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/image_format.h"
+#include "engine/container.h"
+#include "engine/container_attach.h"
+#include "engine/container_log.h"
+#include "engine/container_logs.h"
+#include "engine/container_status.h"
+#include "engine/container_volume.h"
+#include "engine/spec.h"
+#include "store/container.h"
+#include "store/store.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+
+#define ENV_FILE_MAX (1u << 20)
+
+static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *err)
+{
+	return store_open(ctx->root, ctx->runroot, ret, err);
+}
+
+/* ---- flag parsing into the create options ---- */
+
+#define CREATE_OPTIONS                                                                          \
+	{ "name", 0, CLI_STRING, "Assign a name to the container", NULL },                        \
+	{ "interactive", 'i', CLI_BOOL, "Keep STDIN open even if not attached", NULL },            \
+	{ "tty", 't', CLI_BOOL, "Allocate a pseudo-TTY for container", NULL },                    \
+	{ "rm", 0, CLI_BOOL, "Remove container (and pod if created) after exit", NULL },          \
+	{ "env", 'e', CLI_LIST, "Set environment variables in container", NULL },                 \
+	{ "env-file", 0, CLI_LIST, "Read in a file of environment variables", NULL },             \
+	{ "workdir", 'w', CLI_STRING, "Working directory inside the container", NULL },           \
+	{ "user", 'u', CLI_STRING, "Username or UID (format: <name|uid>[:<group|gid>])", NULL },  \
+	{ "entrypoint", 0, CLI_STRING, "Overwrite the default ENTRYPOINT of the image", NULL },   \
+	{ "hostname", 0, CLI_STRING, "Set container hostname", NULL },                            \
+	{ "read-only", 0, CLI_BOOL, "Make containers root filesystem read-only", NULL },          \
+	{ "volume", 'v', CLI_LIST, "Bind mount a volume into the container", NULL },              \
+	{ "tmpfs", 0, CLI_LIST, "Mount a temporary filesystem (tmpfs) into a container", NULL },  \
+	{ "network", 0, CLI_STRING, "Connect a container to a network (private, none, host)", NULL }, \
+	{ "net", 0, CLI_STRING, "Alias of --network", NULL },                                     \
+	{ "publish", 'p', CLI_LIST, "Publish a container's port to the host", NULL },             \
+	{ "init", 0, CLI_BOOL, "Run an init binary inside the container", NULL },                 \
+	{ "ulimit", 0, CLI_LIST, "Ulimit options (e.g. nofile=1024:2048)", NULL },                \
+	{ "cap-add", 0, CLI_LIST, "Add capabilities to the container", NULL },                    \
+	{ "cap-drop", 0, CLI_LIST, "Drop capabilities from the container", NULL },                \
+	{ "privileged", 0, CLI_BOOL, "Give extended privileges to container", NULL },             \
+	{ "security-opt", 0, CLI_LIST, "Security options (no-new-privileges, seccomp=FILE|unconfined)", NULL }, \
+	{ "memory", 'm', CLI_STRING, "Memory limit (format: <number>[<unit>], unit = b, k, m, g)", NULL }, \
+	{ "cpus", 0, CLI_STRING, "Number of CPUs", NULL },                                        \
+	{ "pids-limit", 0, CLI_INT, "Tune container pids limit (set -1 for unlimited)", NULL },   \
+	{ "label", 'l', CLI_LIST, "Set metadata on container", NULL },                            \
+	{ "annotation", 0, CLI_LIST, "Add annotations to container (key=value)", NULL },          \
+	{ "log-driver", 0, CLI_STRING, "Logging driver for the container (k8s-file, none)", NULL }, \
+	{ "log-opt", 0, CLI_LIST, "Logging driver options (max-size=SIZE)", NULL },               \
+	{ "stop-signal", 0, CLI_STRING, "Signal to stop a container. Default is SIGTERM", NULL }, \
+	{ "stop-timeout", 0, CLI_INT, "Timeout (in seconds) to stop a container", NULL },         \
+	{ "pull", 0, CLI_STRING, "Pull image policy (only local images are used for now)", NULL }
+
+const struct cli_option cmd_create_options[] = {
+	CREATE_OPTIONS,
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+const struct cli_option cmd_run_options[] = {
+	CREATE_OPTIONS,
+	{ "detach", 'd', CLI_BOOL, "Run container in background and print container ID", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+/* parse_size() - "512m", "1g", "100k", "1024" → bytes (podman's units are powers of 1024). */
+static int parse_size(const char *s, int64_t *ret)
+{
+	char *end;
+	double v;
+	int64_t mult = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	switch (tolower((unsigned char)*end)) {
+	case '\0': break;
+	case 'b': mult = 1; break;
+	case 'k': mult = 1024; break;
+	case 'm': mult = 1024 * 1024; break;
+	case 'g': mult = 1024LL * 1024 * 1024; break;
+	case 't': mult = 1024LL * 1024 * 1024 * 1024; break;
+	default: return -EINVAL;
+	}
+	if (*end && end[1] && !(tolower((unsigned char)end[1]) == 'b' && end[2] == '\0'))
+		return -EINVAL;
+	*ret = (int64_t)(v * (double)mult);
+	return 0;
+}
+
+static int add_env_entry(json_t *env, const char *e)
+{
+	if (!*e || *e == '=')
+		return -EINVAL;
+	if (strchr(e, '=')) {
+		json_array_append_new(env, json_string(e));
+	} else {
+		const char *v = getenv(e);
+		if (v) {
+			_cleanup_free_ char *kv = NULL;
+			if (asprintf(&kv, "%s=%s", e, v) < 0)
+				return -ENOMEM;
+			json_array_append_new(env, json_string(kv));
+		}
+	}
+	return 0;
+}
+
+static int read_env_file(json_t *env, const char *path, berth_error *err)
+{
+	_cleanup_free_ char *data = NULL;
+	char *save = NULL;
+	int r = read_file_at(AT_FDCWD, path, ENV_FILE_MAX, &data, NULL, err);
+
+	if (r < 0)
+		return berr_prefix(err, "--env-file");
+	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		while (isspace((unsigned char)*line))
+			line++;
+		line[strcspn(line, "\r")] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (add_env_entry(env, line) < 0)
+			return berr(err, EINVAL, "--env-file %s: invalid line \"%s\"", path, line);
+	}
+	return 0;
+}
+
+static int parse_volume(json_t *mounts, const char *spec, berth_error *err)
+{
+	_cleanup_free_ char *copy = strdup(spec);
+	char *parts[3] = { NULL, NULL, NULL }, *save = NULL;
+	json_t *opts;
+	int n = 0;
+
+	if (!copy)
+		return berr(err, ENOMEM, "out of memory");
+	for (char *p = strtok_r(copy, ":", &save); p && n < 3; p = strtok_r(NULL, ":", &save))
+		parts[n++] = p;
+	if (n < 2)
+		return berr(err, EINVAL,
+			    "invalid volume \"%s\": use HOST-DIR:CONTAINER-DIR[:OPTIONS]", spec);
+	if (parts[0][0] != '/' && !ctr_volume_valid_name(parts[0]))
+		return berr(err, EINVAL,
+			    "invalid volume \"%s\": the source must be an absolute host path or a "
+			    "volume name",
+			    spec);
+	if (parts[1][0] != '/')
+		return berr(err, EINVAL,
+			    "invalid volume \"%s\": the container path %s must be absolute", spec,
+			    parts[1]);
+	opts = json_pack("[s, s]", "rbind", "rprivate");
+	if (parts[2]) {
+		char *osave = NULL;
+		for (char *o = strtok_r(parts[2], ",", &osave); o; o = strtok_r(NULL, ",", &osave)) {
+			if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0)
+				json_array_append_new(opts, json_string(o));
+			else if (strcmp(o, "z") == 0 || strcmp(o, "Z") == 0)
+				continue; /* SELinux relabel: nothing to do without SELinux */
+			else {
+				json_decref(opts);
+				return berr(err, EINVAL,
+					    "invalid volume \"%s\": unknown option %s (use ro, rw, z "
+					    "or Z)",
+					    spec, o);
+			}
+		}
+	}
+	if (parts[0][0] != '/')
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}", "type", "bind",
+							"volume", parts[0], "destination",
+							parts[1], "options", opts));
+	else
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}", "type", "bind",
+							"source", parts[0], "destination",
+							parts[1], "options", opts));
+	return 0;
+}
+
+static int parse_tmpfs(json_t *list, const char *spec, berth_error *err)
+{
+	const char *colon = strchr(spec, ':');
+	_cleanup_free_ char *dest = strndup(spec, colon ? (size_t)(colon - spec) : strlen(spec));
+	json_t *opts = json_pack("[s, s, s]", "rw", "nosuid", "nodev");
+
+	if (!dest || dest[0] != '/') {
+		json_decref(opts);
+		return berr(err, EINVAL, "invalid --tmpfs %s: the path must be absolute", spec);
+	}
+	if (colon) {
+		_cleanup_free_ char *o = strdup(colon + 1);
+		char *save = NULL;
+		for (char *p = strtok_r(o, ",", &save); p; p = strtok_r(NULL, ",", &save))
+			json_array_append_new(opts, json_string(p));
+	} else {
+		json_array_append_new(opts, json_string("noexec"));
+	}
+	json_array_append_new(list, json_pack("{s:s, s:o}", "destination", dest, "options", opts));
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	const char *type;
+} ulimit_names[] = {
+	{ "core", "RLIMIT_CORE" },     { "cpu", "RLIMIT_CPU" },	      { "data", "RLIMIT_DATA" },
+	{ "fsize", "RLIMIT_FSIZE" },   { "locks", "RLIMIT_LOCKS" },   { "memlock", "RLIMIT_MEMLOCK" },
+	{ "msgqueue", "RLIMIT_MSGQUEUE" }, { "nice", "RLIMIT_NICE" }, { "nofile", "RLIMIT_NOFILE" },
+	{ "nproc", "RLIMIT_NPROC" },   { "rss", "RLIMIT_RSS" },	      { "rtprio", "RLIMIT_RTPRIO" },
+	{ "rttime", "RLIMIT_RTTIME" }, { "sigpending", "RLIMIT_SIGPENDING" }, { "stack", "RLIMIT_STACK" },
+	{ "as", "RLIMIT_AS" },
+};
+
+static int parse_ulimit(json_t *list, const char *spec, berth_error *err)
+{
+	const char *eq = strchr(spec, '=');
+	long long soft, hard;
+	char *end;
+	const char *type = NULL;
+
+	if (!eq)
+		return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
+	for (size_t i = 0; i < ELEMENTSOF(ulimit_names); i++)
+		if (strlen(ulimit_names[i].name) == (size_t)(eq - spec) &&
+		    strncmp(spec, ulimit_names[i].name, (size_t)(eq - spec)) == 0)
+			type = ulimit_names[i].type;
+	if (!type)
+		return berr(err, EINVAL, "invalid --ulimit %s: unknown limit name", spec);
+	errno = 0;
+	soft = strtoll(eq + 1, &end, 10);
+	if (errno || end == eq + 1 || (*end && *end != ':'))
+		return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
+	hard = soft;
+	if (*end == ':') {
+		const char *h = end + 1;
+		hard = strtoll(h, &end, 10);
+		if (errno || end == h || *end)
+			return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
+	}
+	if (soft == -1)
+		soft = (long long)RLIM_INFINITY;
+	if (hard == -1)
+		hard = (long long)RLIM_INFINITY;
+	if ((unsigned long long)soft > (unsigned long long)hard)
+		return berr(err, EINVAL, "invalid --ulimit %s: the soft limit exceeds the hard one",
+			    spec);
+	if (strcmp(type, "RLIMIT_NOFILE") == 0) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+		    (unsigned long long)hard > rl.rlim_max)
+			return berr(err, EPERM,
+				    "invalid --ulimit %s: the hard limit is above this host's %llu, "
+				    "which berth cannot raise; use a value up to %llu",
+				    spec, (unsigned long long)rl.rlim_max,
+				    (unsigned long long)rl.rlim_max);
+	}
+	json_array_append_new(list, json_pack("{s:s, s:I, s:I}", "type", type, "soft",
+					      (json_int_t)soft, "hard", (json_int_t)hard));
+	return 0;
+}
+
+static int parse_kv_list(json_t *obj, char *const *list, const char *what, berth_error *err)
+{
+	for (; *list; list++) {
+		const char *eq = strchr(*list, '=');
+		_cleanup_free_ char *k = strndup(*list, eq ? (size_t)(eq - *list) : strlen(*list));
+		if (!k || !*k)
+			return berr(err, EINVAL, "invalid %s \"%s\": use KEY=VALUE", what, *list);
+		json_object_set_new(obj, k, json_string(eq ? eq + 1 : ""));
+	}
+	return 0;
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	for (; *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static int parse_entrypoint(json_t *c, const char *ep, berth_error *err)
+{
+	json_t *j;
+
+	if (ep[0] == '[') {
+		j = json_loads(ep, 0, NULL);
+		if (!json_is_array(j)) {
+			json_decref(j);
+			return berr(err, EINVAL, "invalid --entrypoint %s: not a JSON array", ep);
+		}
+	} else if (*ep) {
+		j = json_pack("[s]", ep);
+	} else {
+		j = json_array();
+	}
+	json_object_set_new(c, "entrypoint", j);
+	return 0;
+}
+
+static int parse_security(json_t *c, char *const *opts, berth_error *err)
+{
+	for (; *opts; opts++) {
+		const char *o = *opts;
+		if (strcmp(o, "no-new-privileges") == 0 || strcmp(o, "no-new-privileges=true") == 0 ||
+		    strcmp(o, "no-new-privileges:true") == 0)
+			json_object_set_new(c, "no_new_privileges", json_true());
+		else if (strncmp(o, "seccomp=", 8) == 0 || strncmp(o, "seccomp:", 8) == 0) {
+			const char *v = o + 8;
+			if (strcmp(v, "unconfined") != 0 && access(v, R_OK) < 0)
+				return berr(err, ENOENT,
+					    "invalid --security-opt %s: cannot read the profile %s", o,
+					    v);
+			json_object_set_new(c, "seccomp", json_string(v));
+		} else if (strncmp(o, "label=", 6) == 0 || strncmp(o, "apparmor=", 9) == 0) {
+			continue; /* no SELinux or AppArmor here: accepted as podman does */
+		} else {
+			return berr(err, EINVAL,
+				    "invalid --security-opt %s: use no-new-privileges, seccomp=FILE or "
+				    "seccomp=unconfined",
+				    o);
+		}
+	}
+	return 0;
+}
+
+/* build_create() - the create options from the flags and the command after the image. */
+static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
+{
+	_cleanup_(json_decrefp) json_t *c = json_object();
+	json_t *env = json_array(), *mounts = json_array(), *tmpfs = json_array(),
+	       *ulimits = json_array(), *labels = json_object(), *ann = json_object();
+	char *const *argv = cli_argv(args);
+	const char *v;
+	int r;
+
+	json_object_set_new(c, "env", env);
+	json_object_set_new(c, "mounts", mounts);
+	json_object_set_new(c, "tmpfs", tmpfs);
+	json_object_set_new(c, "ulimits", ulimits);
+	json_object_set_new(c, "labels", labels);
+	json_object_set_new(c, "annotations", ann);
+	if (cli_argc(args) > 1)
+		json_object_set_new(c, "command", strv_json(argv + 1));
+	if (cli_list(args, "publish")[0])
+		return berr(err, ENOTSUP,
+			    "publishing ports is not supported yet: run without -p (or use "
+			    "--network host)");
+	if ((v = cli_str(args, "name")))
+		json_object_set_new(c, "name", json_string(v));
+	for (char *const *f = cli_list(args, "env-file"); *f; f++)
+		if ((r = read_env_file(env, *f, err)) < 0)
+			return r;
+	for (char *const *e = cli_list(args, "env"); *e; e++)
+		if (add_env_entry(env, *e) < 0)
+			return berr(err, EINVAL, "invalid environment variable \"%s\"", *e);
+	if ((v = cli_str(args, "workdir"))) {
+		if (v[0] != '/')
+			return berr(err, EINVAL, "invalid --workdir %s: it must be an absolute path",
+				    v);
+		json_object_set_new(c, "workdir", json_string(v));
+	}
+	if ((v = cli_str(args, "user")))
+		json_object_set_new(c, "user", json_string(v));
+	if ((v = cli_str(args, "entrypoint")) && (r = parse_entrypoint(c, v, err)) < 0)
+		return r;
+	if ((v = cli_str(args, "hostname")))
+		json_object_set_new(c, "hostname", json_string(v));
+	for (char *const *m = cli_list(args, "volume"); *m; m++)
+		if ((r = parse_volume(mounts, *m, err)) < 0)
+			return r;
+	for (char *const *m = cli_list(args, "tmpfs"); *m; m++)
+		if ((r = parse_tmpfs(tmpfs, *m, err)) < 0)
+			return r;
+	v = cli_str(args, "network");
+	if (!v)
+		v = cli_str(args, "net");
+	if (v) {
+		if (strcmp(v, "none") != 0 && strcmp(v, "host") != 0 && strcmp(v, "private") != 0)
+			return berr(err, ENOTSUP,
+				    "network mode \"%s\" is not supported yet: use private (the "
+				    "default), none or host",
+				    v);
+		json_object_set_new(c, "network", json_string(v));
+	}
+	for (char *const *u = cli_list(args, "ulimit"); *u; u++)
+		if ((r = parse_ulimit(ulimits, *u, err)) < 0)
+			return r;
+	json_object_set_new(c, "cap_add", strv_json(cli_list(args, "cap-add")));
+	json_object_set_new(c, "cap_drop", strv_json(cli_list(args, "cap-drop")));
+	if ((r = parse_security(c, cli_list(args, "security-opt"), err)) < 0)
+		return r;
+	if ((v = cli_str(args, "memory"))) {
+		int64_t bytes;
+		if (parse_size(v, &bytes) < 0 || bytes <= 0)
+			return berr(err, EINVAL, "invalid --memory %s: use a size such as 512m or 1g",
+				    v);
+		json_object_set_new(c, "memory", json_integer(bytes));
+	}
+	if ((v = cli_str(args, "cpus"))) {
+		char *end;
+		double d = strtod(v, &end);
+		if (*end || d <= 0)
+			return berr(err, EINVAL, "invalid --cpus %s: use a positive number such as 1.5",
+				    v);
+		json_object_set_new(c, "cpus", json_real(d));
+	}
+	if (cli_is_set(args, "pids-limit"))
+		json_object_set_new(c, "pids_limit", json_integer(cli_int(args, "pids-limit", 0)));
+	if ((r = parse_kv_list(labels, cli_list(args, "label"), "--label", err)) < 0 ||
+	    (r = parse_kv_list(ann, cli_list(args, "annotation"), "--annotation", err)) < 0)
+		return r;
+	if ((v = cli_str(args, "log-driver"))) {
+		if (strcmp(v, "k8s-file") != 0 && strcmp(v, "none") != 0)
+			return berr(err, ENOTSUP,
+				    "log driver \"%s\" is not supported: use k8s-file or none", v);
+		json_object_set_new(c, "log_driver", json_string(v));
+	}
+	for (char *const *o = cli_list(args, "log-opt"); *o; o++) {
+		int64_t bytes;
+		if (strncmp(*o, "max-size=", 9) == 0 && parse_size(*o + 9, &bytes) == 0)
+			json_object_set_new(c, "log_max_size", json_integer(bytes));
+		else if (strncmp(*o, "path=", 5) != 0 && strncmp(*o, "tag=", 4) != 0)
+			return berr(err, EINVAL, "invalid --log-opt %s: use max-size=SIZE", *o);
+	}
+	if ((v = cli_str(args, "stop-signal"))) {
+		if (spec_signal_parse(v) < 0)
+			return berr(err, EINVAL, "invalid --stop-signal %s: unknown signal", v);
+		json_object_set_new(c, "stop_signal", json_string(v));
+	}
+	if (cli_is_set(args, "stop-timeout"))
+		json_object_set_new(c, "stop_timeout", json_integer(cli_int(args, "stop-timeout", 10)));
+	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0)
+		return berr(err, ENOTSUP, "--pull=%s is not supported yet: pull the image first", v);
+	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
+	json_object_set_new(c, "interactive", json_boolean(cli_flag(args, "interactive")));
+	json_object_set_new(c, "tty", json_boolean(cli_flag(args, "tty")));
+	json_object_set_new(c, "read_only", json_boolean(cli_flag(args, "read-only")));
+	json_object_set_new(c, "init", json_boolean(cli_flag(args, "init")));
+	json_object_set_new(c, "privileged", json_boolean(cli_flag(args, "privileged")));
+	if (cli_flag(args, "init") && access(SPEC_CATATONIT, X_OK) < 0)
+		return berr(err, ENOENT, "--init needs %s: install Debian's catatonit package",
+			    SPEC_CATATONIT);
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+static int fail_close(struct store *s, berth_error *err)
+{
+	store_close(s);
+	return cli_fail(err);
+}
+
+/* ---- create, run, start ---- */
+
+int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_(json_decrefp) json_t *create = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct store *s = NULL;
+	berth_error err = { 0 };
+
+	if (build_create(args, &create, &err) < 0)
+		return cli_fail(&err);
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	if (ctr_create(ctx, s, cli_argv(args)[0], create, &id, &err) < 0)
+		return fail_close(s, &err);
+	store_close(s);
+	printf("%s\n", id);
+	return 0;
+}
+
+/*
+ * pump_tty() - ctr_attach_pump() with, for -t on a terminal, the local terminal in raw mode
+ * (restored afterwards) and its size sent to the container's terminal first.
+ */
+static int pump_tty(int sock, bool in, bool tty, int *code, berth_error *err)
+{
+	struct termios saved, raw;
+	bool restore = false;
+	struct winsize ws;
+	int r;
+
+	if (tty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ctr_attach_resize(sock, ws.ws_row, ws.ws_col);
+		if (in) {
+			raw = saved;
+			cfmakeraw(&raw);
+			restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+		}
+	}
+	r = ctr_attach_pump(sock, in ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO, code, err);
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return r;
+}
+
+/* attach_and_finish() - pump the attach socket; then record the exit (and --rm) ourselves. */
+static int attach_and_finish(struct berth_ctx *ctx, const char *id, int sock, bool in, bool tty)
+{
+	berth_error err = { 0 };
+	struct store *s = NULL;
+	int code = 0, r;
+
+	r = pump_tty(sock, in, tty, &code, &err);
+	close(sock);
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	if (ctr_cleanup(ctx, s, id, &err) < 0)
+		return fail_close(s, &err);
+	if (r < 0) {
+		struct store_container *c = NULL;
+		if (ctr_get(ctx, s, id, &c, NULL) == 0) {
+			code = c->exit_code;
+			store_container_free(c);
+		} else {
+			return fail_close(s, &err);
+		}
+	}
+	store_close(s);
+	return code;
+}
+
+int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_(json_decrefp) json_t *create = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct ctr_start_opts so = { 0 };
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	bool detach = cli_flag(args, "detach");
+	int sock = -1;
+
+	if (build_create(args, &create, &err) < 0)
+		return cli_fail(&err);
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	if (ctr_create(ctx, s, cli_argv(args)[0], create, &id, &err) < 0)
+		return fail_close(s, &err);
+	so.attach = !detach;
+	so.stdin = cli_flag(args, "interactive");
+	if (ctr_start(ctx, s, id, &so, detach ? NULL : &sock, &err) < 0) {
+		berth_error e2 = { 0 };
+		int code = cli_fail(&err);
+		if (json_is_true(json_object_get(create, "rm")))
+			ctr_remove(ctx, s, id, true, true, &e2);
+		store_close(s);
+		return code;
+	}
+	store_close(s);
+	if (detach) {
+		printf("%s\n", id);
+		return 0;
+	}
+	fflush(stdout);
+	return attach_and_finish(ctx, id, sock, so.stdin, cli_flag(args, "tty"));
+}
+
+const struct cli_option cmd_start_options[] = {
+	{ "attach", 'a', CLI_BOOL, "Attach container's STDOUT and STDERR", NULL },
+	{ "interactive", 'i', CLI_BOOL, "Make STDIN available to the contained process", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+int cmd_start(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct ctr_start_opts so = { .attach = cli_flag(args, "attach"),
+				     .stdin = cli_flag(args, "interactive") };
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	int rc = 0;
+
+	if (so.attach && cli_argc(args) > 1)
+		return cli_error("you cannot start and attach multiple containers at once");
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	for (int i = 0; i < cli_argc(args); i++) {
+		struct store_container *c = NULL;
+		int sock = -1;
+		if (ctr_get(ctx, s, cli_argv(args)[i], &c, &err) < 0 ||
+		    ctr_start(ctx, s, c->id, &so, so.attach ? &sock : NULL, &err) < 0) {
+			rc = cli_fail(&err);
+			store_container_free(c);
+			continue;
+		}
+		if (so.attach) {
+			_cleanup_(json_decrefp) json_t *cfg = ctr_config(c);
+			bool tty = json_is_true(json_object_get(cfg, "tty"));
+			char *id = strdup(c->id);
+			store_container_free(c);
+			store_close(s);
+			rc = id ? attach_and_finish(ctx, id, sock, so.stdin, tty) : cli_error("out of memory");
+			free(id);
+			return rc;
+		}
+		printf("%s\n", cli_argv(args)[i]);
+		store_container_free(c);
+	}
+	store_close(s);
+	return rc;
+}
+
+/* ---- stop, kill, rm, wait, restart ---- */
+
+const struct cli_option cmd_stop_options[] = {
+	{ "time", 't', CLI_INT, "Seconds to wait for stop before killing the container", "10" },
+	{ "all", 'a', CLI_BOOL, "Stop all running containers", NULL },
+	{ "ignore", 'i', CLI_BOOL, "Ignore errors when a specified container is missing", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+/* for_each_target() - run @fn on the named containers, or on all of them with --all. */
+static int for_each_target(struct berth_ctx *ctx, struct cli_args *args, bool running_only,
+			   int (*fn)(struct berth_ctx *, struct store *, const char *, void *,
+				     berth_error *),
+			   void *data, bool print)
+{
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	bool all = cli_is_set(args, "all") && cli_flag(args, "all");
+	int rc = 0;
+
+	if (!all && cli_argc(args) == 0)
+		return cli_error("%s requires at least one argument\nSee '%s --help'",
+				 cli_command_path(args), cli_command_path(args));
+	if (all && cli_argc(args) > 0)
+		return cli_error("--all and container names cannot be given together");
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	if (all) {
+		struct store_container **list = NULL;
+		size_t n = 0;
+		if (store_container_list(s, &list, &n, &err) < 0)
+			return fail_close(s, &err);
+		for (size_t i = 0; i < n; i++) {
+			ctr_refresh(ctx, s, list[i], NULL);
+			if (running_only && strcmp(list[i]->state, "running") != 0)
+				continue;
+			if (fn(ctx, s, list[i]->id, data, &err) < 0)
+				rc = cli_fail(&err);
+			else if (print)
+				printf("%s\n", list[i]->id);
+		}
+		store_container_list_free(list, n);
+	} else {
+		for (int i = 0; i < cli_argc(args); i++) {
+			const char *ref = cli_argv(args)[i];
+			if (fn(ctx, s, ref, data, &err) < 0) {
+				if (err.code == -ENOENT && cli_is_set(args, "ignore") &&
+				    cli_flag(args, "ignore"))
+					continue;
+				rc = cli_fail(&err);
+			} else if (print) {
+				printf("%s\n", ref);
+			}
+		}
+	}
+	store_close(s);
+	return rc;
+}
+
+static int stop_one(struct berth_ctx *ctx, struct store *s, const char *ref, void *data,
+		    berth_error *err)
+{
+	long t = *(long *)data;
+	struct store_container *c = NULL;
+	int r;
+
+	if (t < 0) {
+		json_t *cfg;
+		if ((r = ctr_get(ctx, s, ref, &c, err)) < 0)
+			return r;
+		cfg = ctr_config(c);
+		t = json_is_integer(json_object_get(cfg, "stop_timeout"))
+			    ? (long)json_integer_value(json_object_get(cfg, "stop_timeout"))
+			    : CTR_DEFAULT_STOP_TIMEOUT;
+		json_decref(cfg);
+		store_container_free(c);
+	}
+	return ctr_stop(ctx, s, ref, (int)t, err);
+}
+
+int cmd_stop(struct berth_ctx *ctx, struct cli_args *args)
+{
+	long t = cli_is_set(args, "time") ? cli_int(args, "time", 10) : -1;
+
+	return for_each_target(ctx, args, true, stop_one, &t, true);
+}
+
+const struct cli_option cmd_kill_options[] = {
+	{ "signal", 's', CLI_STRING, "Signal to send to the container", "KILL" },
+	{ "all", 'a', CLI_BOOL, "Signal all running containers", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static int kill_one(struct berth_ctx *ctx, struct store *s, const char *ref, void *data,
+		    berth_error *err)
+{
+	return ctr_kill(ctx, s, ref, *(int *)data, err);
+}
+
+int cmd_kill(struct berth_ctx *ctx, struct cli_args *args)
+{
+	const char *sv = cli_str(args, "signal");
+	int sig = spec_signal_parse(sv ? sv : "KILL");
+
+	if (sig < 0)
+		return cli_error("invalid signal: %s", sv);
+	return for_each_target(ctx, args, true, kill_one, &sig, true);
+}
+
+const struct cli_option cmd_rm_options[] = {
+	{ "force", 'f', CLI_BOOL, "Force removal of a running or unusable container", NULL },
+	{ "all", 'a', CLI_BOOL, "Remove all containers", NULL },
+	{ "volumes", 'v', CLI_BOOL, "Remove anonymous volumes associated with the container", NULL },
+	{ "ignore", 'i', CLI_BOOL, "Ignore errors when a specified container is missing", NULL },
+	{ "time", 't', CLI_INT, "Seconds to wait for stop before killing the container", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static int rm_one(struct berth_ctx *ctx, struct store *s, const char *ref, void *data,
+		  berth_error *err)
+{
+	struct store_container *c = NULL;
+	int r = ctr_get(ctx, s, ref, &c, err);
+
+	if (r < 0)
+		return r;
+	const bool *fv = data;
+	r = ctr_remove(ctx, s, c->id, fv[0], fv[1], err);
+	store_container_free(c);
+	return r;
+}
+
+int cmd_rm(struct berth_ctx *ctx, struct cli_args *args)
+{
+	bool fv[2] = { cli_flag(args, "force"), cli_flag(args, "volumes") };
+
+	return for_each_target(ctx, args, false, rm_one, fv, true);
+}
+
+static int wait_one(struct berth_ctx *ctx, struct store *s, const char *ref, void *data,
+		    berth_error *err)
+{
+	int code = 0, r = ctr_wait(ctx, s, ref, &code, err);
+
+	if (r == 0)
+		printf("%d\n", code);
+	return r;
+}
+
+int cmd_wait(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return for_each_target(ctx, args, false, wait_one, NULL, false);
+}
+
+static int restart_one(struct berth_ctx *ctx, struct store *s, const char *ref, void *data,
+		       berth_error *err)
+{
+	struct ctr_start_opts so = { 0 };
+	int r = stop_one(ctx, s, ref, data, err);
+
+	return r < 0 ? r : ctr_start(ctx, s, ref, &so, NULL, err);
+}
+
+int cmd_restart(struct berth_ctx *ctx, struct cli_args *args)
+{
+	long t = cli_is_set(args, "time") ? cli_int(args, "time", 10) : -1;
+
+	return for_each_target(ctx, args, false, restart_one, &t, true);
+}
+
+const struct cli_option cmd_restart_options[] = {
+	{ "time", 't', CLI_INT, "Seconds to wait for stop before killing the container", "10" },
+	{ "all", 'a', CLI_BOOL, "Restart all containers", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+/* ---- hidden: container cleanup, and exists ---- */
+
+int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct store *s = NULL;
+	berth_error err = { 0 };
+
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	if (ctr_cleanup(ctx, s, cli_argv(args)[0], &err) < 0)
+		return fail_close(s, &err);
+	store_close(s);
+	return 0;
+}
+
+int cmd_container_exists(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct store *s = NULL;
+	struct store_container *c = NULL;
+	berth_error err = { 0 };
+	int r;
+
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	r = store_container_lookup(s, cli_argv(args)[0], &c, &err);
+	store_container_free(c);
+	store_close(s);
+	if (r == -ENOENT)
+		return 1;
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
+const struct cli_option cmd_container_prune_options[] = {
+	{ "force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct store_container **list = NULL;
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	size_t n = 0;
+	int rc = 0;
+
+	if (!cli_flag(args, "force") && isatty(STDIN_FILENO)) {
+		char answer[16] = "";
+		printf("WARNING! This will remove all non running containers.\n"
+		       "Are you sure you want to continue? [y/N] ");
+		fflush(stdout);
+		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+			return 0;
+	}
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	if (store_container_list(s, &list, &n, &err) < 0)
+		return fail_close(s, &err);
+	for (size_t i = 0; i < n; i++) {
+		ctr_refresh(ctx, s, list[i], NULL);
+		if (strcmp(list[i]->state, "exited") != 0 && strcmp(list[i]->state, "stopped") != 0 &&
+		    strcmp(list[i]->state, "created") != 0)
+			continue;
+		if (ctr_remove(ctx, s, list[i]->id, false, false, &err) < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", list[i]->id);
+	}
+	store_container_list_free(list, n);
+	store_close(s);
+	return rc;
+}
+
+/* ---- logs ---- */
+
+const struct cli_option cmd_logs_options[] = {
+	{ "follow", 'f', CLI_BOOL, "Follow log output", NULL },
+	{ "tail", 0, CLI_INT, "Output the specified number of LINES at the end of the logs", "-1" },
+	{ "since", 0, CLI_STRING, "Show logs since TIMESTAMP (RFC 3339) or a duration (10m)", NULL },
+	{ "until", 0, CLI_STRING, "Show logs until TIMESTAMP (RFC 3339) or a duration (10m)", NULL },
+	{ "timestamps", 't', CLI_BOOL, "Output the timestamps in the log", NULL },
+	{ "names", 'n', CLI_BOOL, "Output the container name in the log", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static int parse_time_arg(const char *s, int64_t *ret)
+{
+	char *end;
+	double v;
+	int64_t mult;
+
+	if (ctr_log_parse_time(s, strlen(s), ret) == 0)
+		return 0;
+	if (strlen(s) == 10 && ctr_log_parse_time(s, 0, ret) != 0) {
+		/* a date alone: YYYY-MM-DD */
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+		if (ctr_log_parse_time(buf, strlen(buf), ret) == 0)
+			return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -EINVAL;
+	if (strcmp(end, "s") == 0)
+		mult = 1000000000LL;
+	else if (strcmp(end, "m") == 0)
+		mult = 60 * 1000000000LL;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600 * 1000000000LL;
+	else if (*end == '\0') {
+		*ret = (int64_t)(v * 1e9); /* unix seconds */
+		return 0;
+	} else
+		return -EINVAL;
+	*ret = ctr_now_ns() - (int64_t)(v * (double)mult);
+	return 0;
+}
+
+struct follow_state {
+	struct berth_ctx *ctx;
+	struct store *s;
+	const char *id;
+};
+
+static bool still_running(void *data)
+{
+	struct follow_state *f = data;
+	struct store_container *c = NULL;
+	bool running;
+
+	if (ctr_get(f->ctx, f->s, f->id, &c, NULL) < 0)
+		return false;
+	running = strcmp(c->state, "running") == 0 || strcmp(c->state, "paused") == 0;
+	store_container_free(c);
+	return running;
+}
+
+int cmd_logs(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct ctr_logs_opts o = { .tail = cli_int(args, "tail", -1),
+				   .timestamps = cli_flag(args, "timestamps"),
+				   .follow = cli_flag(args, "follow") };
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	const char *v;
+	int rc = 0;
+
+	if ((v = cli_str(args, "since")) && parse_time_arg(v, &o.since_ns) < 0)
+		return cli_error("invalid --since %s: use an RFC 3339 time or a duration like 10m", v);
+	if ((v = cli_str(args, "until")) && parse_time_arg(v, &o.until_ns) < 0)
+		return cli_error("invalid --until %s: use an RFC 3339 time or a duration like 10m", v);
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	for (int i = 0; i < cli_argc(args); i++) {
+		struct store_container *c = NULL;
+		_cleanup_free_ char *userdata = NULL, *path = NULL, *prefix = NULL;
+		_cleanup_(json_decrefp) json_t *cfg = NULL;
+		struct follow_state fs = { ctx, s, NULL };
+
+		if (ctr_get(ctx, s, cli_argv(args)[i], &c, &err) < 0) {
+			rc = cli_fail(&err);
+			continue;
+		}
+		cfg = ctr_config(c);
+		v = json_string_value(json_object_get(cfg, "log_driver"));
+		if (v && strcmp(v, "none") == 0) {
+			rc = cli_error("container %s has log driver none: it keeps no logs", c->name);
+			store_container_free(c);
+			continue;
+		}
+		userdata = ctr_userdata_path(ctx, c->id);
+		if (!userdata || asprintf(&path, "%s/ctr.log", userdata) < 0) {
+			store_container_free(c);
+			store_close(s);
+			return cli_error("out of memory");
+		}
+		if ((cli_flag(args, "names") || cli_argc(args) > 1) &&
+		    asprintf(&prefix, "%s ", c->name) > 0)
+			o.prefix = prefix;
+		fs.id = c->id;
+		o.still_running = still_running;
+		o.userdata = &fs;
+		fflush(stdout);
+		if (ctr_logs_print(path, &o, STDOUT_FILENO, STDERR_FILENO, &err) < 0)
+			rc = cli_fail(&err);
+		o.prefix = NULL;
+		store_container_free(c);
+	}
+	store_close(s);
+	return rc;
+}
+
+/* ---- ps ---- */
+
+const struct cli_option cmd_ps_options[] = {
+	{ "all", 'a', CLI_BOOL, "Show all the containers, default is only running containers", NULL },
+	{ "quiet", 'q', CLI_BOOL, "Print the numeric IDs of the containers only", NULL },
+	{ "no-trunc", 0, CLI_BOOL, "Display the extended information", NULL },
+	{ "format", 0, CLI_STRING, "Pretty-print containers to JSON or using a Go template", NULL },
+	{ "filter", 'f', CLI_LIST, "Filter output based on conditions given", NULL },
+	{ "last", 'n', CLI_INT, "Print the n last created containers (all states)", NULL },
+	{ "latest", 'l', CLI_BOOL, "Act on the latest container", NULL },
+	{ "size", 's', CLI_BOOL, "Display the total file sizes (not computed yet)", NULL },
+	{ "sort", 0, CLI_STRING, "Sort output by: created (default)", NULL },
+	{ "noheading", 0, CLI_BOOL, "Do not print headers", NULL },
+	{ "external", 0, CLI_BOOL, "Show containers in storage not controlled by berth", NULL },
+	{ "pod", 'p', CLI_BOOL, "Print the ID and name of the pod the containers are associated with", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static char *join_args(json_t *arr)
+{
+	size_t i, len = 0;
+	json_t *v;
+	char *out;
+
+	json_array_foreach (arr, i, v)
+		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
+	out = calloc(1, len + 1);
+	if (!out)
+		return NULL;
+	json_array_foreach (arr, i, v) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, json_string_value(v) ? json_string_value(v) : "");
+	}
+	return out;
+}
+
+static bool match_filter(const struct store_container *c, json_t *cfg, const char *f)
+{
+	const char *eq = strchr(f, '=');
+	const char *val = eq ? eq + 1 : "";
+	size_t klen = eq ? (size_t)(eq - f) : strlen(f);
+
+	if (klen == 4 && strncmp(f, "name", 4) == 0)
+		return strstr(c->name, val) != NULL;
+	if (klen == 2 && strncmp(f, "id", 2) == 0)
+		return strncmp(c->id, val, strlen(val)) == 0;
+	if (klen == 6 && strncmp(f, "status", 6) == 0) {
+		const char *st = strcmp(c->state, "configured") == 0 ? "created" : c->state;
+		return strcmp(st, val) == 0 || (strcmp(val, "exited") == 0 && strcmp(st, "stopped") == 0);
+	}
+	if (klen == 5 && strncmp(f, "label", 5) == 0) {
+		json_t *labels = json_object_get(cfg, "labels");
+		const char *eq2 = strchr(val, '=');
+		_cleanup_free_ char *k = strndup(val, eq2 ? (size_t)(eq2 - val) : strlen(val));
+		json_t *lv = k ? json_object_get(labels, k) : NULL;
+		if (!lv)
+			return false;
+		return !eq2 || strcmp(json_string_value(lv) ? json_string_value(lv) : "", eq2 + 1) == 0;
+	}
+	if (klen == 8 && strncmp(f, "ancestor", 8) == 0) {
+		const char *img = c->image_name ? c->image_name : "";
+		return strstr(img, val) != NULL ||
+		       (c->image_id && strncmp(c->image_id, val, strlen(val)) == 0) ||
+		       strcmp(json_string_value(json_object_get(cfg, "image")) ?: "", val) == 0;
+	}
+	if (klen == 6 && strncmp(f, "exited", 6) == 0)
+		return strcmp(c->state, "exited") == 0 && c->exit_code == atoi(val);
+	return false;
+}
+
+static const char *filter_keys[] = { "name", "id", "status", "label", "ancestor", "exited", NULL };
+
+static int check_filters(char *const *filters)
+{
+	for (; *filters; filters++) {
+		const char *eq = strchr(*filters, '=');
+		bool ok = false;
+		for (const char **k = filter_keys; *k && eq; k++)
+			ok |= strlen(*k) == (size_t)(eq - *filters) &&
+			      strncmp(*k, *filters, (size_t)(eq - *filters)) == 0;
+		if (!ok)
+			return cli_error("invalid filter \"%s\": use name=, id=, status=, label=, "
+					 "ancestor= or exited=",
+					 *filters);
+	}
+	return 0;
+}
+
+static json_t *ps_item(const struct store_container *c, json_t *cfg, bool no_trunc,
+		       int64_t now)
+{
+	char status[128], created[64], when[80], shortid[13];
+	_cleanup_free_ char *cmd = NULL;
+	json_t *args = json_object_get(cfg, "process_args");
+	const char *state = strcmp(c->state, "configured") == 0 ? "created" : c->state;
+
+	cmd = join_args(args ? args : json_object_get(cfg, "command"));
+	if (cmd && !no_trunc && strlen(cmd) > 17)
+		strcpy(cmd + 17, "...");
+	ctr_status_text(c->state, c->started_at, c->finished_at, c->exit_code, now, status,
+			sizeof(status));
+	ctr_human_duration(now - c->created, created, sizeof(created));
+	snprintf(when, sizeof(when), "%s ago", created);
+	snprintf(shortid, sizeof(shortid), "%.12s", c->id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:b, s:O, s:s, s:s}",
+			 "ID", no_trunc ? c->id : shortid, "Image", c->image_name ? c->image_name : "",
+			 "ImageID", c->image_id ? c->image_id : "", "Command", cmd ? cmd : "",
+			 "CreatedAt", when, "RunningFor", when, "Created", when, "Status", status,
+			 "State", state, "Pid", (json_int_t)c->pid, "ExitCode", c->exit_code,
+			 "Exited", strcmp(state, "exited") == 0, "Labels",
+			 json_object_get(cfg, "labels") ?: json_object(), "Names", c->name,
+			 "Ports", "");
+}
+
+int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
+{
+	static const char *const headers[] = {
+		"ID=CONTAINER ID", "Image=IMAGE", "Command=COMMAND", "CreatedAt=CREATED",
+		"Created=CREATED", "RunningFor=CREATED", "Status=STATUS", "Ports=PORTS",
+		"Names=NAMES", "State=STATE", "Pid=PID", "Labels=LABELS", "ImageID=IMAGE ID", NULL,
+	};
+	struct store_container **list = NULL;
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	char *const *filters = cli_list(args, "filter");
+	const char *fmt = cli_str(args, "format");
+	bool all = cli_flag(args, "all"), quiet = cli_flag(args, "quiet");
+	bool no_trunc = cli_flag(args, "no-trunc");
+	long last = cli_int(args, "last", -1);
+	int64_t now = ctr_now_ns();
+	json_t *items = json_array();
+	size_t n = 0, shown = 0;
+	int rc = 0;
+
+	if (check_filters(filters)) {
+		json_decref(items);
+		return 125;
+	}
+	if (cli_flag(args, "latest"))
+		last = 1;
+	if (last >= 0)
+		all = true;
+	if (open_store(ctx, &s, &err) < 0) {
+		json_decref(items);
+		return cli_fail(&err);
+	}
+	if (store_container_list(s, &list, &n, &err) < 0) {
+		json_decref(items);
+		return fail_close(s, &err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_container *c = list[i];
+		json_t *cfg;
+		bool keep = true;
+
+		ctr_refresh(ctx, s, c, NULL);
+		if (!all && strcmp(c->state, "running") != 0 && strcmp(c->state, "paused") != 0 &&
+		    !filters[0])
+			continue;
+		if (last >= 0 && (long)shown >= last)
+			break;
+		cfg = ctr_config(c);
+		for (char *const *f = filters; *f && keep; f++)
+			keep = match_filter(c, cfg, *f);
+		if (keep && !all && filters[0] && !strstr(filters[0], "status") &&
+		    strcmp(c->state, "running") != 0)
+			keep = false;
+		if (keep) {
+			json_array_append_new(items, ps_item(c, cfg, no_trunc, now));
+			shown++;
+		}
+		json_decref(cfg);
+	}
+	store_container_list_free(list, n);
+	store_close(s);
+	if (quiet) {
+		size_t i;
+		json_t *v;
+		json_array_foreach (items, i, v)
+			printf("%s\n", json_string_value(json_object_get(v, "ID")));
+	} else if (fmt && strcmp(fmt, "json") == 0) {
+		size_t i;
+		json_t *v;
+		json_array_foreach (items, i, v)
+			json_object_set_new(v, "Names", json_pack("[O]", json_object_get(v, "Names")));
+		char *out = json_dumps(items, JSON_INDENT(4));
+		printf("%s\n", out ? out : "[]");
+		free(out);
+	} else if (fmt && *fmt) {
+		if (ifmt_print(fmt, items, headers, stdout) < 0)
+			rc = 125;
+	} else {
+		const char *tmpl = cli_flag(args, "noheading")
+					   ? "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+					   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+		if (ifmt_print(tmpl, items, headers, stdout) < 0)
+			rc = 125;
+	}
+	json_decref(items);
+	return rc;
+}
+
+/* ---- inspect ---- */
+
+const struct cli_option cmd_container_inspect_options[] = {
+	{ "format", 'f', CLI_STRING, "Format the output to a Go template or json", "json" },
+	{ "size", 's', CLI_BOOL, "Display total file size (not computed yet)", NULL },
+	{ "latest", 'l', CLI_BOOL, "Act on the latest container", NULL },
+	{ "type", 't', CLI_STRING, "Specify inspect-object type (container, image, all)", "all" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const char *rfc3339(int64_t ns, char *buf, size_t size)
+{
+	if (ns <= 0)
+		snprintf(buf, size, "0001-01-01T00:00:00Z");
+	else
+		ctr_log_format_time(ns, buf, size);
+	return buf;
+}
+
+static json_t *inspect_json(struct berth_ctx *ctx, struct store_container *c)
+{
+	_cleanup_free_ char *userdata = ctr_userdata_path(ctx, c->id), *spectext = NULL;
+	_cleanup_free_ char *logpath = NULL, *specpath = NULL, *hostpath = NULL;
+	_cleanup_(json_decrefp) json_t *spec = NULL;
+	json_t *cfg = ctr_config(c), *process, *args, *path, *mounts = json_array(), *m;
+	char created[48], started[48], finished[48];
+	const char *state = strcmp(c->state, "configured") == 0 ? "created" : c->state;
+	bool running = strcmp(state, "running") == 0 || strcmp(state, "paused") == 0;
+	size_t i;
+	json_t *o;
+
+	if (userdata) {
+		if (asprintf(&specpath, "%s/config.json", userdata) < 0)
+			specpath = NULL;
+		if (asprintf(&logpath, "%s/ctr.log", userdata) < 0)
+			logpath = NULL;
+		if (asprintf(&hostpath, "%s/hostname", userdata) < 0)
+			hostpath = NULL;
+	}
+	if (specpath && read_file_at(AT_FDCWD, specpath, 64u << 20, &spectext, NULL, NULL) == 0)
+		spec = json_loads(spectext, 0, NULL);
+	process = json_object_get(spec, "process");
+	args = json_deep_copy(json_object_get(process, "args"));
+	if (!args)
+		args = json_array();
+	path = json_array_size(args) ? json_incref(json_array_get(args, 0)) : json_string("");
+	json_array_remove(args, 0);
+	json_array_foreach (json_object_get(cfg, "mounts"), i, o) {
+		json_t *opts = json_object_get(o, "options");
+		bool rw = true;
+		size_t k;
+		json_t *ov;
+		json_array_foreach (opts, k, ov)
+			if (strcmp(json_string_value(ov), "ro") == 0)
+				rw = false;
+		m = json_pack("{s:s, s:O, s:O, s:s, s:s, s:O, s:b, s:s}", "Type", "bind", "Source",
+			      json_object_get(o, "source"), "Destination",
+			      json_object_get(o, "destination"), "Driver", "", "Mode", "", "Options",
+			      opts ? opts : json_array(), "RW", rw, "Propagation", "rprivate");
+		json_array_append_new(mounts, m);
+	}
+	json_t *env = json_object_get(process, "env");
+	json_t *ep = json_object_get(cfg, "entrypoint");
+	json_t *j = json_pack(
+		"{s:s, s:s, s:o, s:o, s:{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:i, s:s, s:s, "
+		"s:s, s:b}, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:{s:s, s:s, s:O, "
+		"s:O, s:s, s:s, s:O, s:O, s:s, s:b, s:b}, s:{s:s, s:O, s:b, s:O, s:O, s:O, s:b, "
+		"s:I, s:I, s:I, s:s}}",
+		"Id", c->id, "Created", rfc3339(c->created, created, sizeof(created)), "Path", path,
+		"Args", args, "State", "OciVersion", "1.0.2-dev", "Status", state, "Running",
+		strcmp(state, "running") == 0, "Paused", strcmp(state, "paused") == 0, "Restarting",
+		0, "OOMKilled", 0, "Dead", 0, "Pid", (json_int_t)(running ? c->pid : 0), "ConmonPid",
+		(json_int_t)(running ? c->monitor_pid : 0), "ExitCode", c->exit_code, "Error", "",
+		"StartedAt", rfc3339(c->started_at, started, sizeof(started)), "FinishedAt",
+		rfc3339(c->finished_at, finished, sizeof(finished)), "Healthcheck", 0, "Image",
+		c->image_id ? c->image_id : "", "ImageName", c->image_name ? c->image_name : "",
+		"Rootfs", "", "ResolvConfPath", "", "HostnamePath", hostpath ? hostpath : "",
+		"LogPath", logpath ? logpath : "", "Name", c->name, "RestartCount", c->restart_count,
+		"Driver", "overlay", "Mounts", mounts, "Config", "Hostname",
+		json_string_value(json_object_get(spec, "hostname")) ?: "", "User",
+		json_string_value(json_object_get(cfg, "user")) ?: "", "Env",
+		env ? env : json_array(), "Cmd", json_object_get(cfg, "command") ?: json_null(),
+		"Image", c->image_name ? c->image_name : "", "WorkingDir",
+		json_string_value(json_object_get(process, "cwd")) ?: "/", "Entrypoint",
+		ep ? ep : json_null(), "Labels", json_object_get(cfg, "labels") ?: json_object(),
+		"StopSignal", json_string_value(json_object_get(cfg, "stop_signal")) ?: "SIGTERM",
+		"Tty", json_is_true(json_object_get(cfg, "tty")), "OpenStdin",
+		json_is_true(json_object_get(cfg, "interactive")), "HostConfig", "NetworkMode",
+		json_string_value(json_object_get(cfg, "network")) ?: "private", "CapAdd",
+		json_object_get(cfg, "cap_add") ?: json_array(), "Privileged",
+		json_is_true(json_object_get(cfg, "privileged")), "CapDrop",
+		json_object_get(cfg, "cap_drop") ?: json_array(), "Ulimits",
+		json_object_get(cfg, "ulimits") ?: json_array(), "Tmpfs",
+		json_object_get(cfg, "tmpfs") ?: json_array(), "ReadonlyRootfs",
+		json_is_true(json_object_get(cfg, "read_only")), "Memory",
+		json_integer_value(json_object_get(cfg, "memory")), "NanoCpus",
+		(json_int_t)(json_number_value(json_object_get(cfg, "cpus")) * 1e9), "PidsLimit",
+		json_integer_value(json_object_get(cfg, "pids_limit")), "LogConfig",
+		json_string_value(json_object_get(cfg, "log_driver")) ?: "k8s-file");
+	if (j) {
+		json_t *hc = json_object_get(j, "HostConfig");
+		json_object_set_new(hc, "LogConfig",
+				    json_pack("{s:s, s:s}", "Type",
+					      json_string_value(json_object_get(cfg, "log_driver")) ?: "k8s-file",
+					      "Path", logpath ? logpath : ""));
+		json_object_set_new(hc, "AutoRemove", json_boolean(json_is_true(json_object_get(cfg, "rm"))));
+		json_object_set_new(hc, "Init", json_boolean(json_is_true(json_object_get(cfg, "init"))));
+		json_object_set_new(j, "OCIConfigPath", json_string(specpath ? specpath : ""));
+		json_object_set_new(j, "IsInfra", json_false());
+	}
+	json_decref(cfg);
+	return j;
+}
+
+/* weak: the image commands provide it; without them inspect covers only containers */
+extern int cmd_image_inspect(struct berth_ctx *ctx, struct cli_args *args) __attribute__((weak));
+
+static int print_inspect(json_t *items, const char *fmt)
+{
+	if (!fmt || strcmp(fmt, "json") == 0 || !*fmt) {
+		char *out = json_dumps(items, JSON_INDENT(4));
+		printf("%s\n", out ? out : "[]");
+		free(out);
+		return 0;
+	}
+	return ifmt_print(fmt, items, NULL, stdout) < 0 ? 125 : 0;
+}
+
+static int inspect_common(struct berth_ctx *ctx, struct cli_args *args, bool images_too)
+{
+	const char *type = cli_str(args, "type");
+	json_t *items = json_array();
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	int rc = 0;
+
+	if (type && strcmp(type, "image") == 0 && images_too && cmd_image_inspect) {
+		json_decref(items);
+		return cmd_image_inspect(ctx, args);
+	}
+	if (open_store(ctx, &s, &err) < 0) {
+		json_decref(items);
+		return cli_fail(&err);
+	}
+	for (int i = 0; i < cli_argc(args); i++) {
+		struct store_container *c = NULL;
+		if (ctr_get(ctx, s, cli_argv(args)[i], &c, &err) < 0) {
+			if (err.code == -ENOENT && images_too && cmd_image_inspect &&
+			    cli_argc(args) == 1 && (!type || strcmp(type, "container") != 0)) {
+				store_close(s);
+				json_decref(items);
+				return cmd_image_inspect(ctx, args);
+			}
+			if (err.code == -ENOENT)
+				rc = cli_error("no such object: \"%s\"", cli_argv(args)[i]);
+			else
+				rc = cli_fail(&err);
+			continue;
+		}
+		json_t *j = inspect_json(ctx, c);
+		if (j)
+			json_array_append_new(items, j);
+		store_container_free(c);
+	}
+	store_close(s);
+	if (json_array_size(items) || !rc) {
+		int prc = print_inspect(items, cli_str(args, "format"));
+		if (prc)
+			rc = prc;
+	}
+	json_decref(items);
+	return rc;
+}
+
+int cmd_container_inspect(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return inspect_common(ctx, args, false);
+}
+
+/* `berth inspect` is podman's (containers, then images) and skopeo's (TRANSPORT:IMAGE). */
+const struct cli_option cmd_inspect_options[] = {
+	{ "format", 'f', CLI_STRING, "Format the output to a Go template or json", NULL },
+	{ "size", 's', CLI_BOOL, "Display total file size (not computed yet)", NULL },
+	{ "latest", 'l', CLI_BOOL, "Act on the latest container", NULL },
+	{ "type", 't', CLI_STRING, "Specify inspect-object type (container, image, all)", "all" },
+	/* skopeo inspect (TRANSPORT:IMAGE), carried out by berth-transfer */
+	{ "raw", 0, CLI_BOOL, "Output the raw manifest or configuration (TRANSPORT:IMAGE)", NULL },
+	{ "config", 0, CLI_BOOL, "Output the configuration blob rather than the manifest (TRANSPORT:IMAGE)", NULL },
+	{ "no-tags", 'n', CLI_BOOL, "Do not list the available tags (TRANSPORT:IMAGE)", NULL },
+	{ "tls-verify", 0, CLI_BOOL, "Require HTTPS and verify certificates (TRANSPORT:IMAGE)", "true" },
+	{ "creds", 0, CLI_STRING, "Use USERNAME[:PASSWORD] for accessing the registry", NULL },
+	{ "authfile", 0, CLI_STRING, "Path of the authentication file", NULL },
+	{ "cert-dir", 0, CLI_STRING, "Use certificates at PATH to connect to the registry", NULL },
+	{ "override-os", 0, CLI_STRING, "Use OS instead of the running OS for choosing images", NULL },
+	{ "override-arch", 0, CLI_STRING, "Use ARCH instead of the machine's for choosing images", NULL },
+	{ "override-variant", 0, CLI_STRING, "Use VARIANT instead of the machine's for choosing images", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+/* weak: linked only into berth-transfer */
+extern int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args) __attribute__((weak));
+
+static bool has_transport(const char *ref)
+{
+	static const char *const transports[] = { "docker://", "oci:", "dir:", "docker-archive:",
+						  "oci-archive:", "containers-storage:" };
+
+	for (size_t i = 0; i < ELEMENTSOF(transports); i++)
+		if (strncmp(ref, transports[i], strlen(transports[i])) == 0)
+			return true;
+	return false;
+}
+
+int cmd_inspect(struct berth_ctx *ctx, struct cli_args *args)
+{
+	if (cli_argc(args) >= 1 && has_transport(cli_argv(args)[0])) {
+		_cleanup_free_ char *path = NULL;
+		if (cmd_inspect_remote)
+			return cmd_inspect_remote(ctx, args);
+		path = berth_ctx_helper_path(ctx, "berth-transfer");
+		if (!path)
+			return cli_error("out of memory");
+		fflush(stdout);
+		execv(path, args->argv0);
+		return cli_error("cannot run %s: %s; reinstall berth", path, strerror(errno));
+	}
+	return inspect_common(ctx, args, true);
+}
+
+/* ---- exec ---- */
+
+const struct cli_option cmd_exec_options[] = {
+	{ "detach", 'd', CLI_BOOL, "Run the exec session in detached mode (backgrounded)", NULL },
+	{ "env", 'e', CLI_LIST, "Set environment variables", NULL },
+	{ "env-file", 0, CLI_LIST, "Read in a file of environment variables", NULL },
+	{ "interactive", 'i', CLI_BOOL, "Keep STDIN open even if not attached", NULL },
+	{ "tty", 't', CLI_BOOL, "Allocate a pseudo-TTY", NULL },
+	{ "user", 'u', CLI_STRING, "Sets the username or UID used and optionally the groupname or GID", NULL },
+	{ "workdir", 'w', CLI_STRING, "Working directory inside the container", NULL },
+	{ "privileged", 0, CLI_BOOL, "Give the process extended Linux capabilities (not supported yet)", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+int cmd_exec(struct berth_ctx *ctx, struct cli_args *args)
+{
+	_cleanup_(json_decrefp) json_t *env = json_array();
+	_cleanup_strv_free_ char **envv = NULL;
+	_cleanup_free_ char *session = NULL;
+	struct ctr_exec_opts o = { 0 };
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	int sock = -1, code = 0, r;
+	size_t i;
+	json_t *v;
+
+	if (cli_argc(args) < 2)
+		return cli_error("exec requires the name or ID of a container and a command to run\n"
+				 "See 'berth exec --help'");
+	if (cli_flag(args, "privileged"))
+		return cli_error("exec --privileged is not supported yet");
+	for (char *const *f = cli_list(args, "env-file"); *f; f++)
+		if (read_env_file(env, *f, &err) < 0)
+			return cli_fail(&err);
+	for (char *const *e = cli_list(args, "env"); *e; e++)
+		if (add_env_entry(env, *e) < 0)
+			return cli_error("invalid environment variable \"%s\"", *e);
+	envv = calloc(json_array_size(env) + 1, sizeof(char *));
+	if (!envv)
+		return cli_error("out of memory");
+	json_array_foreach (env, i, v)
+		if (!(envv[i] = strdup(json_string_value(v))))
+			return cli_error("out of memory");
+	o.args = cli_argv(args) + 1;
+	o.env = envv;
+	o.user = cli_str(args, "user");
+	o.workdir = cli_str(args, "workdir");
+	if (o.workdir && o.workdir[0] != '/')
+		return cli_error("invalid --workdir %s: it must be an absolute path", o.workdir);
+	o.detach = cli_flag(args, "detach");
+	o.stdin = cli_flag(args, "interactive");
+	o.tty = cli_flag(args, "tty");
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	if (ctr_exec(ctx, s, cli_argv(args)[0], &o, o.detach ? NULL : &sock, &session, &err) < 0)
+		return fail_close(s, &err);
+	if (o.detach) {
+		store_close(s);
+		printf("%s\n", session);
+		return 0;
+	}
+	/* The store stays open across the pump: no fork happens meanwhile. */
+	r = pump_tty(sock, o.stdin, o.tty, &code, &err);
+	close(sock);
+	if (r < 0)
+		return fail_close(s, &err);
+	ctr_exec_finish(s, session, code, NULL);
+	store_close(s);
+	return code;
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# berth pull / push between the local store and Debian's docker-registry, with skopeo and
+# podman as peers, on 127.0.0.1 only. Registries are killed by pid in teardown_file.
+
+bats_require_minimum_version 1.5.0
+
+load ../system/helpers
+load ../system/transfer_helpers
+
+setup_file() {
+  berth_test_setup_file
+  export REGISTRY_AUTH_FILE="$BERTH_TEST_DIR/auth.json"
+  start_docker_registry A
+  htpasswd -Bbc "$BERTH_TEST_DIR/htpasswd" bob pa55word >/dev/null 2>&1
+  start_docker_registry AUTH "$BERTH_TEST_DIR/htpasswd"
+  LAYOUT="$BERTH_TEST_DIR/layout"
+  make_oci_layout "$LAYOUT" v1 3 >"$BERTH_TEST_DIR/layout.digest"
+  export LAYOUT
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_A/library/app:v1"
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_A/library/app:v2"
+  # the config digest is the image id
+  CONFIG_ID=$(jq -r .config.digest <"$LAYOUT/blobs/sha256/$(cut -d: -f2 "$BERTH_TEST_DIR/layout.digest")" | cut -d: -f2)
+  export CONFIG_ID
+}
+
+teardown_file() {
+  stop_registries
+  berth_test_teardown_file
+}
+
+# image_ids - the ids of the local images, one per line.
+image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort -u; }
+
+@test "pull: a full reference; the image id on stdout, progress on stderr" {
+  run --separate-stderr berth pull --tls-verify=false "$REG_A/library/app:v1"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [[ "$stderr" == *"Trying to pull $REG_A/library/app:v1..."* ]]
+  [[ "$stderr" == *"Copying config sha256:$CONFIG_ID"* ]]
+  [[ "$stderr" == *"Writing manifest to image destination"* ]]
+  run berth images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+  [[ "$output" == *"$REG_A/library/app:v1 ${CONFIG_ID:0:12}"* ]]
+  # again: every blob is in the store already
+  run berth pull -q --tls-verify=false "$REG_A/library/app:v1"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+}
+
+@test "pull: short names through aliases and unqualified-search registries" {
+  printf 'unqualified-search-registries = ["%s"]\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  run --separate-stderr berth pull library/app:v2
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [[ "$stderr" == *"Trying to pull $REG_A/library/app:v2..."* ]]
+  printf '[aliases]\n"myapp" = "%s/library/app"\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  run --separate-stderr berth pull myapp:v1
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $REG_A/library/app:v1..."* ]]
+  : >"$CONTAINERS_REGISTRIES_CONF"
+  run berth pull app
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'short-name "app" did not resolve to an alias and no unqualified-search registries are defined'* ]]
+}
+
+@test "pull: errors leave no image; a corrupted layer is refused" {
+  local before; before=$(image_ids)
+  run berth pull --tls-verify=false "$REG_A/library/app:nosuch"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"pull $REG_A/library/app:nosuch: manifest unknown"* ]]
+  run berth pull "$REG_A/library/app:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"answered HTTP to an HTTPS request"* ]]
+  # a registry whose copy of the smallest layer is damaged on disk
+  start_docker_registry BAD
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_BAD/bad:v1"
+  local small data
+  small=$(jq -r '.layers | sort_by(.size) | .[0].digest' <"$LAYOUT/blobs/sha256/$(cut -d: -f2 "$BERTH_TEST_DIR/layout.digest")" | cut -d: -f2)
+  data="$REGDIR_BAD/data/docker/registry/v2/blobs/sha256/${small:0:2}/$small/data"
+  printf 'X' | dd of="$data" bs=1 seek=10 conv=notrunc 2>/dev/null
+  run berth --root "$BERTH_TEST_DIR/fresh" --runroot "$BERTH_TEST_DIR/fresh-run" pull --tls-verify=false "$REG_BAD/bad:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"blob sha256:$small arrived with digest sha256:"*"refusing it"* ]]
+  run "$BERTH_BIN" --root "$BERTH_TEST_DIR/fresh" --runroot "$BERTH_TEST_DIR/fresh-run" images -q
+  [ -z "$output" ]
+}
+
+@test "push: --digestfile, --format v2s2; skopeo and podman read the result" {
+  berth pull -q --tls-verify=false "$REG_A/library/app:v1"
+  run berth push --tls-verify=false --digestfile "$BERTH_TEST_DIR/digest" "$REG_A/library/app:v1" "$REG_A/pushed/app:oci"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$BERTH_TEST_DIR/digest")" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  run skopeo inspect --tls-verify=false "docker://$REG_A/pushed/app:oci"
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  run berth push --tls-verify=false --format v2s2 "$REG_A/library/app:v1" "docker://$REG_A/pushed/app:v2s2"
+  [ "$status" -eq 0 ]
+  skopeo inspect --tls-verify=false --raw "docker://$REG_A/pushed/app:v2s2" >"$BERTH_TEST_DIR/raw"
+  [ "$(jq -r .mediaType "$BERTH_TEST_DIR/raw")" = application/vnd.docker.distribution.manifest.v2+json ]
+  [ "$(jq -r .config.mediaType "$BERTH_TEST_DIR/raw")" = application/vnd.docker.container.image.v1+json ]
+  [ "$(jq -r '.layers[0].mediaType' "$BERTH_TEST_DIR/raw")" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
+  # podman pulls what berth pushed
+  local prun; prun=$(mktemp -d /tmp/podrun.XXXXXX)
+  run env -u CONTAINERS_STORAGE_CONF -u CONTAINERS_CONF -u REGISTRY_AUTH_FILE podman --root "$BERTH_TEST_DIR/podman" --runroot "$prun" pull -q --tls-verify=false "$REG_A/pushed/app:v2s2"
+  local st=$status out=$output
+  env -u CONTAINERS_STORAGE_CONF -u CONTAINERS_CONF podman --root "$BERTH_TEST_DIR/podman" --runroot "$prun" rmi -a -f >/dev/null 2>&1 || true
+  rm -rf "$prun"
+  [ "$st" -eq 0 ]
+  [ "$out" = "$CONFIG_ID" ]
+  # zstd would need recompression: refused with the reason
+  run berth push --tls-verify=false --compression-format zstd "$REG_A/library/app:v1" "$REG_A/pushed/app:z"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"cannot recompress them to zstd yet"* ]]
+}
+
+@test "push and pull with htpasswd auth: 401 explained, then login" {
+  berth pull -q --tls-verify=false "$REG_A/library/app:v1"
+  run berth push --tls-verify=false "$REG_A/library/app:v1" "$REG_AUTH/private/app:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"push $REG_AUTH/private/app:v1: authentication required: run berth login $REG_AUTH"* ]]
+  run berth login --tls-verify=false -u bob -p pa55word "$REG_AUTH"
+  [ "$status" -eq 0 ]
+  run berth push --tls-verify=false "$REG_A/library/app:v1" "$REG_AUTH/private/app:v1"
+  [ "$status" -eq 0 ]
+  run berth --root "$BERTH_TEST_DIR/auth-store" --runroot "$BERTH_TEST_DIR/auth-run" pull -q --tls-verify=false "$REG_AUTH/private/app:v1"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  berth logout "$REG_AUTH"
+}
+
+@test "pull --all-tags" {
+  run berth --root "$BERTH_TEST_DIR/all" --runroot "$BERTH_TEST_DIR/all-run" pull -q --all-tags --tls-verify=false "$REG_A/library/app"
+  [ "$status" -eq 0 ]
+  run "$BERTH_BIN" --root "$BERTH_TEST_DIR/all" --runroot "$BERTH_TEST_DIR/all-run" images --format '{{.Tag}}'
+  [ "$(sort <<<"$output" | tr '\n' ' ')" = "v1 v2 " ]
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# containers_rootless.bats - the container life cycle as an unprivileged user with /etc/subuid
+# ranges (made by tests/lib/rootless-user.sh): each container in its own user namespace with the
+# store's mapping, layers removed from inside that namespace.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load containers_helpers
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "the rootless suite is driven by root (it creates the user)"
+  RL_USER=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
+  export RL_USER
+  # a store the user owns, outside bats' root-only temp dirs
+  BERTH_TEST_DIR=$(mktemp -d /tmp/berth-rootless.XXXXXX)
+  export BERTH_TEST_DIR BERTH_TEST_ROOT="$BERTH_TEST_DIR/root" BERTH_TEST_RUNROOT="$BERTH_TEST_DIR/run"
+  chmod 755 "$BERTH_TEST_DIR"
+  busybox_tarball >/dev/null # leaves $BERTH_TEST_DIR/busybox.tar
+  chown -R "$RL_USER:" "$BERTH_TEST_DIR"
+  ub import "$BERTH_TEST_DIR/busybox.tar" localhost/busybox:latest >/dev/null
+}
+
+teardown_file() {
+  [ -n "${BERTH_TEST_DIR:-}" ] || return 0
+  kill_test_processes
+  berth_unmount_under "$BERTH_TEST_DIR"
+  rm -rf "$BERTH_TEST_DIR"
+}
+
+# ub ARGS... - berth as the rootless user on this file's store
+ub() {
+  local q a
+  q=""
+  for a in "$@"; do q+=" $(printf '%q' "$a")"; done
+  su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT'$q" </dev/null
+}
+
+@test "rootless: run prints output as root of its user namespace and passes the exit code" {
+  run ub run --rm localhost/busybox sh -c 'id -u; echo hi; exit 4'
+  [ "$status" -eq 4 ]
+  [ "$output" = "$(printf '0\nhi')" ]
+  # on the host the process ran as the user, not as root
+  run ub run --rm localhost/busybox cat /proc/self/uid_map
+  uid=$(id -u "$RL_USER")
+  [[ "$(echo "$output" | head -1 | tr -s ' ')" == " 0 $uid 1" ]]
+}
+
+@test "rootless: run -d, ps, exec, stop -t 1, rm leave nothing behind" {
+  id=$(ub run -d --name rl localhost/busybox sh -c 'trap "" TERM; echo up >/tmp/m; while true; do sleep 0.1; done')
+  run ub ps --format '{{.Names}} {{.State}}'
+  [ "$output" = "rl running" ]
+  [ "$(stat -c %U "/proc/$(ub container inspect --format '{{.State.Pid}}' rl)")" = "$RL_USER" ]
+  wait_for 30 ub exec rl test -e /tmp/m
+  run ub exec -u nobody rl id -u
+  [ "$output" = "65534" ]
+  start=$(date +%s%N)
+  ub stop -t 1 rl
+  [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
+  run ub ps -a --format '{{.Status}}'
+  [[ "$output" == "Exited (137) "* ]]
+  ub rm rl
+  [ ! -e "$BERTH_TEST_ROOT/overlay-containers/$id" ]
+  [ ! -e "$BERTH_TEST_ROOT/containers/$id" ]
+}
+
+@test "rootless: a volume write is seen on the host, owned by the user" {
+  mkdir -p "$BERTH_TEST_DIR/vol"
+  chown "$RL_USER:" "$BERTH_TEST_DIR/vol"
+  ub run --rm -v "$BERTH_TEST_DIR/vol:/data" localhost/busybox sh -c 'echo w >/data/f'
+  [ "$(cat "$BERTH_TEST_DIR/vol/f")" = "w" ]
+  [ "$(stat -c %U "$BERTH_TEST_DIR/vol/f")" = "$RL_USER" ]
+}
+
+@test "rootless: run --rm removes the writable layer (files of subordinate ids included)" {
+  ub run --rm --name tidy localhost/busybox sh -c 'mkdir /x && chown 1000:1000 /x && touch /x/f'
+  run ub container exists tidy
+  [ "$status" -eq 1 ]
+  [ -z "$(ls -A "$BERTH_TEST_ROOT/overlay-containers" 2>/dev/null)" ]
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# run.bats - berth run: output, exit codes, flags, errors, --rm, concurrency.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load containers_helpers
+
+setup_file() {
+  berth_test_setup_file
+  busybox_image
+}
+teardown_file() { containers_teardown_file; }
+
+@test "run echo prints the output" {
+  run berth run --rm localhost/busybox echo hello world
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+}
+
+@test "run propagates the container's exit code" {
+  run berth run --rm localhost/busybox sh -c 'exit 42'
+  [ "$status" -eq 42 ]
+  # pid 1 cannot SIGKILL itself: a child does, and sh passes the 128+9 on
+  run berth run --rm localhost/busybox sh -c 'sh -c "kill -9 \$\$"; exit $?'
+  [ "$status" -eq 137 ]
+}
+
+@test "run keeps stdout and stderr apart" {
+  run --separate-stderr berth run --rm localhost/busybox sh -c 'echo out; echo err >&2'
+  [ "$status" -eq 0 ]
+  [ "$output" = "out" ]
+  [ "$stderr" = "err" ]
+}
+
+@test "missing command exits 127, non-executable 126, both with one Error line" {
+  run -127 berth run --rm localhost/busybox /no/such/thing
+  [ "$status" -eq 127 ]
+  [[ "$output" == Error:* ]]
+  [ "${#lines[@]}" -eq 1 ]
+  run -126 berth run --rm localhost/busybox /etc/passwd
+  [ "$status" -eq 126 ]
+  [[ "$output" == Error:* ]]
+}
+
+@test "unknown image gives podman's message and 125" {
+  run berth run --rm localhost/nope:latest true
+  [ "$status" -eq 125 ]
+  [[ "$output" == "Error: localhost/nope:latest: image not known"* ]]
+}
+
+@test "a taken name is refused with podman's message and leaves nothing behind" {
+  berth create --name taken localhost/busybox true >/dev/null
+  before=$(ls "$BERTH_TEST_ROOT/containers" | wc -l)
+  run berth run --name taken localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'the container name "taken" is already in use by'* ]]
+  [[ "$output" == *"You have to remove that container to be able to reuse that name: that name is already in use"* ]]
+  [ "$(ls "$BERTH_TEST_ROOT/containers" | wc -l)" -eq "$before" ]
+  berth rm taken
+}
+
+@test "-p is refused until networking lands" {
+  run berth run --rm -p 8080:80 localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"publishing ports is not supported yet"* ]]
+}
+
+@test "run --rm leaves no container, bundle or layer" {
+  berth run --rm --name gone localhost/busybox true
+  run berth container exists gone
+  [ "$status" -eq 1 ]
+  [ -z "$(ls -A "$BERTH_TEST_ROOT/containers" 2>/dev/null | grep -v -f <(berth ps -aq --no-trunc) || true)" ]
+}
+
+@test "-e, --env-file, -w, -u, --hostname and --entrypoint reach the process" {
+  printf 'FROMFILE=yes\n# comment\n' >"$BATS_TEST_TMPDIR/envfile"
+  run berth run --rm -e A=1 --env-file "$BATS_TEST_TMPDIR/envfile" -w /tmp -u 65534:65534 \
+    --hostname box localhost/busybox sh -c 'echo $A $FROMFILE $(pwd) $(id -u):$(id -g) $(hostname)'
+  [ "$status" -eq 0 ]
+  [ "$output" = "1 yes /tmp 65534:65534 box" ]
+  run berth run --rm -u nobody localhost/busybox id -u
+  [ "$output" = "65534" ]
+  run berth run --rm --entrypoint /bin/echo localhost/busybox via entrypoint
+  [ "$output" = "via entrypoint" ]
+  run berth run --rm -u nosuchuser localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"unable to find user nosuchuser"* ]]
+}
+
+@test "-i forwards stdin" {
+  run bash -c "printf 'line1\nline2\n' | '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' run --rm -i localhost/busybox wc -l"
+  [ "$status" -eq 0 ]
+  [ "$output" = "2" ]
+}
+
+@test "a volume write is seen on the host; :ro is read-only" {
+  mkdir -p "$BATS_TEST_TMPDIR/vol"
+  berth run --rm -v "$BATS_TEST_TMPDIR/vol:/data:Z" localhost/busybox sh -c 'echo written >/data/f'
+  [ "$(cat "$BATS_TEST_TMPDIR/vol/f")" = "written" ]
+  run berth run --rm -v "$BATS_TEST_TMPDIR/vol:/data:ro" localhost/busybox sh -c 'echo x >/data/g'
+  [ "$status" -ne 0 ]
+  [ ! -e "$BATS_TEST_TMPDIR/vol/g" ]
+  run berth run --rm -v "$BATS_TEST_TMPDIR/missing:/data" localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid volume source"* ]]
+}
+
+@test "--read-only, --tmpfs and --network none" {
+  run berth run --rm --read-only localhost/busybox touch /x
+  [ "$status" -ne 0 ]
+  run berth run --rm --read-only --tmpfs /scratch localhost/busybox sh -c 'touch /scratch/x && echo ok'
+  [ "$output" = "ok" ]
+  run berth run --rm --network none localhost/busybox sh -c 'ls /sys/class/net'
+  [ "$output" = "lo" ]
+}
+
+@test "--init runs the command under catatonit" {
+  run berth run --rm --init localhost/busybox sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+  [ "$status" -eq 0 ]
+  [[ "$output" == "/run/berth-init -- sh"* ]]
+}
+
+@test "20 concurrent run --rm succeed" {
+  local i pids=()
+  for i in $(seq 1 20); do
+    berth run --rm localhost/busybox sh -c "echo c$i" >"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
+    pids+=($!)
+  done
+  local fails=0
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || fails=$((fails + 1))
+  done
+  [ "$fails" -eq 0 ]
+  for i in $(seq 1 20); do
+    [ "$(cat "$BATS_TEST_TMPDIR/out.$i")" = "c$i" ]
+  done
+  wait_for 50 test -z "$(berth ps -aq)"
+}

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: Apache-2.0
+# transfer_helpers.bash - registries and image layouts for the transfer suites (copy, push,
+# pull, login, search). Load after helpers.bash.
+#
+#   start_docker_registry NAME [htpasswd-file]  Debian's docker-registry on 127.0.0.1:random;
+#                                              sets REG_<NAME>=127.0.0.1:PORT, REGDIR_<NAME>;
+#                                              serves TLS when REG_TLS_CERT/REG_TLS_KEY are set
+#   make_test_ca DIR                           DIR/ca.crt and a server cert DIR/server.{crt,key}
+#                                              for 127.0.0.1
+#   stop_registries                            kills every registry started (by pid)
+#   make_oci_layout DIR TAG [NLAYERS]          an OCI layout (busybox rootfs + NLAYERS-1 small
+#                                              layers) made with tar, gzip, sha256sum and jq
+
+TRANSFER_PIDS_FILE=${BATS_FILE_TMPDIR:-/tmp}/transfer-registry.pids
+
+# start_docker_registry NAME [HTPASSWD] - serve a fresh registry; waits until it answers.
+start_docker_registry() {
+  local name=$1 htpasswd=${2:-} port dir
+  port=$(random_port) || return 1
+  dir="$BERTH_TEST_DIR/registry-$name"
+  mkdir -p "$dir/data"
+  {
+    echo "version: 0.1"
+    echo "log: {level: error}"
+    echo "storage:"
+    echo "  filesystem: {rootdirectory: $dir/data}"
+    echo "  delete: {enabled: true}"
+    echo "http:"
+    echo "  addr: 127.0.0.1:$port"
+    if [ -n "${REG_TLS_CERT:-}" ]; then
+      echo "  tls: {certificate: $REG_TLS_CERT, key: $REG_TLS_KEY}"
+    fi
+    if [ -n "$htpasswd" ]; then
+      echo "auth:"
+      echo "  htpasswd: {realm: berth-test, path: $htpasswd}"
+    fi
+  } >"$dir/config.yml"
+  # distribution refuses podman's REGISTRY_AUTH_FILE: never pass it on
+  env -u REGISTRY_AUTH_FILE docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  echo $! >>"$TRANSFER_PIDS_FILE"
+  wait_for_port "$port" 10 || { cat "$dir/log" >&2; return 1; }
+  printf -v "REG_$name" '%s' "127.0.0.1:$port"
+  printf -v "REGDIR_$name" '%s' "$dir"
+  export "REG_$name" "REGDIR_$name"
+}
+
+# start_token_gate NAME BACKEND USER PASSWORD - transfer_token_gate.py (bearer tokens, blob
+# redirects, /v1/search) in front of registry BACKEND (host:port); sets REG_<NAME>.
+start_token_gate() {
+  local name=$1 backend=$2 user=$3 pass=$4 port
+  port=$(random_port) || return 1
+  python3 "$BERTH_TOP/tests/system/transfer_token_gate.py" "$port" "$backend" "$user" "$pass" \
+    >"$BERTH_TEST_DIR/gate-$name.log" 2>&1 &
+  echo $! >>"$TRANSFER_PIDS_FILE"
+  wait_for_port "$port" 10 || { cat "$BERTH_TEST_DIR/gate-$name.log" >&2; return 1; }
+  printf -v "REG_$name" '%s' "127.0.0.1:$port"
+  export "REG_$name"
+}
+
+# make_test_ca DIR - a CA and a server certificate for 127.0.0.1 signed by it.
+make_test_ca() {
+  local d=$1
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=berth test CA" \
+    -keyout "$d/ca.key" -out "$d/ca.crt" >/dev/null 2>&1 || return 1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/server.key" -out "$d/server.csr" >/dev/null 2>&1 || return 1
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$d/ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/ext" -out "$d/server.crt" >/dev/null 2>&1
+}
+
+# stop_registries - kill the registries this file started, by pid.
+stop_registries() {
+  local pid
+  [ -f "$TRANSFER_PIDS_FILE" ] || return 0
+  while read -r pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done <"$TRANSFER_PIDS_FILE"
+  rm -f "$TRANSFER_PIDS_FILE"
+}
+
+# _blob DIR FILE - move FILE into DIR/blobs/sha256 by its digest; prints the hex.
+_blob() {
+  local dir=$1 file=$2 hex
+  hex=$(sha256sum "$file" | cut -d' ' -f1)
+  mv "$file" "$dir/blobs/sha256/$hex"
+  echo "$hex"
+}
+
+# make_oci_layout DIR TAG [NLAYERS] - an image with the busybox rootfs as its base layer.
+make_oci_layout() {
+  local dir=$1 tag=$2 n=${3:-1} tmp i hex size diff layers="" diffs="" cfg man
+  tmp=$(mktemp -d "$BERTH_TEST_DIR/layout.XXXXXX")
+  mkdir -p "$dir/blobs/sha256"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  cp "$(busybox_tarball)" "$tmp/l0.tar"
+  for i in $(seq 1 $((n - 1))); do
+    mkdir -p "$tmp/c$i/data"
+    echo "layer $i of $tag" >"$tmp/c$i/data/file$i"
+    tar -C "$tmp/c$i" --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$tmp/l$i.tar" .
+  done
+  for i in $(seq 0 $((n - 1))); do
+    diff=$(sha256sum "$tmp/l$i.tar" | cut -d' ' -f1)
+    gzip -n -1 "$tmp/l$i.tar"
+    size=$(stat -c %s "$tmp/l$i.tar.gz")
+    hex=$(_blob "$dir" "$tmp/l$i.tar.gz")
+    layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$hex\",\"size\":$size}"
+    diffs="$diffs${diffs:+,}\"sha256:$diff\""
+  done
+  jq -cn --argjson diffs "[$diffs]" --arg tag "$tag" '{created:"2024-01-02T03:04:05Z",
+    architecture:"amd64", os:"linux",
+    config:{Env:["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            Cmd:["/bin/sh"], Labels:{"org.example.tag":$tag}},
+    rootfs:{type:"layers", diff_ids:$diffs}, history:[]}' >"$tmp/config.json"
+  size=$(stat -c %s "$tmp/config.json")
+  cfg=$(_blob "$dir" "$tmp/config.json")
+  echo "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:$cfg\",\"size\":$size},\"layers\":[$layers]}" >"$tmp/manifest.json"
+  size=$(stat -c %s "$tmp/manifest.json")
+  man=$(_blob "$dir" "$tmp/manifest.json")
+  jq -cn --arg d "sha256:$man" --argjson s "$size" --arg t "$tag" \
+    '{schemaVersion:2, manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",
+      digest:$d, size:$s, annotations:{"org.opencontainers.image.ref.name":$t}}]}' >"$dir/index.json"
+  rm -rf "$tmp"
+  echo "sha256:$man"
+}
