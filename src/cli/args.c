@@ -261,6 +261,19 @@ char *const *cli_argv(const struct cli_args *args)
 	return args->positional.list ? args->positional.list : empty;
 }
 
+char *const *cli_command_rest(const struct cli_args *args)
+{
+	static char *const empty[] = { NULL };
+	int words = 0;
+
+	if (!args->argv0)
+		return empty;
+	/* "berth container run" → two command words after the leading global options. */
+	for (const char *p = args->path; *p; p++)
+		words += *p == ' ';
+	return args->argv0 + args->global_end + words;
+}
+
 const char *cli_command_path(const struct cli_args *args)
 {
 	return args->path;

@@ -89,6 +89,8 @@ char *const *cli_list(const struct cli_args *args, const char *name);
 /** cli_argc()/cli_argv() - the positional arguments. */
 int cli_argc(const struct cli_args *args);
 char *const *cli_argv(const struct cli_args *args);
+/** cli_command_rest() - the raw arguments after the command words (NULL-terminated). */
+char *const *cli_command_rest(const struct cli_args *args);
 /** cli_command_path() - "container ls" for messages. */
 const char *cli_command_path(const struct cli_args *args);
 

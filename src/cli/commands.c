@@ -127,6 +127,12 @@ static const struct cli_command container_commands[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
+static const struct cli_command generate_commands[] = {
+	{ "systemd", NULL, "Generate systemd units", "[options] {CONTAINER|POD}",
+	  cmd_generate_systemd_options, cmd_generate_systemd, NULL, 1, 1, 0, "containers" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
 static const struct cli_command top_commands[] = {
 	{ "version", NULL, "Display the berth version information", "[options]", cmd_version_options,
 	  cmd_version, NULL, 0, 0, 0, NULL },
@@ -202,6 +208,8 @@ static const struct cli_command top_commands[] = {
 	{ "wait", NULL, "Block on one or more containers", "[options] CONTAINER [CONTAINER...]", NULL,
 	  cmd_wait, NULL, 1, -1, 0, "containers" },
 	{ "volume", NULL, "Manage volumes", "[command]", NULL, NULL, volume_commands, 0, -1, 0, NULL },
+	{ "generate", NULL, "Generate structured data based on containers and pods", NULL, NULL,
+	  NULL, generate_commands, 0, -1, 0, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 

@@ -13,6 +13,10 @@
 
 #define TRANSFER_HANDLER __attribute__((weak))
 
+/* generate.c */
+extern const struct cli_option cmd_generate_systemd_options[];
+int cmd_generate_systemd(struct berth_ctx *ctx, struct cli_args *args);
+
 /* system.c */
 extern const struct cli_option cmd_version_options[];
 int cmd_version(struct berth_ctx *ctx, struct cli_args *args);

@@ -467,6 +467,11 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if (cli_flag(args, "init") && access(SPEC_CATATONIT, X_OK) < 0)
 		return berr(err, ENOENT, "--init needs %s: install Debian's catatonit package",
 			    SPEC_CATATONIT);
+	/* Kept so `generate systemd --new` can create the container again. */
+	json_t *rest = json_array();
+	for (char *const *a = cli_command_rest(args); rest && *a; a++)
+		json_array_append_new(rest, json_string(*a));
+	json_object_set_new(c, "create_args", rest);
 	*ret = TAKE_PTR(c);
 	return 0;
 }
@@ -1254,10 +1259,14 @@ static json_t *inspect_json(struct berth_ctx *ctx, struct store_container *c)
 		json_array_foreach (opts, k, ov)
 			if (strcmp(json_string_value(ov), "ro") == 0)
 				rw = false;
-		m = json_pack("{s:s, s:O, s:O, s:s, s:s, s:O, s:b, s:s}", "Type", "bind", "Source",
-			      json_object_get(o, "source"), "Destination",
-			      json_object_get(o, "destination"), "Driver", "", "Mode", "", "Options",
-			      opts ? opts : json_array(), "RW", rw, "Propagation", "rprivate");
+		const char *vname = json_string_value(json_object_get(o, "volume"));
+		m = json_pack("{s:s, s:O, s:O, s:s, s:s, s:O, s:b, s:s}", "Type",
+			      vname ? "volume" : "bind", "Source", json_object_get(o, "source"),
+			      "Destination", json_object_get(o, "destination"), "Driver",
+			      vname ? "local" : "", "Mode", "", "Options", opts ? opts : json_array(),
+			      "RW", rw, "Propagation", "rprivate");
+		if (m && vname)
+			json_object_set_new(m, "Name", json_string(vname));
 		json_array_append_new(mounts, m);
 	}
 	json_t *env = json_object_get(process, "env");

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# systemd.bats - berth generate systemd: units that systemd accepts and that really manage the
+# container (no systemd runs as PID 1 here, so the unit's Exec lines are run as systemd would).
+
+bats_require_minimum_version 1.5.0
+load helpers
+load containers_helpers
+
+setup_file() {
+  berth_test_setup_file
+  busybox_image
+}
+teardown_file() { containers_teardown_file; }
+
+setup() {
+  unitdir=$(mktemp -d "$BATS_FILE_TMPDIR/units.XXXXXX")
+  cd "$unitdir"
+}
+
+verify_unit() {
+  run systemd-analyze verify --man=no "$1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Unknown keys are only warnings for systemd-analyze: refuse them here.
+  ! grep -q "Unknown key" <<<"$output"
+}
+
+@test "generate systemd --files writes a unit systemd accepts" {
+  berth run -d --name gsd1 localhost/busybox sleep 1000
+  run berth generate systemd --restart-policy=always -t 1 --files --name gsd1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$unitdir/container-gsd1.service" ]
+  [ -f container-gsd1.service ]
+  grep -q '^Restart=always$' container-gsd1.service
+  grep -q '^TimeoutStopSec=61$' container-gsd1.service
+  grep -q "^ExecStart=.*/berth --root $BERTH_TEST_ROOT --runroot $BERTH_TEST_RUNROOT start gsd1\$" container-gsd1.service
+  verify_unit container-gsd1.service
+  berth rm -f -t 0 gsd1
+}
+
+@test "generate systemd without --name uses the id; --new recreates from the create command" {
+  id=$(berth create --name gsd2 -e A=1 localhost/busybox sleep 1000)
+  run berth generate systemd "$id"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"# container-$id.service"* ]]
+  run berth generate systemd --new --name gsd2 --files
+  [ "$status" -eq 0 ]
+  grep -q -- '--cidfile=%t/%n.ctr-id' container-gsd2.service
+  grep -q -- '^	-e \\$' container-gsd2.service
+  grep -q -- '^	A=1 \\$' container-gsd2.service
+  verify_unit container-gsd2.service
+  berth rm -f gsd2
+}
+
+@test "generate systemd --format json prints the units by name" {
+  berth create --name gsd3 localhost/busybox true
+  run berth generate systemd --name --format json gsd3
+  [ "$status" -eq 0 ]
+  jq -e '."container-gsd3.service" | contains("start gsd3")' <<<"$output"
+  berth rm gsd3
+}
+
+@test "generate systemd refuses bad input with a clear error" {
+  run berth generate systemd nosuchthing
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"nosuchthing does not refer to a container or pod"* ]]
+  berth create --name gsd4 --rm localhost/busybox true
+  run berth generate systemd --name gsd4
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"created with --rm"*"--new"* ]]
+  run berth generate systemd --restart-policy=sometimes gsd4 --new
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"sometimes is not a valid restart policy"* ]]
+  # Even root cannot create files in /proc: an unwritable --files directory.
+  cd /proc
+  run berth generate systemd --new --name --files gsd4
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"cannot write container-gsd4.service"* ]]
+  cd "$unitdir"
+  [ -z "$(ls "$unitdir")" ]
+  berth rm gsd4
+}
