@@ -23,6 +23,7 @@
 #include "cli/commands.h"
 #include "cli/image_format.h"
 #include "engine/container.h"
+#include "network/ports.h"
 #include "engine/container_attach.h"
 #include "engine/container_log.h"
 #include "engine/container_logs.h"
@@ -53,7 +54,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "workdir", 'w', CLI_STRING, "Working directory inside the container", NULL },           \
 	{ "user", 'u', CLI_STRING, "Username or UID (format: <name|uid>[:<group|gid>])", NULL },  \
 	{ "entrypoint", 0, CLI_STRING, "Overwrite the default ENTRYPOINT of the image", NULL },   \
-	{ "hostname", 0, CLI_STRING, "Set container hostname", NULL },                            \
+	{ "hostname", 'h', CLI_STRING, "Set container hostname", NULL },                          \
 	{ "read-only", 0, CLI_BOOL, "Make containers root filesystem read-only", NULL },          \
 	{ "volume", 'v', CLI_LIST, "Bind mount a volume into the container", NULL },              \
 	{ "tmpfs", 0, CLI_LIST, "Mount a temporary filesystem (tmpfs) into a container", NULL },  \
@@ -351,6 +352,50 @@ static int parse_security(json_t *c, char *const *opts, berth_error *err)
 }
 
 /* build_create() - the create options from the flags and the command after the image. */
+/* The PORTS column: "0.0.0.0:5000->5000/tcp, ..." from the recorded mappings. */
+static const char *ports_text(json_t *cfg)
+{
+	static char buf[1024];
+	_cleanup_free_ struct port_mapping *m = NULL;
+	size_t n = 0, used = 0;
+
+	buf[0] = '\0';
+	if (port_mappings_from_json(json_object_get(cfg, "ports"), &m, &n, NULL) < 0)
+		return buf;
+	for (size_t i = 0; i < n && used < sizeof(buf) - 1; i++) {
+		char one[160];
+		port_mapping_format(&m[i], one, sizeof(one));
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? ", " : "", one);
+	}
+	return buf;
+}
+
+/* -p: published ports, checked here so a bad one creates nothing (network/ports.h). */
+static int parse_publish(struct cli_args *args, json_t *create, berth_error *err)
+{
+	char *const *specs = cli_list(args, "publish");
+	const char *net = cli_str(args, "network");
+	struct port_mapping m[64];
+	size_t n = 0;
+	int r;
+
+	if (!specs[0])
+		return 0;
+	if (net && (strcmp(net, "none") == 0 || strcmp(net, "host") == 0))
+		return berr(err, EINVAL, "cannot publish ports with --network %s: the container has %s",
+			    net, strcmp(net, "host") == 0 ? "the host's network already" : "no network");
+	for (; *specs; specs++) {
+		if (n == ELEMENTSOF(m))
+			return berr(err, E2BIG, "too many -p options: at most %zu", ELEMENTSOF(m));
+		if ((r = port_mapping_parse(*specs, &m[n], err)) < 0 ||
+		    (r = port_mapping_check_privileged(&m[n], geteuid() != 0, err)) < 0)
+			return r;
+		n++;
+	}
+	json_object_set_new(create, "ports", port_mappings_to_json(m, n));
+	return 0;
+}
+
 static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 {
 	_cleanup_(json_decrefp) json_t *c = json_object();
@@ -368,10 +413,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	json_object_set_new(c, "annotations", ann);
 	if (cli_argc(args) > 1)
 		json_object_set_new(c, "command", strv_json(argv + 1));
-	if (cli_list(args, "publish")[0])
-		return berr(err, ENOTSUP,
-			    "publishing ports is not supported yet: run without -p (or use "
-			    "--network host)");
+	if ((r = parse_publish(args, c, err)) < 0)
+		return r;
 	if ((v = cli_str(args, "name")))
 		json_object_set_new(c, "name", json_string(v));
 	for (char *const *f = cli_list(args, "env-file"); *f; f++)
@@ -1113,7 +1156,7 @@ static json_t *ps_item(const struct store_container *c, json_t *cfg, bool no_tru
 			 "State", state, "Pid", (json_int_t)c->pid, "ExitCode", c->exit_code,
 			 "Exited", strcmp(state, "exited") == 0, "Labels",
 			 json_object_get(cfg, "labels") ?: json_object(), "Names", c->name,
-			 "Ports", "");
+			 "Ports", ports_text(cfg));
 }
 
 int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)

@@ -43,6 +43,7 @@
 #include "engine/container_log.h"
 #include "engine/container_proc.h"
 #include "engine/container_status.h"
+#include "monitor/network.h"
 #include "runtime/runtime.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -77,6 +78,7 @@ struct monitor {
 	int out, errp, in;
 	int sigfd;
 	pid_t pid;
+	pid_t pasta; /* publishes ports; holds the netns open, so ended when the container exits */
 	bool pty;
 	bool exited;
 	int exit_code;
@@ -493,6 +495,13 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 	}
 	fcntl(m->out, F_SETFL, O_NONBLOCK);
 	ctr_proc_start_time(m->pid, &start);
+	if (!m->exec_spec && monitor_network_setup(m->bundle, m->pid, m->rundir, &m->pasta, &err) < 0) {
+		/* A port that cannot be published fails the start: no half-started container. */
+		kill(m->pid, SIGKILL);
+		waitpid(m->pid, NULL, 0);
+		sync_reply(m, "err 125 %s\n", err.msg);
+		return -1;
+	}
 	if (!m->exec_spec)
 		write_pid_file(m, start);
 	sync_reply(m, "ok %d %lld %d\n", (int)m->pid, (long long)start, (int)getpid());
@@ -560,6 +569,10 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	loop(&m);
+	if (m.pasta > 0) {
+		kill(m.pasta, SIGTERM);
+		waitpid(m.pasta, NULL, 0);
+	}
 	write_exit_file(&m);
 	if (m.listen_fd >= 0)
 		close(m.listen_fd);

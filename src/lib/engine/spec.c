@@ -571,6 +571,12 @@ static json_t *annotations(const struct spec_input *in, json_t *create)
 		if (in->userxattr)
 			json_object_set_new(a, "io.berth.rootfs.userxattr", json_string("true"));
 	}
+	/* The monitor publishes these through pasta once the network namespace exists. */
+	if (json_array_size(json_object_get(create, "ports")) > 0) {
+		char *ports = json_dumps(json_object_get(create, "ports"), JSON_COMPACT);
+		json_object_set_new(a, "io.berth.network.ports", json_string(ports ? ports : "[]"));
+		free(ports);
+	}
 	return a;
 }
 

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,8 +59,12 @@ static int explain_failure(const char *out, int status, berth_error *err)
 {
 	const char *line = out && *out ? out : "no output";
 	char first[512];
-	size_t n = strcspn(line, "\n");
+	size_t n;
 
+	/* pasta also complains that it has no syslog: skip to the line that says what failed. */
+	while (strstr(line, "syslog") && strchr(line, '\n') && strchr(line, '\n')[1])
+		line = strchr(line, '\n') + 1;
+	n = strcspn(line, "\n");
 	snprintf(first, sizeof(first), "%.*s", (int)(n < 400 ? n : 400), line);
 	if (strstr(out, "Address already in use") || strstr(out, "Failed to bind"))
 		return berr(err, EADDRINUSE,
@@ -72,21 +78,47 @@ static int explain_failure(const char *out, int status, berth_error *err)
 	return berr(err, EIO, "pasta failed (exit status %d): %s", status, first);
 }
 
-int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, berth_error *err)
+/* Waits until pasta wrote its pid file (namespace configured, ports bound) or died. */
+static int wait_ready(pid_t pid, const char *pidfile, int *ret_status)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+	for (int i = 0; i < 2000; i++) { /* 10 s */
+		int status;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			*ret_status = status;
+			return -1;
+		}
+		if (access(pidfile, F_OK) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, ret_status, 0);
+	return -1;
+}
+
+int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, pid_t *ret_pid,
+		berth_error *err)
 {
 	const char *pasta = find_pasta();
 	char tcp[2048], udp[2048];
 	const char *argv[PASTA_MAX_ARGS];
-	int pipefd[2], status = 0;
+	_cleanup_close_ int logfd = -1;
+	int status = 0;
 	size_t n = 0;
 	pid_t pid;
 
 	if (!pasta)
 		return berr(err, ENOENT,
 			    "publishing ports needs pasta, which is not installed: apt-get install passt");
+	if (!opts->pidfile || !opts->logfile)
+		return berr(err, EINVAL, "pasta_start: a pid file and a log file are required");
 	port_list(opts, "tcp", tcp, sizeof(tcp));
 	port_list(opts, "udp", udp, sizeof(udp));
 	argv[n++] = "pasta";
+	argv[n++] = "--foreground";
 	argv[n++] = "--quiet";
 	argv[n++] = "--config-net";
 	if (geteuid() == 0) {
@@ -110,43 +142,47 @@ int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, bert
 	argv[n++] = "none";
 	if (!opts->map_host_loopback)
 		argv[n++] = "--no-map-gw";
-	if (opts->pidfile) {
-		argv[n++] = "--pid";
-		argv[n++] = opts->pidfile;
-	}
+	argv[n++] = "--pid";
+	argv[n++] = opts->pidfile;
 	for (char *const *e = opts->extra; e && *e && n < PASTA_MAX_ARGS - 1; e++)
 		argv[n++] = *e;
 	argv[n] = NULL;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return berr_errno(err, errno, "pipe");
+	unlink(opts->pidfile);
+	logfd = open(opts->logfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0)
+		return berr_errno(err, errno, "create %s", opts->logfile);
 	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
+	if (pid < 0)
 		return berr_errno(err, errno, "fork");
-	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		/* Move the namespace fds to 3 and 4 without clobbering each other. */
 		int nfd = fcntl(netns_fd, F_DUPFD_CLOEXEC, 10);
 		int ufd = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
-		if (devnull < 0 || nfd < 0 || dup2(devnull, 0) < 0 || dup2(pipefd[1], 1) < 0 ||
-		    dup2(pipefd[1], 2) < 0 || dup2(nfd, PASTA_NETNS_FD) != PASTA_NETNS_FD ||
+		/*
+		 * pasta holds the namespace open, so it would outlive the container: it is ended
+		 * by our caller when the container exits, and by the kernel if the caller dies.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (devnull < 0 || nfd < 0 || dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 ||
+		    dup2(logfd, 2) < 0 || dup2(nfd, PASTA_NETNS_FD) != PASTA_NETNS_FD ||
 		    (ufd >= 0 && dup2(ufd, PASTA_USERNS_FD) != PASTA_USERNS_FD))
 			_exit(127);
 		close_range(ufd >= 0 ? 5 : 4, ~0U, 0);
+		/* Callers (the monitor) block SIGCHLD for signalfd; pasta needs a clean slate. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		execv(pasta, (char *const *)argv);
 		_exit(127);
 	}
-	close(pipefd[1]);
-	_cleanup_free_ char *out = NULL;
-	(void)read_fd_all(pipefd[0], 64 * 1024, &out, NULL, NULL);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return berr_errno(err, errno, "waitpid pasta");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (wait_ready(pid, opts->pidfile, &status) < 0) {
+		_cleanup_free_ char *out = NULL;
+		(void)read_file_at(AT_FDCWD, opts->logfile, 64 * 1024, &out, NULL, NULL);
 		return explain_failure(out ? out : "", WIFEXITED(status) ? WEXITSTATUS(status) : -1, err);
+	}
+	*ret_pid = pid;
 	return 0;
 }

@@ -5,9 +5,11 @@
  *
  * pasta is handed the container's network (and, rootless, user) namespace as inherited fds and
  * told to open /proc/self/fd/N: opening another process's namespace files would need ptrace
- * rights that pasta, which drops its capabilities first, does not have. It daemonizes once the
- * namespace is configured and every port is bound (so a taken port is reported before the
- * container runs), and exits by itself when the namespace goes away: nothing to clean up.
+ * rights that pasta, which drops its capabilities first, does not have. pasta runs in the
+ * foreground as the caller's child: it writes its pid file once the namespace is configured and
+ * every port is bound (so a taken port is reported as an error), and since its fd keeps the
+ * namespace alive, the caller ends it when the container exits (PR_SET_PDEATHSIG ends it should
+ * the caller die first).
  */
 #ifndef BERTH_NETWORK_PASTA_H
 #define BERTH_NETWORK_PASTA_H
@@ -32,14 +34,17 @@ struct pasta_opts {
 	bool map_host_loopback;
 	char *const *extra;
 	const char *pidfile;
+	const char *logfile;
 };
 
 /**
  * pasta_start() - configure the namespace behind @netns_fd and forward ports into it
  * @userns_fd:	the namespace's owning user namespace (rootless), or -1
- * Return: 0 once pasta is running in the background, or a negative errno with a message that
- * names the cause (port taken, helper missing, /dev/net/tun unusable).
+ * @ret_pid:	pasta's pid (a child of the caller, which must end and reap it)
+ * Return: 0 once pasta is ready, or a negative errno with a message that names the cause
+ * (port taken, helper missing, /dev/net/tun unusable).
  */
-int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, berth_error *err);
+int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, pid_t *ret_pid,
+		berth_error *err);
 
 #endif
