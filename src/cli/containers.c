@@ -76,7 +76,10 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "log-opt", 0, CLI_LIST, "Logging driver options (max-size=SIZE)", NULL },               \
 	{ "stop-signal", 0, CLI_STRING, "Signal to stop a container. Default is SIGTERM", NULL }, \
 	{ "stop-timeout", 0, CLI_INT, "Timeout (in seconds) to stop a container", NULL },         \
-	{ "pull", 0, CLI_STRING, "Pull image policy (only local images are used for now)", NULL }
+	{ "pull", 0, CLI_STRING, "Pull image policy (only local images are used for now)", NULL }, \
+	{ "cidfile", 0, CLI_STRING, "Write the container ID to the file", NULL },                 \
+	{ "replace", 0, CLI_BOOL, "If a container with the same name exists, replace it", NULL }, \
+	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, ignore)", "conmon" }
 
 const struct cli_option cmd_create_options[] = {
 	CREATE_OPTIONS,
@@ -527,6 +530,46 @@ static int fail_close(struct store *s, berth_error *err)
 
 /* ---- create, run, start ---- */
 
+/*
+ * create_prepare() - what run and create do around ctr_create(): --replace removes a container
+ * of the same name first; --sdnotify=ignore keeps the monitor from notifying systemd.
+ */
+static int create_prepare(struct berth_ctx *ctx, struct store *s, struct cli_args *args,
+			  berth_error *err)
+{
+	const char *name = cli_str(args, "name"), *sd = cli_str(args, "sdnotify");
+	const char *cidfile = cli_str(args, "cidfile");
+
+	if (sd && strcmp(sd, "conmon") != 0 && strcmp(sd, "ignore") != 0)
+		return berr(err, EINVAL, "--sdnotify=%s is not supported: use conmon or ignore", sd);
+	if (sd && strcmp(sd, "ignore") == 0)
+		unsetenv("NOTIFY_SOCKET");
+	if (cidfile && access(cidfile, F_OK) == 0)
+		return berr(err, EEXIST, "container id file %s exists: remove it first (or rm --cidfile)",
+			    cidfile);
+	if (name && cli_flag(args, "replace")) {
+		berth_error e2 = { 0 };
+		struct store_container *old = NULL;
+		if (ctr_get(ctx, s, name, &old, &e2) == 0) {
+			int r = ctr_remove(ctx, s, old->id, true, false, err);
+			store_container_free(old);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* create_done() - --cidfile: record the new id where systemd units will look for it. */
+static int create_done(struct cli_args *args, const char *id, berth_error *err)
+{
+	const char *cidfile = cli_str(args, "cidfile");
+
+	if (!cidfile)
+		return 0;
+	return write_file_atomic_at(AT_FDCWD, cidfile, id, strlen(id), 0644, err);
+}
+
 int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_(json_decrefp) json_t *create = NULL;
@@ -538,7 +581,9 @@ int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_fail(&err);
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
-	if (ctr_create(ctx, s, cli_argv(args)[0], create, &id, &err) < 0)
+	if (create_prepare(ctx, s, args, &err) < 0 ||
+	    ctr_create(ctx, s, cli_argv(args)[0], create, &id, &err) < 0 ||
+	    create_done(args, id, &err) < 0)
 		return fail_close(s, &err);
 	store_close(s);
 	printf("%s\n", id);
@@ -611,7 +656,9 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_fail(&err);
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
-	if (ctr_create(ctx, s, cli_argv(args)[0], create, &id, &err) < 0)
+	if (create_prepare(ctx, s, args, &err) < 0 ||
+	    ctr_create(ctx, s, cli_argv(args)[0], create, &id, &err) < 0 ||
+	    create_done(args, id, &err) < 0)
 		return fail_close(s, &err);
 	so.attach = !detach;
 	so.stdin = cli_flag(args, "interactive");
@@ -679,11 +726,39 @@ int cmd_start(struct berth_ctx *ctx, struct cli_args *args)
 /* ---- stop, kill, rm, wait, restart ---- */
 
 const struct cli_option cmd_stop_options[] = {
+	{ "cidfile", 0, CLI_STRING, "Read the container ID from the file", NULL },
 	{ "time", 't', CLI_INT, "Seconds to wait for stop before killing the container", "10" },
 	{ "all", 'a', CLI_BOOL, "Stop all running containers", NULL },
 	{ "ignore", 'i', CLI_BOOL, "Ignore errors when a specified container is missing", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
+
+/* --cidfile FILE: the container is the one whose id FILE holds (systemd --new units). */
+static int for_cidfile(struct berth_ctx *ctx, struct cli_args *args,
+		       int (*fn)(struct berth_ctx *, struct store *, const char *, void *,
+				 berth_error *),
+		       void *data, bool print)
+{
+	const char *path = cli_str(args, "cidfile");
+	bool ignore = cli_is_set(args, "ignore") && cli_flag(args, "ignore");
+	_cleanup_free_ char *id = NULL;
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	int r;
+
+	if (read_file_at(AT_FDCWD, path, 4096, &id, NULL, &err) < 0)
+		return ignore && err.code == -ENOENT ? 0 : cli_fail(&err);
+	id[strcspn(id, "\r\n")] = '\0';
+	if (open_store(ctx, &s, &err) < 0)
+		return cli_fail(&err);
+	r = fn(ctx, s, id, data, &err);
+	store_close(s);
+	if (r < 0)
+		return ignore && err.code == -ENOENT ? 0 : cli_fail(&err);
+	if (print)
+		printf("%s\n", id);
+	return 0;
+}
 
 /* for_each_target() - run @fn on the named containers, or on all of them with --all. */
 static int for_each_target(struct berth_ctx *ctx, struct cli_args *args, bool running_only,
@@ -696,6 +771,8 @@ static int for_each_target(struct berth_ctx *ctx, struct cli_args *args, bool ru
 	bool all = cli_is_set(args, "all") && cli_flag(args, "all");
 	int rc = 0;
 
+	if (cli_str(args, "cidfile"))
+		return for_cidfile(ctx, args, fn, data, print);
 	if (!all && cli_argc(args) == 0)
 		return cli_error("%s requires at least one argument\nSee '%s --help'",
 				 cli_command_path(args), cli_command_path(args));
@@ -786,6 +863,7 @@ int cmd_kill(struct berth_ctx *ctx, struct cli_args *args)
 }
 
 const struct cli_option cmd_rm_options[] = {
+	{ "cidfile", 0, CLI_STRING, "Read the container ID from the file", NULL },
 	{ "force", 'f', CLI_BOOL, "Force removal of a running or unusable container", NULL },
 	{ "all", 'a', CLI_BOOL, "Remove all containers", NULL },
 	{ "volumes", 'v', CLI_BOOL, "Remove anonymous volumes associated with the container", NULL },

@@ -46,6 +46,7 @@
 #include "monitor/network.h"
 #include "runtime/runtime.h"
 #include "util/fileio.h"
+#include "util/sd_notify.h"
 #include "util/macro.h"
 
 #define MAX_CLIENTS 16
@@ -505,6 +506,13 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 	if (!m->exec_spec)
 		write_pid_file(m, start);
 	sync_reply(m, "ok %d %lld %d\n", (int)m->pid, (long long)start, (int)getpid());
+	/* Under systemd (Type=notify units): we are the service's main process. */
+	if (!m->exec_spec) {
+		char state[64];
+		snprintf(state, sizeof(state), "MAINPID=%d\nREADY=1", (int)getpid());
+		sd_notify_send(NULL, state);
+		unsetenv("NOTIFY_SOCKET");
+	}
 	return 0;
 }
 

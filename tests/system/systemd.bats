@@ -81,3 +81,41 @@ verify_unit() {
   [ -z "$(ls "$unitdir")" ]
   berth rm gsd4
 }
+
+@test "a unit's Exec lines start the container, notify READY with a live MAINPID, and stop it" {
+  port=$(random_port)
+  berth run -d --name gsd5 -p "127.0.0.1:$port:80" localhost/busybox httpd -f -p 80
+  berth stop -t 1 gsd5
+  berth generate systemd --name -t 1 --files gsd5
+  run "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" container-gsd5.service start
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[-1]}" == "READY MAINPID="* ]]
+  wait_for_port "$port"
+  nc -z -w 3 127.0.0.1 "$port"
+  run berth ps --format '{{.Names}} {{.State}}'
+  [[ "$output" == *"gsd5 running"* ]]
+  start=$(date +%s)
+  "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" container-gsd5.service stop
+  [ $(( $(date +%s) - start )) -le 5 ]
+  run berth ps -a --format '{{.Names}} {{.State}}'
+  [[ "$output" == *"gsd5 exited"* ]]
+  berth rm gsd5
+}
+
+@test "a --new unit creates the container, and its stop removes it" {
+  port=$(random_port)
+  berth create --name gsd6 -p "127.0.0.1:$port:80" localhost/busybox httpd -f -p 80
+  berth generate systemd --new --name -t 1 --files gsd6
+  berth rm gsd6
+  run "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" container-gsd6.service start
+  echo "$output"
+  [ "$status" -eq 0 ]
+  wait_for_port "$port"
+  [ -s "$unitdir/container-gsd6.service.ctr-id" ]
+  run berth ps --format '{{.Names}}'
+  [[ "$output" == *gsd6* ]]
+  "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" container-gsd6.service stop
+  run berth ps -a --format '{{.Names}}'
+  [[ "$output" != *gsd6* ]]
+}
