@@ -13,6 +13,7 @@
 
 #include "cli/format.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char doc[] =
@@ -20,13 +21,27 @@ static const char doc[] =
     " \"M\": {\"k\": \"v\", \"n\": {\"d\": [1, 2]}}, \"E\": \"\", \"A\": []},"
     " {\"ID\": \"d\", \"N\": -1, \"L\": [], \"M\": {}}]";
 
+static json_t *items;
+static FILE *devnull;
+
+/* The document and the output sink are made once: they are not what is being tested. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	items = json_loads(doc, 0, NULL);
+	devnull = fopen("/dev/null", "we");
+	if (!items || !devnull)
+		abort();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fmt_template *t = NULL;
 	berth_error err = {0};
 	char *text, *norm, *out = NULL;
 	const char *p;
-	json_t *items;
 	int ranges = 0;
 	bool table;
 
@@ -42,17 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		return 0;
 	}
-	items = json_loads(doc, 0, NULL);
 	norm = fmt_normalize(text, &table);
 	if (fmt_compile(norm ? norm : text, &t, &err) == 0) {
 		if (fmt_render(t, items, &out, &err) == 0) {
 			struct fmt_table *tw = fmt_table_new(12, 2);
-			FILE *null = fopen("/dev/null", "w");
-			if (tw && null && fmt_table_write(tw, out, strlen(out)) == 0)
-				fmt_table_flush(tw, null);
+			if (tw && fmt_table_write(tw, out, strlen(out)) == 0)
+				fmt_table_flush(tw, devnull);
 			fmt_table_free(tw);
-			if (null)
-				fclose(null);
 			free(out);
 		} else if (strncmp(err.msg, "template: ", 10) != 0 && err.code != -ENOMEM) {
 			abort();
@@ -63,6 +74,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fmt_template_free(t);
 	free(norm);
 	free(text);
-	json_decref(items);
 	return 0;
 }

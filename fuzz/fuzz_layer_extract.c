@@ -76,10 +76,10 @@ static void make_writable(int parent, const char *name, unsigned depth)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct layer_extract_opts o = {
-		/* device nodes are skipped: the fuzzer must not litter /tmp with real ones */
-		.rootless = true,
-		.max_entries = 4096,
-		.max_bytes = 8u << 20,
+	    /* device nodes are skipped: the fuzzer must not litter /tmp with real ones */
+	    .rootless = true,
+	    .max_entries = 4096,
+	    .max_bytes = 8u << 20,
 	};
 	berth_error err = {0};
 	int in, layer;

@@ -6,8 +6,10 @@
  *   runtime-driver BUNDLE                 run BUNDLE/config.json in the foreground, stdio
  *                                         inherited (a terminal is copied to stdout); exit with
  *                                         the container's code (128+N for signal N)
- *   runtime-driver --exec BUNDLE CMD...   start the container, exec CMD in it as process.user,
- *                                         wait for CMD, kill the container; exit with CMD's code
+ *   runtime-driver --exec BUNDLE CMD...   start the container, exec CMD in it (as uid 0, or
+ *                                         $RT_EXEC_USER "UID:GID"; cwd $RT_EXEC_CWD; a pty when
+ *                                         $RT_EXEC_TTY is set), wait for CMD, kill the
+ *                                         container; exit with CMD's code
  *   runtime-driver --seccomp FILE [CAPS]  print the OCI linux.seccomp object converted from the
  *                                         containers-common profile FILE (CAPS: hex bitmask)
  * Setup errors print "runtime-driver: MESSAGE" and exit with 125, 126 or 127 as berth run does.
@@ -57,7 +59,7 @@ static void copy_pty(int master)
 
 static int cmd_seccomp(const char *path, const char *caps)
 {
-	berth_error err = { 0 };
+	berth_error err = {0};
 	json_t *obj = NULL;
 	unsigned long long c = caps ? strtoull(caps, NULL, 16) : 0;
 
@@ -71,10 +73,10 @@ static int cmd_seccomp(const char *path, const char *caps)
 
 int main(int argc, char **argv)
 {
-	struct runtime_stdio io = { { 0, 1, 2 } };
+	struct runtime_stdio io = {{0, 1, 2}};
 	struct runtime_process proc, ex;
 	struct runtime_config *cfg = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	bool exec_mode = false;
 	int code;
 
@@ -88,7 +90,8 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc < 2 || (exec_mode && argc < 3) || (!exec_mode && argc != 2)) {
-		fprintf(stderr, "usage: runtime-driver [--exec] BUNDLE [CMD...] | --seccomp FILE [CAPS]\n");
+		fprintf(stderr,
+			"usage: runtime-driver [--exec] BUNDLE [CMD...] | --seccomp FILE [CAPS]\n");
 		return 125;
 	}
 	if (runtime_config_load(argv[1], &cfg, &err) < 0)
@@ -98,12 +101,25 @@ int main(int argc, char **argv)
 		return fail(&err);
 	}
 	if (exec_mode) {
-		struct runtime_exec_opts opts = { .args = argv + 2, .uid = 0, .gid = 0 };
+		struct runtime_exec_opts opts = {.args = argv + 2, .uid = 0, .gid = 0};
+		const char *user = getenv("RT_EXEC_USER"); /* "UID:GID" */
+		unsigned u, g;
 		berth_error cgerr;
+
+		if (user && sscanf(user, "%u:%u", &u, &g) == 2) {
+			opts.uid = u;
+			opts.gid = g;
+		}
+		opts.cwd = getenv("RT_EXEC_CWD");
+		opts.terminal = getenv("RT_EXEC_TTY") != NULL;
 
 		if (runtime_exec(cfg, proc.pidfd, &opts, &io, &ex, &err) < 0) {
 			code = fail(&err);
 		} else {
+			if (ex.pty_master >= 0) {
+				copy_pty(ex.pty_master);
+				close(ex.pty_master);
+			}
 			code = wait_exit(ex.pid);
 			close(ex.pidfd);
 		}

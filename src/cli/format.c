@@ -2524,3 +2524,26 @@ int fmt_print(FILE *out, const char *format, const char *default_format, json_t 
 		return berr_errno(err, -r, "write output");
 	return 0;
 }
+
+int fmt_print_one(FILE *out, const char *format, json_t *obj, berth_error *err)
+{
+	_cleanup_(fmt_template_freep) struct fmt_template *t = NULL;
+	_cleanup_free_ char *norm = NULL, *s = NULL;
+	int r;
+
+	if (strcmp(format, "json") == 0) {
+		s = json_dumps(obj, JSON_INDENT(4) | JSON_ENCODE_ANY);
+		if (!s)
+			return berr(err, ENOMEM, "out of memory");
+		if (fprintf(out, "%s\n", s) < 0)
+			return berr_errno(err, errno, "write output");
+		return 0;
+	}
+	norm = fmt_normalize(format, NULL);
+	if (!norm)
+		return berr(err, ENOMEM, "out of memory");
+	r = fmt_compile(norm, &t, err);
+	if (r < 0)
+		return r;
+	return fmt_render_to(out, t, obj, err);
+}

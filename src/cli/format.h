@@ -123,4 +123,12 @@ static inline void fmt_table_freep(struct fmt_table **t)
 int fmt_print(FILE *out, const char *format, const char *default_format, json_t *items,
 	      const char *const *headers, unsigned flags, berth_error *err);
 
+/**
+ * fmt_print_one() - print a single object (info, version, inspect of one thing) with the
+ * user's --format: "json" pretty-prints it; otherwise the template (after fmt_normalize(),
+ * without table handling) is run once with dot = @obj.
+ * Return: 0, or -EINVAL with the template error in @err.
+ */
+int fmt_print_one(FILE *out, const char *format, json_t *obj, berth_error *err);
+
 #endif

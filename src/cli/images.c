@@ -35,7 +35,7 @@ int cli_open_store(struct berth_ctx *ctx, struct store **ret)
 const struct cli_option cmd_images_options[] = {
 	{ "all", 'a', CLI_BOOL, "Show all images (default hides intermediate images)", NULL },
 	{ "digests", 0, CLI_BOOL, "Show digests", NULL },
-	{ "filter", 'f', CLI_LIST, "Filter output based on conditions provided (reference=, dangling=, before=, since=, id=)", NULL },
+	{ "filter", 'f', CLI_LIST, "Filter output based on conditions provided (reference=, dangling=, label=, before=, since=, id=)", NULL },
 	{ "format", 0, CLI_STRING, "Change the output format to JSON or a Go template", NULL },
 	{ "noheading", 'n', CLI_BOOL, "Do not print column headings", NULL },
 	{ "no-trunc", 0, CLI_BOOL, "Do not truncate output", NULL },
@@ -48,6 +48,8 @@ struct image_filter {
 	int dangling; /* -1 unset */
 	int64_t before, since;
 	char **ids;
+	char **labels; /* "key" or "key=value", all must match */
+	struct store *s;
 };
 
 static bool name_matches(const char *pattern, const char *name)
@@ -63,6 +65,21 @@ static bool name_matches(const char *pattern, const char *name)
 	if (asprintf(&p2, "*/%s", pattern) < 0)
 		return false;
 	return fnmatch(p2, name, 0) == 0 || fnmatch(p2, repo, 0) == 0;
+}
+
+static bool labels_match(const struct image_filter *f, const struct store_image *img)
+{
+	json_auto_t *config = engine_image_config_json(f->s, img);
+	json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
+
+	for (char **l = f->labels; *l; l++) {
+		const char *eq = strchr(*l, '=');
+		_cleanup_free_ char *key = eq ? strndup(*l, (size_t)(eq - *l)) : strdup(*l);
+		const char *v = key ? json_string_value(json_object_get(labels, key)) : NULL;
+		if (!v || (eq && strcmp(v, eq + 1) != 0))
+			return false;
+	}
+	return true;
 }
 
 static bool filter_keep(const struct image_filter *f, const struct store_image *img)
@@ -88,6 +105,8 @@ static bool filter_keep(const struct image_filter *f, const struct store_image *
 		if (!any)
 			return false;
 	}
+	if (f->labels && !labels_match(f, img))
+		return false;
 	return true;
 }
 
@@ -111,16 +130,23 @@ static void image_filter_done(struct image_filter *f)
 {
 	strv_free(f->reference);
 	strv_free(f->ids);
+	strv_free(f->labels);
 }
 
 static int parse_filters(struct store *s, char *const *list, struct image_filter *f)
 {
 	f->dangling = -1;
+	f->s = s;
 	for (; list && *list; list++) {
 		const char *eq = strchr(*list, '=');
 		const char *v = eq ? eq + 1 : "";
 		size_t kl = eq ? (size_t)(eq - *list) : strlen(*list);
-		if (kl == 9 && strncmp(*list, "reference", 9) == 0) {
+		if (kl == 5 && strncmp(*list, "label", 5) == 0) {
+			if (!*v)
+				return cli_error("invalid filter %s: use label=KEY or label=KEY=VALUE", *list);
+			if (strv_append(&f->labels, v) < 0)
+				return cli_error("out of memory");
+		} else if (kl == 9 && strncmp(*list, "reference", 9) == 0) {
 			if (strv_append(&f->reference, v) < 0)
 				return cli_error("out of memory");
 		} else if (kl == 2 && strncmp(*list, "id", 2) == 0) {
@@ -144,7 +170,7 @@ static int parse_filters(struct store *s, char *const *list, struct image_filter
 			else
 				f->since = ref->created;
 		} else
-			return cli_error("invalid filter \"%s\": use reference=, dangling=, before=, since= or id=",
+			return cli_error("invalid filter \"%s\": use reference=, dangling=, label=, before=, since= or id=",
 					 *list);
 	}
 	return 0;

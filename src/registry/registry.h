@@ -85,8 +85,11 @@ struct reg_store {
 int reg_store_open(struct reg_store *s, const char *root, bool create, berth_error *err);
 void reg_store_close(struct reg_store *s);
 
-/** reg_write_atomic() - write @path under @dirfd through a unique temp file + rename. */
-int reg_write_atomic(int dirfd, const char *path, const void *data, size_t len);
+/**
+ * reg_write_atomic() - write @path under @dirfd through a unique temp file + rename
+ * @durable:	fsync the data before the rename (blob content), or not (link files)
+ */
+int reg_write_atomic(int dirfd, const char *path, const void *data, size_t len, bool durable);
 /** reg_mkdirat_p() - mkdir -p relative to @dirfd. */
 int reg_mkdirat_p(int dirfd, const char *path);
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -50,7 +51,21 @@ struct upload_state {
 	bool busy;
 };
 
+/* Manifests are immutable under their digest: the small ones are kept in memory, verified
+ * once when read from disk. Direct-mapped by the digest's first bytes. */
+#define MCACHE_SLOTS 512
+#define MCACHE_ENTRY_MAX (16 * 1024)
+
+struct mcache_entry {
+	char hex[65];
+	char *type;
+	char *data;
+	size_t len;
+};
+
 struct server {
+	pthread_mutex_t mcache_lock;
+	struct mcache_entry mcache[MCACHE_SLOTS];
 	struct reg_store store;
 	const struct reg_config *cfg;
 	struct reg_auth *auth;
@@ -681,11 +696,73 @@ static int resolve_ref(struct server *srv, struct req *rq, char hex[65])
 	return reg_repo_tag_resolve(&srv->store, rq->name, rq->ref, hex) < 0 ? -ENOENT : 0;
 }
 
+static unsigned mcache_slot(const char *hex)
+{
+	return (unsigned)strtoul((char[]){ hex[0], hex[1], hex[2], hex[3], 0 }, NULL, 16) %
+	       MCACHE_SLOTS;
+}
+
+/* A response holding a copy of the cached manifest @hex, or NULL on a miss. */
+static struct MHD_Response *mcache_response(struct server *srv, const char *hex, char **ret_type,
+					    size_t *ret_len)
+{
+	struct mcache_entry *e = &srv->mcache[mcache_slot(hex)];
+	struct MHD_Response *resp = NULL;
+
+	pthread_mutex_lock(&srv->mcache_lock);
+	if (e->data && strcmp(e->hex, hex) == 0) {
+		*ret_type = strdup(e->type);
+		if (*ret_type)
+			resp = MHD_create_response_from_buffer(e->len, e->data, MHD_RESPMEM_MUST_COPY);
+		if (!resp) {
+			free(*ret_type);
+			*ret_type = NULL;
+		}
+		*ret_len = e->len;
+	}
+	pthread_mutex_unlock(&srv->mcache_lock);
+	return resp;
+}
+
+static void mcache_put(struct server *srv, const char *hex, const char *type, const char *data,
+		       size_t len)
+{
+	struct mcache_entry *e = &srv->mcache[mcache_slot(hex)];
+	char *t, *d;
+
+	if (len > MCACHE_ENTRY_MAX)
+		return;
+	t = strdup(type);
+	d = malloc(len ? len : 1);
+	if (!t || !d) {
+		free(t);
+		free(d);
+		return;
+	}
+	memcpy(d, data, len);
+	pthread_mutex_lock(&srv->mcache_lock);
+	free(e->type);
+	free(e->data);
+	memcpy(e->hex, hex, 65);
+	e->type = t;
+	e->data = d;
+	e->len = len;
+	pthread_mutex_unlock(&srv->mcache_lock);
+}
+
+static void mcache_clear(struct server *srv)
+{
+	for (size_t i = 0; i < MCACHE_SLOTS; i++) {
+		free(srv->mcache[i].type);
+		free(srv->mcache[i].data);
+	}
+}
+
 static enum MHD_Result manifest_get(struct server *srv, struct MHD_Connection *conn,
 				    struct req *rq, bool head)
 {
 	_cleanup_free_ char *data = NULL, *type = NULL;
-	char hex[65], digest[REG_DIGEST_LEN + 1], etag[REG_DIGEST_LEN + 3];
+	char hex[65], got[65], digest[REG_DIGEST_LEN + 1], etag[REG_DIGEST_LEN + 3];
 	struct MHD_Response *resp;
 	size_t len;
 	int r;
@@ -697,21 +774,34 @@ static enum MHD_Result manifest_get(struct server *srv, struct MHD_Connection *c
 	if (r < 0)
 		return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
 				     "manifest %s is not in repository %s", rq->ref, rq->name);
-	if (reg_blob_read(&srv->store, hex, REG_MANIFEST_MAX, &data, &len) < 0)
-		return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
-				     "manifest %s of %s has no data in the storage", rq->ref,
-				     rq->name);
-	type = manifest_media_type(data, len);
-	if (!type)
-		return MHD_NO;
-	if (!accepts(conn, type))
+	resp = mcache_response(srv, hex, &type, &len);
+	if (!resp) {
+		if (reg_blob_read(&srv->store, hex, REG_MANIFEST_MAX, &data, &len) < 0)
+			return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
+					     "manifest %s of %s has no data in the storage",
+					     rq->ref, rq->name);
+		sha256_hex_of(data, len, got);
+		if (strcmp(got, hex) != 0) {
+			log_error("storage: blob sha256:%s holds content with digest sha256:%s", hex,
+				  got);
+			return respond_error(conn, rq, 500, "UNKNOWN",
+					     "the stored manifest %s is corrupted", rq->ref);
+		}
+		type = manifest_media_type(data, len);
+		if (!type)
+			return MHD_NO;
+		mcache_put(srv, hex, type, data, len);
+		resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			return MHD_NO;
+		data = NULL;
+	}
+	if (!accepts(conn, type)) {
+		MHD_destroy_response(resp);
 		return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
 				     "manifest %s is a %s, which the Accept header does not allow",
 				     rq->ref, type);
-	resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!resp)
-		return MHD_NO;
-	data = NULL;
+	}
 	snprintf(digest, sizeof(digest), "sha256:%s", hex);
 	snprintf(etag, sizeof(etag), "\"%s\"", digest);
 	MHD_add_response_header(resp, "Content-Type", type);
@@ -1496,6 +1586,20 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 		goto out_auth;
 	}
 	pthread_mutex_init(&srv.lock, NULL);
+	pthread_mutex_init(&srv.mcache_lock, NULL);
+	/* One fd per client plus one per blob being sent: use the soft limit up to the hard one
+	 * (never above it), and keep some fds for the storage. */
+	struct rlimit rl;
+	unsigned conn_limit = 16000;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < conn_limit)
+			conn_limit = rl.rlim_cur > 128 ? (unsigned)(rl.rlim_cur / 2) : 32;
+	}
 	threads = ncpu > 0 ? (unsigned)ncpu : 1;
 	/* The pool's threads inherit this mask: only the main thread takes the signals. */
 	signal(SIGPIPE, SIG_IGN);
@@ -1512,7 +1616,7 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
 			     request_done, &srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)16000,
+			     MHD_OPTION_CONNECTION_LIMIT, conn_limit,
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_EXTERNAL_LOGGER,
 			     mhd_log, NULL, MHD_OPTION_ARRAY, cert ? tls_opts : tls_opts + 2,
 			     MHD_OPTION_END);
@@ -1539,6 +1643,8 @@ out_lock:
 		upload_state_free(st);
 	}
 	pthread_mutex_destroy(&srv.lock);
+	mcache_clear(&srv);
+	pthread_mutex_destroy(&srv.mcache_lock);
 out_auth:
 	reg_auth_free(srv.auth);
 out_store:

@@ -34,13 +34,13 @@
 #include "util/lock.h"
 #include "util/macro.h"
 
-#define LOAD_MAX_IMAGES 256
+#define LOAD_MAX_IMAGES	    256
 #define LOAD_MAX_INDEX_SIZE (4u << 20)
-#define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define OCI_MANIFEST	    "application/vnd.oci.image.manifest.v1+json"
+#define OCI_INDEX	    "application/vnd.oci.image.index.v1+json"
+#define OCI_CONFIG	    "application/vnd.oci.image.config.v1+json"
+#define DOCKER_MANIFEST	    "application/vnd.docker.distribution.manifest.v2+json"
+#define DOCKER_LIST	    "application/vnd.docker.distribution.manifest.list.v2+json"
 
 struct load_ctx {
 	struct store *s;
@@ -48,8 +48,8 @@ struct load_ctx {
 	int dir;	  /* the unpacked archive */
 	bool quiet;
 	char **loaded; /* "Loaded image: X" values, NULL-terminated */
+	char **loaded_ids; /* the image id of each line */
 	size_t n_loaded;
-	char last_id[STORE_ID_LEN + 1];
 };
 
 /* jansson's own json_decrefp() (behind json_auto_t) */
@@ -59,8 +59,8 @@ struct load_ctx {
 static int open_in_archive(struct load_ctx *l, const char *name, int *ret_fd, berth_error *err)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	struct stat st;
 	long fd;
@@ -69,7 +69,8 @@ static int open_in_archive(struct load_ctx *l, const char *name, int *ret_fd, be
 		return berr(err, EINVAL, "%s: the archive names an invalid file", l->what);
 	fd = syscall(SYS_openat2, l->dir, name, &how, sizeof(how));
 	if (fd < 0)
-		return berr_errno(err, errno, "%s: %s (named by the archive's index)", l->what, name);
+		return berr_errno(err, errno, "%s: %s (named by the archive's index)", l->what,
+				  name);
 	if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close((int)fd);
 		return berr(err, EBADMSG, "%s: %s is not a regular file", l->what, name);
@@ -141,17 +142,27 @@ static const char *media_type_of_blob(struct store *s, const char *digest)
 	return "application/vnd.oci.image.layer.v1.tar";
 }
 
-static int add_loaded(struct load_ctx *l, const char *what)
+static int add_loaded(struct load_ctx *l, const char *what, const char *id)
 {
 	char **n = realloc(l->loaded, (l->n_loaded + 2) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
 	l->loaded = n;
-	n[l->n_loaded] = strdup(what);
-	if (!n[l->n_loaded])
+	n = realloc(l->loaded_ids, (l->n_loaded + 2) * sizeof(*n));
+	if (!n)
 		return -ENOMEM;
-	n[++l->n_loaded] = NULL;
+	l->loaded_ids = n;
+	l->loaded[l->n_loaded] = strdup(what);
+	l->loaded_ids[l->n_loaded] = strdup(id);
+	l->loaded[l->n_loaded + 1] = l->loaded_ids[l->n_loaded + 1] = NULL;
+	if (!l->loaded[l->n_loaded] || !l->loaded_ids[l->n_loaded]) {
+		free(l->loaded[l->n_loaded]);
+		free(l->loaded_ids[l->n_loaded]);
+		l->loaded[l->n_loaded] = l->loaded_ids[l->n_loaded] = NULL;
+		return -ENOMEM;
+	}
+	l->n_loaded++;
 	return 0;
 }
 
@@ -163,7 +174,8 @@ static json_t *config_diff_ids(struct load_ctx *l, json_t *config, size_t n_laye
 
 	if (!json_is_array(ids) || json_array_size(ids) != n_layers) {
 		berr(err, EBADMSG,
-		     "%s: the image config lists %zu diff_ids for %zu layers; the archive is corrupt",
+		     "%s: the image config lists %zu diff_ids for %zu layers; the archive is "
+		     "corrupt",
 		     l->what, json_is_array(ids) ? json_array_size(ids) : 0, n_layers);
 		return NULL;
 	}
@@ -197,25 +209,24 @@ static int record_image(struct load_ctx *l, const char *cfg_digest, const char *
 		k++;
 	}
 	struct store_image_spec spec = {
-		.config_digest = cfg_digest,
-		.manifest_digest = man_digest,
-		.manifest_media_type = man_type,
-		.layers = layer_ids,
-		.blob_digests = blobs,
-		.n_layers = n,
-		.names = k ? norm : NULL,
+	    .config_digest = cfg_digest,
+	    .manifest_digest = man_digest,
+	    .manifest_media_type = man_type,
+	    .layers = layer_ids,
+	    .blob_digests = blobs,
+	    .n_layers = n,
+	    .names = k ? norm : NULL,
 	};
 	r = store_image_create(l->s, &spec, id, err);
 	if (r < 0)
 		return r;
-	memcpy(l->last_id, id, sizeof(id));
 	if (k == 0) {
 		char line[STORE_ID_LEN + 8];
 		snprintf(line, sizeof(line), "sha256:%s", id);
-		return add_loaded(l, line) < 0 ? berr(err, ENOMEM, "out of memory") : 0;
+		return add_loaded(l, line, id) < 0 ? berr(err, ENOMEM, "out of memory") : 0;
 	}
 	for (size_t i = 0; i < k; i++)
-		if (add_loaded(l, norm[i]) < 0)
+		if (add_loaded(l, norm[i], id) < 0)
 			return berr(err, ENOMEM, "out of memory");
 	return 0;
 }
@@ -311,8 +322,8 @@ static int load_docker_image(struct load_ctx *l, json_t *entry, berth_error *err
 			    l->what);
 	n = json_array_size(layers);
 	if (n == 0 || n > STORE_MAX_LAYERS)
-		return berr(err, E2BIG, "%s: an image with %zu layers (the limit is %d)", l->what, n,
-			    STORE_MAX_LAYERS);
+		return berr(err, E2BIG, "%s: an image with %zu layers (the limit is %d)", l->what,
+			    n, STORE_MAX_LAYERS);
 	r = read_in_archive(l, cfg_name, STORE_MAX_CONFIG_SIZE, &cfg_text, &cfg_len, err);
 	if (r < 0)
 		return r;
@@ -576,12 +587,13 @@ static int load_oci(struct load_ctx *l, berth_error *err)
 	json_array_foreach(ms, i, d)
 	{
 		json_t *ann = json_object_get(d, "annotations");
-		const char *ref = json_string_value(json_object_get(ann, "io.containerd.image.name"));
+		const char *ref =
+		    json_string_value(json_object_get(ann, "io.containerd.image.name"));
 		_cleanup_json_ json_t *names = json_array();
 
 		if (!ref)
 			ref = json_string_value(
-				json_object_get(ann, "org.opencontainers.image.ref.name"));
+			    json_object_get(ann, "org.opencontainers.image.ref.name"));
 		/* a bare tag ("latest", as skopeo writes) names no repository: no name then */
 		if (ref && (strchr(ref, '/') || strchr(ref, ':')))
 			json_array_append_new(names, json_string(ref));
@@ -595,8 +607,8 @@ static int load_oci(struct load_ctx *l, berth_error *err)
 /* A flock'ed work dir in <root>/tmp, which gc leaves alone while we hold it. */
 static int work_dir(struct store *s, char name[64], int *ret_tmp, int *ret_fd, berth_error *err)
 {
-	_cleanup_close_ int tmp = openat(store_root_fd(s), "tmp",
-					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int tmp =
+	    openat(store_root_fd(s), "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_close_ int fd = -1;
 
 	if (tmp < 0)
@@ -622,11 +634,11 @@ static int work_dir(struct store *s, char name[64], int *ret_tmp, int *ret_fd, b
 static int load_archive(struct load_ctx *l, int in_fd, berth_error *err)
 {
 	struct layer_extract_opts xo = {
-		/* an archive is a container of plain files: no owners, devices or whiteouts */
-		.rootless = true,
-		.no_chown = true,
-		.whiteouts = LAYER_WHITEOUT_KEEP,
-		.what = l->what,
+	    /* an archive is a container of plain files: no owners, devices or whiteouts */
+	    .rootless = true,
+	    .no_chown = true,
+	    .whiteouts = LAYER_WHITEOUT_KEEP,
+	    .what = l->what,
 	};
 	int r;
 
@@ -660,8 +672,9 @@ TRANSFER_HANDLER int cmd_load(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (!input) {
 		if (isatty(STDIN_FILENO))
-			return cli_error("cannot read from terminal, use command-line redirection or "
-					 "the --input flag");
+			return cli_error(
+			    "cannot read from terminal, use command-line redirection or "
+			    "the --input flag");
 		input = "-";
 	}
 	if (strcmp(input, "-") == 0 || strcmp(input, "/dev/stdin") == 0) {
@@ -690,20 +703,22 @@ TRANSFER_HANDLER int cmd_load(struct berth_ctx *ctx, struct cli_args *args)
 	store_unlock(s);
 	if (r < 0) {
 		strv_free(l.loaded);
+		strv_free(l.loaded_ids);
 		return cli_fail(&err);
 	}
 	if (!l.quiet)
 		fprintf(stderr, "Writing manifest to image destination\nStoring signatures\n");
 	for (size_t i = 0; i < l.n_loaded; i++) {
 		struct store_event ev = {
-			.type = "image",
-			.action = "loadfromarchive",
-			.id = l.last_id,
-			.name = l.loaded[i],
+		    .type = "image",
+		    .action = "loadfromarchive",
+		    .id = l.loaded_ids[i],
+		    .name = l.loaded[i],
 		};
 		(void)store_event_emit(ctx->runroot, &ev, NULL);
 		printf("Loaded image: %s\n", l.loaded[i]);
 	}
 	strv_free(l.loaded);
+	strv_free(l.loaded_ids);
 	return 0;
 }

@@ -32,11 +32,11 @@
 #include "util/macro.h"
 #include "util/sha256.h"
 
-#define SAVE_CHUNK (128u << 10)
+#define SAVE_CHUNK	(128u << 10)
 #define SAVE_MAX_IMAGES 256
-#define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define OCI_MANIFEST	"application/vnd.oci.image.manifest.v1+json"
+#define OCI_CONFIG	"application/vnd.oci.image.config.v1+json"
+#define OCI_LAYER	"application/vnd.oci.image.layer.v1.tar"
 
 struct save_ctx {
 	struct store *s;
@@ -72,8 +72,8 @@ static int tar_fail(struct save_ctx *c, const char *name, berth_error *err)
 		    archive_error_string(c->tw) ?: "cannot write to the archive");
 }
 
-static int tar_header(struct save_ctx *c, const char *name, mode_t type, mode_t perm,
-		      int64_t size, berth_error *err)
+static int tar_header(struct save_ctx *c, const char *name, mode_t type, mode_t perm, int64_t size,
+		      berth_error *err)
 {
 	struct archive_entry *e = archive_entry_new();
 	int r;
@@ -192,9 +192,10 @@ static int tar_layer_uncompressed(struct save_ctx *c, const struct store_layer *
 		if (n == 0)
 			break;
 		if (total + n > layer->size) {
-			r = berr(err, EBADMSG,
-				 "save: layer %.19s is larger than recorded; run berth system check",
-				 layer->diff_id);
+			r = berr(
+			    err, EBADMSG,
+			    "save: layer %.19s is larger than recorded; run berth system check",
+			    layer->diff_id);
 			goto out;
 		}
 		sha256_update(h, c->buf, (size_t)n);
@@ -236,8 +237,10 @@ static json_t *names_for(struct store_image *img, const char *ref)
 	for (char **n = img->names; n && *n; n++) {
 		size_t nl = strlen(*n);
 		bool match = (norm && strcmp(*n, norm) == 0) || strcmp(*n, ref) == 0;
-		/* short names: "busybox" matches ".../busybox:latest", "busybox:1" ".../busybox:1" */
-		if (!match && nl > rl + 1 && (*n)[nl - rl - 1] == '/' && strcmp(*n + nl - rl, ref) == 0)
+		/* short names: "busybox" matches ".../busybox:latest", "busybox:1" ".../busybox:1"
+		 */
+		if (!match && nl > rl + 1 && (*n)[nl - rl - 1] == '/' &&
+		    strcmp(*n + nl - rl, ref) == 0)
 			match = true;
 		if (!match && !strchr(ref, ':') && nl > rl + 8 &&
 		    strcmp(*n + nl - 7, ":latest") == 0 && (*n)[nl - rl - 8] == '/' &&
@@ -341,8 +344,10 @@ static int save_oci_image(struct save_ctx *c, struct store_image *img, const cha
 	man = json_loads(man_text, 0, NULL);
 	layers = json_object_get(man, "layers");
 	if (!json_is_object(man) || !json_is_array(layers))
-		return berr(err, EBADMSG, "save: image %.12s: its stored manifest is unreadable; run "
-				      "berth system check", img->id);
+		return berr(err, EBADMSG,
+			    "save: image %.12s: its stored manifest is unreadable; run "
+			    "berth system check",
+			    img->id);
 	orig = json_deep_copy(man);
 	if (!orig)
 		return berr(err, ENOMEM, "out of memory");
@@ -370,8 +375,8 @@ static int save_oci_image(struct save_ctx *c, struct store_image *img, const cha
 			progress(c, "blob", ld);
 		}
 		json_object_set_new(d, "mediaType",
-				    json_string(oci_layer_type(json_string_value(
-					    json_object_get(d, "mediaType")))));
+				    json_string(oci_layer_type(
+					json_string_value(json_object_get(d, "mediaType")))));
 	}
 	/* OCI media types throughout: a stored Docker manifest is rewritten (same blobs). */
 	json_object_set_new(man, "mediaType", json_string(OCI_MANIFEST));
@@ -510,8 +515,9 @@ TRANSFER_HANDLER int cmd_save(struct berth_ctx *ctx, struct cli_args *args)
 	if (!buf || !written)
 		return cli_error("out of memory");
 	if (!output && isatty(STDOUT_FILENO))
-		return cli_error("failed to save image(s): refusing to save to terminal. Use -o flag "
-				 "or redirect");
+		return cli_error(
+		    "failed to save image(s): refusing to save to terminal. Use -o flag "
+		    "or redirect");
 	if (store_open(ctx->root, ctx->runroot, &s, &err) < 0)
 		return cli_fail(&err);
 	if (output) {
@@ -524,12 +530,12 @@ TRANSFER_HANDLER int cmd_save(struct berth_ctx *ctx, struct cli_args *args)
 	}
 
 	struct save_ctx c = {
-		.s = s,
-		.tw = archive_write_new(),
-		.quiet = cli_flag(args, "quiet"),
-		.buf = buf,
-		.written = written,
-		.out_fd = fd,
+	    .s = s,
+	    .tw = archive_write_new(),
+	    .quiet = cli_flag(args, "quiet"),
+	    .buf = buf,
+	    .written = written,
+	    .out_fd = fd,
 	};
 	if (!c.tw) {
 		r = berr(&err, ENOMEM, "out of memory");
@@ -564,7 +570,8 @@ out:
 	if (!c.quiet)
 		fprintf(stderr, "Writing manifest to image destination\nStoring signatures\n");
 	for (int i = 0; i < cli_argc(args); i++) {
-		struct store_event ev = {.type = "image", .action = "save", .name = cli_argv(args)[i]};
+		struct store_event ev = {
+		    .type = "image", .action = "save", .name = cli_argv(args)[i]};
 		(void)store_event_emit(ctx->runroot, &ev, NULL);
 	}
 	return 0;

@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "oci/reference.h"
+#include "store/store.h"
 #include "transfer/transfer.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 /* side_for() - registry options for one side of the copy (docker:// only). */
@@ -26,17 +30,52 @@ static int side_for(struct xfer_side *s, const oci_image_name *n, const struct c
 	return xfer_side_init(s, xfer_client(), args, src ? &sf : &df, ref, "copy", src, err);
 }
 
+/* open_src()/open_dst() - a side of the copy; containers-storage: is berth's store. */
+static int open_src(struct berth_ctx *ctx, struct store **st, const oci_image_name *n,
+		    struct xfer_side *side, struct img_src **ret, berth_error *err)
+{
+	if (n->transport != OCI_TRANSPORT_CONTAINERS_STORAGE)
+		return img_src_open(n, &side->img, ret, err);
+	if (!*st && store_open(ctx->root, ctx->runroot, st, err) < 0)
+		return err ? err->code : -EIO;
+	_cleanup_free_ char *ref = n->id ? strdup(n->id) : n->ref ? oci_ref_string(n->ref) : NULL;
+	if (!ref)
+		return berr(err, EINVAL, "copy: name the image of containers-storage:");
+	return img_store_src_open(*st, ref, ret, err);
+}
+
+static int open_dst(struct berth_ctx *ctx, struct store **st, const oci_image_name *n,
+		    struct xfer_side *side, struct img_dst **ret, berth_error *err)
+{
+	if (n->transport != OCI_TRANSPORT_CONTAINERS_STORAGE)
+		return img_dst_open(n, &side->img, ret, err);
+	if (!*st && store_open(ctx->root, ctx->runroot, st, err) < 0)
+		return err ? err->code : -EIO;
+	_cleanup_free_ char *name = n->ref ? oci_ref_string(n->ref) : NULL;
+	return img_store_dst_open(*st, name, ret, err);
+}
+
+/* layout_path() - the directory an oci:/dir: destination would create, when it does not exist. */
+static char *new_layout_path(const oci_image_name *n)
+{
+	if ((n->transport != OCI_TRANSPORT_OCI && n->transport != OCI_TRANSPORT_DIR) ||
+	    access(n->path, F_OK) == 0)
+		return NULL;
+	return strdup(n->path);
+}
+
 int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_(oci_image_name_freep) oci_image_name *sn = NULL, *dn = NULL;
-	_cleanup_(img_src_freep) struct img_src *src = NULL;
-	_cleanup_(img_dst_freep) struct img_dst *dst = NULL;
+	_cleanup_store_ struct store *st = NULL;
+	_cleanup_free_ char *created = NULL;
+	struct img_src *src = NULL;
+	struct img_dst *dst = NULL;
 	struct xfer_side ss = { 0 }, ds = { 0 };
 	struct xfer_printer pr;
 	berth_error err = { 0 };
 	int r;
 
-	(void)ctx;
 	if (!xfer_client())
 		return cli_error("copy: cannot initialise libcurl");
 	if (oci_image_name_parse(cli_argv(args)[0], &sn, &err) < 0 ||
@@ -49,19 +88,26 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 		.variant = cli_str(args, "override-variant"),
 	};
 	xfer_printer_init(&pr, stdout, cli_flag(args, "quiet"), &o);
+	created = new_layout_path(dn);
 	r = side_for(&ss, sn, args, true, &err);
 	if (r == 0)
 		r = side_for(&ds, dn, args, false, &err);
 	if (r == 0)
-		r = img_src_open(sn, &ss.img, &src, &err);
+		r = open_src(ctx, &st, sn, &ss, &src, &err);
 	if (r == 0)
-		r = img_dst_open(dn, &ds.img, &dst, &err);
+		r = open_dst(ctx, &st, dn, &ds, &dst, &err);
 	if (r == 0 && !pr.quiet)
 		printf("Getting image source signatures\n");
 	if (r == 0)
 		r = img_copy(src, dst, &o, NULL, &err);
+	/* the store's lock goes with the destination: free both before the store closes */
+	img_dst_free(dst);
+	img_src_free(src);
 	xfer_side_done(&ss);
 	xfer_side_done(&ds);
 	xfer_printer_done(&pr);
+	/* a failed copy leaves no half-written layout behind */
+	if (r < 0 && created)
+		(void)rm_rf_at(AT_FDCWD, created, NULL);
 	return r < 0 ? cli_fail(&err) : 0;
 }

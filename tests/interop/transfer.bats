@@ -15,7 +15,7 @@ setup_file() {
   htpasswd -Bbc "$BERTH_TEST_DIR/htpasswd" alice s3cret >/dev/null 2>&1
   start_docker_registry AUTH "$BERTH_TEST_DIR/htpasswd"
   LAYOUT="$BERTH_TEST_DIR/layout"
-  make_oci_layout "$LAYOUT" v1 3 >"$BERTH_TEST_DIR/layout.digest"
+  transfer_oci_layout "$LAYOUT" v1 3 >"$BERTH_TEST_DIR/layout.digest"
   export LAYOUT
 }
 
@@ -158,6 +158,23 @@ teardown_file() {
   [[ "$output" == *"sha256:$small"*"refusing it"* ]]
   [ ! -e "$BERTH_TEST_DIR/corrupt/blobs/sha256/$small" ]
   [ "$(jq '.manifests | length' "$BERTH_TEST_DIR/corrupt/index.json" 2>/dev/null || echo 0)" = 0 ]
+}
+
+@test "errors: a damaged blob in a local layout is not pushed" {
+  local bad="$BERTH_TEST_DIR/damaged" small
+  cp -r "$LAYOUT" "$bad"
+  small=$(jq -r '.layers | sort_by(.size) | .[0].digest' <"$bad/blobs/sha256/$(cut -d: -f2 "$BERTH_TEST_DIR/layout.digest")" | cut -d: -f2)
+  chmod u+w "$bad/blobs/sha256/$small"
+  printf 'X' | dd of="$bad/blobs/sha256/$small" bs=1 seek=3 conv=notrunc 2>/dev/null
+  run berth copy --dest-tls-verify=false "oci:$bad:v1" "docker://$REG_B/damaged:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"blob sha256:$small"* ]]
+  run skopeo inspect --tls-verify=false "docker://$REG_B/damaged:v1"
+  [ "$status" -ne 0 ]
+  # to a local layout the source is checked before anything is written
+  run berth copy "oci:$bad:v1" "oci:$BERTH_TEST_DIR/damaged-copy:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"blob sha256:$small"* ]]
 }
 
 @test "login: 401 without credentials, wrong password, login, --get-login, logout" {

@@ -15,7 +15,7 @@ setup_file() {
   htpasswd -Bbc "$BERTH_TEST_DIR/htpasswd" bob pa55word >/dev/null 2>&1
   start_docker_registry AUTH "$BERTH_TEST_DIR/htpasswd"
   LAYOUT="$BERTH_TEST_DIR/layout"
-  make_oci_layout "$LAYOUT" v1 3 >"$BERTH_TEST_DIR/layout.digest"
+  transfer_oci_layout "$LAYOUT" v1 3 >"$BERTH_TEST_DIR/layout.digest"
   export LAYOUT
   skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_A/library/app:v1"
   skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_A/library/app:v2"
@@ -132,4 +132,19 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$status" -eq 0 ]
   run "$BERTH_BIN" --root "$BERTH_TEST_DIR/all" --runroot "$BERTH_TEST_DIR/all-run" images --format '{{.Tag}}'
   [ "$(sort <<<"$output" | tr '\n' ' ')" = "v1 v2 " ]
+}
+
+@test "copy: to and from containers-storage:, and no half-written layout on failure" {
+  berth pull -q --tls-verify=false "$REG_A/library/app:v1"
+  run berth copy -q "containers-storage:$REG_A/library/app:v1" "oci:$BERTH_TEST_DIR/from-store:x"
+  [ "$status" -eq 0 ]
+  run skopeo inspect "oci:$BERTH_TEST_DIR/from-store:x"
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  run berth copy -q "oci:$BERTH_TEST_DIR/from-store:x" containers-storage:localhost/copied:latest
+  [ "$status" -eq 0 ]
+  run berth images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+  [[ "$output" == *"localhost/copied:latest ${CONFIG_ID:0:12}"* ]]
+  run berth copy --src-tls-verify=false "docker://$REG_A/library/app:nosuch" "dir:$BERTH_TEST_DIR/never-made"
+  [ "$status" -eq 125 ]
+  [ ! -e "$BERTH_TEST_DIR/never-made" ]
 }

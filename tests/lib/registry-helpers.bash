@@ -26,6 +26,7 @@ reg_start() {
     "$bin" serve "$@" 2>"$REG_LOG" 3>&- &
   REG_PID=$!
   echo "$REG_PID" >>"$BATS_TEST_TMPDIR/pids"
+  echo "$REG_LOG" >>"$BATS_TEST_TMPDIR/logs"
   local i
   for i in $(seq 100); do
     REG_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$REG_LOG" | head -1)
@@ -44,16 +45,24 @@ reg_stop() {
   REG_PID=
 }
 
-# Kill every server the test started (teardown).
+# Kill every server the test started (teardown); fails when a sanitizer build reported an error
+# or a leak in any server's log.
 reg_cleanup() {
-  local p
+  local p l bad=0
   if [ -f "$BATS_TEST_TMPDIR/pids" ]; then
     while read -r p; do
       kill "$p" 2>/dev/null || continue
       wait "$p" 2>/dev/null || true
     done <"$BATS_TEST_TMPDIR/pids"
   fi
-  return 0
+  if [ -f "$BATS_TEST_TMPDIR/logs" ]; then
+    while read -r l; do
+      if grep -qE 'Sanitizer|runtime error:' "$l" 2>/dev/null; then
+        echo "sanitizer report in $l:" >&2; cat "$l" >&2; bad=1
+      fi
+    done <"$BATS_TEST_TMPDIR/logs"
+  fi
+  return $bad
 }
 
 sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }

@@ -120,6 +120,21 @@ EOF
   run berth images --format '{{.Repository}}' --filter dangling=true --filter reference=unrelated
   [ "$output" = "" ]
   berth rmi unrelated
+  # label=, since=, before=
+  berth import --change 'LABEL tier=web' "$(small_tar labeled)" labeled
+  run berth images --format '{{.Repository}}' --filter label=tier=web
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter label=tier
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter label=tier=db
+  [ "$output" = "" ]
+  run berth images --format '{{.Repository}}' --filter since=busybox
+  [[ "$output" == *"localhost/labeled"* ]]
+  [[ "$output" != *"localhost/busybox"* ]]
+  run berth images --format '{{.Repository}}' --filter before=labeled
+  [[ "$output" == *"localhost/busybox"* ]]
+  [[ "$output" != *"localhost/labeled"* ]]
+  berth rmi labeled
   run berth images --filter nonsense=1
   [ "$status" -eq 125 ]
   [[ "$output" == *"invalid filter"* ]]
@@ -318,12 +333,17 @@ EOF
   echo "${lines[0]}" | jq -e '.Type == "image" and (.timeNano | type) == "number"'
   run berth events --stream=false --since yesterday
   [ "$status" -eq 125 ]
-  # streaming: a new event shows up, then --until ends it
-  berth events --since 1s --until 3s --format '{{.Status}}' >"$BATS_TEST_TMPDIR/stream" &
+  # streaming: a new event shows up while it waits, then --until ends it
+  until=$(( $(date +%s) + 8 ))
+  berth events --since 1s --until "$until" --filter type=image --format '{{.Status}} {{.Name}}' \
+    >"$BATS_TEST_TMPDIR/stream" &
+  pid=$!
   sleep 0.5
   berth import "$tar" evimg2 >/dev/null
-  wait
-  true
+  wait "$pid"
+  run cat "$BATS_TEST_TMPDIR/stream"
+  [[ "$output" == *"import localhost/evimg2:latest"* ]]
+  [ "$(date +%s)" -ge "$until" ]
 }
 
 @test "info reports the store" {

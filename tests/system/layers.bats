@@ -252,6 +252,25 @@ file('.wh.gone', b'')
   [ "$(berth image inspect --format '{{.Id}}' localhost/busybox)" = "$id" ]
 }
 
+@test "several images share one archive, common layers written once" {
+  busybox_image
+  archive=$(BERTH_TEST_CACHE="$BATS_TEST_TMPDIR/c" "$BERTH_TOP/tests/lib/make-layers-tar" 3 --docker-archive)
+  berth load -q -i "$archive"
+  for fmt in docker-archive oci-archive; do
+    run berth save -q -m --format $fmt -o "$BATS_TEST_TMPDIR/multi.tar" localhost/busybox localhost/layers:3
+    [ "$status" -eq 0 ]
+    base=$(sha256sum <"$(busybox_tarball)" | cut -c1-64)
+    [ "$(tar -tf "$BATS_TEST_TMPDIR/multi.tar" | grep -c "$base")" -eq 1 ]
+    berth rmi localhost/busybox localhost/layers:3
+    run berth load -q -i "$BATS_TEST_TMPDIR/multi.tar"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "Loaded image: localhost/busybox:latest" ]
+    [ "${lines[1]}" = "Loaded image: localhost/layers:3" ]
+  done
+  run berth events --filter event=loadfromarchive --format '{{.Name}}'
+  [[ "$output" == *localhost/layers:3* ]]
+}
+
 @test "save refuses a terminal and an unknown format; load refuses bad archives" {
   busybox_image
   run berth save --format tarball -o "$BATS_TEST_TMPDIR/x.tar" localhost/busybox

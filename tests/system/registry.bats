@@ -553,3 +553,19 @@ EOF
   [ "$(ls "$BATS_TEST_TMPDIR"/ok* | wc -l)" = 20 ]
   kill -0 "$REG_PID"
 }
+
+@test "registry: a corrupted manifest on disk is never served" {
+  reg_start
+  push_image bad/app v1 "$BATS_TEST_TMPDIR/img"
+  md=$(sha256_of "$BATS_TEST_TMPDIR/img/manifest.json")
+  reg_stop
+  hex=${md#sha256:}
+  echo '{"schemaVersion":2,"evil":true}' >"$REG_ROOT/$V2/blobs/sha256/${hex:0:2}/$hex/data"
+  reg_start
+  [ "$(rcurl "$REG_URL/v2/bad/app/manifests/v1")" = 500 ]
+  [ "$(err_code)" = UNKNOWN ]
+  grep -q "holds content with digest" "$REG_LOG"
+  # a link file with garbage reads as unknown
+  echo "not a digest" >"$REG_ROOT/$V2/repositories/bad/app/_manifests/tags/v1/current/link"
+  [ "$(rcurl "$REG_URL/v2/bad/app/manifests/v1")" = 404 ]
+}

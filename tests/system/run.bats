@@ -60,10 +60,15 @@ teardown_file() { containers_teardown_file; }
   berth rm taken
 }
 
-@test "-p is refused until networking lands" {
-  run berth run --rm -p 8080:80 localhost/busybox true
+@test "-p is checked before anything is created" {
+  before=$(berth ps -aq | wc -l)
+  run berth run --rm --network none -p 8080:80 localhost/busybox true
   [ "$status" -eq 125 ]
-  [[ "$output" == *"publishing ports is not supported yet"* ]]
+  [[ "$output" == Error:*"cannot publish ports with --network none"* ]]
+  run berth run --rm -p not-a-port localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == Error:* ]]
+  [ "$(berth ps -aq | wc -l)" -eq "$before" ]
 }
 
 @test "run --rm leaves no container, bundle or layer" {
@@ -136,4 +141,12 @@ teardown_file() { containers_teardown_file; }
     [ "$(cat "$BATS_TEST_TMPDIR/out.$i")" = "c$i" ]
   done
   wait_for 50 test -z "$(berth ps -aq)"
+}
+
+@test "an image with 120 layers runs, layers in order, whiteouts applied" {
+  archive=$("$BERTH_TOP/tests/lib/make-layers-tar" 120 --docker-archive)
+  berth load -i "$archive" >/dev/null
+  run berth run --rm localhost/layers:120 sh -c 'cat /layers/top; test -e /layers/0005 || echo gone; cat /layers/0004'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '120\ngone\nlayer 0004')" ]
 }

@@ -398,7 +398,9 @@ t_sysctl_ipc() {
       [[ "$output" == *"rootless containers get no cgroup"* ]]
       return 0
     fi
-    [[ "$output" == *"memory:/berth/$id"* || "$output" == *"0::/"* ]]
+    # in its own cgroup namespace the container's cgroup is "/"
+    [[ "$output" == *":memory:/"$'\n'* || "$output" == *"0::/" ]]
+    [[ "$output" != *"berth/$id"* ]]
   }
   in_modes t_cgroup
   # while running, the limits are in place; afterwards the cgroup is gone
@@ -408,12 +410,22 @@ t_sysctl_ipc() {
     b=$(bundle cgroup2 "sleep 2" ".linux.cgroupsPath = \"berth/$id\" | .linux.resources = {memory: {limit: 67108864}, pids: {limit: 42}, cpu: {quota: 50000, period: 100000}}")
     "$RT_DRIVER" "$b" </dev/null & local pid=$!
     sleep 1
-    [ "$(cat /sys/fs/cgroup/memory/berth/$id/memory.limit_in_bytes)" = 67108864 ]
-    [ "$(cat /sys/fs/cgroup/pids/berth/$id/pids.max)" = 42 ]
-    [ "$(cat /sys/fs/cgroup/cpu/berth/$id/cpu.cfs_quota_us)" = 50000 ]
-    [ "$(wc -l </sys/fs/cgroup/pids/berth/$id/cgroup.procs)" -ge 1 ]
+    local mem pids quota procs
+    mem=$(cat "/sys/fs/cgroup/memory/berth/$id/memory.limit_in_bytes")
+    pids=$(cat "/sys/fs/cgroup/pids/berth/$id/pids.max")
+    quota=$(cat "/sys/fs/cgroup/cpu/berth/$id/cpu.cfs_quota_us")
+    procs=$(wc -l <"/sys/fs/cgroup/pids/berth/$id/cgroup.procs")
     wait "$pid"
-    [ ! -d /sys/fs/cgroup/memory/berth/$id ]
+    [ "$mem" = 67108864 ] && [ "$pids" = 42 ] && [ "$quota" = 50000 ] && [ "$procs" -ge 1 ]
+    [ ! -d "/sys/fs/cgroup/memory/berth/$id" ]
+    # an exec'd process joins the container's cgroup
+    b=$(bundle cgroup3 "sleep 30" ".linux.cgroupsPath = \"berth/$id\" | .linux.resources = {pids: {limit: 42}}")
+    run drive --exec "$b" cat /proc/self/cgroup
+    [ "$status" -eq 0 ]
+    # "/" only when it is both in the container's cgroup and in its cgroup namespace
+    # (outside the cgroup it would read "/.." or the host path)
+    [[ "$output" == *":pids:/"$'\n'* ]]
+    [ ! -d "/sys/fs/cgroup/pids/berth/$id" ]
   fi
 }
 
@@ -458,6 +470,7 @@ t_nosubids() {
   }
   drive() { setpriv --reuid="$RT_USER" --regid="$RT_USER" --init-groups "$RT_DRIVER" "$@" </dev/null; }
   t_nosubids
+  "$BERTH_TOP/tests/lib/rootless-user.sh" remove berth-test-nosub
   RT_USER=$saved
 }
 
@@ -496,7 +509,7 @@ t_signals() {
 }
 
 t_cgroup_mount() {
-  run drive "$(bundle cgmount 'ls /sys/fs/cgroup; mkdir /sys/fs/cgroup/pids/x 2>&1' \
+  run drive "$(bundle cgmount 'ls /sys/fs/cgroup; mkdir /sys/fs/cgroup/pids/x 2>&1; true' \
     '.mounts += [{destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"]}]')"
   [ "$status" -eq 0 ]
   if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
@@ -508,3 +521,30 @@ t_cgroup_mount() {
   fi
 }
 @test "runtime: a cgroup mount shows the hierarchy read-only" { in_modes t_cgroup_mount; }
+
+t_cwd_fd_escape() {
+  # CVE-2024-21626: a host directory fd inherited by the runtime, named as process.cwd.
+  local b
+  b=$(bundle cwdfd 'pwd; ls' '.process.cwd = "/proc/self/fd/7"')
+  exec 7<"$RT_DIR"
+  run drive "$b"
+  exec 7<&-
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"process.cwd /proc/self/fd/7"* ]]
+  [[ "$output" != *rootfs* ]]
+}
+@test "runtime: process.cwd cannot reach a host directory through an inherited fd" { in_modes t_cwd_fd_escape; }
+
+t_exec_user_tty() {
+  local b
+  b=$(bundle execuser 'sleep 30' '.process.user = {uid: 0, gid: 0, additionalGids: [10]}')
+  RT_EXEC_USER=1000:1000 RT_EXEC_CWD=/tmp run drive --exec "$b" sh -c 'id; pwd; grep CapEff /proc/self/status'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "uid=1000 gid=1000" ] # not the container's groups
+  [ "${lines[1]}" = /tmp ]
+  [[ "${lines[2]}" == *"0000000000000000"* ]]
+  RT_EXEC_TTY=1 run drive --exec "$b" sh -c 'tty; exit 6'
+  [ "$status" -eq 6 ]
+  [[ "$output" == /dev/pts/* ]]
+}
+@test "runtime: exec as another user, in another cwd, with a terminal" { in_modes t_exec_user_tty; }

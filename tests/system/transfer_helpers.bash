@@ -8,7 +8,7 @@
 #   make_test_ca DIR                           DIR/ca.crt and a server cert DIR/server.{crt,key}
 #                                              for 127.0.0.1
 #   stop_registries                            kills every registry started (by pid)
-#   make_oci_layout DIR TAG [NLAYERS]          an OCI layout (busybox rootfs + NLAYERS-1 small
+#   transfer_oci_layout DIR TAG [NLAYERS]          an OCI layout (busybox rootfs + NLAYERS-1 small
 #                                              layers) made with tar, gzip, sha256sum and jq
 
 TRANSFER_PIDS_FILE=${BATS_FILE_TMPDIR:-/tmp}/transfer-registry.pids
@@ -89,8 +89,8 @@ _blob() {
   echo "$hex"
 }
 
-# make_oci_layout DIR TAG [NLAYERS] - an image with the busybox rootfs as its base layer.
-make_oci_layout() {
+# transfer_oci_layout DIR TAG [NLAYERS] - an image with the busybox rootfs as its base layer.
+transfer_oci_layout() {
   local dir=$1 tag=$2 n=${3:-1} tmp i hex size diff layers="" diffs="" cfg man
   tmp=$(mktemp -d "$BERTH_TEST_DIR/layout.XXXXXX")
   mkdir -p "$dir/blobs/sha256"

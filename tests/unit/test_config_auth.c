@@ -227,6 +227,8 @@ static void test_search_order(void **state)
 	check(NULL, "docker.io/library/alpine", "d", "d");
 	check(NULL, "old.io/img", "o", "o");
 	check(NULL, "empty.io/img", NULL, NULL);
+	put("home/.dockercfg", "{\"https://legacy.io/v1/\": {\"auth\": \"bDps\"}}");
+	check(NULL, "legacy.io/img", "l", "l");
 	setenv("DOCKER_CONFIG", at("nowhere"), 1);
 	check(NULL, "docker.io/library/alpine", NULL, NULL);
 	unsetenv("DOCKER_CONFIG");

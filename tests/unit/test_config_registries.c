@@ -168,6 +168,30 @@ static void test_v2_and_lookup(void **state)
 	    registries_conf_rewrite(e, e->mirrors[0].location, "example.com/foo/img", &rw), 0);
 	assert_string_equal(rw, "mirror-1.local/bar/img");
 	assert_int_equal(registries_conf_rewrite(e, e->location, "other.com/x", &rw), -EINVAL);
+	{
+		struct registry_pull_source *src = NULL;
+		size_t n = 0;
+
+		/* tag pull: mirror-1 (no restriction), not the digest-only mirror-2, then the
+		 * registry */
+		assert_int_equal(
+		    registries_conf_pull_sources(e, "example.com/foo/img:1", false, &src, &n), 0);
+		assert_int_equal(n, 2);
+		assert_string_equal(src[0].ref, "mirror-1.local/bar/img:1");
+		assert_true(src[0].mirror);
+		assert_string_equal(src[1].ref, "internal.example.com/bar/img:1");
+		assert_false(src[1].mirror);
+		registry_pull_sources_free(src, n);
+		assert_int_equal(registries_conf_pull_sources(e, "example.com/foo/img@sha256:ab",
+							      true, &src, &n),
+				 0);
+		assert_int_equal(n, 3);
+		assert_string_equal(src[1].ref, "mirror-2.local/img@sha256:ab");
+		assert_true(src[1].insecure);
+		registry_pull_sources_free(src, n);
+		assert_int_equal(registries_conf_pull_sources(e, "other.io/x", false, &src, &n),
+				 -EINVAL);
+	}
 	e = registries_conf_find(c, "example.com/foobar/x");
 	assert_string_equal(e->prefix, "example.com");
 	assert_true(e->blocked);
@@ -176,6 +200,17 @@ static void test_v2_and_lookup(void **state)
 	assert_non_null(e);
 	assert_string_equal(e->prefix, "*.wild.org");
 	assert_null(e->location);
+	{
+		struct registry_pull_source *src = NULL;
+		size_t n = 0;
+
+		assert_int_equal(
+		    registries_conf_pull_sources(e, "a.b.wild.org/img:2", false, &src, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(src[0].ref, "a.b.wild.org/img:2");
+		assert_true(src[0].insecure);
+		registry_pull_sources_free(src, n);
+	}
 	assert_null(registries_conf_find(c, "wild.org/img"));
 	assert_null(registries_conf_find(c, "x.org/a.wild.org"));
 	assert_null(registries_conf_find(c, "a.wild.orgx/img"));

@@ -42,7 +42,7 @@ static void test_status(void **state)
 
 	(void)state;
 	ctr_status_text("running", 100 * S, 0, 0, 105 * S, buf, sizeof(buf));
-	assert_string_equal(buf, "Up 5 seconds");
+	assert_string_equal(buf, "Up 5 seconds ago");
 	ctr_status_text("exited", 10 * S, 100 * S, 3, 220 * S, buf, sizeof(buf));
 	assert_string_equal(buf, "Exited (3) 2 minutes ago");
 	ctr_status_text("stopped", 10 * S, 100 * S, 137, 100 * S, buf, sizeof(buf));

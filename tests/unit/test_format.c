@@ -317,12 +317,34 @@ static void test_print_like_podman(void **state)
 	s = print_to_string("{{.ID", def, items, headers, 0, -EINVAL);
 	free(s);
 	/* a header row that cannot be rendered is left out; the rows still print */
-	s = print_to_string("table {{index .Names 0}}", def,
-			    json_pack("[{s:[s]}]", "Names", "web"), headers, 0, 0);
-	assert_string_equal(s, "w\n");
-	free(s);
+	{
+		json_t *one = json_pack("[{s:[s]}]", "Names", "web");
+		s = print_to_string("table {{index .Names 0}}", def, one, headers, 0, 0);
+		assert_string_equal(s, "web\n");
+		free(s);
+		json_decref(one);
+	}
 	json_decref(items);
 	json_decref(empty);
+}
+
+static void test_print_one(void **state)
+{
+	json_t *obj = json_pack("{s:{s:s,s:i}}", "Host", "Arch", "amd64", "Cpus", 2);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	berth_error err = {0};
+
+	(void)state;
+	assert_int_equal(fmt_print_one(f, "{{.Host.Arch}}\\t{{.Host.Cpus}}", obj, &err), 0);
+	assert_int_equal(fmt_print_one(f, "json", obj, &err), 0);
+	assert_int_equal(fmt_print_one(f, "{{.Host.Arch.X}}", obj, &err), -EINVAL);
+	fclose(f);
+	assert_string_equal(buf, "amd64\t2\n{\n    \"Host\": {\n        \"Arch\": \"amd64\",\n"
+				 "        \"Cpus\": 2\n    }\n}\n");
+	free(buf);
+	json_decref(obj);
 }
 
 static void tab(const char *in, const char *want)
@@ -370,6 +392,7 @@ int main(void)
 	    cmocka_unit_test(test_normalize_and_headers),
 	    cmocka_unit_test(test_print_like_podman),
 	    cmocka_unit_test(test_tabwriter),
+	    cmocka_unit_test(test_print_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

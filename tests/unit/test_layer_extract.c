@@ -514,8 +514,9 @@ static void test_overlay_whiteouts(void **state)
 	assert_false(exists_in(f->layer, "d/.wh..wh..opq"));
 	assert_false(exists_in(f->layer, ".wh..wh.plnk"));
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/d", f->layer);
-	assert_int_equal(getxattr(path, o.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque",
-				  v, sizeof(v)),
+	assert_int_equal(getxattr(path,
+				  o.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque", v,
+				  sizeof(v)),
 			 1);
 	assert_int_equal(v[0], 'y');
 
@@ -776,8 +777,9 @@ static void test_diff_roundtrip(void **state)
 	assert_int_equal(s.st_nlink, 2);
 	assert_int_equal(s.st_mode & 07777, 04755);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/d", l2);
-	assert_int_equal(getxattr(path, geteuid() ? "user.overlay.opaque" : "trusted.overlay.opaque",
-				  v, sizeof(v)),
+	assert_int_equal(getxattr(path,
+				  geteuid() ? "user.overlay.opaque" : "trusted.overlay.opaque", v,
+				  sizeof(v)),
 			 1);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/x", l2);
 	assert_int_equal(getxattr(path, "user.k", v, sizeof(v)), 1);
@@ -803,27 +805,24 @@ static void test_diff_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_regular_layer, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_digests_gzip_zstd, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_expected_digests, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_dotdot_refused, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_escape_neutralised, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_through_existing_symlink, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_hardlinks_outside_refused, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_loop, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_devices, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_overlay_whiteouts, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_apply_whiteouts, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_dir_replaced_by_file_refused, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_streams, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_limits, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_validate_only_and_empty, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_diff_roundtrip, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_regular_layer, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_digests_gzip_zstd, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_expected_digests, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_dotdot_refused, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_escape_neutralised, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_write_through_existing_symlink, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_hardlinks_outside_refused, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_loop, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_devices, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_overlay_whiteouts, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_whiteouts, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_dir_replaced_by_file_refused, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_streams, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_limits, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_only_and_empty, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_roundtrip, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

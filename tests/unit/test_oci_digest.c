@@ -194,6 +194,10 @@ static void test_verifier_mismatch(void **state)
 	assert_non_null(strstr(err.msg, "verify blob: invalid digest"));
 	assert_int_equal(oci_verifier_new("blob", SHA512_EMPTY, 0, &v, &err), -ENOTSUP);
 	assert_int_equal(oci_verifier_new("blob", ABC, -2, &v, &err), -EINVAL);
+	assert_int_equal(oci_verifier_new("blob", "sha256:xyz", 1, &v, NULL), -EINVAL);
+	assert_int_equal(
+	    oci_verifier_new("blob", "md5:d41d8cd98f00b204e9800998ecf8427e", 1, &v, NULL),
+	    -ENOTSUP);
 }
 
 int main(void)

@@ -81,6 +81,10 @@ static void test_parse_parts(void **state)
 	assert_string_equal(r->tag, "5000");
 	oci_ref_free(r);
 
+	/* the error code survives without an error buffer */
+	assert_int_equal(oci_ref_parse("a@sha256:1", 0, &r, NULL), -EINVAL);
+	assert_int_equal(oci_ref_parse("a@md5:d41d8cd98f00b204e9800998ecf8427e", 0, &r, NULL),
+			 -ENOTSUP);
 	assert_null(oci_ref_free(NULL));
 }
 
@@ -161,6 +165,14 @@ static void test_normalize(void **state)
 	check("myimg", OCI_REF_LOCAL | OCI_REF_DEFAULT_TAG, "localhost/myimg:latest");
 	check("me/myimg:v2", OCI_REF_LOCAL | OCI_REF_DEFAULT_TAG, "localhost/me/myimg:v2");
 	check("quay.io/me/x", OCI_REF_LOCAL | OCI_REF_DEFAULT_TAG, "quay.io/me/x:latest");
+
+	/* the walkthrough's names */
+	check("docker.io/library/registry", N, "docker.io/library/registry:latest");
+	check("rhel8:5000/registry", OCI_REF_LOCAL | OCI_REF_DEFAULT_TAG,
+	      "rhel8:5000/registry:latest");
+	check("rhel8:5000/httpd", N, "rhel8:5000/httpd:latest");
+	check("registry.fedoraproject.org/f29/httpd", N,
+	      "registry.fedoraproject.org/f29/httpd:latest");
 }
 
 static void test_format(void **state)

@@ -23,7 +23,7 @@ static void test_subid_parse_by_name_and_id(void **state)
 			   "1000:300000:10\r\n"
 			   "  alice:400000:5  \n";
 	struct userns_idmap m;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
 	assert_int_equal(userns_subid_parse(text, "alice", 1000, &m, &err), 3);
@@ -41,7 +41,7 @@ static void test_subid_parse_by_name_and_id(void **state)
 static void test_subid_parse_rejects_bad_lines(void **state)
 {
 	struct userns_idmap m;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
 	assert_int_equal(userns_subid_parse("alice:100000\n", "alice", 1, &m, &err), -EINVAL);
@@ -50,18 +50,21 @@ static void test_subid_parse_rejects_bad_lines(void **state)
 	assert_non_null(strstr(err.msg, "line 2"));
 	assert_int_equal(userns_subid_parse("alice:0:5\n", "alice", 1, &m, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "id 0"));
-	assert_int_equal(userns_subid_parse("alice:4294967290:100\n", "alice", 1, &m, &err), -ERANGE);
+	assert_int_equal(userns_subid_parse("alice:4294967290:100\n", "alice", 1, &m, &err),
+			 -ERANGE);
 	assert_int_equal(userns_subid_parse("alice:100:100\nalice:150:10\n", "alice", 1, &m, &err),
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "overlaps"));
-	assert_int_equal(userns_subid_parse("alice:99999999999:1\n", "alice", 1, &m, &err), -EINVAL);
+	assert_int_equal(userns_subid_parse("alice:99999999999:1\n", "alice", 1, &m, &err),
+			 -EINVAL);
 }
 
 static void write_tmp(char *tmpl, const char *text)
 {
 	size_t l = strlen(tmpl);
-	int fd = l > 6 && strcmp(tmpl + l - 6, "XXXXXX") == 0 ? mkstemp(tmpl)
-							      : open(tmpl, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = l > 6 && strcmp(tmpl + l - 6, "XXXXXX") == 0
+		     ? mkstemp(tmpl)
+		     : open(tmpl, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
 	assert_true(fd >= 0);
 	assert_int_equal(write_all(fd, text, strlen(text)), 0);
@@ -72,7 +75,7 @@ static void test_mapping_for_user(void **state)
 {
 	char su[] = "/tmp/test_userns_subuidXXXXXX", sg[] = "/tmp/test_userns_subgidXXXXXX";
 	struct userns_mapping m;
-	berth_error err = { 0 };
+	berth_error err = {0};
 
 	(void)state;
 	write_tmp(su, "alice:100000:65536\nalice:200000:10\n");
@@ -91,8 +94,8 @@ static void test_mapping_for_user(void **state)
 	assert_int_equal(m.gid.ranges[1].count, 1000);
 
 	/* No range (and missing files): the single-id fallback. */
-	assert_int_equal(userns_mapping_for_user(1000, 1000, "bob", su, "/nonexistent/subgid", &m,
-						 &err), 0);
+	assert_int_equal(
+	    userns_mapping_for_user(1000, 1000, "bob", su, "/nonexistent/subgid", &m, &err), 0);
 	assert_int_equal(m.uid.n, 1);
 	assert_int_equal(m.gid.n, 1);
 
@@ -106,10 +109,10 @@ static void test_mapping_for_user(void **state)
 
 static void test_format_parse_roundtrip(void **state)
 {
-	struct userns_mapping m = { .uid = { .ranges = { { 0, 1000, 1 }, { 1, 100000, 65536 } }, .n = 2 },
-				    .gid = { .ranges = { { 0, 1000, 1 } }, .n = 1 } };
+	struct userns_mapping m = {.uid = {.ranges = {{0, 1000, 1}, {1, 100000, 65536}}, .n = 2},
+				   .gid = {.ranges = {{0, 1000, 1}}, .n = 1}};
 	struct userns_mapping back;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	char *s = userns_mapping_format(&m);
 
 	(void)state;
@@ -142,7 +145,10 @@ static int in_ns(void *data, berth_error *err)
 		return r;
 	/* "         0       1000          1" */
 	unsigned in, out, count;
-	r = sscanf(text, "%u %u %u", &in, &out, &count) == 3 && in == 0 && out == (unsigned)geteuid() ? 42 : -1;
+	r = sscanf(text, "%u %u %u", &in, &out, &count) == 3 && in == 0 &&
+		    out == (unsigned)geteuid()
+		? 42
+		: -1;
 	free(text);
 	if (r < 0)
 		return berr(err, EINVAL, "unexpected uid_map");
@@ -161,9 +167,9 @@ static int failing(void *data, berth_error *err)
 
 static void test_run_in_userns(void **state)
 {
-	struct userns_mapping m = { .uid = { .ranges = { { 0, 0, 1 } }, .n = 1 },
-				    .gid = { .ranges = { { 0, 0, 1 } }, .n = 1 } };
-	berth_error err = { 0 };
+	struct userns_mapping m = {.uid = {.ranges = {{0, 0, 1}}, .n = 1},
+				   .gid = {.ranges = {{0, 0, 1}}, .n = 1}};
+	berth_error err = {0};
 
 	(void)state;
 	m.uid.ranges[0].outside = geteuid();
@@ -184,11 +190,11 @@ static void test_run_in_userns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_subid_parse_by_name_and_id),
-		cmocka_unit_test(test_subid_parse_rejects_bad_lines),
-		cmocka_unit_test(test_mapping_for_user),
-		cmocka_unit_test(test_format_parse_roundtrip),
-		cmocka_unit_test(test_run_in_userns),
+	    cmocka_unit_test(test_subid_parse_by_name_and_id),
+	    cmocka_unit_test(test_subid_parse_rejects_bad_lines),
+	    cmocka_unit_test(test_mapping_for_user),
+	    cmocka_unit_test(test_format_parse_roundtrip),
+	    cmocka_unit_test(test_run_in_userns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

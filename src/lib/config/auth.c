@@ -215,8 +215,8 @@ static int entry_credentials(const char *path, const char *key, json_t *entry, c
 	return 0;
 }
 
-static int lookup_in_file(const char *path, const char *key, char **ret_user, char **ret_password,
-			  berth_error *err)
+static int lookup_in_file(const char *path, bool legacy, const char *key, char **ret_user,
+			  char **ret_password, berth_error *err)
 {
 	_cleanup_json_auth_ json_t *root = NULL;
 	_cleanup_free_ char *cand = strdup(key);
@@ -228,7 +228,8 @@ static int lookup_in_file(const char *path, const char *key, char **ret_user, ch
 	r = load_json(path, &root, err);
 	if (r < 0)
 		return r;
-	auths = json_object_get(root, "auths");
+	/* ~/.dockercfg, docker's legacy format, is the "auths" object itself */
+	auths = legacy ? root : json_object_get(root, "auths");
 	if (!auths)
 		return -ENOENT;
 	for (;;) {
@@ -251,10 +252,10 @@ static int lookup_in_file(const char *path, const char *key, char **ret_user, ch
 		json_object_foreach(auths, k, entry)
 		{
 			/* only docker-style keys: a "host/ns" key must not match "host/other" */
-			bool legacy = strncmp(k, "https://", 8) == 0 ||
-				      strncmp(k, "http://", 7) == 0 ||
-				      strcmp(k, "index.docker.io") == 0;
-			if (!legacy || !legacy_key_matches(k, cand))
+			bool docker_style = strncmp(k, "https://", 8) == 0 ||
+					    strncmp(k, "http://", 7) == 0 ||
+					    strcmp(k, "index.docker.io") == 0;
+			if (!docker_style || !legacy_key_matches(k, cand))
 				continue;
 			r = entry_credentials(path, k, entry, ret_user, ret_password, err);
 			if (r != -ENOENT)
@@ -281,7 +282,7 @@ int auth_lookup(const char *authfile, const char *key, char **ret_user, char **r
 			return berr(err, ENOMEM, "out of memory");
 	} else {
 		_cleanup_free_ char *def = NULL, *cfg = paths_config_home(), *xdg = NULL,
-				    *docker = NULL;
+				    *docker = NULL, *legacy = NULL;
 		const char *dc = getenv("DOCKER_CONFIG");
 
 		r = auth_default_path(&def, err);
@@ -291,11 +292,14 @@ int auth_lookup(const char *authfile, const char *key, char **ret_user, char **r
 		    (dc && *dc ? asprintf(&docker, "%s/config.json", dc)
 			       : asprintf(&docker, "%s/.docker/config.json", paths_home())) < 0 ||
 		    conf_strv_push(&files, def) < 0 || conf_strv_push(&files, xdg) < 0 ||
-		    conf_strv_push(&files, docker) < 0)
+		    conf_strv_push(&files, docker) < 0 ||
+		    asprintf(&legacy, "%s/.dockercfg", paths_home()) < 0 ||
+		    conf_strv_push(&files, legacy) < 0)
 			return berr(err, ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; files[i]; i++) {
-		r = lookup_in_file(files[i], k, ret_user, ret_password, err);
+		bool is_legacy = !authfile && !files[i + 1];
+		r = lookup_in_file(files[i], is_legacy, k, ret_user, ret_password, err);
 		if (r != -ENOENT)
 			return r;
 	}

@@ -9,7 +9,8 @@
  * Lookup (auth_lookup()) reads, in order, the first file that has a matching entry:
  *   - an explicit file (--authfile or $REGISTRY_AUTH_FILE): only that file;
  *   - else the default file above, $XDG_CONFIG_HOME/containers/auth.json, then
- *     $DOCKER_CONFIG/config.json or ~/.docker/config.json (read-only: berth never writes it).
+ *     $DOCKER_CONFIG/config.json or ~/.docker/config.json, then docker's legacy ~/.dockercfg
+ *     (the docker files are read-only: berth never writes them).
  * Within a file the most specific key wins: for "host/ns/repo" the keys "host/ns/repo",
  * "host/ns", then "host" are tried; for the registry itself docker-style keys such as
  * "https://index.docker.io/v1/" also match ("index.docker.io" counts as "docker.io").

@@ -739,3 +739,49 @@ int registries_conf_alias(const struct registries_conf *c, const char *name, con
 	}
 	return -ENOENT;
 }
+
+void registry_pull_sources_free(struct registry_pull_source *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].ref);
+	free(v);
+}
+
+int registries_conf_pull_sources(const struct registry_entry *e, const char *ref, bool digested,
+				 struct registry_pull_source **ret, size_t *ret_n)
+{
+	struct registry_pull_source *v = calloc(e->n_mirrors + 1, sizeof(*v));
+	size_t n = 0;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_mirrors; i++) {
+		const struct registry_mirror *m = &e->mirrors[i];
+		const char *pfm = m->pull_from_mirror;
+
+		if (e->mirror_by_digest_only && !digested)
+			continue;
+		if (pfm && strcmp(pfm, "digest-only") == 0 && !digested)
+			continue;
+		if (pfm && strcmp(pfm, "tag-only") == 0 && digested)
+			continue;
+		r = registries_conf_rewrite(e, m->location, ref, &v[n].ref);
+		if (r < 0)
+			goto fail;
+		v[n].insecure = m->insecure;
+		v[n].mirror = true;
+		n++;
+	}
+	r = registries_conf_rewrite(e, e->location, ref, &v[n].ref);
+	if (r < 0)
+		goto fail;
+	v[n].insecure = e->insecure;
+	n++;
+	*ret = v;
+	*ret_n = n;
+	return 0;
+fail:
+	registry_pull_sources_free(v, n);
+	return r;
+}

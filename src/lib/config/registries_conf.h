@@ -144,6 +144,28 @@ const struct registry_entry *registries_conf_find(const struct registries_conf *
 int registries_conf_rewrite(const struct registry_entry *e, const char *location, const char *ref,
 			    char **ret);
 
+/** struct registry_pull_source - one place to pull a reference from, in order of preference */
+struct registry_pull_source {
+	char *ref;     /* the reference rewritten for that endpoint */
+	bool insecure; /* that endpoint's insecure setting */
+	bool mirror;   /* a mirror rather than the registry itself */
+};
+
+/**
+ * registries_conf_pull_sources() - where to pull @ref from, as containers/image does: the
+ * mirrors that apply (all of them, or only for digest references with mirror-by-digest-only;
+ * a mirror's pull-from-mirror = "digest-only" / "tag-only" restricts it), then the registry's
+ * own location; each with @ref rewritten from @e's prefix to the endpoint's location
+ * @digested:	@ref names a digest (name@sha256:...)
+ * Return: 0 and a malloc'd array of *@ret_n sources (free with registry_pull_sources_free),
+ * -EINVAL when @e does not match @ref, -ENOMEM.
+ */
+int registries_conf_pull_sources(const struct registry_entry *e, const char *ref, bool digested,
+				 struct registry_pull_source **ret, size_t *ret_n);
+
+/** registry_pull_sources_free() - free what registries_conf_pull_sources() returned. */
+void registry_pull_sources_free(struct registry_pull_source *v, size_t n);
+
 /**
  * registries_conf_alias() - resolve a short name through [aliases]
  * @name:	the short name ("busybox", "library/busybox"), without tag or digest

@@ -42,7 +42,8 @@ void ctr_status_text(const char *state, int64_t started_ns, int64_t finished_ns,
 
 	if (strcmp(state, "running") == 0) {
 		ctr_human_duration(now_ns - started_ns, d, sizeof(d));
-		snprintf(buf, size, "Up %s", d);
+		/* Debian's podman 4.3 prints "Up 6 seconds ago" (checked side by side) */
+		snprintf(buf, size, "Up %s ago", d);
 	} else if (strcmp(state, "exited") == 0 || strcmp(state, "stopped") == 0) {
 		ctr_human_duration(now_ns - finished_ns, d, sizeof(d));
 		snprintf(buf, size, "Exited (%d) %s ago", exit_code, d);

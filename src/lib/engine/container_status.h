@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * container_status.h - the words `ps` and `inspect` use for a container's state and age, as
- * podman prints them ("Up 5 seconds", "Exited (0) 2 minutes ago", "About a minute ago").
+ * Debian's podman 4.3 prints them ("Up 5 seconds ago", "Exited (0) 2 minutes ago", "Created").
  */
 #ifndef BERTH_ENGINE_CONTAINER_STATUS_H
 #define BERTH_ENGINE_CONTAINER_STATUS_H

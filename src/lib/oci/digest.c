@@ -2,8 +2,12 @@
 #include "oci/digest.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "oci/oci-internal.h"
 
 /* Untrusted strings are quoted in messages up to this many bytes. */
 #define QUOTE_MAX 100
@@ -167,4 +171,18 @@ int oci_digest_from_hex(const char *hex, char **ret, berth_error *err)
 	memcpy(s + 7, hex, OCI_DIGEST_SHA256_HEX_LEN + 1);
 	*ret = s;
 	return 0;
+}
+
+int oci_err_prefix(int r, berth_error *err, const char *fmt, ...)
+{
+	char prefix[BERTH_ERROR_MAX];
+	va_list ap;
+
+	if (!err)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	berr_prefix(err, "%s", prefix);
+	return r;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "oci/oci-internal.h"
 #include "util/sha256.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -73,7 +74,7 @@ int oci_verifier_new(const char *what, const char *expected_digest, int64_t expe
 
 	r = oci_digest_parse(expected_digest, &algo, NULL, err);
 	if (r < 0)
-		return berr_prefix(err, "verify %s", what ? what : "blob");
+		return oci_err_prefix(r, err, "verify %s", what ? what : "blob");
 	if (algo != OCI_DIGEST_SHA256)
 		return berr(err, ENOTSUP,
 			    "verify %s: berth can only verify sha256 digests, not \"%.20s...\"",

@@ -17,6 +17,7 @@
 #include "oci/digest.h"
 #include "oci/json-internal.h"
 #include "oci/manifest.h"
+#include "oci/oci-internal.h"
 
 #define QUOTE_MAX 120
 #define FIELD_MAX 1024
@@ -157,7 +158,7 @@ static int parse_rootfs(json_t *o, oci_image_config *c, berth_error *err)
 	for (size_t i = 0; c->diff_ids[i]; i++) {
 		r = oci_digest_validate(c->diff_ids[i], err);
 		if (r < 0)
-			return berr_prefix(err, "image config: rootfs.diff_ids[%zu]", i);
+			return oci_err_prefix(r, err, "image config: rootfs.diff_ids[%zu]", i);
 	}
 	return 0;
 }
@@ -390,7 +391,7 @@ int oci_image_config_to_json(const oci_image_config *c, char **ret, size_t *ret_
 	r = oci_image_config_parse(s, len, &check, err);
 	oci_image_config_free(check);
 	if (r < 0)
-		return berr_prefix(err, "write image config");
+		return oci_err_prefix(r, err, "write image config");
 	*ret = TAKE_PTR(s);
 	if (ret_len)
 		*ret_len = len;
@@ -438,7 +439,7 @@ int oci_image_config_add_layer(oci_image_config *c, const char *diff_id, berth_e
 	int r = oci_digest_validate(diff_id, err);
 
 	if (r < 0)
-		return berr_prefix(err, "image config: add layer");
+		return oci_err_prefix(r, err, "image config: add layer");
 	if (oci_strv_len(c->diff_ids) >= OCI_MANIFEST_MAX_LAYERS)
 		return berr(err, EINVAL, "image config: more than %d layers",
 			    OCI_MANIFEST_MAX_LAYERS);
@@ -919,7 +920,8 @@ int oci_image_config_apply_change(oci_image_config *c, const char *change, berth
 		int sig = oci_signal_parse(value, err);
 
 		if (sig < 0)
-			return berr_prefix(err, "invalid change \"%.*s\"", QUOTE_MAX, change);
+			return oci_err_prefix(sig, err, "invalid change \"%.*s\"", QUOTE_MAX,
+					      change);
 		snprintf(num, sizeof(num), "%d", sig);
 		r = set_string(&c->stop_signal, num);
 	} else if (strcmp(instr, "ONBUILD") == 0) {

@@ -13,7 +13,9 @@
  *   USER, WORKDIR	WORKDIR relative to the previous one
  *   STOPSIGNAL		a name (SIGTERM, TERM) or number, stored as its number as podman does
  *   ONBUILD		kept for Docker-format images
- * The instruction is separated from its value by a space or "=" ("CMD=/bin/sh").
+ * The instruction is separated from its value by a space or "=" ("CMD=/bin/sh"); an instruction
+ * alone has an empty value: "ENTRYPOINT" clears the entrypoint, "CMD" leaves ["/bin/sh", "-c"]
+ * (podman's behaviour).
  */
 #ifndef BERTH_OCI_IMAGE_CONFIG_H
 #define BERTH_OCI_IMAGE_CONFIG_H

@@ -20,6 +20,7 @@
 
 #include "oci/digest.h"
 #include "oci/json-internal.h"
+#include "oci/oci-internal.h"
 
 #define CTX_MAX 96
 
@@ -540,7 +541,7 @@ int oci_descriptor_init(oci_descriptor *d, const char *media_type, const char *d
 		return berr(err, EINVAL, "descriptor: \"%.100s\" is not a valid media type",
 			    media_type ? media_type : "");
 	if ((r = oci_digest_validate(digest, err)) < 0)
-		return berr_prefix(err, "descriptor");
+		return oci_err_prefix(r, err, "descriptor");
 	if (size < 0)
 		return berr(err, EINVAL, "descriptor %s: size %lld is negative", digest,
 			    (long long)size);
@@ -733,7 +734,7 @@ int oci_manifest_to_json(const oci_manifest *m, char **ret, size_t *ret_len, ber
 	r = oci_manifest_parse(s, len, NULL, &check, err);
 	oci_manifest_free(check);
 	if (r < 0)
-		return berr_prefix(err, "write manifest");
+		return oci_err_prefix(r, err, "write manifest");
 	*ret = TAKE_PTR(s);
 	if (ret_len)
 		*ret_len = len;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "oci/digest.h"
+#include "oci/oci-internal.h"
 
 /* Untrusted strings are quoted in messages up to this many bytes. */
 #define QUOTE_MAX 120
@@ -291,7 +292,8 @@ int oci_ref_parse(const char *s, unsigned flags, oci_ref **ret, berth_error *err
 			    QUOTE_MAX, s);
 		rc = oci_digest_validate(at + 1, err);
 		if (rc < 0)
-			return berr_prefix(err, "invalid image reference \"%.*s\"", QUOTE_MAX, s);
+			return oci_err_prefix(rc, err, "invalid image reference \"%.*s\"",
+					      QUOTE_MAX, s);
 		if (set_str(&r->digest, at + 1, strlen(at + 1)) < 0)
 			return oom(err);
 	}
@@ -624,7 +626,7 @@ static int parse_named(const char *tname, const char *s, unsigned flags, oci_ref
 	int r = oci_ref_parse(s, OCI_REF_NORMALIZE | OCI_REF_DEFAULT_TAG | flags, ret, err);
 
 	if (r < 0)
-		return berr_prefix(err, "%s transport", tname);
+		return oci_err_prefix(r, err, "%s transport", tname);
 	return 0;
 }
 

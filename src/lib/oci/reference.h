@@ -61,7 +61,8 @@ enum oci_ref_flags {
  * @s:		the reference as typed
  * @flags:	enum oci_ref_flags (OCI_REF_NORMALIZE and OCI_REF_LOCAL exclude each other)
  * @ret:	receives a new oci_ref
- * Return: 0, -EINVAL with a message naming @s and the broken rule, or -ENOMEM
+ * Return: 0, -EINVAL with a message naming @s and the broken rule, -ENOTSUP for a well-formed
+ * digest of an algorithm berth does not know, or -ENOMEM
  */
 int oci_ref_parse(const char *s, unsigned flags, oci_ref **ret, berth_error *err);
 

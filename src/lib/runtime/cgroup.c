@@ -25,7 +25,7 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-static const char *const v1_controllers[] = { "memory", "cpu", "pids" };
+static const char *const v1_controllers[] = {"memory", "cpu", "pids"};
 
 static bool cgroup_is_v2(void)
 {
@@ -78,7 +78,8 @@ static int prepare_v2(const struct runtime_config *cfg, const char *rel, char **
 			*next = '\0';
 		r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
 		if (r < 0 && geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)) {
-			log_warn("cgroup %s cannot be created rootless (no delegation): resource limits are not applied",
+			log_warn("cgroup %s cannot be created rootless (no delegation): resource "
+				 "limits are not applied",
 				 dir);
 			*ret = NULL;
 			return 0;
@@ -126,7 +127,8 @@ static int prepare_v1(const struct runtime_config *cfg, const char *rel, char **
 	if (!dirs)
 		return -ENOMEM;
 	if (geteuid() != 0) {
-		log_warn("cgroups v1: rootless containers get no cgroup, so memory, cpu and pids limits are not applied");
+		log_warn("cgroups v1: rootless containers get no cgroup, so memory, cpu and pids "
+			 "limits are not applied");
 		*ret = NULL;
 		return 0;
 	}
@@ -141,7 +143,8 @@ static int prepare_v1(const struct runtime_config *cfg, const char *rel, char **
 				      (i == 1 && (cfg->cpu_quota || cfg->cpu_period)) ||
 				      (i == 2 && cfg->pids_limit);
 			if (wanted)
-				log_warn("cgroups v1: no %s controller mounted; its limit is not applied",
+				log_warn("cgroups v1: no %s controller mounted; its limit is not "
+					 "applied",
 					 v1_controllers[i]);
 			continue;
 		}
@@ -182,7 +185,8 @@ int rt_cgroup_prepare(const struct runtime_config *cfg, char ***ret_paths, berth
 	*ret_paths = NULL;
 	if (!rel) {
 		if (cfg->memory_limit || cfg->cpu_quota || cfg->pids_limit)
-			log_warn("linux.resources are set but linux.cgroupsPath is not: limits not applied");
+			log_warn("linux.resources are set but linux.cgroupsPath is not: limits not "
+				 "applied");
 		return 0;
 	}
 	return cgroup_is_v2() ? prepare_v2(cfg, rel, ret_paths, err)

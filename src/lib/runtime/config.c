@@ -24,9 +24,9 @@ static const struct {
 	const char *name;
 	int flag;
 } ns_table[] = {
-	{ "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS },   { "pid", CLONE_NEWPID },
-	{ "uts", CLONE_NEWUTS },   { "ipc", CLONE_NEWIPC },    { "network", CLONE_NEWNET },
-	{ "cgroup", CLONE_NEWCGROUP },
+    {"user", CLONE_NEWUSER},	 {"mount", CLONE_NEWNS}, {"pid", CLONE_NEWPID},
+    {"uts", CLONE_NEWUTS},	 {"ipc", CLONE_NEWIPC},	 {"network", CLONE_NEWNET},
+    {"cgroup", CLONE_NEWCGROUP},
 };
 
 int rt_ns_index(int flag)
@@ -41,14 +41,22 @@ static const struct {
 	const char *name;
 	int resource;
 } rlimit_table[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },	      { "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },	      { "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },     { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },	      { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },   { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 /* Mount options that are flags; everything else is passed to the filesystem as data. */
@@ -58,30 +66,30 @@ static const struct {
 	unsigned long flag;
 	uint64_t attr;
 } mount_opts[] = {
-	{ "ro", false, MS_RDONLY, MOUNT_ATTR_RDONLY },
-	{ "rw", true, MS_RDONLY, 0 },
-	{ "nosuid", false, MS_NOSUID, MOUNT_ATTR_NOSUID },
-	{ "suid", true, MS_NOSUID, 0 },
-	{ "nodev", false, MS_NODEV, MOUNT_ATTR_NODEV },
-	{ "dev", true, MS_NODEV, 0 },
-	{ "noexec", false, MS_NOEXEC, MOUNT_ATTR_NOEXEC },
-	{ "exec", true, MS_NOEXEC, 0 },
-	{ "sync", false, MS_SYNCHRONOUS, 0 },
-	{ "async", true, MS_SYNCHRONOUS, 0 },
-	{ "dirsync", false, MS_DIRSYNC, 0 },
-	{ "remount", false, MS_REMOUNT, 0 },
-	{ "mand", false, MS_MANDLOCK, 0 },
-	{ "nomand", true, MS_MANDLOCK, 0 },
-	{ "atime", true, MS_NOATIME, 0 },
-	{ "noatime", false, MS_NOATIME, MOUNT_ATTR_NOATIME },
-	{ "diratime", true, MS_NODIRATIME, 0 },
-	{ "nodiratime", false, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
-	{ "relatime", false, MS_RELATIME, 0 },
-	{ "norelatime", true, MS_RELATIME, 0 },
-	{ "strictatime", false, MS_STRICTATIME, MOUNT_ATTR_STRICTATIME },
-	{ "nostrictatime", true, MS_STRICTATIME, 0 },
-	{ "bind", false, MS_BIND, 0 },
-	{ "rbind", false, MS_BIND | MS_REC, 0 },
+    {"ro", false, MS_RDONLY, MOUNT_ATTR_RDONLY},
+    {"rw", true, MS_RDONLY, 0},
+    {"nosuid", false, MS_NOSUID, MOUNT_ATTR_NOSUID},
+    {"suid", true, MS_NOSUID, 0},
+    {"nodev", false, MS_NODEV, MOUNT_ATTR_NODEV},
+    {"dev", true, MS_NODEV, 0},
+    {"noexec", false, MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+    {"exec", true, MS_NOEXEC, 0},
+    {"sync", false, MS_SYNCHRONOUS, 0},
+    {"async", true, MS_SYNCHRONOUS, 0},
+    {"dirsync", false, MS_DIRSYNC, 0},
+    {"remount", false, MS_REMOUNT, 0},
+    {"mand", false, MS_MANDLOCK, 0},
+    {"nomand", true, MS_MANDLOCK, 0},
+    {"atime", true, MS_NOATIME, 0},
+    {"noatime", false, MS_NOATIME, MOUNT_ATTR_NOATIME},
+    {"diratime", true, MS_NODIRATIME, 0},
+    {"nodiratime", false, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+    {"relatime", false, MS_RELATIME, 0},
+    {"norelatime", true, MS_RELATIME, 0},
+    {"strictatime", false, MS_STRICTATIME, MOUNT_ATTR_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME, 0},
+    {"bind", false, MS_BIND, 0},
+    {"rbind", false, MS_BIND | MS_REC, 0},
 };
 
 const char *rt_rlimit_name(int resource)
@@ -96,10 +104,10 @@ static const struct {
 	const char *name;
 	unsigned long flag;
 } propagation_opts[] = {
-	{ "private", MS_PRIVATE },	     { "rprivate", MS_PRIVATE | MS_REC },
-	{ "slave", MS_SLAVE },		     { "rslave", MS_SLAVE | MS_REC },
-	{ "shared", MS_SHARED },	     { "rshared", MS_SHARED | MS_REC },
-	{ "unbindable", MS_UNBINDABLE },     { "runbindable", MS_UNBINDABLE | MS_REC },
+    {"private", MS_PRIVATE},	   {"rprivate", MS_PRIVATE | MS_REC},
+    {"slave", MS_SLAVE},	   {"rslave", MS_SLAVE | MS_REC},
+    {"shared", MS_SHARED},	   {"rshared", MS_SHARED | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 static void mounts_free(struct rt_mount *m, size_t n)
@@ -145,11 +153,12 @@ static void runtime_config_freep(struct runtime_config **p)
 }
 
 /* A field of the wrong type is an error; a missing one is NULL. */
-static int get_typed(json_t *obj, const char *where, const char *key, json_type type,
-		     json_t **ret, berth_error *err)
+static int get_typed(json_t *obj, const char *where, const char *key, json_type type, json_t **ret,
+		     berth_error *err)
 {
-	static const char *const names[] = { "an object", "an array", "a string", "an integer",
-					     "a number", "true or false", "true or false", "null" };
+	static const char *const names[] = {"an object",     "an array", "a string",
+					    "an integer",    "a number", "true or false",
+					    "true or false", "null"};
 	json_t *v = json_object_get(obj, key);
 
 	*ret = NULL;
@@ -162,8 +171,8 @@ static int get_typed(json_t *obj, const char *where, const char *key, json_type 
 	return 0;
 }
 
-static int get_string(json_t *obj, const char *where, const char *key, bool required,
-		      char **ret, berth_error *err)
+static int get_string(json_t *obj, const char *where, const char *key, bool required, char **ret,
+		      berth_error *err)
 {
 	json_t *v;
 	int r = get_typed(obj, where, key, JSON_STRING, &v, err);
@@ -182,8 +191,7 @@ static int get_string(json_t *obj, const char *where, const char *key, bool requ
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int get_bool(json_t *obj, const char *where, const char *key, bool *ret,
-		    berth_error *err)
+static int get_bool(json_t *obj, const char *where, const char *key, bool *ret, berth_error *err)
 {
 	json_t *v;
 	int r = get_typed(obj, where, key, JSON_TRUE, &v, err);
@@ -194,8 +202,8 @@ static int get_bool(json_t *obj, const char *where, const char *key, bool *ret,
 	return 0;
 }
 
-static int get_int(json_t *obj, const char *where, const char *key, json_int_t min,
-		   json_int_t max, bool *ret_present, json_int_t *ret, berth_error *err)
+static int get_int(json_t *obj, const char *where, const char *key, json_int_t min, json_int_t max,
+		   bool *ret_present, json_int_t *ret, berth_error *err)
 {
 	json_t *v;
 	int r = get_typed(obj, where, key, JSON_INTEGER, &v, err);
@@ -230,7 +238,8 @@ static int get_strv(json_t *obj, const char *where, const char *key, size_t max,
 	v = calloc(json_array_size(arr) + 1, sizeof(char *));
 	if (!v)
 		return -ENOMEM;
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e))
 			return berr(err, EINVAL, "%s%s[%zu] must be a string", where, key, i);
 		v[i] = strdup(json_string_value(e));
@@ -245,14 +254,15 @@ static int check_abs_paths(char **v, const char *what, berth_error *err)
 {
 	for (size_t i = 0; v && v[i]; i++)
 		if (v[i][0] != '/')
-			return berr(err, EINVAL, "%s entry \"%s\" is not an absolute path", what, v[i]);
+			return berr(err, EINVAL, "%s entry \"%s\" is not an absolute path", what,
+				    v[i]);
 	return 0;
 }
 
 static int parse_caps(json_t *proc, struct runtime_config *cfg, berth_error *err)
 {
-	static const char *const set_names[RT_CAP_NSETS] = { "bounding", "effective", "inheritable",
-							     "permitted", "ambient" };
+	static const char *const set_names[RT_CAP_NSETS] = {"bounding", "effective", "inheritable",
+							    "permitted", "ambient"};
 	json_t *caps;
 	int r = get_typed(proc, "process.", "capabilities", JSON_OBJECT, &caps, err);
 
@@ -266,22 +276,28 @@ static int parse_caps(json_t *proc, struct runtime_config *cfg, berth_error *err
 		r = get_typed(caps, "process.capabilities.", set_names[s], JSON_ARRAY, &arr, err);
 		if (r < 0)
 			return r;
-		json_array_foreach(arr, i, e) {
+		json_array_foreach(arr, i, e)
+		{
 			char lower[64];
 			cap_value_t cap;
 			const char *name = json_string_value(e);
 
 			if (!name || strlen(name) >= sizeof(lower))
-				return berr(err, EINVAL, "process.capabilities.%s[%zu] must be a capability name",
-					    set_names[s], i);
+				return berr(
+				    err, EINVAL,
+				    "process.capabilities.%s[%zu] must be a capability name",
+				    set_names[s], i);
 			for (size_t k = 0; k <= strlen(name); k++)
-				lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
-			if (strncmp(lower, "cap_", 4) != 0 || cap_from_name(lower, &cap) < 0 || cap < 0 ||
-			    cap > 63)
+				lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32
+										   : name[k]);
+			if (strncmp(lower, "cap_", 4) != 0 || cap_from_name(lower, &cap) < 0 ||
+			    cap < 0 || cap > 63)
 				return berr(err, EINVAL,
-					    "process.capabilities.%s: unknown capability \"%s\"; use names like CAP_CHOWN",
+					    "process.capabilities.%s: unknown capability \"%s\"; "
+					    "use names like CAP_CHOWN",
 					    set_names[s], name);
-			/* Capabilities this kernel does not know are skipped, as runc and crun do. */
+			/* Capabilities this kernel does not know are skipped, as runc and crun do.
+			 */
 			if (!CAP_IS_SUPPORTED(cap))
 				continue;
 			cfg->caps[s] |= UINT64_C(1) << cap;
@@ -303,7 +319,8 @@ static int parse_rlimits(json_t *proc, struct runtime_config *cfg, berth_error *
 	cfg->rlimits = calloc(json_array_size(arr) + 1, sizeof(*cfg->rlimits));
 	if (!cfg->rlimits)
 		return -ENOMEM;
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		const char *type = json_string_value(json_object_get(e, "type"));
 		json_t *soft = json_object_get(e, "soft"), *hard = json_object_get(e, "hard");
 		size_t k;
@@ -318,14 +335,18 @@ static int parse_rlimits(json_t *proc, struct runtime_config *cfg, berth_error *
 		/* jansson reads values above INT64_MAX as reals; anything else is an error. */
 		if (!json_is_number(soft) || !json_is_number(hard) || json_number_value(soft) < 0 ||
 		    json_number_value(hard) < 0)
-			return berr(err, EINVAL, "process.rlimits %s needs non-negative soft and hard numbers",
+			return berr(err, EINVAL,
+				    "process.rlimits %s needs non-negative soft and hard numbers",
 				    type);
-		uint64_t s = json_is_integer(soft) ? (uint64_t)json_integer_value(soft) : RLIM_INFINITY;
-		uint64_t h = json_is_integer(hard) ? (uint64_t)json_integer_value(hard) : RLIM_INFINITY;
+		uint64_t s =
+		    json_is_integer(soft) ? (uint64_t)json_integer_value(soft) : RLIM_INFINITY;
+		uint64_t h =
+		    json_is_integer(hard) ? (uint64_t)json_integer_value(hard) : RLIM_INFINITY;
 		if (s > h)
-			return berr(err, EINVAL, "process.rlimits %s: soft limit %llu is above hard limit %llu",
+			return berr(err, EINVAL,
+				    "process.rlimits %s: soft limit %llu is above hard limit %llu",
 				    type, (unsigned long long)s, (unsigned long long)h);
-		cfg->rlimits[cfg->n_rlimits++] = (struct rt_rlimit){ rlimit_table[k].resource, s, h };
+		cfg->rlimits[cfg->n_rlimits++] = (struct rt_rlimit){rlimit_table[k].resource, s, h};
 	}
 	return 0;
 }
@@ -356,7 +377,8 @@ static int parse_process(json_t *root, struct runtime_config *cfg, berth_error *
 		return -ENOMEM;
 	for (i = 0; cfg->env[i]; i++)
 		if (!strchr(cfg->env[i], '=') || cfg->env[i][0] == '=')
-			return berr(err, EINVAL, "process.env entry \"%s\" is not NAME=VALUE", cfg->env[i]);
+			return berr(err, EINVAL, "process.env entry \"%s\" is not NAME=VALUE",
+				    cfg->env[i]);
 
 	r = get_typed(proc, "process.", "user", JSON_OBJECT, &user, err);
 	if (r < 0)
@@ -370,26 +392,34 @@ static int parse_process(json_t *root, struct runtime_config *cfg, berth_error *
 		if (have)
 			cfg->umask = (mode_t)v;
 		v = 0;
-		if ((r = get_int(user, "process.user.", "uid", 0, UINT32_MAX - 1, NULL, &v, err)) < 0)
+		if ((r = get_int(user, "process.user.", "uid", 0, UINT32_MAX - 1, NULL, &v, err)) <
+		    0)
 			return r;
 		cfg->uid = (uid_t)v;
 		v = 0;
-		if ((r = get_int(user, "process.user.", "gid", 0, UINT32_MAX - 1, NULL, &v, err)) < 0)
+		if ((r = get_int(user, "process.user.", "gid", 0, UINT32_MAX - 1, NULL, &v, err)) <
+		    0)
 			return r;
 		cfg->gid = (gid_t)v;
-		if ((r = get_typed(user, "process.user.", "additionalGids", JSON_ARRAY, &gids, err)) < 0)
+		if ((r = get_typed(user, "process.user.", "additionalGids", JSON_ARRAY, &gids,
+				   err)) < 0)
 			return r;
 		if (gids && json_array_size(gids) > 0) {
 			if (json_array_size(gids) > NGROUPS_MAX)
-				return berr(err, E2BIG, "process.user.additionalGids has too many entries");
+				return berr(err, E2BIG,
+					    "process.user.additionalGids has too many entries");
 			cfg->additional_gids = calloc(json_array_size(gids), sizeof(gid_t));
 			if (!cfg->additional_gids)
 				return -ENOMEM;
-			json_array_foreach(gids, i, e) {
+			json_array_foreach(gids, i, e)
+			{
 				if (!json_is_integer(e) || json_integer_value(e) < 0 ||
 				    json_integer_value(e) >= UINT32_MAX)
-					return berr(err, EINVAL, "process.user.additionalGids[%zu] is not a gid", i);
-				cfg->additional_gids[cfg->n_additional_gids++] = (gid_t)json_integer_value(e);
+					return berr(err, EINVAL,
+						    "process.user.additionalGids[%zu] is not a gid",
+						    i);
+				cfg->additional_gids[cfg->n_additional_gids++] =
+				    (gid_t)json_integer_value(e);
 			}
 		}
 	}
@@ -405,12 +435,14 @@ static int parse_mount_options(json_t *opts, struct rt_mount *m, size_t idx, ber
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(opts, i, e) {
+	json_array_foreach(opts, i, e)
+	{
 		const char *o = json_string_value(e);
 		bool known = false;
 
 		if (!o)
-			return berr(err, EINVAL, "mounts[%zu].options[%zu] must be a string", idx, i);
+			return berr(err, EINVAL, "mounts[%zu].options[%zu] must be a string", idx,
+				    i);
 		for (size_t k = 0; k < ELEMENTSOF(mount_opts) && !known; k++) {
 			if (strcmp(o, mount_opts[k].name) != 0)
 				continue;
@@ -428,11 +460,13 @@ static int parse_mount_options(json_t *opts, struct rt_mount *m, size_t idx, ber
 				m->propagation = propagation_opts[k].flag;
 			}
 		/* SELinux relabel and idmap requests are podman-level; tolerate as crun does. */
-		if (known || strcmp(o, "z") == 0 || strcmp(o, "Z") == 0 || strcmp(o, "tmpcopyup") == 0 ||
-		    strcmp(o, "notmpcopyup") == 0 || strcmp(o, "copy-symlink") == 0)
+		if (known || strcmp(o, "z") == 0 || strcmp(o, "Z") == 0 ||
+		    strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0 ||
+		    strcmp(o, "copy-symlink") == 0)
 			continue;
 		if (strchr(o, ','))
-			return berr(err, EINVAL, "mounts[%zu] option \"%s\" contains a comma", idx, o);
+			return berr(err, EINVAL, "mounts[%zu] option \"%s\" contains a comma", idx,
+				    o);
 		char *nd = realloc(data, datalen + strlen(o) + 2);
 		if (!nd)
 			return -ENOMEM;
@@ -459,7 +493,8 @@ static int parse_mounts(json_t *root, struct runtime_config *cfg, berth_error *e
 	cfg->mounts = calloc(json_array_size(arr) + 1, sizeof(*cfg->mounts));
 	if (!cfg->mounts)
 		return -ENOMEM;
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		struct rt_mount *m = &cfg->mounts[cfg->n_mounts++];
 		json_t *opts;
 		char where[32];
@@ -473,20 +508,23 @@ static int parse_mounts(json_t *root, struct runtime_config *cfg, berth_error *e
 		    (r = get_typed(e, where, "options", JSON_ARRAY, &opts, err)) < 0)
 			return r;
 		if (m->destination[0] != '/')
-			return berr(err, EINVAL, "mounts[%zu].destination \"%s\" is not an absolute path",
-				    i, m->destination);
+			return berr(err, EINVAL,
+				    "mounts[%zu].destination \"%s\" is not an absolute path", i,
+				    m->destination);
 		if (opts && (r = parse_mount_options(opts, m, i, err)) < 0)
 			return r;
 		if (!m->type && !(m->flags & MS_BIND))
-			return berr(err, EINVAL, "mounts[%zu] (%s) has no type and is not a bind mount", i,
+			return berr(err, EINVAL,
+				    "mounts[%zu] (%s) has no type and is not a bind mount", i,
 				    m->destination);
 		if (m->type && strcmp(m->type, "bind") == 0)
 			m->flags |= MS_BIND;
 		if (m->flags & MS_BIND) {
 			if (!m->source || m->source[0] != '/')
-				return berr(err, EINVAL,
-					    "mounts[%zu] (%s): a bind mount needs an absolute source path", i,
-					    m->destination);
+				return berr(
+				    err, EINVAL,
+				    "mounts[%zu] (%s): a bind mount needs an absolute source path",
+				    i, m->destination);
 		}
 	}
 	return 0;
@@ -502,8 +540,10 @@ static int parse_idmap(json_t *linux_, const char *key, struct userns_idmap *ret
 	if (r < 0 || !arr)
 		return r;
 	if (json_array_size(arr) > USERNS_MAX_RANGES)
-		return berr(err, E2BIG, "linux.%s has more than %d entries", key, USERNS_MAX_RANGES);
-	json_array_foreach(arr, i, e) {
+		return berr(err, E2BIG, "linux.%s has more than %d entries", key,
+			    USERNS_MAX_RANGES);
+	json_array_foreach(arr, i, e)
+	{
 		json_int_t c = -1, h = -1, s = -1;
 		char where[48];
 
@@ -514,7 +554,8 @@ static int parse_idmap(json_t *linux_, const char *key, struct userns_idmap *ret
 			return r;
 		if (c < 0 || h < 0 || s < 0)
 			return berr(err, EINVAL, "%s needs containerID, hostID and size", where);
-		ret->ranges[ret->n++] = (struct userns_range){ (uint32_t)c, (uint32_t)h, (uint32_t)s };
+		ret->ranges[ret->n++] =
+		    (struct userns_range){(uint32_t)c, (uint32_t)h, (uint32_t)s};
 	}
 	return userns_idmap_validate(ret, key, err);
 }
@@ -527,7 +568,8 @@ static int parse_namespaces(json_t *linux_, struct runtime_config *cfg, berth_er
 
 	if (r < 0 || !arr)
 		return r;
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		const char *type = json_string_value(json_object_get(e, "type"));
 		_cleanup_free_ char *path = NULL;
 		char where[40];
@@ -547,7 +589,8 @@ static int parse_namespaces(json_t *linux_, struct runtime_config *cfg, berth_er
 			return r;
 		if (path && path[0]) {
 			if (path[0] != '/')
-				return berr(err, EINVAL, "%spath \"%s\" is not absolute", where, path);
+				return berr(err, EINVAL, "%spath \"%s\" is not absolute", where,
+					    path);
 			cfg->ns_join |= ns_table[k].flag;
 			cfg->ns_path[k] = TAKE_PTR(path);
 		} else {
@@ -556,7 +599,8 @@ static int parse_namespaces(json_t *linux_, struct runtime_config *cfg, berth_er
 	}
 	if ((cfg->ns_join & CLONE_NEWUSER) && (cfg->ns_new & CLONE_NEWPID))
 		return berr(err, ENOTSUP,
-			    "joining a user namespace by path while creating a pid namespace is not supported; join the pid namespace too");
+			    "joining a user namespace by path while creating a pid namespace is "
+			    "not supported; join the pid namespace too");
 	return 0;
 }
 
@@ -574,26 +618,32 @@ static int parse_resources(json_t *linux_, struct runtime_config *cfg, berth_err
 	    (r = get_typed(res, "linux.resources.", "pids", JSON_OBJECT, &pids, err)) < 0)
 		return r;
 	if (mem) {
-		if ((r = get_int(mem, "linux.resources.memory.", "limit", -1, INT64_MAX, &have, &v, err)) < 0)
+		if ((r = get_int(mem, "linux.resources.memory.", "limit", -1, INT64_MAX, &have, &v,
+				 err)) < 0)
 			return r;
 		if (have && v > 0)
 			cfg->memory_limit = v;
 	}
 	if (cpu) {
-		if ((r = get_int(cpu, "linux.resources.cpu.", "quota", -1, INT64_MAX, &have, &v, err)) < 0)
+		if ((r = get_int(cpu, "linux.resources.cpu.", "quota", -1, INT64_MAX, &have, &v,
+				 err)) < 0)
 			return r;
 		if (have && v > 0)
 			cfg->cpu_quota = v;
-		if ((r = get_int(cpu, "linux.resources.cpu.", "period", 0, 1000000, &have, &v, err)) < 0)
+		if ((r = get_int(cpu, "linux.resources.cpu.", "period", 0, 1000000, &have, &v,
+				 err)) < 0)
 			return r;
 		if (have && v > 0) {
 			if (v < 1000)
-				return berr(err, EINVAL, "linux.resources.cpu.period must be at least 1000 (us)");
+				return berr(
+				    err, EINVAL,
+				    "linux.resources.cpu.period must be at least 1000 (us)");
 			cfg->cpu_period = (uint64_t)v;
 		}
 	}
 	if (pids) {
-		if ((r = get_int(pids, "linux.resources.pids.", "limit", -1, INT64_MAX, &have, &v, err)) < 0)
+		if ((r = get_int(pids, "linux.resources.pids.", "limit", -1, INT64_MAX, &have, &v,
+				 err)) < 0)
 			return r;
 		if (have && v > 0)
 			cfg->pids_limit = v;
@@ -615,11 +665,14 @@ static int parse_sysctl(json_t *linux_, struct runtime_config *cfg, berth_error 
 	cfg->sysctl = calloc(2 * json_object_size(obj) + 1, sizeof(char *));
 	if (!cfg->sysctl)
 		return -ENOMEM;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (!json_is_string(v))
 			return berr(err, EINVAL, "linux.sysctl \"%s\" must be a string", key);
-		if (!key[0] || strstr(key, "..") || key[0] == '.' || key[0] == '/' || strchr(key, '/'))
-			return berr(err, EINVAL, "linux.sysctl key \"%s\" is not a sysctl name", key);
+		if (!key[0] || strstr(key, "..") || key[0] == '.' || key[0] == '/' ||
+		    strchr(key, '/'))
+			return berr(err, EINVAL, "linux.sysctl key \"%s\" is not a sysctl name",
+				    key);
 		cfg->sysctl[n++] = strdup(key);
 		cfg->sysctl[n++] = strdup(json_string_value(v));
 		if (!cfg->sysctl[n - 2] || !cfg->sysctl[n - 1])
@@ -642,24 +695,30 @@ static int parse_linux(json_t *root, struct runtime_config *cfg, berth_error *er
 	    (r = parse_idmap(linux_, "gidMappings", &cfg->idmap.gid, err)) < 0 ||
 	    (r = parse_resources(linux_, cfg, err)) < 0 ||
 	    (r = get_string(linux_, "linux.", "cgroupsPath", false, &cfg->cgroups_path, err)) < 0 ||
-	    (r = get_strv(linux_, "linux.", "maskedPaths", RT_MAX_PATHS, &cfg->masked_paths, err)) < 0 ||
-	    (r = get_strv(linux_, "linux.", "readonlyPaths", RT_MAX_PATHS, &cfg->readonly_paths, err)) < 0 ||
+	    (r = get_strv(linux_, "linux.", "maskedPaths", RT_MAX_PATHS, &cfg->masked_paths, err)) <
+		0 ||
+	    (r = get_strv(linux_, "linux.", "readonlyPaths", RT_MAX_PATHS, &cfg->readonly_paths,
+			  err)) < 0 ||
 	    (r = check_abs_paths(cfg->masked_paths, "linux.maskedPaths", err)) < 0 ||
 	    (r = check_abs_paths(cfg->readonly_paths, "linux.readonlyPaths", err)) < 0 ||
 	    (r = parse_sysctl(linux_, cfg, err)) < 0)
 		return r;
 	if ((cfg->idmap.uid.n > 0) != (cfg->idmap.gid.n > 0))
-		return berr(err, EINVAL, "linux.uidMappings and linux.gidMappings must be given together");
+		return berr(err, EINVAL,
+			    "linux.uidMappings and linux.gidMappings must be given together");
 	cfg->has_idmap = cfg->idmap.uid.n > 0;
 	if (cfg->has_idmap && !(cfg->ns_new & CLONE_NEWUSER))
 		return berr(err, EINVAL,
-			    "linux.uidMappings are given but no new user namespace is asked for; add {\"type\": \"user\"} to linux.namespaces");
+			    "linux.uidMappings are given but no new user namespace is asked for; "
+			    "add {\"type\": \"user\"} to linux.namespaces");
 	if ((cfg->ns_new & CLONE_NEWUSER) && !cfg->has_idmap)
 		return berr(err, EINVAL,
 			    "a new user namespace needs linux.uidMappings and linux.gidMappings");
-	if (cfg->cgroups_path && (strstr(cfg->cgroups_path, "..") || strchr(cfg->cgroups_path, ':')))
+	if (cfg->cgroups_path &&
+	    (strstr(cfg->cgroups_path, "..") || strchr(cfg->cgroups_path, ':')))
 		return berr(err, EINVAL,
-			    "linux.cgroupsPath \"%s\" must be a plain path (no \"..\", no systemd slice syntax)",
+			    "linux.cgroupsPath \"%s\" must be a plain path (no \"..\", no systemd "
+			    "slice syntax)",
 			    cfg->cgroups_path);
 	if ((r = get_typed(linux_, "linux.", "seccomp", JSON_OBJECT, &sec, err)) < 0)
 		return r;
@@ -678,9 +737,8 @@ static int parse_annotations(json_t *root, struct runtime_config *cfg, berth_err
 
 	if (r < 0 || !ann)
 		return r;
-	json_object_foreach(ann, lower, v)
-		if (!json_is_string(v))
-			return berr(err, EINVAL, "annotation \"%s\" must be a string", lower);
+	json_object_foreach(ann, lower, v) if (!json_is_string(v)) return berr(
+	    err, EINVAL, "annotation \"%s\" must be a string", lower);
 	lower = json_string_value(json_object_get(ann, "io.berth.rootfs.lowerdirs"));
 	up = json_string_value(json_object_get(ann, "io.berth.rootfs.upperdir"));
 	work = json_string_value(json_object_get(ann, "io.berth.rootfs.workdir"));
@@ -691,7 +749,8 @@ static int parse_annotations(json_t *root, struct runtime_config *cfg, berth_err
 	arr = json_loads(lower, 0, &jerr);
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return berr(err, EINVAL,
-			    "annotation io.berth.rootfs.lowerdirs must be a non-empty JSON array of directories");
+			    "annotation io.berth.rootfs.lowerdirs must be a non-empty JSON array "
+			    "of directories");
 	if (json_array_size(arr) > RT_MAX_LAYERS)
 		return berr(err, E2BIG, "the image has more than %d layers", RT_MAX_LAYERS);
 	json_t *wrap = json_pack("{sO}", "l", arr);
@@ -704,13 +763,16 @@ static int parse_annotations(json_t *root, struct runtime_config *cfg, berth_err
 	for (size_t i = 0; cfg->lowerdirs[i]; i++)
 		if (cfg->lowerdirs[i][0] != '/' || strchr(cfg->lowerdirs[i], ','))
 			return berr(err, EINVAL,
-				    "annotation io.berth.rootfs.lowerdirs entry \"%s\" must be an absolute path without commas",
+				    "annotation io.berth.rootfs.lowerdirs entry \"%s\" must be an "
+				    "absolute path without commas",
 				    cfg->lowerdirs[i]);
 	if ((up != NULL) != (work != NULL))
-		return berr(err, EINVAL,
-			    "annotations io.berth.rootfs.upperdir and .workdir must be given together");
+		return berr(
+		    err, EINVAL,
+		    "annotations io.berth.rootfs.upperdir and .workdir must be given together");
 	if (up && (up[0] != '/' || work[0] != '/'))
-		return berr(err, EINVAL, "annotations io.berth.rootfs.upperdir/workdir must be absolute");
+		return berr(err, EINVAL,
+			    "annotations io.berth.rootfs.upperdir/workdir must be absolute");
 	if (up && (!(cfg->upperdir = strdup(up)) || !(cfg->workdir = strdup(work))))
 		return -ENOMEM;
 	return 0;
@@ -751,7 +813,8 @@ int runtime_config_parse(const char *bundle, const char *text, struct runtime_co
 
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return berr(err, EINVAL, "%s/config.json: line %d: %s", bundle, jerr.line, jerr.text);
+		return berr(err, EINVAL, "%s/config.json: line %d: %s", bundle, jerr.line,
+			    jerr.text);
 	if (!json_is_object(root))
 		return berr(err, EINVAL, "%s/config.json is not a JSON object", bundle);
 	cfg = calloc(1, sizeof(*cfg));
@@ -771,7 +834,8 @@ int runtime_config_parse(const char *bundle, const char *text, struct runtime_co
 			    bundle);
 	if (cfg->lowerdirs && !(cfg->ns_new & CLONE_NEWNS))
 		return berr(err, EINVAL,
-			    "%s/config.json: an overlay rootfs needs a new mount namespace", bundle);
+			    "%s/config.json: an overlay rootfs needs a new mount namespace",
+			    bundle);
 	*ret = TAKE_PTR(cfg);
 	return 0;
 }

@@ -40,8 +40,8 @@ struct mount_ctx {
 static int resolve_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd;
 
@@ -96,38 +96,49 @@ static int ensure_path_depth(int rootfd, const char *path, bool dir, int depth, 
 			parent = resolve_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
 			*slash = '/';
 			if (parent < 0)
-				return berr_errno(err, -parent, "resolve the parent of %s in the container", buf);
+				return berr_errno(err, -parent,
+						  "resolve the parent of %s in the container", buf);
 			if (!last || dir) {
 				r = mkdirat(parent, name, 0755) < 0 ? -errno : 0;
 			} else {
-				/* An O_PATH parent cannot create files: reopen it as a directory. */
-				_cleanup_close_ int pdir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-				int f = pdir < 0 ? -1 :
-					openat(pdir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+				/* An O_PATH parent cannot create files: reopen it as a directory.
+				 */
+				_cleanup_close_ int pdir =
+				    openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				int f = pdir < 0 ? -1
+						 : openat(pdir, name,
+							  O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+							      O_CLOEXEC,
+							  0644);
 				r = f < 0 ? -errno : 0;
 				if (f >= 0)
 					close(f);
 			}
 			if (r == -EEXIST) {
-				/* It exists but does not resolve: a dangling symlink. Create its target. */
+				/* It exists but does not resolve: a dangling symlink. Create its
+				 * target. */
 				char target[PATH_MAX], next[PATH_MAX];
 				ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
 				int k;
 
 				if (n < 0)
-					return berr_errno(err, errno, "mount point %s in the container", buf);
+					return berr_errno(err, errno,
+							  "mount point %s in the container", buf);
 				target[n] = '\0';
 				*slash = '\0';
-				k = target[0] == '/' ? snprintf(next, sizeof(next), "%s%s%s", target,
-								last ? "" : "/", last ? "" : p + 1)
-						     : snprintf(next, sizeof(next), "%s/%s%s%s", buf, target,
-								last ? "" : "/", last ? "" : p + 1);
+				k = target[0] == '/'
+					? snprintf(next, sizeof(next), "%s%s%s", target,
+						   last ? "" : "/", last ? "" : p + 1)
+					: snprintf(next, sizeof(next), "%s/%s%s%s", buf, target,
+						   last ? "" : "/", last ? "" : p + 1);
 				if (k < 0 || (size_t)k >= sizeof(next))
-					return berr(err, ENAMETOOLONG, "mount point %s is too long", path);
+					return berr(err, ENAMETOOLONG, "mount point %s is too long",
+						    path);
 				return ensure_path_depth(rootfd, next, dir, depth + 1, err);
 			}
 			if (r < 0)
-				return berr_errno(err, -r, "create mount point %s in the container", buf);
+				return berr_errno(err, -r, "create mount point %s in the container",
+						  buf);
 			fd = resolve_in_root(rootfd, buf, O_PATH);
 		}
 		if (fd < 0)
@@ -148,7 +159,7 @@ static int mount_tree_onto(int tree, int target, uint64_t attr_set, unsigned lon
 			   bool recursive, const char *what, berth_error *err)
 {
 	if (attr_set || propagation) {
-		struct mount_attr attr = { .attr_set = attr_set };
+		struct mount_attr attr = {.attr_set = attr_set};
 
 		if (propagation)
 			attr.propagation = propagation & ~(unsigned long)MS_REC;
@@ -171,8 +182,8 @@ static int bind_onto(const char *source, int srcfd, int target, bool recursive, 
 	tree = srcfd >= 0 ? open_tree(srcfd, "", flags | AT_EMPTY_PATH)
 			  : open_tree(AT_FDCWD, source, flags);
 	if (tree < 0)
-		return berr_errno(err, errno, "bind mount source %s for %s", source ? source : "(fd)",
-				  what);
+		return berr_errno(err, errno, "bind mount source %s for %s",
+				  source ? source : "(fd)", what);
 	return mount_tree_onto(tree, target, attr, propagation, recursive, what, err);
 }
 
@@ -228,56 +239,68 @@ static int do_mount(struct mount_ctx *c, const struct rt_mount *m, berth_error *
 	if (target < 0)
 		return target;
 	if (bind)
-		return bind_onto(m->source, -1, target, m->flags & MS_REC, m->attr_set, m->propagation,
-				 m->destination, err);
+		return bind_onto(m->source, -1, target, m->flags & MS_REC, m->attr_set,
+				 m->propagation, m->destination, err);
 
 	if (strcmp(type, "sysfs") == 0) {
 		r = mount_fs_at(target, "sysfs", "sysfs", flags, m->data, NULL, m->destination);
-		/* Without a network namespace of our own a fresh sysfs is refused: bind the host's. */
+		/* Without a network namespace of our own a fresh sysfs is refused: bind the host's.
+		 */
 		if (r == -EPERM || r == -EACCES)
 			return bind_onto("/sys", -1, target, true,
 					 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-						 MOUNT_ATTR_NOEXEC,
+					     MOUNT_ATTR_NOEXEC,
 					 MS_PRIVATE, m->destination, err);
-		return r < 0 ? mount_fs_at(target, "sysfs", "sysfs", flags, m->data, err, m->destination) : 0;
+		return r < 0 ? mount_fs_at(target, "sysfs", "sysfs", flags, m->data, err,
+					   m->destination)
+			     : 0;
 	}
 	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
-		/* A pure v2 host: a namespaced cgroup2. v1 and hybrid hierarchies cannot be recreated
-		 * in a namespace: show the host's, read-only. */
+		/* A pure v2 host: a namespaced cgroup2. v1 and hybrid hierarchies cannot be
+		 * recreated in a namespace: show the host's, read-only. */
 		struct statfs fs;
 		if ((c->cfg->ns_new & CLONE_NEWCGROUP) && statfs("/sys/fs/cgroup", &fs) == 0 &&
 		    fs.f_type == CGROUP2_SUPER_MAGIC &&
-		    mount_fs_at(target, "cgroup2", "cgroup2", flags, NULL, NULL, m->destination) == 0)
+		    mount_fs_at(target, "cgroup2", "cgroup2", flags, NULL, NULL, m->destination) ==
+			0)
 			return 0;
 		return bind_onto("/sys/fs/cgroup", -1, target, true,
-				 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+				 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				     MOUNT_ATTR_NOEXEC,
 				 MS_PRIVATE, m->destination, err);
 	}
 	if (strcmp(type, "mqueue") == 0) {
-		r = mount_fs_at(target, m->source ? m->source : "mqueue", "mqueue", flags, m->data, NULL,
-				m->destination);
+		r = mount_fs_at(target, m->source ? m->source : "mqueue", "mqueue", flags, m->data,
+				NULL, m->destination);
 		if (r == -EPERM || r == -EACCES)
-			return bind_onto("/dev/mqueue", -1, target, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-								      MOUNT_ATTR_NOEXEC, MS_PRIVATE, m->destination, err);
-		return r < 0 ? mount_fs_at(target, "mqueue", "mqueue", flags, m->data, err, m->destination) : 0;
+			return bind_onto("/dev/mqueue", -1, target, true,
+					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					 MS_PRIVATE, m->destination, err);
+		return r < 0 ? mount_fs_at(target, "mqueue", "mqueue", flags, m->data, err,
+					   m->destination)
+			     : 0;
 	}
 	if (strcmp(type, "devpts") == 0) {
-		r = mount_fs_at(target, m->source ? m->source : "devpts", "devpts", flags, m->data, NULL,
-				m->destination);
+		r = mount_fs_at(target, m->source ? m->source : "devpts", "devpts", flags, m->data,
+				NULL, m->destination);
 		if (r == -EINVAL && c->in_userns) {
 			_cleanup_free_ char *d = strip_gid_option(m->data);
 			if (!d)
 				return -ENOMEM;
-			return mount_fs_at(target, "devpts", "devpts", flags, d, err, m->destination);
+			return mount_fs_at(target, "devpts", "devpts", flags, d, err,
+					   m->destination);
 		}
-		return r < 0 ? mount_fs_at(target, "devpts", "devpts", flags, m->data, err, m->destination) : 0;
+		return r < 0 ? mount_fs_at(target, "devpts", "devpts", flags, m->data, err,
+					   m->destination)
+			     : 0;
 	}
 	if (strcmp(type, "proc") == 0 && !(c->cfg->ns_new & CLONE_NEWPID) &&
 	    !(c->cfg->ns_join & CLONE_NEWPID)) {
 		r = mount_fs_at(target, "proc", "proc", flags, m->data, NULL, m->destination);
 		if (r == -EPERM)
-			return bind_onto("/proc", -1, target, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-								 MOUNT_ATTR_NOEXEC, MS_PRIVATE, m->destination, err);
+			return bind_onto("/proc", -1, target, true,
+					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					 MS_PRIVATE, m->destination, err);
 		if (r == 0)
 			return 0;
 	}
@@ -291,17 +314,17 @@ static const struct {
 	const char *name;
 	unsigned maj, min;
 } dev_nodes[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 },   { "full", 1, 7 },
-	{ "tty", 5, 0 },  { "random", 1, 8 }, { "urandom", 1, 9 },
+    {"null", 1, 3}, {"zero", 1, 5},   {"full", 1, 7},
+    {"tty", 5, 0},  {"random", 1, 8}, {"urandom", 1, 9},
 };
 
 static int setup_dev(struct mount_ctx *c, berth_error *err)
 {
 	_cleanup_close_ int devpath = -1, dev = -1;
 	static const char *const links[][2] = {
-		{ "fd", "/proc/self/fd" },	   { "stdin", "/proc/self/fd/0" },
-		{ "stdout", "/proc/self/fd/1" },   { "stderr", "/proc/self/fd/2" },
-		{ "core", "/proc/kcore" },
+	    {"fd", "/proc/self/fd"},	   {"stdin", "/proc/self/fd/0"},
+	    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+	    {"core", "/proc/kcore"},
 	};
 
 	devpath = resolve_in_root(c->rootfd, "/dev", O_PATH | O_DIRECTORY);
@@ -314,7 +337,8 @@ static int setup_dev(struct mount_ctx *c, berth_error *err)
 		const char *n = dev_nodes[i].name;
 
 		if (!c->in_userns && geteuid() == 0) {
-			if (mknodat(dev, n, S_IFCHR | 0666, makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0 &&
+			if (mknodat(dev, n, S_IFCHR | 0666,
+				    makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0 &&
 			    errno != EEXIST)
 				return berr_errno(err, errno, "create /dev/%s in the container", n);
 			if (fchmodat(dev, n, 0666, 0) < 0)
@@ -333,13 +357,15 @@ static int setup_dev(struct mount_ctx *c, berth_error *err)
 		if (target < 0)
 			return berr_errno(err, errno, "open /dev/%s in the container", n);
 		snprintf(host, sizeof(host), "/dev/%s", n);
-		int r = bind_onto(host, -1, target, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, host, err);
+		int r = bind_onto(host, -1, target, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0,
+				  host, err);
 		if (r < 0)
 			return r;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(links); i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) < 0 && errno != EEXIST)
-			return berr_errno(err, errno, "create /dev/%s in the container", links[i][0]);
+			return berr_errno(err, errno, "create /dev/%s in the container",
+					  links[i][0]);
 	/* /dev/ptmx → the container's own devpts instance. */
 	struct stat st;
 	if (fstatat(dev, "pts/ptmx", &st, 0) == 0 && symlinkat("pts/ptmx", dev, "ptmx") < 0 &&
@@ -362,8 +388,9 @@ static int mask_paths(struct mount_ctx *c, berth_error *err)
 		if (fstat(fd, &st) < 0)
 			return berr_errno(err, errno, "masked path %s", *p);
 		if (S_ISDIR(st.st_mode))
-			r = mount_fs_at(fd, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-					"size=0", err, *p);
+			r = mount_fs_at(fd, "tmpfs", "tmpfs",
+					MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0", err,
+					*p);
 		else
 			r = bind_onto("/dev/null", -1, fd, false, 0, 0, *p, err);
 		if (r < 0)
@@ -383,8 +410,9 @@ static int readonly_paths(struct mount_ctx *c, berth_error *err)
 		if (fd < 0)
 			return berr_errno(err, -fd, "read-only path %s", *p);
 		r = bind_onto(NULL, fd, fd, true,
-			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0,
-			      *p, err);
+			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				  MOUNT_ATTR_NOEXEC,
+			      0, *p, err);
 		if (r < 0)
 			return r;
 	}
@@ -400,7 +428,8 @@ static int fs_error(int fsfd, int code, const char *what, berth_error *err)
 		msg[n] = '\0';
 		if (msg[n - 1] == '\n')
 			msg[n - 1] = '\0';
-		return berr(err, code, "overlay rootfs: %s: %s (%s)", what, strerror(code), msg + 2);
+		return berr(err, code, "overlay rootfs: %s: %s (%s)", what, strerror(code),
+			    msg + 2);
 	}
 	return berr_errno(err, code, "overlay rootfs: %s", what);
 }
@@ -412,7 +441,8 @@ static int mount_overlay(struct mount_ctx *c, berth_error *err)
 
 	fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
-		return berr_errno(err, errno, "overlay rootfs: fsopen (is the overlay module loaded?)");
+		return berr_errno(err, errno,
+				  "overlay rootfs: fsopen (is the overlay module loaded?)");
 	for (char **l = cfg->lowerdirs; *l; l++)
 		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", *l, 0) < 0)
 			return fs_error(fs, errno, *l, err);
@@ -453,7 +483,7 @@ static int pivot(const char *root, berth_error *err)
 
 int rt_mounts_setup(const struct runtime_config *cfg, bool in_userns, berth_error *err)
 {
-	struct mount_ctx c = { .cfg = cfg, .in_userns = in_userns, .rootfd = -1 };
+	struct mount_ctx c = {.cfg = cfg, .in_userns = in_userns, .rootfd = -1};
 	bool have_dev = false;
 	int r;
 
@@ -465,8 +495,8 @@ int rt_mounts_setup(const struct runtime_config *cfg, bool in_userns, berth_erro
 			return r;
 	} else {
 		/* pivot_root needs a mount point: bind the directory onto itself. */
-		_cleanup_close_ int tree = open_tree(AT_FDCWD, cfg->root_path,
-						     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		_cleanup_close_ int tree = open_tree(
+		    AT_FDCWD, cfg->root_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (tree < 0 ||
 		    move_mount(tree, "", AT_FDCWD, cfg->root_path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			return berr_errno(err, errno, "rootfs %s", cfg->root_path);
@@ -489,7 +519,7 @@ int rt_mounts_setup(const struct runtime_config *cfg, bool in_userns, berth_erro
 	if ((r = pivot(cfg->root_path, err)) < 0)
 		goto out;
 	if (cfg->root_readonly) {
-		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 		if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
 			r = berr_errno(err, errno, "make the rootfs read-only");
 	}

@@ -22,15 +22,21 @@ static inline void json_decrefp_(json_t **p)
 }
 
 /* Hard limits on config.json (it is written by the engine, but may come from a user's bundle). */
-#define RT_CONFIG_MAX_SIZE (4u << 20)
-#define RT_MAX_ARGS 4096
-#define RT_MAX_MOUNTS 1024
-#define RT_MAX_LAYERS 500
+#define RT_CONFIG_MAX_SIZE   (4u << 20)
+#define RT_MAX_ARGS	     4096
+#define RT_MAX_MOUNTS	     1024
+#define RT_MAX_LAYERS	     500
 #define RT_MAX_SECCOMP_RULES 2048
-#define RT_MAX_PATHS 1024
+#define RT_MAX_PATHS	     1024
 
-enum rt_cap_set { RT_CAP_BOUNDING, RT_CAP_EFFECTIVE, RT_CAP_INHERITABLE, RT_CAP_PERMITTED,
-		  RT_CAP_AMBIENT, RT_CAP_NSETS };
+enum rt_cap_set {
+	RT_CAP_BOUNDING,
+	RT_CAP_EFFECTIVE,
+	RT_CAP_INHERITABLE,
+	RT_CAP_PERMITTED,
+	RT_CAP_AMBIENT,
+	RT_CAP_NSETS
+};
 
 /** struct rt_rlimit - one process.rlimits entry (@resource is RLIMIT_*) */
 struct rt_rlimit {
@@ -90,7 +96,7 @@ struct runtime_config {
 	char *cwd;
 	uid_t uid;
 	gid_t gid;
-	mode_t umask;		/* process.user.umask, default 022 */
+	mode_t umask; /* process.user.umask, default 022 */
 	gid_t *additional_gids;
 	size_t n_additional_gids;
 	bool terminal;
@@ -106,20 +112,20 @@ struct runtime_config {
 	struct rt_mount *mounts;
 	size_t n_mounts;
 	/* linux */
-	int ns_new;		/* CLONE_NEW* flags of the namespaces to create */
-	int ns_join;		/* CLONE_NEW* flags of the namespaces joined by path */
-	char *ns_path[8];	/* indexed by rt_ns_index() */
+	int ns_new;	  /* CLONE_NEW* flags of the namespaces to create */
+	int ns_join;	  /* CLONE_NEW* flags of the namespaces joined by path */
+	char *ns_path[8]; /* indexed by rt_ns_index() */
 	bool has_idmap;
 	struct userns_mapping idmap;
-	int64_t memory_limit;	/* bytes, 0 = none */
-	int64_t cpu_quota;	/* us, 0 = none */
-	uint64_t cpu_period;	/* us, 0 = default */
-	int64_t pids_limit;	/* 0 = none */
+	int64_t memory_limit; /* bytes, 0 = none */
+	int64_t cpu_quota;    /* us, 0 = none */
+	uint64_t cpu_period;  /* us, 0 = default */
+	int64_t pids_limit;   /* 0 = none */
 	char *cgroups_path;
 	struct rt_seccomp *seccomp;
 	char **masked_paths;
 	char **readonly_paths;
-	char **sysctl;		/* key, value, key, value, ..., NULL */
+	char **sysctl; /* key, value, key, value, ..., NULL */
 	/* io.berth.rootfs.* annotations */
 	char **lowerdirs;
 	char *upperdir;

@@ -59,7 +59,7 @@ struct sync_msg {
 /* Everything the child needs, prepared by the parent before clone (the child has a copy). */
 struct child_args {
 	const struct runtime_config *cfg;
-	struct runtime_config eff;	/* cfg with clamped rlimits (and exec's own user) */
+	struct runtime_config eff; /* cfg with clamped rlimits (and exec's own user) */
 	const struct runtime_stdio *io;
 	int sock;
 	int devnull;
@@ -75,10 +75,11 @@ struct child_args {
 static pid_t do_clone3(uint64_t flags, int *pidfd)
 {
 	struct clone_args a = {
-		.flags = flags | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		/* clone3 refuses an exit signal with CLONE_PARENT: the child inherits ours (SIGCHLD). */
-		.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
+	    .flags = flags | CLONE_PIDFD,
+	    .pidfd = (uint64_t)(uintptr_t)pidfd,
+	    /* clone3 refuses an exit signal with CLONE_PARENT: the child inherits ours (SIGCHLD).
+	     */
+	    .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
 	};
 
 	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
@@ -86,11 +87,11 @@ static pid_t do_clone3(uint64_t flags, int *pidfd)
 
 static int send_fd(int sock, int type, int fd)
 {
-	struct sync_msg m = { .type = type };
+	struct sync_msg m = {.type = type};
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &m, sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
 	memset(cbuf, 0, sizeof(cbuf));
@@ -105,9 +106,9 @@ static int send_fd(int sock, int type, int fd)
 static int recv_msg(int sock, struct sync_msg *m, int *ret_fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { m, sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {m, sizeof(*m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
 	*ret_fd = -1;
@@ -132,8 +133,8 @@ static int recv_msg(int sock, struct sync_msg *m, int *ret_fd)
 
 static _Noreturn void child_fail(int sock, const berth_error *e, int exit_code)
 {
-	struct sync_msg m = { .type = SYNC_ERROR, .code = e->code ? e->code : -EIO,
-			      .exit_code = exit_code };
+	struct sync_msg m = {
+	    .type = SYNC_ERROR, .code = e->code ? e->code : -EIO, .exit_code = exit_code};
 
 	memcpy(m.msg, e->msg, sizeof(m.msg));
 	(void)!send(sock, &m, sizeof(m), MSG_NOSIGNAL);
@@ -283,7 +284,8 @@ static int write_sysctls(const struct runtime_config *cfg, berth_error *err)
 	return 0;
 }
 
-/* The monitor may block or ignore signals (signalfd, SIGPIPE): none of that reaches the container. */
+/* The monitor may block or ignore signals (signalfd, SIGPIPE): none of that reaches the container.
+ */
 static void reset_signals(void)
 {
 	sigset_t all;
@@ -298,17 +300,15 @@ static void reset_signals(void)
 /* The last steps shared by a container's init and an exec'd process. Never returns. */
 static _Noreturn void finish_and_exec(struct child_args *a)
 {
-	berth_error e = { 0 };
+	berth_error e = {0};
 	int r, code;
 
 	r = a->terminal ? setup_terminal(a, &e) : setup_stdio(a, &e);
 	if (r < 0)
 		child_fail(a->sock, &e, 125);
-	if (chdir(a->cwd) < 0) {
-		berr_errno(&e, errno, "process.cwd %s in the container", a->cwd);
-		child_fail(a->sock, &e, 125);
-	}
-	/* Keep only stdio and the sync socket (as fd 3, close-on-exec); nothing of the host leaks. */
+	/* Keep only stdio and the sync socket (as fd 3, close-on-exec); nothing of the host leaks.
+	 * This comes before chdir: a cwd of /proc/self/fd/N must not reach a host directory
+	 * through an inherited fd (CVE-2024-21626 class). */
 	if (a->sock != 3) {
 		if (dup3(a->sock, 3, O_CLOEXEC) < 0) {
 			berr_errno(&e, errno, "dup3 the sync socket");
@@ -318,6 +318,16 @@ static _Noreturn void finish_and_exec(struct child_args *a)
 	}
 	if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0) {
 		berr_errno(&e, errno, "close inherited fds");
+		child_fail(a->sock, &e, 125);
+	}
+	if (chdir(a->cwd) < 0) {
+		berr_errno(&e, errno, "process.cwd %s in the container", a->cwd);
+		child_fail(a->sock, &e, 125);
+	}
+	/* getcwd() fails (or answers "(unreachable)") for a directory outside our root. */
+	char here[PATH_MAX];
+	if (!getcwd(here, sizeof(here)) || here[0] != '/') {
+		berr(&e, EPERM, "process.cwd %s is outside the container's root", a->cwd);
 		child_fail(a->sock, &e, 125);
 	}
 	umask(a->cfg->umask);
@@ -341,7 +351,7 @@ static _Noreturn void container_child(struct child_args *a)
 	const struct runtime_config *cfg = a->cfg;
 	bool in_userns = (cfg->ns_new | cfg->ns_join) & CLONE_NEWUSER;
 	struct sync_msg go;
-	berth_error e = { 0 };
+	berth_error e = {0};
 	int fd, r;
 
 	if (recv_msg(a->sock, &go, &fd) != 1 || go.type != SYNC_GO)
@@ -357,7 +367,7 @@ static _Noreturn void container_child(struct child_args *a)
 			berr_errno(&e, errno, "join user namespace %s", cfg->ns_path[ui]);
 			child_fail(a->sock, &e, 125);
 		}
-		if (unshare(cfg->ns_new) < 0) {
+		if (unshare(cfg->ns_new & ~CLONE_NEWCGROUP) < 0) {
 			berr_errno(&e, errno, "create namespaces in the joined user namespace");
 			child_fail(a->sock, &e, 125);
 		}
@@ -371,6 +381,10 @@ static _Noreturn void container_child(struct child_args *a)
 		}
 		close(a->ns_fds[i]);
 	}
+	if ((cfg->ns_new & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+		berr_errno(&e, errno, "create the cgroup namespace");
+		child_fail(a->sock, &e, 125);
+	}
 	if (cfg->has_idmap && maps_root(&cfg->idmap.uid) && maps_root(&cfg->idmap.gid)) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 			berr_errno(&e, errno, "become root in the user namespace");
@@ -380,7 +394,8 @@ static _Noreturn void container_child(struct child_args *a)
 	}
 	if ((r = rt_mounts_setup(cfg, in_userns, &e)) < 0)
 		child_fail(a->sock, &e, 125);
-	if (cfg->hostname && cfg->hostname[0] && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+	if (cfg->hostname && cfg->hostname[0] &&
+	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
 		berr_errno(&e, errno, "set hostname %s", cfg->hostname);
 		child_fail(a->sock, &e, 125);
 	}
@@ -412,7 +427,9 @@ static int parent_collect(int sock, int *ret_pty, int *ret_pidfd, berth_error *e
 		if (r == 0)
 			return result;
 		if (r < 0)
-			return result < 0 ? result : berr_errno(err, -r, "read the container's setup status");
+			return result < 0
+				   ? result
+				   : berr_errno(err, -r, "read the container's setup status");
 		if (m.type == SYNC_PTY && fd >= 0 && ret_pty && *ret_pty < 0) {
 			*ret_pty = fd;
 		} else if (m.type == SYNC_PIDFD && fd >= 0 && ret_pidfd && *ret_pidfd < 0) {
@@ -443,7 +460,7 @@ static void reap(pid_t pid)
 int runtime_create_and_start(const struct runtime_config *cfg, const struct runtime_stdio *io,
 			     struct runtime_process *ret, berth_error *err)
 {
-	struct child_args a = { .cfg = cfg, .io = io, .devnull = -1 };
+	struct child_args a = {.cfg = cfg, .io = io, .devnull = -1};
 	_cleanup_strv_free_ char **cgroups = NULL;
 	_cleanup_free_ struct rt_rlimit *rl = NULL;
 	_cleanup_close_ int parent_sock = -1, devnull = -1;
@@ -455,11 +472,13 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 		a.ns_fds[i] = -1;
 	if (!(cfg->ns_new & CLONE_NEWNS)) {
 		r = berr(err, EINVAL,
-			 "config.json: berth's runtime needs a new mount namespace; add {\"type\": \"mount\"} to linux.namespaces");
+			 "config.json: berth's runtime needs a new mount namespace; add {\"type\": "
+			 "\"mount\"} to linux.namespaces");
 		goto fail_early;
 	}
 	if (cfg->ns_join & CLONE_NEWPID) {
-		r = berr(err, ENOTSUP, "config.json: joining a pid namespace by path is not supported");
+		r = berr(err, ENOTSUP,
+			 "config.json: joining a pid namespace by path is not supported");
 		goto fail_early;
 	}
 	/* Limits above our own hard limits cannot be set (no CAP_SYS_RESOURCE): clamp and warn. */
@@ -505,7 +524,9 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 	parent_sock = sp[0];
 	a.sock = sp[1];
 
-	flags = (uint64_t)cfg->ns_new;
+	/* The cgroup namespace is made by the child once it is in its cgroup, so that the
+	 * container sees its own cgroup as "/". */
+	flags = (uint64_t)(cfg->ns_new & ~CLONE_NEWCGROUP);
 	if (cfg->ns_join & CLONE_NEWUSER)
 		flags = 0; /* the child unshares after joining the user namespace */
 	pid = do_clone3(flags, &pidfd);
@@ -528,7 +549,7 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 		berr_prefix(err, "container user namespace");
 		goto fail;
 	}
-	struct sync_msg go = { .type = SYNC_GO };
+	struct sync_msg go = {.type = SYNC_GO};
 	if (send(parent_sock, &go, sizeof(go), MSG_NOSIGNAL) < 0) {
 		r = berr_errno(err, errno, "start the container process");
 		goto fail;
@@ -587,7 +608,7 @@ static pid_t pidfd_to_pid(int pidfd)
 static _Noreturn void exec_helper(struct child_args *a, int container_pidfd)
 {
 	const struct runtime_config *cfg = a->cfg;
-	berth_error e = { 0 };
+	berth_error e = {0};
 	_cleanup_strv_free_ char **cgroups = NULL;
 	int pidfd = -1;
 	pid_t pid;
@@ -620,7 +641,7 @@ int runtime_exec(const struct runtime_config *cfg, int container_pidfd,
 		 const struct runtime_exec_opts *opts, const struct runtime_stdio *io,
 		 struct runtime_process *ret, berth_error *err)
 {
-	struct child_args a = { .cfg = cfg, .io = io, .devnull = -1 };
+	struct child_args a = {.cfg = cfg, .io = io, .devnull = -1};
 	_cleanup_free_ struct rt_rlimit *rl = NULL;
 	_cleanup_close_ int parent_sock = -1, devnull = -1;
 	int sp[2], pidfd = -1, pty = -1, r;

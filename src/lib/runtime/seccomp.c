@@ -21,24 +21,27 @@ static const struct {
 	const char *name;
 	uint32_t action;
 } action_table[] = {
-	{ "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD },
-	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
-	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS },
-	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
-	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0) },
-	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0) },
-	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW },
-	{ "SCMP_ACT_LOG", SCMP_ACT_LOG },
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG},
 };
 
 static const struct {
 	const char *name;
 	int op;
 } op_table[] = {
-	{ "SCMP_CMP_NE", SCMP_CMP_NE },	    { "SCMP_CMP_LT", SCMP_CMP_LT },
-	{ "SCMP_CMP_LE", SCMP_CMP_LE },	    { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-	{ "SCMP_CMP_GE", SCMP_CMP_GE },	    { "SCMP_CMP_GT", SCMP_CMP_GT },
-	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 void rt_seccomp_free(struct rt_seccomp *s)
@@ -74,13 +77,16 @@ static int parse_action(json_t *action, json_t *errno_ret, const char *where, ui
 		if (a == SCMP_ACT_ERRNO(0) || a == SCMP_ACT_TRACE(0)) {
 			json_int_t e = a == SCMP_ACT_ERRNO(0) ? EPERM : 0;
 			if (errno_ret && !json_is_null(errno_ret)) {
-				if (!json_is_integer(errno_ret) || json_integer_value(errno_ret) < 0 ||
+				if (!json_is_integer(errno_ret) ||
+				    json_integer_value(errno_ret) < 0 ||
 				    json_integer_value(errno_ret) > 0xffff)
-					return berr(err, EINVAL, "%s: errnoRet must be an integer 0..65535",
+					return berr(err, EINVAL,
+						    "%s: errnoRet must be an integer 0..65535",
 						    where);
 				e = json_integer_value(errno_ret);
 			}
-			a = a == SCMP_ACT_ERRNO(0) ? SCMP_ACT_ERRNO((uint32_t)e) : SCMP_ACT_TRACE((uint32_t)e);
+			a = a == SCMP_ACT_ERRNO(0) ? SCMP_ACT_ERRNO((uint32_t)e)
+						   : SCMP_ACT_TRACE((uint32_t)e);
 		}
 		*ret = a;
 		return 0;
@@ -127,13 +133,17 @@ static int parse_rule(json_t *e, size_t idx, struct rt_seccomp_rule *rule, berth
 			return -ENOMEM;
 	} else {
 		if (!json_is_array(names) || json_array_size(names) > 4096)
-			return berr(err, EINVAL, "%s.names must be an array of syscall names", where);
+			return berr(err, EINVAL, "%s.names must be an array of syscall names",
+				    where);
 		rule->names = calloc(json_array_size(names) + 1, sizeof(char *));
 		if (!rule->names)
 			return -ENOMEM;
-		json_array_foreach(names, i, n) {
-			if (!json_is_string(n) || json_string_length(n) == 0 || json_string_length(n) > 64)
-				return berr(err, EINVAL, "%s.names[%zu] must be a syscall name", where, i);
+		json_array_foreach(names, i, n)
+		{
+			if (!json_is_string(n) || json_string_length(n) == 0 ||
+			    json_string_length(n) > 64)
+				return berr(err, EINVAL, "%s.names[%zu] must be a syscall name",
+					    where, i);
 			if (!(rule->names[i] = strdup(json_string_value(n))))
 				return -ENOMEM;
 		}
@@ -144,12 +154,15 @@ static int parse_rule(json_t *e, size_t idx, struct rt_seccomp_rule *rule, berth
 		return r;
 	if (args && !json_is_null(args)) {
 		if (!json_is_array(args) || json_array_size(args) > 6)
-			return berr(err, EINVAL, "%s.args must be an array of at most 6 conditions", where);
+			return berr(err, EINVAL, "%s.args must be an array of at most 6 conditions",
+				    where);
 		rule->args = calloc(json_array_size(args) + 1, sizeof(*rule->args));
 		if (!rule->args)
 			return -ENOMEM;
-		json_array_foreach(args, i, a) {
-			json_t *index = json_object_get(a, "index"), *value = json_object_get(a, "value"),
+		json_array_foreach(args, i, a)
+		{
+			json_t *index = json_object_get(a, "index"),
+			       *value = json_object_get(a, "value"),
 			       *two = json_object_get(a, "valueTwo");
 			const char *op = json_string_value(json_object_get(a, "op"));
 			struct rt_seccomp_arg *arg = &rule->args[rule->n_args];
@@ -158,13 +171,16 @@ static int parse_rule(json_t *e, size_t idx, struct rt_seccomp_rule *rule, berth
 			if (!json_is_integer(index) || json_integer_value(index) < 0 ||
 			    json_integer_value(index) > 5 || !json_is_integer(value) ||
 			    (two && !json_is_integer(two)) || !op)
-				return berr(err, EINVAL,
-					    "%s.args[%zu] needs index 0..5, an integer value and op", where, i);
+				return berr(
+				    err, EINVAL,
+				    "%s.args[%zu] needs index 0..5, an integer value and op", where,
+				    i);
 			for (k = 0; k < ELEMENTSOF(op_table); k++)
 				if (strcmp(op_table[k].name, op) == 0)
 					break;
 			if (k == ELEMENTSOF(op_table))
-				return berr(err, EINVAL, "%s.args[%zu]: unknown op \"%s\"", where, i, op);
+				return berr(err, EINVAL, "%s.args[%zu]: unknown op \"%s\"", where,
+					    i, op);
 			arg->index = (unsigned)json_integer_value(index);
 			arg->value = (uint64_t)json_integer_value(value);
 			arg->value_two = two ? (uint64_t)json_integer_value(two) : 0;
@@ -189,20 +205,23 @@ int rt_seccomp_parse(json_t *json, struct rt_seccomp **ret, berth_error *err)
 	if (!s)
 		return -ENOMEM;
 	r = parse_action(json_object_get(json, "defaultAction"),
-			 json_object_get(json, "defaultErrnoRet"), "defaultAction", &s->default_action,
-			 err);
+			 json_object_get(json, "defaultErrnoRet"), "defaultAction",
+			 &s->default_action, err);
 	if (r < 0)
 		return r;
 	if (arches && !json_is_null(arches)) {
 		if (!json_is_array(arches) || json_array_size(arches) > 32)
-			return berr(err, EINVAL, "architectures must be an array of SCMP_ARCH_* names");
+			return berr(err, EINVAL,
+				    "architectures must be an array of SCMP_ARCH_* names");
 		s->arches = calloc(json_array_size(arches) + 1, sizeof(uint32_t));
 		if (!s->arches)
 			return -ENOMEM;
-		json_array_foreach(arches, i, e) {
+		json_array_foreach(arches, i, e)
+		{
 			const char *name = json_string_value(e);
 			if (!name || parse_arch(name, &s->arches[s->n_arches]) < 0)
-				return berr(err, EINVAL, "architectures[%zu]: unknown architecture \"%s\"", i,
+				return berr(err, EINVAL,
+					    "architectures[%zu]: unknown architecture \"%s\"", i,
 					    name ? name : "?");
 			s->n_arches++;
 		}
@@ -214,7 +233,8 @@ int rt_seccomp_parse(json_t *json, struct rt_seccomp **ret, berth_error *err)
 		s->rules = calloc(json_array_size(syscalls) + 1, sizeof(*s->rules));
 		if (!s->rules)
 			return -ENOMEM;
-		json_array_foreach(syscalls, i, e) {
+		json_array_foreach(syscalls, i, e)
+		{
 			r = parse_rule(e, i, &s->rules[s->n_rules++], err);
 			if (r < 0)
 				return r;
@@ -254,14 +274,17 @@ int rt_seccomp_load(const struct rt_seccomp *s, berth_error *err)
 		if (rule->action == s->default_action)
 			continue;
 		for (size_t k = 0; k < rule->n_args; k++)
-			cmp[k] = (struct scmp_arg_cmp){ rule->args[k].index, (enum scmp_compare)rule->args[k].op,
-							rule->args[k].value, rule->args[k].value_two };
+			cmp[k] = (struct scmp_arg_cmp){
+			    rule->args[k].index, (enum scmp_compare)rule->args[k].op,
+			    rule->args[k].value, rule->args[k].value_two};
 		for (char **n = rule->names; *n; n++) {
 			int nr = seccomp_syscall_resolve_name(*n);
-			/* A syscall this libseccomp does not know cannot be filtered: skip as runc does. */
+			/* A syscall this libseccomp does not know cannot be filtered: skip as runc
+			 * does. */
 			if (nr == __NR_SCMP_ERROR)
 				continue;
-			r = seccomp_rule_add_array(ctx, rule->action, nr, (unsigned)rule->n_args, cmp);
+			r = seccomp_rule_add_array(ctx, rule->action, nr, (unsigned)rule->n_args,
+						   cmp);
 			if (r < 0)
 				return berr_errno(err, -r, "seccomp: add the rule for %s", *n);
 		}
@@ -279,7 +302,8 @@ static bool caps_has(json_t *caps, unsigned long long set, bool all)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(caps, i, c) {
+	json_array_foreach(caps, i, c)
+	{
 		cap_value_t v;
 		char lower[64];
 		const char *name = json_string_value(c);
@@ -287,7 +311,8 @@ static bool caps_has(json_t *caps, unsigned long long set, bool all)
 
 		if (name && strlen(name) < sizeof(lower)) {
 			for (size_t k = 0; k <= strlen(name); k++)
-				lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
+				lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32
+										   : name[k]);
 			has = cap_from_name(lower, &v) == 0 && v >= 0 && v < 64 && (set >> v) & 1;
 		}
 		if (all && !has)
@@ -303,9 +328,8 @@ static bool str_in(json_t *arr, const char *s)
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(arr, i, e)
-		if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
-			return true;
+	json_array_foreach(arr, i, e) if (json_is_string(e) &&
+					  strcmp(json_string_value(e), s) == 0) return true;
 	return false;
 }
 
@@ -317,7 +341,8 @@ static bool kernel_at_least(const char *min)
 
 	if (!min || !min[0])
 		return true;
-	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &x, &y) < 1 || sscanf(min, "%u.%u", &a, &b) < 1)
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &x, &y) < 1 ||
+	    sscanf(min, "%u.%u", &a, &b) < 1)
 		return false;
 	return x > a || (x == a && y >= b);
 }
@@ -365,7 +390,8 @@ static bool rule_applies(json_t *rule, unsigned long long caps)
 		if ((v = json_object_get(inc, "arches")) && json_array_size(v) > 0 &&
 		    !str_in(v, native_go_arch()))
 			return false;
-		if ((v = json_object_get(inc, "caps")) && json_array_size(v) > 0 && !caps_has(v, caps, true))
+		if ((v = json_object_get(inc, "caps")) && json_array_size(v) > 0 &&
+		    !caps_has(v, caps, true))
 			return false;
 		if (!kernel_at_least(json_string_value(json_object_get(inc, "minKernel"))))
 			return false;
@@ -412,24 +438,26 @@ int runtime_seccomp_from_containers_json(const char *path, unsigned long long ca
 
 	/* Only this machine's architecture and its compat sub-architectures. */
 	map = json_object_get(in, "archMap");
-	json_array_foreach(map, i, e) {
+	json_array_foreach(map, i, e)
+	{
 		json_t *sub = json_object_get(e, "subArchitectures"), *s;
 		size_t k;
 		if (!json_is_string(json_object_get(e, "architecture")) ||
-		    strcmp(json_string_value(json_object_get(e, "architecture")), native_scmp_arch()) != 0)
+		    strcmp(json_string_value(json_object_get(e, "architecture")),
+			   native_scmp_arch()) != 0)
 			continue;
 		json_array_append(arches, json_object_get(e, "architecture"));
-		json_array_foreach(sub, k, s)
-			if (json_is_string(s))
-				json_array_append(arches, s);
+		json_array_foreach(sub, k, s) if (json_is_string(s)) json_array_append(arches, s);
 	}
 	if (!map && json_is_array(json_object_get(in, "architectures")))
 		json_object_set(out, "architectures", json_object_get(in, "architectures"));
 
-	json_array_foreach(json_object_get(in, "syscalls"), i, e) {
+	json_array_foreach(json_object_get(in, "syscalls"), i, e)
+	{
 		json_t *rule;
 		if (!json_is_object(e))
-			return berr(err, EINVAL, "seccomp profile %s: syscalls[%zu] is not an object", path, i);
+			return berr(err, EINVAL,
+				    "seccomp profile %s: syscalls[%zu] is not an object", path, i);
 		if (!rule_applies(e, caps))
 			continue;
 		rule = json_object();
@@ -437,9 +465,11 @@ int runtime_seccomp_from_containers_json(const char *path, unsigned long long ca
 			return -ENOMEM;
 		json_object_set(rule, "names", json_object_get(e, "names"));
 		if (json_object_get(e, "name"))
-			json_object_set_new(rule, "names", json_pack("[O]", json_object_get(e, "name")));
+			json_object_set_new(rule, "names",
+					    json_pack("[O]", json_object_get(e, "name")));
 		json_object_set(rule, "action", json_object_get(e, "action"));
-		if (json_is_array(json_object_get(e, "args")) && json_array_size(json_object_get(e, "args")))
+		if (json_is_array(json_object_get(e, "args")) &&
+		    json_array_size(json_object_get(e, "args")))
 			json_object_set(rule, "args", json_object_get(e, "args"));
 		if (json_is_integer(json_object_get(e, "errnoRet")))
 			json_object_set(rule, "errnoRet", json_object_get(e, "errnoRet"));

@@ -29,9 +29,11 @@ void rt_rlimits_clamp(struct rt_rlimit *rl, size_t n)
 		if (getrlimit(rl[i].resource, &cur) < 0 || cur.rlim_max == RLIM_INFINITY)
 			continue;
 		if (rl[i].hard > cur.rlim_max) {
-			log_warn("%s: hard limit %" PRIu64 " is above this host's %llu (raising it needs CAP_SYS_RESOURCE); using %llu",
+			log_warn("%s: hard limit %" PRIu64 " is above this host's %llu (raising it "
+							   "needs CAP_SYS_RESOURCE); using %llu",
 				 rt_rlimit_name(rl[i].resource), rl[i].hard,
-				 (unsigned long long)cur.rlim_max, (unsigned long long)cur.rlim_max);
+				 (unsigned long long)cur.rlim_max,
+				 (unsigned long long)cur.rlim_max);
 			rl[i].hard = cur.rlim_max;
 		}
 		if (rl[i].soft > rl[i].hard)
@@ -42,7 +44,7 @@ void rt_rlimits_clamp(struct rt_rlimit *rl, size_t n)
 static int set_rlimits(const struct runtime_config *cfg, berth_error *err)
 {
 	for (size_t i = 0; i < cfg->n_rlimits; i++) {
-		struct rlimit l = { cfg->rlimits[i].soft, cfg->rlimits[i].hard };
+		struct rlimit l = {cfg->rlimits[i].soft, cfg->rlimits[i].hard};
 
 		if (setrlimit(cfg->rlimits[i].resource, &l) < 0)
 			return berr_errno(err, errno, "set rlimit %d to %" PRIu64 "/%" PRIu64,
@@ -70,14 +72,15 @@ static int drop_bounding(uint64_t keep, int last, berth_error *err)
 		if ((keep >> c) & 1)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return berr_errno(err, errno, "drop capability %d from the bounding set", c);
+			return berr_errno(err, errno, "drop capability %d from the bounding set",
+					  c);
 	}
 	return 0;
 }
 
 static int set_caps(const uint64_t sets[RT_CAP_NSETS], int last, berth_error *err)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
@@ -105,7 +108,7 @@ int rt_apply_process_security(const struct runtime_config *cfg, uid_t uid, gid_t
 			      berth_error *err)
 {
 	int last = last_cap();
-	uint64_t none[RT_CAP_NSETS] = { 0 };
+	uint64_t none[RT_CAP_NSETS] = {0};
 	int r;
 
 	if ((r = set_rlimits(cfg, err)) < 0)
@@ -118,11 +121,15 @@ int rt_apply_process_security(const struct runtime_config *cfg, uid_t uid, gid_t
 		return berr_errno(err, errno, "keep capabilities across setuid");
 	if (setgroups(cfg->n_additional_gids, cfg->additional_gids) < 0 &&
 	    !(errno == EPERM && cfg->n_additional_gids == 0))
-		return berr_errno(err, errno, "set supplementary groups (a user namespace with setgroups=deny allows none)");
+		return berr_errno(
+		    err, errno,
+		    "set supplementary groups (a user namespace with setgroups=deny allows none)");
 	if (setresgid(gid, gid, gid) < 0)
-		return berr_errno(err, errno, "set gid %u (is it mapped in the user namespace?)", gid);
+		return berr_errno(err, errno, "set gid %u (is it mapped in the user namespace?)",
+				  gid);
 	if (setresuid(uid, uid, uid) < 0)
-		return berr_errno(err, errno, "set uid %u (is it mapped in the user namespace?)", uid);
+		return berr_errno(err, errno, "set uid %u (is it mapped in the user namespace?)",
+				  uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return berr_errno(err, errno, "reset keepcaps");
 	if (cfg->has_caps)

@@ -199,8 +199,7 @@ static int put_header(struct diff_ctx *c, struct archive_entry *e, const char *p
 }
 
 /* An empty regular file: whiteouts and opaque markers. */
-static int put_marker(struct diff_ctx *c, const char *name, const struct stat *s,
-		      berth_error *err)
+static int put_marker(struct diff_ctx *c, const char *name, const struct stat *s, berth_error *err)
 {
 	struct archive_entry *e = new_entry(c, name, s);
 
@@ -271,7 +270,7 @@ static int put_dir(struct diff_ctx *c, int dirfd, const char *leaf, char *path, 
 		   const struct stat *s, unsigned depth, berth_error *err)
 {
 	_cleanup_close_ int fd =
-		openat(dirfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	    openat(dirfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct archive_entry *e;
 	char v[4];
 	int r;

@@ -266,8 +266,8 @@ static int path_clean(const char *in, char *out, size_t outsz, const char **ret_
 static int openat2_in_root(int root, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	long r;
 
@@ -411,7 +411,8 @@ static int set_xattrs(struct extract_ctx *c, int fd, struct archive_entry *e, co
 		return 0;
 	while (archive_entry_xattr_next(e, &key, &val, &size) == ARCHIVE_OK) {
 		if (++n > MAX_XATTRS)
-			return entry_err(c, err, E2BIG, name, "has more than 128 extended attributes");
+			return entry_err(c, err, E2BIG, name,
+					 "has more than 128 extended attributes");
 		if (!key || !xattr_allowed(key))
 			continue;
 		if (size > LAYER_MAX_XATTR_VALUE)
@@ -503,7 +504,8 @@ static int write_regular(struct extract_ctx *c, int pfd, const char *leaf, struc
 		return entry_errno(c, err, errno, name, "create the file");
 	while ((r = archive_read_data_block(c->tar, &buf, &len, &off)) == ARCHIVE_OK) {
 		if (off < 0 || (uint64_t)off + len > (uint64_t)size)
-			return entry_err(c, err, EBADMSG, name, "has data beyond its declared size");
+			return entry_err(c, err, EBADMSG, name,
+					 "has data beyond its declared size");
 		const char *p = buf;
 		while (len > 0) {
 			ssize_t w = pwrite(fd, p, len, off);
@@ -552,15 +554,15 @@ static int add_dir_meta(struct extract_ctx *c, const char *path, struct archive_
 	if (!p)
 		return -ENOMEM;
 	c->dirs[c->n_dirs++] = (struct dir_meta){
-		.path = p,
-		.mode = archive_entry_perm(e) & 07777,
-		.mtime = entry_mtime(e),
+	    .path = p,
+	    .mode = archive_entry_perm(e) & 07777,
+	    .mtime = entry_mtime(e),
 	};
 	return 0;
 }
 
-static int make_dir(struct extract_ctx *c, int pfd, const char *leaf, const char *path,
-		    bool exists, struct archive_entry *e, const char *name, berth_error *err)
+static int make_dir(struct extract_ctx *c, int pfd, const char *leaf, const char *path, bool exists,
+		    struct archive_entry *e, const char *name, berth_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	int r;
@@ -587,8 +589,8 @@ static int make_dir(struct extract_ctx *c, int pfd, const char *leaf, const char
 	return 0;
 }
 
-static int make_hardlink(struct extract_ctx *c, int pfd, const char *leaf,
-			 struct archive_entry *e, const char *name, berth_error *err)
+static int make_hardlink(struct extract_ctx *c, int pfd, const char *leaf, struct archive_entry *e,
+			 const char *name, berth_error *err)
 {
 	char target[LAYER_MAX_PATH + 2], tparent[LAYER_MAX_PATH + 2];
 	const char *reason = NULL, *tleaf;
@@ -707,8 +709,8 @@ static int apply_opaque(struct extract_ctx *c, int pfd, const char *parent, cons
 	return r < 0 ? berr_prefix(err, "%s: opaque directory \"%s\"", c->what, parent) : 0;
 }
 
-static int handle_whiteout(struct extract_ctx *c, const char *parent,
-			   const char *leaf, const char *name, berth_error *err)
+static int handle_whiteout(struct extract_ctx *c, const char *parent, const char *leaf,
+			   const char *name, berth_error *err)
 {
 	const char *target = leaf + WH_PREFIX_LEN;
 	char tpath[LAYER_MAX_PATH + 2];
@@ -777,7 +779,8 @@ static int process_entry(struct extract_ctx *c, struct archive_entry *e, berth_e
 		return handle_whiteout(c, parent, leaf, name, err);
 
 	if (!*path && (is_link || type != AE_IFDIR))
-		return entry_err(c, err, EINVAL, name, "names the layer root but is not a directory");
+		return entry_err(c, err, EINVAL, name,
+				 "names the layer root but is not a directory");
 	if (is_link && !*archive_entry_hardlink(e))
 		return entry_err(c, err, EINVAL, name, "is a hardlink without a target");
 	if (c->dest < 0) {
@@ -866,7 +869,8 @@ static int finish_dirs(struct extract_ctx *c, berth_error *err)
 			continue;
 		struct timespec ts[2] = {d->mtime, d->mtime};
 		if (fchmod(fd, d->mode) < 0 || futimens(fd, ts) < 0) {
-			r = entry_errno(c, err, errno, d->path, "set the directory's mode and times");
+			r = entry_errno(c, err, errno, d->path,
+					"set the directory's mode and times");
 			close(fd);
 			break;
 		}
@@ -1038,10 +1042,10 @@ int layer_extract(int dest_dirfd, int tar_fd, const struct layer_extract_opts *o
 {
 	static const struct layer_extract_opts defaults = {0};
 	struct extract_ctx c = {
-		.opts = opts ?: &defaults,
-		.dest = dest_dirfd,
-		.src_fd = tar_fd,
-		.cached_fd = -1,
+	    .opts = opts ?: &defaults,
+	    .dest = dest_dirfd,
+	    .src_fd = tar_fd,
+	    .cached_fd = -1,
 	};
 	struct archive_entry *e;
 	int r;

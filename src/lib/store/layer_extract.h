@@ -33,13 +33,13 @@
 #include "util/error.h"
 
 /* Hard limits on untrusted layer content (0 in the options means "use these"). */
-#define LAYER_MAX_ENTRIES	   (1u << 20)		 /* entries per layer */
-#define LAYER_MAX_UNPACKED_BYTES   (64ull << 30)	 /* 64 GiB of decompressed tar stream */
-#define LAYER_MAX_PATH		   4096			 /* bytes in an entry name or link target */
-#define LAYER_MAX_COMPONENT	   255			 /* bytes in one path component */
-#define LAYER_MAX_DEPTH		   256			 /* directory depth */
-#define LAYER_MAX_XATTR_VALUE	   (64u << 10)		 /* bytes of one xattr value */
-#define LAYER_DIGEST_HEX_LEN	   64
+#define LAYER_MAX_ENTRIES	 (1u << 20)    /* entries per layer */
+#define LAYER_MAX_UNPACKED_BYTES (64ull << 30) /* 64 GiB of decompressed tar stream */
+#define LAYER_MAX_PATH		 4096	       /* bytes in an entry name or link target */
+#define LAYER_MAX_COMPONENT	 255	       /* bytes in one path component */
+#define LAYER_MAX_DEPTH		 256	       /* directory depth */
+#define LAYER_MAX_XATTR_VALUE	 (64u << 10)   /* bytes of one xattr value */
+#define LAYER_DIGEST_HEX_LEN	 64
 
 /** enum layer_whiteout_mode - what OCI ".wh." entries turn into; see the file comment. */
 enum layer_whiteout_mode {

@@ -430,6 +430,7 @@ int img_copy(struct img_src *src, struct img_dst *dst, const struct img_copy_opt
 	size_t len;
 	int r;
 
+	src->consumer_verifies = dst->verifies;
 	r = src->ops->get_manifest(src, NULL, &body, &len, &mt, err);
 	if (r < 0)
 		return r;

@@ -68,19 +68,28 @@ struct img_dst_ops {
  * @name:	the image as the user named it (for messages)
  * @transport:	which transport
  * @repo:	docker: the open registry repository, else NULL
+ * @consumer_verifies: set by img_copy() when the destination hashes every byte it takes: local
+ *		files are then not hashed twice (network data always is)
  */
 struct img_src {
 	const struct img_src_ops *ops;
 	char *name;
 	oci_transport transport;
 	struct reg_repo *repo;
+	bool consumer_verifies;
 };
 
+/**
+ * struct img_dst - an open image destination
+ * @verifies:	it hashes every blob it takes and refuses a mismatch itself (a registry upload,
+ *		the store's ingest)
+ */
 struct img_dst {
 	const struct img_dst_ops *ops;
 	char *name;
 	oci_transport transport;
 	struct reg_repo *repo;
+	bool verifies;
 };
 
 /** img_src_open() - open @n as a source; -ENOTSUP for transports not written yet. */

@@ -211,6 +211,7 @@ int img_docker_dst_open(const oci_image_name *n, const struct img_opts *o, struc
 		return berr(err, ENOMEM, "out of memory");
 	d->dst.ops = &docker_dst_ops;
 	d->dst.transport = OCI_TRANSPORT_DOCKER;
+	d->dst.verifies = true; /* reg_blob_upload() hashes what it sends */
 	r = open_repo(n, o, &d->dst.name, &d->dst.repo, &d->ref, err);
 	if (r == 0)
 		r = reg_repo_authenticate(d->dst.repo, "pull,push", err);

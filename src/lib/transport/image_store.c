@@ -289,6 +289,7 @@ int img_store_dst_open(struct store *s, const char *name, struct img_dst **ret, 
 	d->store = s;
 	d->dst.ops = &st_dst_ops;
 	d->dst.transport = OCI_TRANSPORT_CONTAINERS_STORAGE;
+	d->dst.verifies = true; /* store_blob_ingest_fd() hashes on ingest */
 	if ((name && !(d->name = strdup(name))) ||
 	    asprintf(&d->dst.name, "containers-storage:%s", name ? name : "") < 0) {
 		d->dst.name = NULL;

@@ -387,6 +387,7 @@ struct req {
 	int sink_fd;
 	struct sha256 *hash;
 	int64_t expect_size;
+	const char *upload_digest;
 	size_t max_body;
 	bool follow;
 	const char *actions;
@@ -402,6 +403,7 @@ struct xfer {
 	size_t header_bytes;
 	int64_t sent, received;
 	bool too_big, header_overflow, too_long, io_error;
+	struct sha256 *up_hash; /* what a file body sent, when q->upload_digest asks for it */
 };
 
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)
@@ -521,6 +523,8 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud)
 			return CURL_READFUNC_ABORT;
 		}
 		want = (size_t)got;
+		if (x->up_hash)
+			sha256_update(x->up_hash, buf, want);
 	}
 	x->sent += (int64_t)want;
 	if (q->progress && !q->body)
@@ -534,6 +538,11 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
 	if (origin != SEEK_SET || offset != 0)
 		return CURL_SEEKFUNC_CANTSEEK;
 	x->sent = 0;
+	if (x->up_hash) {
+		sha256_free(x->up_hash);
+		if (!(x->up_hash = sha256_new()))
+			return CURL_SEEKFUNC_FAIL;
+	}
 	return CURL_SEEKFUNC_OK;
 }
 
@@ -543,6 +552,14 @@ static bool is_http_answer(const char *errbuf)
 	return strstr(errbuf, "wrong version number") || strstr(errbuf, "packet length too long") ||
 	       strstr(errbuf, "record layer failure") || strstr(errbuf, "http request") ||
 	       strstr(errbuf, "unexpected eof");
+}
+
+static int http_answer(struct reg_repo *r, berth_error *err)
+{
+	return berr(err, EPROTO,
+		    "%s: the registry answered HTTP to an HTTPS request; mark it insecure = true in "
+		    "registries.conf or pass --tls-verify=false",
+		    r->name);
 }
 
 static int curl_failure(struct reg_repo *r, CURLcode cc, const char *errbuf, berth_error *err)
@@ -565,12 +582,12 @@ static int curl_failure(struct reg_repo *r, CURLcode cc, const char *errbuf, ber
 			    r->name, r->api_host, detail, r->host);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
 		if (is_http_answer(detail))
-			return berr(err, EPROTO,
-				    "%s: the registry answered HTTP to an HTTPS request; mark it insecure = "
-				    "true in registries.conf or pass --tls-verify=false",
-				    r->name);
-		break;
+			return http_answer(r, err);
+		/* a plain-HTTP server may also just reset the handshake: ping() probes for that */
+		return berr(err, ECONNABORTED, "%s: talking to %s: %s", r->name, r->api_host, detail);
 	case CURLE_OPERATION_TIMEDOUT:
 		return berr(err, ETIMEDOUT, "%s: %s timed out: %s", r->name, r->api_host, detail);
 	default:
@@ -618,6 +635,7 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 	if (!r->tls_verify) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -663,6 +681,11 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 		if (strcmp(q->method, "PUT") != 0)
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
 	}
+	if (q->upload_digest && q->body_fd >= 0 && !(x.up_hash = sha256_new())) {
+		curl_slist_free_all(hdrs);
+		curl_easy_cleanup(h);
+		return berr(err, ENOMEM, "out of memory");
+	}
 	log_debug("%s %s", q->method, url);
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -680,6 +703,16 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 			  q->method, q->url);
 	else if (cc != CURLE_OK)
 		rc = curl_failure(r, cc, errbuf, err);
+	if (rc == 0 && x.up_hash) {
+		char hex[SHA256_HEX_LEN + 1];
+		sha256_final_hex(x.up_hash, hex);
+		if (x.sent != q->body_size || strcmp(hex, q->upload_digest + 7) != 0)
+			rc = berr(err, EBADMSG,
+				  "%s: the local copy of blob %s is damaged (its content hashes to "
+				  "sha256:%s); run berth system check",
+				  r->name, q->upload_digest, hex);
+	}
+	sha256_free(x.up_hash);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	return rc;
@@ -967,6 +1000,17 @@ static int ping(struct reg_repo *r, berth_error *err)
 		}
 		berr_clear(err);
 		rc = perform_once(r, &q, NULL, NULL, &resp, err);
+	} else if (rc == -ECONNABORTED && strncmp(r->base, "https://", 8) == 0) {
+		/* The TLS handshake broke off: if plain HTTP gets an answer, say so. */
+		_cleanup_free_ char *url = NULL;
+		struct reg_response probe = { 0 };
+		if (asprintf(&url, "http://%s/v2/", r->api_host) >= 0) {
+			struct req pq = q;
+			pq.url = url;
+			if (perform_once(r, &pq, NULL, NULL, &probe, NULL) == 0 && probe.status > 0)
+				rc = http_answer(r, err);
+		}
+		reg_response_done(&probe);
 	}
 	if (rc < 0)
 		goto out;
@@ -1354,7 +1398,7 @@ static int put_blob(struct reg_repo *r, const char *url, const char *digest, int
 	struct req q = { .method = "PUT", .url = put_url, .content_type = "application/octet-stream",
 			 .body_fd = fd, .body_off = off, .body_size = size, .sink_fd = -1,
 			 .max_body = REG_MAX_SMALL_BODY, .actions = "pull,push",
-			 .progress = progress, .ud = ud };
+			 .progress = progress, .ud = ud, .upload_digest = digest };
 	if (size == 0) {
 		q.body_fd = -1;
 		q.content_type = NULL;
@@ -1388,7 +1432,7 @@ static int upload_chunked(struct reg_repo *r, const char *url, const char *diges
 				 .content_type = "application/octet-stream", .content_range = range,
 				 .body_fd = fd, .body_off = off, .body_size = size, .sink_fd = -1,
 				 .max_body = REG_MAX_SMALL_BODY, .actions = "pull,push",
-				 .progress = progress, .ud = ud };
+				 .progress = progress, .ud = ud, .upload_digest = digest };
 		rc = perform(r, &q, &resp, err);
 		if (rc == 0 && resp.status != 202)
 			rc = http_failure(r, &resp, "blob upload", err);

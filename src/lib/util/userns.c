@@ -50,14 +50,15 @@ int userns_idmap_validate(const struct userns_idmap *m, const char *what, berth_
 			return berr(err, EINVAL, "%s mapping line %zu has size 0", what, i + 1);
 		if ((uint64_t)r->inside + r->count > (uint64_t)UINT32_MAX + 1 ||
 		    (uint64_t)r->outside + r->count > (uint64_t)UINT32_MAX + 1)
-			return berr(err, ERANGE, "%s mapping line %zu overflows the 32-bit id space",
-				    what, i + 1);
+			return berr(err, ERANGE,
+				    "%s mapping line %zu overflows the 32-bit id space", what,
+				    i + 1);
 		for (size_t j = 0; j < i; j++) {
 			const struct userns_range *o = &m->ranges[j];
 			if (ranges_overlap(r->inside, r->count, o->inside, o->count) ||
 			    ranges_overlap(r->outside, r->count, o->outside, o->count))
-				return berr(err, EINVAL, "%s mapping lines %zu and %zu overlap", what,
-					    j + 1, i + 1);
+				return berr(err, EINVAL, "%s mapping lines %zu and %zu overlap",
+					    what, j + 1, i + 1);
 		}
 	}
 	return 0;
@@ -66,7 +67,7 @@ int userns_idmap_validate(const struct userns_idmap *m, const char *what, berth_
 int userns_subid_parse(const char *text, const char *name, uint32_t id, struct userns_idmap *ret,
 		       berth_error *err)
 {
-	struct userns_idmap out = { .n = 0 };
+	struct userns_idmap out = {.n = 0};
 	char idstr[16];
 	unsigned lineno = 0;
 
@@ -82,42 +83,48 @@ int userns_subid_parse(const char *text, const char *name, uint32_t id, struct u
 			line++;
 			len--;
 		}
-		while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
-				   line[len - 1] == '\r'))
+		while (len > 0 &&
+		       (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
 			len--;
 		if (len == 0 || line[0] == '#')
 			goto next;
 		c1 = memchr(line, ':', len);
 		c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
 		if (!c1 || !c2)
-			return berr(err, EINVAL,
-				    "subordinate id file line %u is not NAME:START:COUNT; fix the file",
-				    lineno);
+			return berr(
+			    err, EINVAL,
+			    "subordinate id file line %u is not NAME:START:COUNT; fix the file",
+			    lineno);
 		size_t klen = (size_t)(c1 - line);
 		bool match = (name && strlen(name) == klen && memcmp(line, name, klen) == 0) ||
 			     (strlen(idstr) == klen && memcmp(line, idstr, klen) == 0);
 		if (parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &start) < 0 ||
 		    parse_u32(c2 + 1, len - (size_t)(c2 + 1 - line), &count) < 0)
-			return berr(err, EINVAL,
-				    "subordinate id file line %u has a bad start or count; fix the file",
-				    lineno);
+			return berr(
+			    err, EINVAL,
+			    "subordinate id file line %u has a bad start or count; fix the file",
+			    lineno);
 		if (!match || count == 0)
 			goto next;
 		if (start == 0)
 			return berr(err, EINVAL,
-				    "subordinate id file line %u maps id 0 to a user; fix the file", lineno);
-		if ((uint64_t)start + count > (uint64_t)UINT32_MAX + 1)
-			return berr(err, ERANGE, "subordinate id file line %u overflows; fix the file",
+				    "subordinate id file line %u maps id 0 to a user; fix the file",
 				    lineno);
+		if ((uint64_t)start + count > (uint64_t)UINT32_MAX + 1)
+			return berr(err, ERANGE,
+				    "subordinate id file line %u overflows; fix the file", lineno);
 		for (size_t j = 0; j < out.n; j++)
-			if (ranges_overlap(start, count, out.ranges[j].outside, out.ranges[j].count))
+			if (ranges_overlap(start, count, out.ranges[j].outside,
+					   out.ranges[j].count))
 				return berr(err, EINVAL,
-					    "subordinate id file line %u overlaps an earlier range of the same user; fix the file",
+					    "subordinate id file line %u overlaps an earlier range "
+					    "of the same user; fix the file",
 					    lineno);
 		if (out.n == USERNS_MAX_RANGES)
-			return berr(err, E2BIG, "more than %d subordinate ranges for %s; merge them",
+			return berr(err, E2BIG,
+				    "more than %d subordinate ranges for %s; merge them",
 				    USERNS_MAX_RANGES, name ? name : idstr);
-		out.ranges[out.n++] = (struct userns_range){ 0, start, count };
+		out.ranges[out.n++] = (struct userns_range){0, start, count};
 	next:
 		line = end ? end + 1 : NULL;
 	}
@@ -142,12 +149,12 @@ static int build_idmap(uint32_t own, const char *path, const char *name, uint32_
 		return berr_prefix(err, "%s", path);
 
 	ret->n = 0;
-	ret->ranges[ret->n++] = (struct userns_range){ 0, own, 1 };
+	ret->ranges[ret->n++] = (struct userns_range){0, own, 1};
 	for (size_t i = 0; i < sub.n && ret->n < USERNS_MAX_RANGES; i++) {
 		if (next + sub.ranges[i].count > (uint64_t)UINT32_MAX)
 			break;
-		ret->ranges[ret->n++] = (struct userns_range){ (uint32_t)next, sub.ranges[i].outside,
-							       sub.ranges[i].count };
+		ret->ranges[ret->n++] = (struct userns_range){(uint32_t)next, sub.ranges[i].outside,
+							      sub.ranges[i].count};
 		next += sub.ranges[i].count;
 	}
 	return 0;
@@ -177,8 +184,8 @@ int userns_mapping_for_user(uid_t uid, gid_t gid, const char *name, const char *
 static int format_idmap(FILE *f, const struct userns_idmap *m)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (fprintf(f, "%s%u:%u:%u", i ? "," : "", m->ranges[i].inside, m->ranges[i].outside,
-			    m->ranges[i].count) < 0)
+		if (fprintf(f, "%s%u:%u:%u", i ? "," : "", m->ranges[i].inside,
+			    m->ranges[i].outside, m->ranges[i].count) < 0)
 			return -EIO;
 	return 0;
 }
@@ -237,7 +244,8 @@ int userns_mapping_parse(const char *s, struct userns_mapping *ret, berth_error 
 
 	if (!s || strncmp(s, "uid=", 4) != 0 || !(semi = strchr(s, ';')) ||
 	    strncmp(semi + 1, "gid=", 4) != 0)
-		return berr(err, EINVAL, "stored id mapping \"%s\" is malformed; run berth system migrate",
+		return berr(err, EINVAL,
+			    "stored id mapping \"%s\" is malformed; run berth system migrate",
 			    s ? s : "");
 	r = parse_idmap(s + 4, (size_t)(semi - s - 4), &m.uid, err);
 	if (r < 0)
@@ -312,7 +320,7 @@ static int run_newidmap(const char *prog, pid_t pid, const struct userns_idmap *
 	snprintf(nums[k], sizeof(nums[k]), "%d", (int)pid);
 	argv[a++] = nums[k++];
 	for (size_t i = 0; i < m->n; i++) {
-		uint32_t v[3] = { m->ranges[i].inside, m->ranges[i].outside, m->ranges[i].count };
+		uint32_t v[3] = {m->ranges[i].inside, m->ranges[i].outside, m->ranges[i].count};
 		for (int j = 0; j < 3; j++) {
 			snprintf(nums[k], sizeof(nums[k]), "%u", v[j]);
 			argv[a++] = nums[k++];
@@ -343,7 +351,8 @@ static int run_newidmap(const char *prog, pid_t pid, const struct userns_idmap *
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return berr(err, EPERM,
-			    "%s for pid %d failed (%s); check /etc/subuid and /etc/subgid and that the uidmap package is installed",
+			    "%s for pid %d failed (%s); check /etc/subuid and /etc/subgid and that "
+			    "the uidmap package is installed",
 			    prog, (int)pid, msg[0] ? msg : "no message");
 	return 0;
 }
@@ -398,13 +407,13 @@ struct run_result {
 
 static pid_t clone_ns(unsigned long flags)
 {
-	struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+	struct clone_args args = {.flags = flags, .exit_signal = SIGCHLD};
 
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-int userns_run(const struct userns_mapping *m, int (*fn)(void *data, berth_error *err),
-	       void *data, berth_error *err)
+int userns_run(const struct userns_mapping *m, int (*fn)(void *data, berth_error *err), void *data,
+	       berth_error *err)
 {
 	struct run_result res;
 	int sp[2], status, r;
@@ -422,7 +431,7 @@ int userns_run(const struct userns_mapping *m, int (*fn)(void *data, berth_error
 		return r;
 	}
 	if (child == 0) {
-		berth_error cerr = { 0 };
+		berth_error cerr = {0};
 		close(sp[0]);
 		memset(&res, 0, sizeof(res));
 		if (read(sp[1], &go, 1) != 1)

@@ -103,7 +103,7 @@ int userns_write_maps(pid_t pid, const struct userns_mapping *m, berth_error *er
  * Return: @fn's return value (a negative errno or >= 0) as seen in the child, or a negative
  * errno when the child could not be set up; @err receives the child's message.
  */
-int userns_run(const struct userns_mapping *m, int (*fn)(void *data, berth_error *err),
-	       void *data, berth_error *err);
+int userns_run(const struct userns_mapping *m, int (*fn)(void *data, berth_error *err), void *data,
+	       berth_error *err);
 
 #endif
