@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# network_rootless.bats - published ports for an unprivileged user (pasta joins the container's
+# user namespace), and the refusal of privileged host ports with the walkthrough's advice.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load containers_helpers
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "the rootless suite is driven by root (it creates the user)"
+  RL_USER=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
+  BERTH_TEST_DIR=$(mktemp -d /tmp/berth-rootless-net.XXXXXX)
+  export RL_USER BERTH_TEST_DIR BERTH_TEST_ROOT="$BERTH_TEST_DIR/root" BERTH_TEST_RUNROOT="$BERTH_TEST_DIR/run"
+  chmod 755 "$BERTH_TEST_DIR"
+  busybox_tarball >/dev/null
+  chown -R "$RL_USER:" "$BERTH_TEST_DIR"
+  as_user import "$BERTH_TEST_DIR/busybox.tar" localhost/busybox:latest >/dev/null
+}
+
+teardown_file() {
+  [ -n "${BERTH_TEST_DIR:-}" ] || return 0
+  kill_test_processes
+  berth_unmount_under "$BERTH_TEST_DIR"
+  rm -rf "$BERTH_TEST_DIR"
+}
+
+as_user() { # berth as the test user on this file's store
+  local q="" a
+  for a in "$@"; do q+=" $(printf '%q' "$a")"; done
+  su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT'$q" </dev/null
+}
+
+@test "rootless: a published port answers on the host's loopback" {
+  port=$(random_port)
+  as_user run -d --name rweb -p "$port:80" localhost/busybox \
+    sh -c 'mkdir -p /www && echo rootless-web > /www/index.html && exec httpd -f -p 80 -h /www'
+  wait_for_port "$port"
+  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  [ "$status" -eq 0 ]
+  [ "$output" = rootless-web ]
+  # pasta runs as the user, not as root
+  owner=$(ps -o user= -p "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" | head -1)")
+  [ "$owner" = "$RL_USER" ]
+  as_user rm -f -t 0 rweb
+  [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
+}
+
+@test "rootless: a host port below 1024 is refused with the walkthrough's advice" {
+  run as_user run --name rlow -p 80:80 localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"cannot publish host port 80: ports below 1024 are privileged"* ]]
+  [[ "$output" == *"firewall-cmd --add-forward-port=port=80:proto=tcp"* ]]
+  run as_user ps -a --format '{{.Names}}'
+  [[ "$output" != *rlow* ]]
+}
