@@ -204,6 +204,11 @@ int cli_args_merge_globals(struct cli_args *g, const struct cli_args *args, bert
 	return 0;
 }
 
+int cli_args_push_positional(struct cli_args *args, const char *word)
+{
+	return push_value(&args->positional, word);
+}
+
 void cli_args_free(struct cli_args *args)
 {
 	for (size_t i = 0; i < args->nvalues; i++)

@@ -32,6 +32,8 @@ int cli_args_parse(struct cli_args *args, const struct cli_option *const *tables
 		   char **argv, bool stop_at_positional, berth_error *err);
 /** cli_args_merge_globals() - copy global options given after the command word into @g. */
 int cli_args_merge_globals(struct cli_args *g, const struct cli_args *args, berth_error *err);
+/** cli_args_push_positional() - append a positional argument. */
+int cli_args_push_positional(struct cli_args *args, const char *word);
 void cli_args_free(struct cli_args *args);
 
 #endif

@@ -43,6 +43,8 @@ typedef int (*cli_handler)(struct berth_ctx *ctx, struct cli_args *args);
 #define CLI_POSITIONAL_STOPS 0x1
 /** CLI_HIDDEN: not listed in help or completion (internal commands such as cleanup). */
 #define CLI_HIDDEN 0x2
+/** CLI_RAW_ARGS: no option parsing, every word is positional (__complete). */
+#define CLI_RAW_ARGS 0x8
 /** CLI_TRANSFER: carried out by the berth-transfer program (libcurl, libarchive). */
 #define CLI_TRANSFER 0x4
 
@@ -105,5 +107,6 @@ int cli_main(int argc, char **argv);
 /* help.c */
 void cli_print_help(const struct cli_command *cmd, const char *path);
 int cli_completion(struct berth_ctx *ctx, struct cli_args *args);
+int cli_complete_words(struct berth_ctx *ctx, struct cli_args *args);
 
 #endif

@@ -71,6 +71,9 @@ static const struct cli_command system_commands[] = {
 	  NULL, 0, 0, 0, NULL },
 	{ "reset", NULL, "Reset berth storage", "[options]", cmd_system_reset_options, cmd_system_reset,
 	  NULL, 0, 0, 0, NULL },
+	/* api: the REST service (execs berth-api) */
+	{ "service", NULL, "Run the API service", "[options] [URI]", cmd_system_service_options,
+	  cmd_system_service, NULL, 0, 1, 0, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
@@ -136,6 +139,8 @@ static const struct cli_command generate_commands[] = {
 static const struct cli_command top_commands[] = {
 	{ "version", NULL, "Display the berth version information", "[options]", cmd_version_options,
 	  cmd_version, NULL, 0, 0, 0, NULL },
+	{ "__complete", NULL, "Print completion candidates", "WORDS...", NULL, cli_complete_words,
+	  NULL, 0, -1, CLI_HIDDEN | CLI_RAW_ARGS, NULL },
 	{ "completion", NULL, "Generate shell autocompletions", "bash", NULL, cli_completion, NULL, 1, 1,
 	  0, NULL },
 	/* transfer: registries and image transports (berth-transfer) */

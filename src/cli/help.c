@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* help.c - --help text generated from the command table. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -24,6 +25,12 @@ static void print_options(const char *title, const struct cli_option *opts)
 	}
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct cli_command *const *)a)->name,
+		      (*(const struct cli_command *const *)b)->name);
+}
+
 void cli_print_help(const struct cli_command *cmd, const char *path)
 {
 	printf("%s\n\nUsage:\n  %s", cmd->summary ? cmd->summary : "", path);
@@ -34,10 +41,16 @@ void cli_print_help(const struct cli_command *cmd, const char *path)
 	if (cmd->aliases)
 		printf("\nAliases:\n  %s, %s\n", cmd->name, cmd->aliases);
 	if (cmd->subcommands) {
-		printf("\nAvailable Commands:\n");
-		for (const struct cli_command *c = cmd->subcommands; c->name; c++)
+		/* Alphabetical, as podman lists them. */
+		const struct cli_command *list[256];
+		size_t n = 0;
+		for (const struct cli_command *c = cmd->subcommands; c->name && n < 256; c++)
 			if (!(c->flags & CLI_HIDDEN))
-				printf("  %-14s %s\n", c->name, c->summary ? c->summary : "");
+				list[n++] = c;
+		qsort(list, n, sizeof(list[0]), by_name);
+		printf("\nAvailable Commands:\n");
+		for (size_t i = 0; i < n; i++)
+			printf("  %-14s %s\n", list[i]->name, list[i]->summary ? list[i]->summary : "");
 	}
 	if (cmd == &cli_root_command)
 		print_options("Options", cli_global_options);

@@ -103,7 +103,14 @@ static int run_command(const struct cli_command *cmd, struct cli_args *args, str
 
 	args->cmd = cmd;
 	bool stops = (cmd->flags & CLI_POSITIONAL_STOPS) != 0;
-	int used = cli_args_parse(args, tables, argc, argv, stops, &err);
+	int used = 0;
+	if (cmd->flags & CLI_RAW_ARGS) {
+		for (int i = 0; i < argc; i++)
+			if (cli_args_push_positional(args, argv[i]) < 0)
+				return cli_error("out of memory");
+		used = argc;
+	} else
+		used = cli_args_parse(args, tables, argc, argv, stops, &err);
 	if (used >= 0 && stops && used < argc) {
 		/* run/create/exec: everything after the image is the container's command */
 		char **rest = calloc((size_t)(argc - used) + 2, sizeof(char *));

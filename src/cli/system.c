@@ -23,10 +23,3 @@ int cmd_version(struct berth_ctx *ctx, struct cli_args *args)
 	       BERTH_VERSION, BERTH_VERSION, strcmp(u.machine, "x86_64") == 0 ? "amd64" : u.machine);
 	return 0;
 }
-
-int cli_completion(struct berth_ctx *ctx, struct cli_args *args)
-{
-	(void)ctx;
-	(void)args;
-	return cli_error("completion: not written yet");
-}
