@@ -28,7 +28,7 @@ events_logger = "file"
 CONF
 export CONTAINERS_CONF="$work/containers.conf"
 B=("$berth_bin" --root "$work/berth/root" --runroot "$work/berth/run")
-P=(podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs)
+P=(podman --root "$work/podman/root" --runroot "$work/podman/run")
 
 mkdir -p "$work/rootfs/bin"
 cp /bin/busybox "$work/rootfs/bin/busybox"

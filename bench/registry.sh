@@ -3,11 +3,11 @@
 # manifest GET and small-blob GET with wrk, HEAD with hey (wrk cannot count HEAD), 50
 # connections each, parallel pushes of small images, one large blob GET, and the servers' memory.
 # Prints requests/s for both and the ratio berth/distribution.
-#   BENCH_SECONDS (default 5)   BENCH_CONNS (default 50)   BENCH_BIG_MB (default 256)
+#   BENCH_SECONDS (default 5)   BENCH_CONNS (default 50)   BENCH_BIG_MB (default 1024)
 #   BENCH_IMAGES (default 200)  BERTH_BUILD (build dir holding src/registry/berth-registry)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-secs=${BENCH_SECONDS:-5} conns=${BENCH_CONNS:-50} big_mb=${BENCH_BIG_MB:-256} images=${BENCH_IMAGES:-200}
+secs=${BENCH_SECONDS:-5} conns=${BENCH_CONNS:-50} big_mb=${BENCH_BIG_MB:-1024} images=${BENCH_IMAGES:-200}
 bin=
 for b in ${BERTH_BUILD:+"$BERTH_BUILD/src/registry/berth-registry"} "$top/build-registry/src/registry/berth-registry" \
          "$top/build/src/registry/berth-registry"; do

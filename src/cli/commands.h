@@ -17,6 +17,10 @@
 extern const struct cli_option cmd_generate_systemd_options[];
 int cmd_generate_systemd(struct berth_ctx *ctx, struct cli_args *args);
 
+/* service.c (api): system service execs berth-api */
+extern const struct cli_option cmd_system_service_options[];
+int cmd_system_service(struct berth_ctx *ctx, struct cli_args *args);
+
 /* system.c */
 extern const struct cli_option cmd_version_options[];
 int cmd_version(struct berth_ctx *ctx, struct cli_args *args);

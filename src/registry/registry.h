@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "util/error.h"
 
@@ -127,6 +128,9 @@ int reg_repo_revisions(struct reg_store *s, const char *name, char ***ret);
 int reg_catalog(struct reg_store *s, char ***ret);
 
 /* uploads: repositories/<name>/_uploads/<uuid>/{data,startedat} */
+#define REG_UPLOAD_MAX_AGE (7 * 24 * 3600) /* distribution's uploadpurging default */
+/** reg_purge_uploads() - remove uploads started more than @max_age seconds ago; returns how many. */
+size_t reg_purge_uploads(struct reg_store *s, time_t max_age);
 int reg_upload_create(struct reg_store *s, const char *name, char uuid[37]);
 /** reg_upload_open() - open the data file for appending; returns fd, size in @ret_size. */
 int reg_upload_open(struct reg_store *s, const char *name, const char *uuid, off_t *ret_size);

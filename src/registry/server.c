@@ -1456,9 +1456,18 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		struct tm tm;
 		gmtime_r(&now, &tm);
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		char agent[256];
 		client_ip(conn, ip, sizeof(ip));
+		snprintf(agent, sizeof(agent), "%s", ua ? ua : "");
+		/* The path arrives %-decoded: a client must not be able to forge log lines. */
+		for (char *p = rq->url; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"')
+				*p = '?';
+		for (char *p = agent; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"')
+				*p = '?';
 		fprintf(stderr, "%s - - [%s] \"%s %s\" %u %llu \"%s\"%s\n", ip, when, rq->method,
-			rq->url, rq->status, (unsigned long long)rq->bytes, ua ? ua : "",
+			rq->url, rq->status, (unsigned long long)rq->bytes, agent,
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	}
 	if (rq->up) {
@@ -1579,6 +1588,11 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 			goto out_auth;
 		}
 		flags |= MHD_USE_TLS;
+	}
+	if (!cfg->readonly) {
+		size_t purged = reg_purge_uploads(&srv.store, REG_UPLOAD_MAX_AGE);
+		if (purged > 0)
+			log_info("removed %zu uploads older than a week", purged);
 	}
 	fd = listen_on(cfg->addr, bound, sizeof(bound), err);
 	if (fd < 0) {

@@ -508,6 +508,71 @@ static int catalog_walk(int dir_fd, const char *prefix, struct strvec *sv, int d
 	return r;
 }
 
+/* Remove the _uploads/<uuid> folders under @dir_fd (a repository) started before @before. */
+static size_t purge_repo_uploads(int dir_fd, time_t before)
+{
+	int fd = openat(dir_fd, "_uploads", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		if (de->d_name[0] == '.' || !reg_uuid_valid(de->d_name))
+			continue;
+		if (P(path, "%s/startedat", de->d_name) < 0 ||
+		    fstatat(dirfd(d), path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+		if (st.st_mtime < before && rm_rf_at(dirfd(d), de->d_name, NULL) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static size_t purge_walk(int dir_fd, time_t before, int depth)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (depth > REG_NAME_MAX / 2)
+		return 0;
+	n += purge_repo_uploads(dir_fd, before);
+	d = opendir_at(dir_fd, ".");
+	if (!d)
+		return n;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_name[0] == '_')
+			continue;
+		int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		n += purge_walk(sub, before, depth + 1);
+		close(sub);
+	}
+	closedir(d);
+	return n;
+}
+
+size_t reg_purge_uploads(struct reg_store *s, time_t max_age)
+{
+	_cleanup_close_ int fd = openat(s->v2, "repositories", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	return purge_walk(fd, time(NULL) - max_age, 0);
+}
+
 int reg_catalog(struct reg_store *s, char ***ret)
 {
 	struct strvec sv = { 0 };

@@ -47,7 +47,7 @@ struct load_ctx {
 	const char *what; /* the archive, for messages */
 	int dir;	  /* the unpacked archive */
 	bool quiet;
-	char **loaded; /* "Loaded image: X" values, NULL-terminated */
+	char **loaded;	   /* "Loaded image: X" values, NULL-terminated */
 	char **loaded_ids; /* the image id of each line */
 	size_t n_loaded;
 };

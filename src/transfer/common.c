@@ -186,7 +186,8 @@ static void redraw(struct xfer_printer *p)
 		fprintf(p->out, "\r\033[K");
 		switch (l->state) {
 		case IMG_COPY_BLOB_SKIPPED:
-			fprintf(p->out, "Copying %s %.19s skipped: already exists\n", what, l->digest);
+			fprintf(p->out, "Copying %s %.19s skipped: already exists\n", what,
+				l->digest);
 			continue;
 		case IMG_COPY_BLOB_MOUNTED:
 			fprintf(p->out, "Copying %s %.19s skipped: mounted\n", what, l->digest);

@@ -18,12 +18,12 @@
 static int side_for(struct xfer_side *s, const oci_image_name *n, const struct cli_args *args,
 		    bool src, berth_error *err)
 {
-	static const struct xfer_flags sf = { "src-tls-verify", "src-creds", "src-cert-dir",
-					      "src-authfile" };
-	static const struct xfer_flags df = { "dest-tls-verify", "dest-creds", "dest-cert-dir",
-					      "dest-authfile" };
-	_cleanup_free_ char *ref = n->transport == OCI_TRANSPORT_DOCKER ? img_docker_repo_string(n)
-									  : NULL;
+	static const struct xfer_flags sf = {"src-tls-verify", "src-creds", "src-cert-dir",
+					     "src-authfile"};
+	static const struct xfer_flags df = {"dest-tls-verify", "dest-creds", "dest-cert-dir",
+					     "dest-authfile"};
+	_cleanup_free_ char *ref =
+	    n->transport == OCI_TRANSPORT_DOCKER ? img_docker_repo_string(n) : NULL;
 
 	if (n->transport == OCI_TRANSPORT_DOCKER && !ref)
 		return berr(err, ENOMEM, "out of memory");
@@ -71,9 +71,9 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	_cleanup_free_ char *created = NULL;
 	struct img_src *src = NULL;
 	struct img_dst *dst = NULL;
-	struct xfer_side ss = { 0 }, ds = { 0 };
+	struct xfer_side ss = {0}, ds = {0};
 	struct xfer_printer pr;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	int r;
 
 	if (!xfer_client())
@@ -82,10 +82,10 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	    oci_image_name_parse(cli_argv(args)[1], &dn, &err) < 0)
 		return cli_fail(&err);
 	struct img_copy_opts o = {
-		.all = cli_flag(args, "all"),
-		.os = cli_str(args, "override-os"),
-		.arch = cli_str(args, "override-arch"),
-		.variant = cli_str(args, "override-variant"),
+	    .all = cli_flag(args, "all"),
+	    .os = cli_str(args, "override-os"),
+	    .arch = cli_str(args, "override-arch"),
+	    .variant = cli_str(args, "override-variant"),
 	};
 	xfer_printer_init(&pr, stdout, cli_flag(args, "quiet"), &o);
 	created = new_layout_path(dn);

@@ -28,8 +28,8 @@ static int open_source(const struct cli_args *args, const char *arg, const char 
 	r = oci_image_name_parse(arg, &n, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *ref = n->transport == OCI_TRANSPORT_DOCKER ? img_docker_repo_string(n)
-									  : NULL;
+	_cleanup_free_ char *ref =
+	    n->transport == OCI_TRANSPORT_DOCKER ? img_docker_repo_string(n) : NULL;
 	r = xfer_side_init(side, xfer_client(), args, &XFER_FLAGS, ref, op, true, err);
 	if (r < 0)
 		return r;
@@ -40,7 +40,7 @@ static int open_source(const struct cli_args *args, const char *arg, const char 
 static int image_manifest(struct img_src *src, const struct cli_args *args, char **body,
 			  size_t *len, char **mt, struct img_manifest *ret, berth_error *err)
 {
-	struct img_manifest m = { 0 };
+	struct img_manifest m = {0};
 	int r;
 
 	r = img_manifest_parse(*body, *len, *mt, src->name, &m, err);
@@ -105,10 +105,10 @@ int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_(img_src_freep) struct img_src *src = NULL;
 	_cleanup_free_ char *body = NULL, *mt = NULL, *cfg = NULL, *name = NULL;
-	struct xfer_side side = { 0 };
-	struct img_manifest m = { 0 };
+	struct xfer_side side = {0};
+	struct img_manifest m = {0};
 	char top_digest[OCI_DIGEST_SHA256_LEN + 1];
-	berth_error err = { 0 };
+	berth_error err = {0};
 	size_t len = 0, cfg_len = 0;
 	const char *arg = cli_argv(args)[0];
 	bool raw = cli_flag(args, "raw"), want_config = cli_flag(args, "config");
@@ -163,10 +163,11 @@ int cmd_inspect_remote(struct berth_ctx *ctx, struct cli_args *args)
 	}
 	for (size_t i = 0; i < m.n; i++) {
 		json_array_append_new(layers, json_string(m.descs[i].digest));
-		json_array_append_new(ldata, json_pack("{s:s,s:s,s:I,s:n}", "MIMEType",
-						       m.descs[i].media_type ? m.descs[i].media_type : "",
-						       "Digest", m.descs[i].digest, "Size",
-						       (json_int_t)m.descs[i].size, "Annotations"));
+		json_array_append_new(ldata,
+				      json_pack("{s:s,s:s,s:I,s:n}", "MIMEType",
+						m.descs[i].media_type ? m.descs[i].media_type : "",
+						"Digest", m.descs[i].digest, "Size",
+						(json_int_t)m.descs[i].size, "Annotations"));
 	}
 	if (src->transport == OCI_TRANSPORT_DOCKER &&
 	    asprintf(&name, "%s/%s", reg_repo_host(src->repo), reg_repo_name(src->repo)) < 0)
@@ -213,8 +214,8 @@ int cmd_manifest_inspect(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_(img_src_freep) struct img_src *src = NULL;
 	_cleanup_free_ char *body = NULL, *mt = NULL, *arg = NULL;
-	struct xfer_side side = { 0 };
-	berth_error err = { 0 };
+	struct xfer_side side = {0};
+	berth_error err = {0};
 	size_t len = 0;
 	int r;
 

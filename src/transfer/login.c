@@ -64,7 +64,7 @@ static int read_secret(const char *prompt, bool hide, char **ret)
 static int get_login(const struct cli_args *args, const char *key)
 {
 	_cleanup_free_ char *path = xfer_auth_file(args, false), *u = NULL, *p = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	int r = xfer_auth_lookup(path, key, &u, &p, &err);
 
 	if (p)
@@ -80,8 +80,8 @@ static int get_login(const struct cli_args *args, const char *key)
 int cmd_login(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_free_ char *key = NULL, *host = NULL, *user = NULL, *pass = NULL, *path = NULL;
-	struct xfer_side side = { 0 };
-	berth_error err = { 0 };
+	struct xfer_side side = {0};
+	berth_error err = {0};
 	int r;
 
 	(void)ctx;
@@ -102,7 +102,8 @@ int cmd_login(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_error("login %s: a username is required: pass --username", key);
 	if (cli_str(args, "password"))
 		pass = strdup(cli_str(args, "password"));
-	else if (read_secret(cli_flag(args, "password-stdin") ? NULL : "Password: ", true, &pass) < 0)
+	else if (read_secret(cli_flag(args, "password-stdin") ? NULL : "Password: ", true, &pass) <
+		 0)
 		return cli_error("login %s: a password is required: pass --password or "
 				 "--password-stdin",
 				 key);
@@ -110,7 +111,7 @@ int cmd_login(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_error("out of memory");
 	if (!xfer_client())
 		return cli_error("login: cannot initialise libcurl");
-	static const struct xfer_flags lf = { "tls-verify", NULL, "cert-dir", NULL };
+	static const struct xfer_flags lf = {"tls-verify", NULL, "cert-dir", NULL};
 	r = xfer_side_init(&side, xfer_client(), args, &lf, host, "login", false, &err);
 	side.img.reg.username = user;
 	side.img.reg.password = pass;
@@ -131,7 +132,7 @@ int cmd_login(struct berth_ctx *ctx, struct cli_args *args)
 int cmd_logout(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_free_ char *path = xfer_auth_file(args, true), *key = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	bool all = cli_flag(args, "all");
 	int r;
 

@@ -102,32 +102,39 @@ static int candidates(const char *arg, char ***ret, berth_error *err)
 	for (char **h = conf->search; *h; h++)
 		n++;
 	if (n == 0)
-		return berr(err, ENOENT,
-			    "short-name \"%s\" did not resolve to an alias and no unqualified-search "
-			    "registries are defined in registries.conf; use a full name such as "
-			    "docker.io/%s",
-			    arg, arg);
+		return berr(
+		    err, ENOENT,
+		    "short-name \"%s\" did not resolve to an alias and no unqualified-search "
+		    "registries are defined in registries.conf; use a full name such as "
+		    "docker.io/%s",
+		    arg, arg);
 	if (n > 1 && conf->short_name_mode == SHORT_NAME_ENFORCING)
-		return berr(err, EINVAL,
-			    "short-name resolution of \"%s\" is enforced in registries.conf but there are "
-			    "%zu search registries and no prompt; use a full name",
-			    arg, n);
+		return berr(
+		    err, EINVAL,
+		    "short-name resolution of \"%s\" is enforced in registries.conf but there are "
+		    "%zu search registries and no prompt; use a full name",
+		    arg, n);
 	if (!(v = calloc(n + 1, sizeof(char *))))
 		return berr(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_(oci_ref_freep) oci_ref *c = NULL;
-		r = oci_ref_new(conf->search[i], ref->path, ref->tag ? ref->tag : ref->digest ? NULL
-										: "latest",
+		r = oci_ref_new(conf->search[i], ref->path,
+				ref->tag      ? ref->tag
+				: ref->digest ? NULL
+					      : "latest",
 				ref->digest, &c, err);
-		if (r == 0 && strcmp(conf->search[i], "docker.io") == 0 && !strchr(ref->path, '/')) {
+		if (r == 0 && strcmp(conf->search[i], "docker.io") == 0 &&
+		    !strchr(ref->path, '/')) {
 			/* docker.io's official images live under library/ */
 			oci_ref_free(c);
 			c = NULL;
 			_cleanup_free_ char *p = NULL;
 			if (asprintf(&p, "library/%s", ref->path) < 0)
 				return berr(err, ENOMEM, "out of memory");
-			r = oci_ref_new(conf->search[i], p, ref->tag ? ref->tag : ref->digest ? NULL
-										 : "latest",
+			r = oci_ref_new(conf->search[i], p,
+					ref->tag      ? ref->tag
+					: ref->digest ? NULL
+						      : "latest",
 					ref->digest, &c, err);
 		}
 		if (r < 0)
@@ -155,7 +162,7 @@ static int pull_one(struct puller *p, const char *src_name, const char *local_na
 	_cleanup_(img_src_freep) struct img_src *src = NULL;
 	_cleanup_(img_dst_freep) struct img_dst *dst = NULL;
 	_cleanup_free_ char *ref = NULL;
-	struct xfer_side side = { 0 };
+	struct xfer_side side = {0};
 	int r;
 
 	r = oci_image_name_parse(src_name, &n, err);
@@ -177,8 +184,8 @@ static int pull_one(struct puller *p, const char *src_name, const char *local_na
 	}
 	if (r == 0) {
 		memcpy(ret_id, img_store_dst_image_id(dst), STORE_ID_LEN + 1);
-		struct store_event ev = { .type = "image", .action = "pull", .id = ret_id,
-					  .name = local_name };
+		struct store_event ev = {
+		    .type = "image", .action = "pull", .id = ret_id, .name = local_name};
 		(void)store_event_emit(p->ctx->runroot, &ev, NULL);
 	}
 	xfer_side_done(&side);
@@ -196,7 +203,7 @@ static int pull_resolved(struct puller *p, const char *arg, char ret_id[STORE_ID
 		return r;
 	for (char **c = cands; *c; c++) {
 		_cleanup_free_ char *src = NULL;
-		berth_error e1 = { 0 };
+		berth_error e1 = {0};
 		if (!p->pr.quiet)
 			fprintf(stderr, "Trying to pull %s...\n", *c);
 		if (asprintf(&src, "docker://%s", *c) < 0)
@@ -217,7 +224,7 @@ static int pull_all_tags(struct puller *p, const char *arg, berth_error *err)
 	_cleanup_(oci_ref_freep) oci_ref *ref = NULL;
 	_cleanup_(reg_repo_freep) struct reg_repo *repo = NULL;
 	_cleanup_free_ char *name = NULL;
-	struct xfer_side side = { 0 };
+	struct xfer_side side = {0};
 	int r;
 
 	r = candidates(arg, &cands, err);
@@ -226,20 +233,22 @@ static int pull_all_tags(struct puller *p, const char *arg, berth_error *err)
 	if (r < 0)
 		return r;
 	if (ref->digest || (ref->tag && strchr(arg, ':') && strrchr(arg, ':') > strrchr(arg, '/')))
-		return berr(err, EINVAL, "pull --all-tags %s: give a repository without tag or digest",
-			    arg);
+		return berr(err, EINVAL,
+			    "pull --all-tags %s: give a repository without tag or digest", arg);
 	if (!(name = oci_ref_name(ref)))
 		return berr(err, ENOMEM, "out of memory");
 	r = xfer_side_init(&side, xfer_client(), p->args, &XFER_FLAGS, name, "pull", true, err);
 	if (r == 0)
-		r = reg_repo_open(xfer_client(), ref->domain, ref->path, &side.img.reg, name, &repo, err);
+		r = reg_repo_open(xfer_client(), ref->domain, ref->path, &side.img.reg, name, &repo,
+				  err);
 	if (r == 0)
 		r = reg_tags_list(repo, &tags, err);
 	xfer_side_done(&side);
 	for (char **t = tags; r == 0 && t && *t; t++) {
 		_cleanup_free_ char *full = NULL, *src = NULL;
 		char id[STORE_ID_LEN + 1];
-		if (asprintf(&full, "%s:%s", name, *t) < 0 || asprintf(&src, "docker://%s", full) < 0)
+		if (asprintf(&full, "%s:%s", name, *t) < 0 ||
+		    asprintf(&src, "docker://%s", full) < 0)
 			return berr(err, ENOMEM, "out of memory");
 		r = pull_one(p, src, full, id, err);
 		if (r == 0)
@@ -254,12 +263,12 @@ int cmd_pull(struct berth_ctx *ctx, struct cli_args *args)
 	_cleanup_free_ char *pbuf = NULL;
 	const char *arg = cli_argv(args)[0];
 	char id[STORE_ID_LEN + 1];
-	berth_error err = { 0 };
+	berth_error err = {0};
 	int r;
 
 	struct puller p = {
-		.ctx = ctx,
-		.args = args,
+	    .ctx = ctx,
+	    .args = args,
 	};
 	xfer_printer_init(&p.pr, stderr, cli_flag(args, "quiet"), &p.o);
 	if (!xfer_client())

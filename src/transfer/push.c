@@ -34,10 +34,11 @@ static int destination(const char *image, const char *dest, char **ret, berth_er
 	if (r < 0)
 		return r;
 	if (strcmp(ref->domain, "localhost") == 0)
-		return berr(err, EINVAL,
-			    "push %s: localhost/ names a local image, not a registry; give a destination "
-			    "such as HOST:PORT/%s",
-			    d, ref->path);
+		return berr(
+		    err, EINVAL,
+		    "push %s: localhost/ names a local image, not a registry; give a destination "
+		    "such as HOST:PORT/%s",
+		    d, ref->path);
 	_cleanup_free_ char *s = oci_ref_string(ref);
 	if (!s || asprintf(ret, "docker://%s", s) < 0)
 		return berr(err, ENOMEM, "out of memory");
@@ -62,14 +63,15 @@ static int manifest_format(const char *f, const char **ret, berth_error *err)
 static int check_compression(struct img_src *src, const char *want, berth_error *err)
 {
 	_cleanup_free_ char *body = NULL, *mt = NULL;
-	struct img_manifest m = { 0 };
+	struct img_manifest m = {0};
 	size_t len;
 	int r;
 
 	if (!want)
 		return 0;
 	if (strcmp(want, "gzip") != 0 && strcmp(want, "zstd") != 0)
-		return berr(err, EINVAL, "unsupported --compression-format %s: use gzip or zstd", want);
+		return berr(err, EINVAL, "unsupported --compression-format %s: use gzip or zstd",
+			    want);
 	r = src->ops->get_manifest(src, NULL, &body, &len, &mt, err);
 	if (r == 0)
 		r = img_manifest_parse(body, len, mt, src->name, &m, err);
@@ -77,10 +79,11 @@ static int check_compression(struct img_src *src, const char *want, berth_error 
 		const char *lt = m.descs[i].media_type ? m.descs[i].media_type : "";
 		bool gz = strstr(lt, "gzip") != NULL, zs = strstr(lt, "zstd") != NULL;
 		if ((strcmp(want, "gzip") == 0 && !gz) || (strcmp(want, "zstd") == 0 && !zs))
-			r = berr(err, ENOTSUP,
-				 "push %s: layer %s is stored as %s; berth pushes layers as stored and "
-				 "cannot recompress them to %s yet",
-				 src->name, m.descs[i].digest, *lt ? lt : "uncompressed", want);
+			r = berr(
+			    err, ENOTSUP,
+			    "push %s: layer %s is stored as %s; berth pushes layers as stored and "
+			    "cannot recompress them to %s yet",
+			    src->name, m.descs[i].digest, *lt ? lt : "uncompressed", want);
 	}
 	img_manifest_done(&m);
 	return r;
@@ -95,9 +98,9 @@ int cmd_push(struct berth_ctx *ctx, struct cli_args *args)
 	_cleanup_free_ char *dest = NULL, *ref = NULL, *digest = NULL;
 	const char *image = cli_argv(args)[0];
 	struct xfer_printer pr;
-	struct img_copy_opts o = { 0 };
-	struct xfer_side side = { 0 };
-	berth_error err = { 0 };
+	struct img_copy_opts o = {0};
+	struct xfer_side side = {0};
+	berth_error err = {0};
 	int r;
 
 	if (!xfer_client())
@@ -117,7 +120,8 @@ int cmd_push(struct berth_ctx *ctx, struct cli_args *args)
 	if (r == 0 && dn->transport == OCI_TRANSPORT_DOCKER && !(ref = img_docker_repo_string(dn)))
 		r = berr(&err, ENOMEM, "out of memory");
 	if (r == 0)
-		r = xfer_side_init(&side, xfer_client(), args, &XFER_FLAGS, ref, "push", false, &err);
+		r = xfer_side_init(&side, xfer_client(), args, &XFER_FLAGS, ref, "push", false,
+				   &err);
 	if (r == 0) {
 		/* messages name the image as the user wrote the destination */
 		if (dn->transport == OCI_TRANSPORT_DOCKER)
@@ -133,11 +137,11 @@ int cmd_push(struct berth_ctx *ctx, struct cli_args *args)
 	xfer_side_done(&side);
 	xfer_printer_done(&pr);
 	if (r == 0 && cli_str(args, "digestfile"))
-		r = write_file_atomic_at(AT_FDCWD, cli_str(args, "digestfile"), digest, strlen(digest),
-					 0644, &err);
+		r = write_file_atomic_at(AT_FDCWD, cli_str(args, "digestfile"), digest,
+					 strlen(digest), 0644, &err);
 	if (r < 0)
 		return cli_fail(&err);
-	struct store_event ev = { .type = "image", .action = "push", .name = dest };
+	struct store_event ev = {.type = "image", .action = "push", .name = dest};
 	(void)store_event_emit(ctx->runroot, &ev, NULL);
 	return 0;
 }

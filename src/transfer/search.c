@@ -18,7 +18,7 @@
 #include "util/macro.h"
 
 #define DESCRIPTION_TRUNC 44
-#define DEFAULT_LIMIT 25
+#define DEFAULT_LIMIT	  25
 
 /* split_term() - "host:5000/foo" → host, "foo"; a bare term → NULL host. */
 static int split_term(const char *arg, char **ret_host, char **ret_term)
@@ -39,21 +39,21 @@ static int split_term(const char *arg, char **ret_host, char **ret_term)
 	return *ret_term ? 0 : -ENOMEM;
 }
 
-static json_t *row(const char *host, const char *name, const char *desc, long stars,
-		   bool official, bool automated, const char *tag)
+static json_t *row(const char *host, const char *name, const char *desc, long stars, bool official,
+		   bool automated, const char *tag)
 {
-	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "Index", host, "Name", name, "Description",
-			 desc ? desc : "", "Stars", (json_int_t)stars, "Official",
+	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "Index", host, "Name", name,
+			 "Description", desc ? desc : "", "Stars", (json_int_t)stars, "Official",
 			 official ? "[OK]" : "", "Automated", automated ? "[OK]" : "", "Tag",
 			 tag ? tag : "");
 }
 
-static int search_one(const struct cli_args *args, const char *host, const char *term,
-		      long limit, json_t *rows, berth_error *err)
+static int search_one(const struct cli_args *args, const char *host, const char *term, long limit,
+		      json_t *rows, berth_error *err)
 {
 	_cleanup_(reg_repo_freep) struct reg_repo *r = NULL;
 	struct reg_search_result *res = NULL;
-	struct xfer_side side = { 0 };
+	struct xfer_side side = {0};
 	int n;
 
 	n = xfer_side_init(&side, xfer_client(), args, &XFER_FLAGS, host, "search", true, err);
@@ -71,8 +71,9 @@ static int search_one(const struct cli_args *args, const char *host, const char 
 				n = berr(err, ENOMEM, "out of memory");
 				break;
 			}
-			json_array_append_new(rows, row(host, name, res[i].description, res[i].stars,
-							res[i].official, res[i].automated, NULL));
+			json_array_append_new(rows,
+					      row(host, name, res[i].description, res[i].stars,
+						  res[i].official, res[i].automated, NULL));
 		}
 		reg_search_results_free(res, (size_t)(n > 0 ? n : 0));
 		xfer_side_done(&side);
@@ -107,11 +108,12 @@ static int list_tags(const struct cli_args *args, const char *host, const char *
 	_cleanup_(reg_repo_freep) struct reg_repo *r = NULL;
 	_cleanup_strv_free_ char **tags = NULL;
 	_cleanup_free_ char *ref = NULL;
-	struct xfer_side side = { 0 };
+	struct xfer_side side = {0};
 	int n;
 
 	if (!*repo)
-		return berr(err, EINVAL, "search --list-tags: name a repository, such as %s/IMAGE", host);
+		return berr(err, EINVAL, "search --list-tags: name a repository, such as %s/IMAGE",
+			    host);
 	if (asprintf(&ref, "%s/%s", host, repo) < 0)
 		return berr(err, ENOMEM, "out of memory");
 	n = xfer_side_init(&side, xfer_client(), args, &XFER_FLAGS, ref, "search", true, err);
@@ -135,7 +137,8 @@ static void print_table(json_t *rows, const char *h1, const char *f1, const char
 	size_t w = strlen(h1), i;
 	json_t *e;
 
-	json_array_foreach(rows, i, e) {
+	json_array_foreach(rows, i, e)
+	{
 		size_t l = strlen(json_string_value(json_object_get(e, f1)));
 		if (l > w)
 			w = l;
@@ -144,7 +147,8 @@ static void print_table(json_t *rows, const char *h1, const char *f1, const char
 	if (w < 12)
 		w = 12;
 	printf("%-*s%s\n", (int)w, h1, h2);
-	json_array_foreach(rows, i, e) {
+	json_array_foreach(rows, i, e)
+	{
 		const char *v2 = json_string_value(json_object_get(e, f2));
 		if (trunc && strlen(v2) > DESCRIPTION_TRUNC)
 			printf("%-*s%.*s...\n", (int)w, json_string_value(json_object_get(e, f1)),
@@ -168,7 +172,8 @@ static int print_rows(const struct cli_args *args, json_t *rows, bool tags)
 		return 0;
 	}
 	if (fmt) {
-		json_array_foreach(rows, i, e) {
+		json_array_foreach(rows, i, e)
+		{
 			_cleanup_free_ char *line = xfer_render(fmt, e);
 			if (!line)
 				return cli_error("search: invalid --format template %s", fmt);
@@ -191,7 +196,7 @@ int cmd_search(struct berth_ctx *ctx, struct cli_args *args)
 	_cleanup_free_ char *host = NULL, *term = NULL;
 	long limit = cli_int(args, "limit", DEFAULT_LIMIT);
 	bool tags = cli_flag(args, "list-tags");
-	berth_error err = { 0 };
+	berth_error err = {0};
 	json_t *rows = json_array();
 	int r = 0;
 
@@ -216,12 +221,13 @@ int cmd_search(struct berth_ctx *ctx, struct cli_args *args)
 		r = registries_conf_load(&conf, &err);
 		if (r == 0 && !conf->search[0])
 			r = berr(&err, ENOENT,
-				 "search %s: no unqualified-search-registries in registries.conf; search "
+				 "search %s: no unqualified-search-registries in registries.conf; "
+				 "search "
 				 "HOST/%s instead",
 				 term, term);
 		/* like podman: a registry that fails is reported, the others still answer */
 		for (char **h = r == 0 ? conf->search : NULL; h && *h; h++) {
-			berth_error e1 = { 0 };
+			berth_error e1 = {0};
 			if (search_one(args, *h, term, limit, rows, &e1) < 0) {
 				fprintf(stderr, "Error: %s\n", e1.msg);
 				if (!h[1] && json_array_size(rows) == 0) {

@@ -39,7 +39,7 @@ struct xfer_flags {
 };
 
 /** XFER_FLAGS - the usual single-registry flag names. */
-#define XFER_FLAGS ((struct xfer_flags){ "tls-verify", "creds", "cert-dir", "authfile" })
+#define XFER_FLAGS ((struct xfer_flags){"tls-verify", "creds", "cert-dir", "authfile"})
 
 /**
  * xfer_side_init() - options for talking to the registry of @ref ("host[:port]/repo", or NULL

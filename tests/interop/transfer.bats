@@ -325,3 +325,13 @@ teardown_file() {
   run berth search --tls-verify=false --format '{{.Name}} {{.Stars}} {{.Official}} {{.Automated}}|' "$REG_GATE/gated"
   [ "$output" = "$REG_GATE/library/gated 7 [OK] |" ]
 }
+
+@test "chunked uploads: PATCH then PUT when the registry asks for chunks" {
+  start_docker_registry BACK2
+  start_token_gate CHUNK "$REG_BACK2" erin pw chunked
+  run berth copy --dest-tls-verify=false --dest-creds erin:pw "oci:$LAYOUT:v1" "docker://$REG_CHUNK/chunky:v1"
+  [ "$status" -eq 0 ]
+  [ "$(curl -s "http://$REG_CHUNK/stats" | jq .patches)" -eq 4 ]
+  run skopeo inspect --tls-verify=false "docker://$REG_BACK2/chunky:v1"
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+}

@@ -148,3 +148,15 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$status" -eq 125 ]
   [ ! -e "$BERTH_TEST_DIR/never-made" ]
 }
+
+@test "pull: two pulls of one image at once fetch each blob once" {
+  local st="$BERTH_TEST_DIR/concurrent"
+  "$BERTH_BIN" --root "$st/root" --runroot "$st/run" pull --tls-verify=false "$REG_A/library/app:v1" >"$st.1" 2>&1 &
+  local p1=$!
+  "$BERTH_BIN" --root "$st/root" --runroot "$st/run" pull --tls-verify=false "$REG_A/library/app:v1" >"$st.2" 2>&1 &
+  local p2=$!
+  wait "$p1"; wait "$p2"
+  # 3 layers and a config: each fetched by exactly one of the two
+  [ "$(cat "$st.1" "$st.2" | grep -cE '^Copying (blob|config) sha256:[0-9a-f]{64}$')" = 4 ]
+  [ "$(cat "$st.1" "$st.2" | grep -c "^$CONFIG_ID$")" = 2 ]
+}

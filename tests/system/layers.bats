@@ -267,7 +267,7 @@ file('.wh.gone', b'')
     [ "${lines[0]}" = "Loaded image: localhost/busybox:latest" ]
     [ "${lines[1]}" = "Loaded image: localhost/layers:3" ]
   done
-  run berth events --filter event=loadfromarchive --format '{{.Name}}'
+  run berth events --stream=false --filter event=loadfromarchive --format '{{.Name}}'
   [[ "$output" == *localhost/layers:3* ]]
 }
 

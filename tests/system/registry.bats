@@ -569,3 +569,24 @@ EOF
   echo "not a digest" >"$REG_ROOT/$V2/repositories/bad/app/_manifests/tags/v1/current/link"
   [ "$(rcurl "$REG_URL/v2/bad/app/manifests/v1")" = 404 ]
 }
+
+@test "registry: uploads older than a week are purged at start" {
+  reg_start
+  [ "$(rcurl -X POST "$REG_URL/v2/old/blobs/uploads/")" = 202 ]
+  old=$(hdr Docker-Upload-UUID)
+  [ "$(rcurl -X POST "$REG_URL/v2/nested/new/blobs/uploads/")" = 202 ]
+  new=$(hdr Docker-Upload-UUID)
+  reg_stop
+  touch -d '8 days ago' "$REG_ROOT/$V2/repositories/old/_uploads/$old/startedat"
+  reg_start
+  [ ! -e "$REG_ROOT/$V2/repositories/old/_uploads/$old" ]
+  [ -d "$REG_ROOT/$V2/repositories/nested/new/_uploads/$new" ]
+  [ "$(rcurl "$REG_URL/v2/nested/new/blobs/uploads/$new")" = 204 ]
+}
+
+@test "registry: the access log cannot be forged through the path" {
+  reg_start
+  [ "$(rcurl "$REG_URL/v2/x%0a127.0.0.1%20-%20-%20forged/tags/list")" = 400 ]
+  ! grep -q '^127.0.0.1 - - forged' "$REG_LOG"
+  grep -q 'x?127.0.0.1 - - forged' "$REG_LOG"
+}

@@ -548,3 +548,17 @@ t_exec_user_tty() {
   [[ "$output" == /dev/pts/* ]]
 }
 @test "runtime: exec as another user, in another cwd, with a terminal" { in_modes t_exec_user_tty; }
+
+@test "runtime: devices cgroup (v1): CAP_MKNOD cannot open other host devices" {
+  [ "$(id -u)" -eq 0 ] || skip "root containers only (a user namespace forbids device nodes)"
+  [ -d /sys/fs/cgroup/devices ] || skip "no v1 devices controller"
+  local id="berth-rt-dev-$$"
+  # /dev/kmsg (c 1:11) opens for root on the host; not in a container's allow list
+  MODE=root
+  run drive "$(bundle devcg "mknod /dev/kmsgx c 1 11 && dd if=/dev/kmsgx of=/dev/null bs=4096 count=1 2>&1; head -c 4 /dev/zero | wc -c" \
+    ".linux.cgroupsPath = \"berth/$id\"")"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *"can't open '/dev/kmsgx': Operation not permitted"* ]]
+  [ "${lines[-1]}" = 4 ] # the default devices still work
+  [ ! -d "/sys/fs/cgroup/devices/berth/$id" ]
+}

@@ -44,12 +44,13 @@ start_docker_registry() {
   export "REG_$name" "REGDIR_$name"
 }
 
-# start_token_gate NAME BACKEND USER PASSWORD - transfer_token_gate.py (bearer tokens, blob
-# redirects, /v1/search) in front of registry BACKEND (host:port); sets REG_<NAME>.
+# start_token_gate NAME BACKEND USER PASSWORD [chunked] - transfer_token_gate.py (bearer
+# tokens, blob redirects, /v1/search, optionally chunked uploads only) in front of registry
+# BACKEND (host:port); sets REG_<NAME>.
 start_token_gate() {
-  local name=$1 backend=$2 user=$3 pass=$4 port
+  local name=$1 backend=$2 user=$3 pass=$4 mode=${5:-} port
   port=$(random_port) || return 1
-  python3 "$BERTH_TOP/tests/system/transfer_token_gate.py" "$port" "$backend" "$user" "$pass" \
+  python3 "$BERTH_TOP/tests/system/transfer_token_gate.py" "$port" "$backend" "$user" "$pass" $mode \
     >"$BERTH_TEST_DIR/gate-$name.log" 2>&1 &
   echo $! >>"$TRANSFER_PIDS_FILE"
   wait_for_port "$port" 10 || { cat "$BERTH_TEST_DIR/gate-$name.log" >&2; return 1; }

@@ -3,7 +3,7 @@
 """transfer_token_gate.py - a bearer-token gate in front of a real registry, for the transfer
 tests: the protocol paths Debian's docker-registry does not offer by itself.
 
-  transfer_token_gate.py PORT BACKEND_HOST:PORT USER PASSWORD
+  transfer_token_gate.py PORT BACKEND_HOST:PORT USER PASSWORD [chunked]
 
 - every /v2/ request needs "Authorization: Bearer <token>"; otherwise 401 with
   WWW-Authenticate: Bearer realm="http://127.0.0.1:PORT/token",service="gate",scope=...
@@ -11,6 +11,8 @@ tests: the protocol paths Debian's docker-registry does not offer by itself.
   scopes, anonymous pull allowed) and counts requests: GET /stats shows {"tokens": N}
 - blob GETs are answered with a 307 redirect straight to the backend (as S3-backed registries do)
 - /v1/search?q=T returns Docker Hub-style results for the backend's catalog entries matching T
+- with "chunked": upload sessions announce OCI-Chunk-Min-Length, and a PUT that carries data
+  is refused (416), so clients must PATCH their data; /stats counts the PATCHes
 Everything else is forwarded to the backend unchanged.
 """
 import base64
@@ -22,8 +24,9 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, BACKEND, USER, PASSWORD = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+CHUNKED = len(sys.argv) > 5 and sys.argv[5] == "chunked"
 TOKENS = {}
-STATS = {"tokens": 0}
+STATS = {"tokens": 0, "patches": 0}
 LOCK = threading.Lock()
 
 
@@ -86,6 +89,11 @@ class Gate(BaseHTTPRequestHandler):
     def forward(self, path):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else None
+        if CHUNKED and self.command == "PUT" and "/blobs/uploads/" in path and length:
+            return self.reply(416, b'{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"send chunks"}]}')
+        if self.command == "PATCH":
+            with LOCK:
+                STATS["patches"] += 1
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("authorization", "host")}
         headers["Host"] = "127.0.0.1:%d" % PORT
         conn = http.client.HTTPConnection(BACKEND)
@@ -94,6 +102,8 @@ class Gate(BaseHTTPRequestHandler):
         data = resp.read()
         out = {k: v for k, v in resp.getheaders()
                if k.lower() not in ("content-length", "transfer-encoding", "connection")}
+        if CHUNKED and self.command == "POST" and resp.status == 202:
+            out["OCI-Chunk-Min-Length"] = "1"
         self.reply(resp.status, data, out)
         conn.close()
 

@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -802,6 +804,97 @@ static void test_diff_roundtrip(void **state)
 	close(l2);
 }
 
+static int write_proc(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	int r = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Runs in a child inside a fresh user namespace mapping only our own uid: returns 0 or the
+ * number of the check that failed. */
+static int rootless_child(struct fx *f, int tar_fd, int tar_fd2)
+{
+	struct layer_extract_stats st;
+	berth_error err = {0};
+	char uid_map[64], path[256], v[8];
+	struct stat s;
+
+	unsigned gid = (unsigned)getegid(); /* reads as the overflow gid once unshared */
+
+	snprintf(uid_map, sizeof(uid_map), "0 %u 1", (unsigned)geteuid());
+	if (unshare(CLONE_NEWUSER) < 0)
+		return 100; /* no user namespaces here */
+	if (write_proc("/proc/self/setgroups", "deny") < 0 ||
+	    write_proc("/proc/self/uid_map", uid_map) < 0)
+		return 101;
+	snprintf(uid_map, sizeof(uid_map), "0 %u 1", gid);
+	if (write_proc("/proc/self/gid_map", uid_map) < 0)
+		return 102;
+
+	struct layer_extract_opts rl = {.rootless = true};
+	if (layer_extract(f->layer, tar_fd, &rl, &st, &err) < 0)
+		return 1;
+	if (st.chown_skipped != 1 || st.skipped_devices != 1)
+		return 2;
+	if (fstatat(f->layer, "owned", &s, 0) < 0 || s.st_uid != 0)
+		return 3;
+	if (fstatat(f->layer, "gone", &s, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISCHR(s.st_mode))
+		return 4; /* whiteouts may be created without privileges */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/d", f->layer);
+	if (getxattr(path, "user.overlay.opaque", v, sizeof(v)) != 1)
+		return 5;
+	/* the same owner as root (not rootless) must fail, naming the entry */
+	struct layer_extract_opts root = {0};
+	if (rm_rf_at(f->tmpfd, "layer2", NULL) < 0 || mkdirat(f->tmpfd, "layer2", 0755) < 0)
+		return 6;
+	int l2 = openat(f->tmpfd, "layer2", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = layer_extract(l2, tar_fd2, &root, NULL, &err);
+	close(l2);
+	if (r >= 0 || !strstr(err.msg, "\"owned\""))
+		return 7;
+	return 0;
+}
+
+static void test_rootless_user_namespace(void **state)
+{
+	struct fx *f = *state;
+	int fds[2];
+	int status;
+	pid_t pid;
+
+	for (int i = 0; i < 2; i++) {
+		struct tb t = tb_new(0);
+		struct archive_entry *e = tb_entry("owned", AE_IFREG, 0644);
+		archive_entry_set_uid(e, 1234);
+		archive_entry_set_size(e, 1);
+		tb_put(&t, e, "x");
+		if (i == 0) {
+			tb_dev(&t, "null", AE_IFCHR, 1, 3);
+			tb_file(&t, ".wh.gone", "", 0644);
+			tb_dir(&t, "d", 0755);
+			tb_file(&t, "d/.wh..wh..opq", "", 0644);
+		}
+		fds[i] = tb_done(&t);
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(rootless_child(f, fds[0], fds[1]));
+	close(fds[0]);
+	close(fds[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 100)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_false(exists_in(f->layer, "null"));
+	assert_canary(f, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -823,6 +916,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_limits, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_only_and_empty, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_diff_roundtrip, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rootless_user_namespace, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,10 @@ static void test_full(void **state)
 	    " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1},"
 	    "   {\"containerID\": 1, \"hostID\": 100000, \"size\": 65536}],"
 	    " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}],"
-	    " \"resources\": {\"memory\": {\"limit\": 67108864}, \"cpu\": {\"quota\": 50000, "
+	    " \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+	    "   {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": "
+	    "\"rw\"}],"
+	    "   \"memory\": {\"limit\": 67108864}, \"cpu\": {\"quota\": 50000, "
 	    "\"period\": 100000},"
 	    "   \"pids\": {\"limit\": 64}},"
 	    " \"cgroupsPath\": \"berth/abc\", \"maskedPaths\": [\"/proc/kcore\"],"
@@ -146,6 +149,9 @@ static void test_full(void **state)
 	assert_int_equal(cfg->cpu_quota, 50000);
 	assert_int_equal(cfg->cpu_period, 100000);
 	assert_int_equal(cfg->pids_limit, 64);
+	assert_string_equal(cfg->device_rules[0], "D a *:* rwm");
+	assert_string_equal(cfg->device_rules[1], "A c 10:229 rw");
+	assert_null(cfg->device_rules[2]);
 	assert_string_equal(cfg->cgroups_path, "berth/abc");
 	assert_string_equal(cfg->masked_paths[0], "/proc/kcore");
 	assert_string_equal(cfg->readonly_paths[0], "/proc/sys");
@@ -230,6 +236,15 @@ static void test_errors(void **state)
 	     "1}]}}",
 	     "overlap"},
 	    {BASE_HEAD PROCESS ROOT "\"linux\": {\"cgroupsPath\": \"../../etc\"}}", "plain path"},
+	    {BASE_HEAD PROCESS ROOT
+	     "\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, \"type\": \"x\"}]}}}",
+	     "type must be a, c or b"},
+	    {BASE_HEAD PROCESS ROOT
+	     "\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}}}",
+	     "access must be made of r, w, m"},
+	    {BASE_HEAD PROCESS ROOT
+	     "\"linux\": {\"resources\": {\"devices\": [{\"type\": \"a\"}]}}}",
+	     "needs \"allow\""},
 	    {BASE_HEAD PROCESS ROOT "\"linux\": {\"sysctl\": {\"../x\": \"1\"}}}",
 	     "not a sysctl name"},
 	    {BASE_HEAD PROCESS ROOT

@@ -24,17 +24,18 @@
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 
-static const char manifest[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_MANIFEST "\",\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	"\",\"digest\":\"" D1 "\",\"size\":10},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER_GZIP
-	"\",\"digest\":\"" D2 "\",\"size\":20}]}";
+static const char manifest[] = "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_MANIFEST
+			       "\",\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"" D1
+			       "\",\"size\":10},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER_GZIP
+			       "\",\"digest\":\"" D2 "\",\"size\":20}]}";
 
 static void test_parse_manifest(void **state)
 {
-	struct img_manifest m = { 0 };
-	berth_error err = { 0 };
+	struct img_manifest m = {0};
+	berth_error err = {0};
 	(void)state;
-	assert_int_equal(img_manifest_parse(manifest, strlen(manifest), OCI_MT_MANIFEST, "x", &m, &err), 0);
+	assert_int_equal(
+	    img_manifest_parse(manifest, strlen(manifest), OCI_MT_MANIFEST, "x", &m, &err), 0);
 	assert_false(m.is_index);
 	assert_string_equal(m.config.digest, D1);
 	assert_int_equal(m.n, 1);
@@ -44,14 +45,18 @@ static void test_parse_manifest(void **state)
 
 static void test_parse_refuses(void **state)
 {
-	struct img_manifest m = { 0 };
-	berth_error err = { 0 };
+	struct img_manifest m = {0};
+	berth_error err = {0};
 	(void)state;
-	const char *bad_digest = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:zz\",\"size\":1},\"layers\":[]}";
-	assert_int_equal(img_manifest_parse(bad_digest, strlen(bad_digest), NULL, "x", &m, &err), -EBADMSG);
-	const char *neg = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" D1 "\",\"size\":-1},\"layers\":[]}";
+	const char *bad_digest =
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:zz\",\"size\":1},\"layers\":[]}";
+	assert_int_equal(img_manifest_parse(bad_digest, strlen(bad_digest), NULL, "x", &m, &err),
+			 -EBADMSG);
+	const char *neg =
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"" D1 "\",\"size\":-1},\"layers\":[]}";
 	assert_int_equal(img_manifest_parse(neg, strlen(neg), NULL, "x", &m, &err), -EBADMSG);
-	assert_int_equal(img_manifest_parse("{}", 2, DOCKER_MT_MANIFEST_V1_SIGNED, "x", &m, &err), -ENOTSUP);
+	assert_int_equal(img_manifest_parse("{}", 2, DOCKER_MT_MANIFEST_V1_SIGNED, "x", &m, &err),
+			 -ENOTSUP);
 	assert_non_null(strstr(err.msg, "schema 1"));
 	assert_int_equal(img_manifest_parse("nope", 4, NULL, "x", &m, &err), -EBADMSG);
 	/* more layers than the limit */
@@ -67,11 +72,14 @@ static void test_parse_refuses(void **state)
 
 static void test_pick_platform(void **state)
 {
-	const char *idx = "{\"schemaVersion\":2,\"manifests\":["
-			  "{\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
-			  "{\"digest\":\"" D2 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
-	struct img_manifest m = { 0 };
-	berth_error err = { 0 };
+	const char *idx =
+	    "{\"schemaVersion\":2,\"manifests\":["
+	    "{\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":"
+				"\"arm\",\"variant\":\"v7\"}},"
+	    "{\"digest\":\"" D2
+	    "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+	struct img_manifest m = {0};
+	berth_error err = {0};
 	(void)state;
 	assert_int_equal(img_manifest_parse(idx, strlen(idx), OCI_MT_INDEX, "x", &m, &err), 0);
 	assert_true(m.is_index);
@@ -87,18 +95,25 @@ static void test_convert(void **state)
 {
 	char *out = NULL, *back = NULL;
 	size_t len, blen;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	(void)state;
-	assert_int_equal(img_manifest_convert(manifest, strlen(manifest), DOCKER_MT_MANIFEST, "x", &out, &len, &err), 0);
+	assert_int_equal(img_manifest_convert(manifest, strlen(manifest), DOCKER_MT_MANIFEST, "x",
+					      &out, &len, &err),
+			 0);
 	json_t *j = json_loadb(out, len, 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(j, "mediaType")), DOCKER_MT_MANIFEST);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "config"), "mediaType")), DOCKER_MT_CONFIG);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "layers"), 0), "mediaType")),
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "config"), "mediaType")),
+	    DOCKER_MT_CONFIG);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(j, "layers"), 0), "mediaType")),
 			    DOCKER_MT_LAYER_GZIP);
 	json_decref(j);
-	assert_int_equal(img_manifest_convert(out, len, OCI_MT_MANIFEST, "x", &back, &blen, &err), 0);
+	assert_int_equal(img_manifest_convert(out, len, OCI_MT_MANIFEST, "x", &back, &blen, &err),
+			 0);
 	j = json_loadb(back, blen, 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "layers"), 0), "mediaType")),
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(j, "layers"), 0), "mediaType")),
 			    OCI_MT_LAYER_GZIP);
 	json_decref(j);
 	free(out);
@@ -107,7 +122,9 @@ static void test_convert(void **state)
 	char *z = strdup(manifest);
 	char *p = strstr(z, "+gzip");
 	memcpy(p, "+zstd", 5);
-	assert_int_equal(img_manifest_convert(z, strlen(z), DOCKER_MT_MANIFEST, "x", &out, &len, &err), -ENOTSUP);
+	assert_int_equal(
+	    img_manifest_convert(z, strlen(z), DOCKER_MT_MANIFEST, "x", &out, &len, &err),
+	    -ENOTSUP);
 	free(z);
 }
 
@@ -124,9 +141,11 @@ static const char *write_blob(const char *dir, const char *data, size_t len)
 
 static void test_copy_layouts(void **state)
 {
-	char tmpl[] = "/tmp/berth-copy-XXXXXX", src[4200], dst[4200], dirdst[4200], path[4300], *sname, *dname;
-	char layer_d[OCI_DIGEST_SHA256_LEN + 1], cfg_d[OCI_DIGEST_SHA256_LEN + 1], man_d[OCI_DIGEST_SHA256_LEN + 1];
-	berth_error err = { 0 };
+	char tmpl[] = "/tmp/berth-copy-XXXXXX", src[4200], dst[4200], dirdst[4200], path[4300],
+	     *sname, *dname;
+	char layer_d[OCI_DIGEST_SHA256_LEN + 1], cfg_d[OCI_DIGEST_SHA256_LEN + 1],
+	    man_d[OCI_DIGEST_SHA256_LEN + 1];
+	berth_error err = {0};
 	(void)state;
 	assert_non_null(mkdtemp(tmpl));
 	snprintf(src, sizeof(src), "%s/src", tmpl);
@@ -137,12 +156,20 @@ static void test_copy_layouts(void **state)
 	snprintf(layer_d, sizeof(layer_d), "%s", write_blob(src, "layer-bytes", 11));
 	snprintf(cfg_d, sizeof(cfg_d), "%s", write_blob(src, "{\"rootfs\":{}}", 13));
 	char *man = NULL;
-	assert_true(asprintf(&man, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":13},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":11}]}",
-			     OCI_MT_MANIFEST, OCI_MT_CONFIG, cfg_d, OCI_MT_LAYER_GZIP, layer_d) > 0);
+	assert_true(asprintf(&man,
+			     "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":"
+			     "\"%s\",\"digest\":\"%s\",\"size\":13},\"layers\":[{\"mediaType\":\"%"
+			     "s\",\"digest\":\"%s\",\"size\":11}]}",
+			     OCI_MT_MANIFEST, OCI_MT_CONFIG, cfg_d, OCI_MT_LAYER_GZIP,
+			     layer_d) > 0);
 	snprintf(man_d, sizeof(man_d), "%s", write_blob(src, man, strlen(man)));
 	char *index = NULL;
-	assert_true(asprintf(&index, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,\"annotations\":{\"org.opencontainers.image.ref.name\":\"t1\"}}]}",
-			     OCI_MT_MANIFEST, man_d, strlen(man)) > 0);
+	assert_true(
+	    asprintf(
+		&index,
+		"{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\","
+		"\"size\":%zu,\"annotations\":{\"org.opencontainers.image.ref.name\":\"t1\"}}]}",
+		OCI_MT_MANIFEST, man_d, strlen(man)) > 0);
 	snprintf(path, sizeof(path), "%s/index.json", src);
 	assert_int_equal(write_file_atomic_at(AT_FDCWD, path, index, strlen(index), 0644, NULL), 0);
 
@@ -152,8 +179,8 @@ static void test_copy_layouts(void **state)
 	oci_image_name *sn = NULL, *dn = NULL;
 	struct img_src *s = NULL;
 	struct img_dst *d = NULL;
-	struct img_opts o = { 0 };
-	struct img_copy_opts co = { 0 };
+	struct img_opts o = {0};
+	struct img_copy_opts co = {0};
 	char *digest = NULL;
 	assert_int_equal(oci_image_name_parse(sname, &sn, &err), 0);
 	assert_int_equal(oci_image_name_parse(dname, &dn, &err), 0);
@@ -214,11 +241,9 @@ static void test_copy_layouts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_manifest),
-		cmocka_unit_test(test_parse_refuses),
-		cmocka_unit_test(test_pick_platform),
-		cmocka_unit_test(test_convert),
-		cmocka_unit_test(test_copy_layouts),
+	    cmocka_unit_test(test_parse_manifest), cmocka_unit_test(test_parse_refuses),
+	    cmocka_unit_test(test_pick_platform),  cmocka_unit_test(test_convert),
+	    cmocka_unit_test(test_copy_layouts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

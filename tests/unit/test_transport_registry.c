@@ -23,12 +23,13 @@
 
 static void test_challenge_bearer(void **state)
 {
-	struct reg_challenge c = { 0 };
+	struct reg_challenge c = {0};
 	(void)state;
-	assert_int_equal(reg_parse_challenge("Bearer realm=\"https://auth.example/token\","
-					     "service=\"registry.example\",scope=\"repository:a/b:pull\"",
-					     &c),
-			 0);
+	assert_int_equal(
+	    reg_parse_challenge("Bearer realm=\"https://auth.example/token\","
+				"service=\"registry.example\",scope=\"repository:a/b:pull\"",
+				&c),
+	    0);
 	assert_string_equal(c.scheme, "bearer");
 	assert_string_equal(c.realm, "https://auth.example/token");
 	assert_string_equal(c.service, "registry.example");
@@ -52,7 +53,7 @@ static void test_challenge_bearer(void **state)
 
 static void test_challenge_malformed(void **state)
 {
-	struct reg_challenge c = { 0 };
+	struct reg_challenge c = {0};
 	(void)state;
 	assert_int_equal(reg_parse_challenge("", &c), -EINVAL);
 	assert_int_equal(reg_parse_challenge("Bearer service=\"x\"", &c), -EINVAL); /* no realm */
@@ -67,7 +68,8 @@ static void test_link_next(void **state)
 	u = reg_parse_link_next("</v2/app/tags/list?n=2&last=b>; rel=\"next\"");
 	assert_string_equal(u, "/v2/app/tags/list?n=2&last=b");
 	free(u);
-	u = reg_parse_link_next("</prev>; rel=\"prev\", <https://r/v2/_catalog?last=x>; rel=\"next\"");
+	u = reg_parse_link_next(
+	    "</prev>; rel=\"prev\", <https://r/v2/_catalog?last=x>; rel=\"next\"");
 	assert_string_equal(u, "https://r/v2/_catalog?last=x");
 	free(u);
 	assert_null(reg_parse_link_next("</prev>; rel=\"prev\""));
@@ -100,9 +102,9 @@ static void test_digest_and_host(void **state)
 {
 	(void)state;
 	assert_true(reg_is_digest(
-		"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
 	assert_false(reg_is_digest(
-		"sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
+	    "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
 	assert_false(reg_is_digest("sha256:e3b0"));
 	assert_false(reg_is_digest("md5:e3b0c44298fc1c149afbf4c8996fb924"));
 	assert_false(reg_is_digest(NULL));
@@ -113,7 +115,7 @@ static void test_digest_and_host(void **state)
 /* A listening socket on 127.0.0.1 with a kernel-chosen port. */
 static int listen_any(int *port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t l = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
@@ -146,8 +148,8 @@ static void test_http_answer_to_https(void **state)
 {
 	struct reg_client *c = reg_client_new();
 	struct reg_repo *r = NULL;
-	struct reg_opts o = { .tls_verify = true, .op = "push" };
-	berth_error err = { 0 };
+	struct reg_opts o = {.tls_verify = true, .op = "push"};
+	berth_error err = {0};
 	pthread_t t;
 	char host[64];
 	int port, lfd = listen_any(&port);
@@ -174,8 +176,8 @@ static void test_connection_refused(void **state)
 {
 	struct reg_client *c = reg_client_new();
 	struct reg_repo *r = NULL;
-	struct reg_opts o = { .tls_verify = false, .op = "pull" };
-	berth_error err = { 0 };
+	struct reg_opts o = {.tls_verify = false, .op = "pull"};
+	berth_error err = {0};
 	char host[64];
 	int port, lfd = listen_any(&port);
 	(void)state;
@@ -193,31 +195,27 @@ static void test_bad_host(void **state)
 {
 	struct reg_client *c = reg_client_new();
 	struct reg_repo *r = NULL;
-	struct reg_opts o = { .tls_verify = true };
-	berth_error err = { 0 };
+	struct reg_opts o = {.tls_verify = true};
+	berth_error err = {0};
 	(void)state;
 	assert_int_equal(reg_repo_open(c, "a/b", "x", &o, "a/b", &r, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "invalid registry host"));
 	/* .invalid never resolves (RFC 6761): no network needed */
 	assert_int_equal(reg_repo_open(c, "nohost.invalid", "x", &o, "nohost.invalid/x", &r, &err),
 			 -EHOSTUNREACH);
-	assert_string_equal(err.msg,
-			    "nohost.invalid/x: unknown host nohost.invalid: check the registry name, "
-			    "or your DNS");
+	assert_string_equal(
+	    err.msg, "nohost.invalid/x: unknown host nohost.invalid: check the registry name, "
+		     "or your DNS");
 	reg_client_free(c);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_challenge_bearer),
-		cmocka_unit_test(test_challenge_malformed),
-		cmocka_unit_test(test_link_next),
-		cmocka_unit_test(test_error_summary),
-		cmocka_unit_test(test_digest_and_host),
-		cmocka_unit_test(test_http_answer_to_https),
-		cmocka_unit_test(test_connection_refused),
-		cmocka_unit_test(test_bad_host),
+	    cmocka_unit_test(test_challenge_bearer),   cmocka_unit_test(test_challenge_malformed),
+	    cmocka_unit_test(test_link_next),	       cmocka_unit_test(test_error_summary),
+	    cmocka_unit_test(test_digest_and_host),    cmocka_unit_test(test_http_answer_to_https),
+	    cmocka_unit_test(test_connection_refused), cmocka_unit_test(test_bad_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,36 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-static const char *const v1_controllers[] = {"memory", "cpu", "pids"};
+static const char *const v1_controllers[] = {"memory", "cpu", "pids", "devices"};
+
+/*
+ * The devices a container may always use (runc's list): mknod of any node, and read/write of
+ * null zero full tty random urandom console ptmx, the ptys and /dev/net/tun. Everything else is
+ * denied first, so a container holding CAP_MKNOD cannot open the host's disks.
+ */
+static const char *const default_devices[] = {
+    "c *:* m",	 "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",	  "c 1:7 rwm", "c 5:0 rwm",
+    "c 1:8 rwm", "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
+};
+
+static int write_value(const char *dir, const char *file, const char *value, berth_error *err);
+
+static int apply_devices_v1(const struct runtime_config *cfg, const char *dir, berth_error *err)
+{
+	int r;
+
+	/* As runc: deny all, the bundle's rules in order, then the defaults on top. */
+	if ((r = write_value(dir, "devices.deny", "a", err)) < 0)
+		return r;
+	for (char **rule = cfg->device_rules; rule && *rule; rule++)
+		if ((r = write_value(dir, (*rule)[0] == 'A' ? "devices.allow" : "devices.deny",
+				     *rule + 2, err)) < 0)
+			return r;
+	for (size_t i = 0; i < ELEMENTSOF(default_devices); i++)
+		if ((r = write_value(dir, "devices.allow", default_devices[i], err)) < 0)
+			return r;
+	return 0;
+}
 
 static bool cgroup_is_v2(void)
 {
@@ -141,7 +170,7 @@ static int prepare_v1(const struct runtime_config *cfg, const char *rel, char **
 		if (stat(hier, &st) < 0) {
 			bool wanted = (i == 0 && cfg->memory_limit) ||
 				      (i == 1 && (cfg->cpu_quota || cfg->cpu_period)) ||
-				      (i == 2 && cfg->pids_limit);
+				      (i == 2 && cfg->pids_limit) || i == 3;
 			if (wanted)
 				log_warn("cgroups v1: no %s controller mounted; its limit is not "
 					 "applied",
@@ -173,6 +202,8 @@ static int prepare_v1(const struct runtime_config *cfg, const char *rel, char **
 			if ((r = write_value(dir, "pids.max", buf, err)) < 0)
 				return r;
 		}
+		if (i == 3 && (r = apply_devices_v1(cfg, dir, err)) < 0)
+			return r;
 	}
 	*ret = n ? TAKE_PTR(dirs) : NULL;
 	return 0;

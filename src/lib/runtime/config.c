@@ -137,6 +137,7 @@ void runtime_config_free(struct runtime_config *cfg)
 	for (size_t i = 0; i < ELEMENTSOF(cfg->ns_path); i++)
 		free(cfg->ns_path[i]);
 	free(cfg->cgroups_path);
+	strv_free(cfg->device_rules);
 	rt_seccomp_free(cfg->seccomp);
 	strv_free(cfg->masked_paths);
 	strv_free(cfg->readonly_paths);
@@ -604,6 +605,67 @@ static int parse_namespaces(json_t *linux_, struct runtime_config *cfg, berth_er
 	return 0;
 }
 
+/* linux.resources.devices into "A c 1:3 rwm" / "D a *:* rwm" lines (allow/deny + v1 syntax). */
+static int parse_device_rules(json_t *res, struct runtime_config *cfg, berth_error *err)
+{
+	json_t *arr, *e;
+	size_t i;
+	int r = get_typed(res, "linux.resources.", "devices", JSON_ARRAY, &arr, err);
+
+	if (r < 0 || !arr)
+		return r;
+	if (json_array_size(arr) > RT_MAX_PATHS)
+		return berr(err, E2BIG, "linux.resources.devices has too many entries");
+	cfg->device_rules = calloc(json_array_size(arr) + 1, sizeof(char *));
+	if (!cfg->device_rules)
+		return -ENOMEM;
+	json_array_foreach(arr, i, e)
+	{
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *access = json_string_value(json_object_get(e, "access"));
+		json_t *allow = json_object_get(e, "allow"), *maj = json_object_get(e, "major"),
+		       *min = json_object_get(e, "minor");
+		char smaj[24] = "*", smin[24] = "*";
+
+		if (!json_is_object(e) || !json_is_boolean(allow))
+			return berr(err, EINVAL,
+				    "linux.resources.devices[%zu] needs \"allow\": true|false", i);
+		if (!type || !type[0])
+			type = "a";
+		if (strlen(type) != 1 || !strchr("acb", type[0]))
+			return berr(err, EINVAL,
+				    "linux.resources.devices[%zu]: type must be a, c or b", i);
+		if (!access || !access[0])
+			access = "rwm";
+		if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+			return berr(err, EINVAL,
+				    "linux.resources.devices[%zu]: access must be made of r, w, m",
+				    i);
+		if (maj && !json_is_null(maj)) {
+			if (!json_is_integer(maj) || json_integer_value(maj) < -1)
+				return berr(err, EINVAL, "linux.resources.devices[%zu]: bad major",
+					    i);
+			if (json_integer_value(maj) >= 0)
+				snprintf(smaj, sizeof(smaj), "%lld",
+					 (long long)json_integer_value(maj));
+		}
+		if (min && !json_is_null(min)) {
+			if (!json_is_integer(min) || json_integer_value(min) < -1)
+				return berr(err, EINVAL, "linux.resources.devices[%zu]: bad minor",
+					    i);
+			if (json_integer_value(min) >= 0)
+				snprintf(smin, sizeof(smin), "%lld",
+					 (long long)json_integer_value(min));
+		}
+		if (asprintf(&cfg->device_rules[i], "%c %s %s:%s %s",
+			     json_is_true(allow) ? 'A' : 'D', type, smaj, smin, access) < 0) {
+			cfg->device_rules[i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int parse_resources(json_t *linux_, struct runtime_config *cfg, berth_error *err)
 {
 	json_t *res, *mem, *cpu, *pids;
@@ -612,6 +674,8 @@ static int parse_resources(json_t *linux_, struct runtime_config *cfg, berth_err
 	int r = get_typed(linux_, "linux.", "resources", JSON_OBJECT, &res, err);
 
 	if (r < 0 || !res)
+		return r;
+	if ((r = parse_device_rules(res, cfg, err)) < 0)
 		return r;
 	if ((r = get_typed(res, "linux.resources.", "memory", JSON_OBJECT, &mem, err)) < 0 ||
 	    (r = get_typed(res, "linux.resources.", "cpu", JSON_OBJECT, &cpu, err)) < 0 ||

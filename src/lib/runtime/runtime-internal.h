@@ -122,6 +122,7 @@ struct runtime_config {
 	uint64_t cpu_period;  /* us, 0 = default */
 	int64_t pids_limit;   /* 0 = none */
 	char *cgroups_path;
+	char **device_rules; /* "A c 1:3 rwm" / "D a *:* rwm", linux.resources.devices in order */
 	struct rt_seccomp *seccomp;
 	char **masked_paths;
 	char **readonly_paths;

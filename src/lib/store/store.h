@@ -227,7 +227,7 @@ int store_image_lower_dirs(struct store *s, const char *image_id, char ***ret, b
  * @n_layers:		number of @layers
  * @created:		unix ns, from the config's "created" (0 when absent)
  * @added:		unix ns when the record was made
- * @size:		sum of the layers' content sizes (podman's SIZE)
+ * @size:		sum of the layers' uncompressed tar sizes (podman's SIZE)
  * @dangling:		no names
  */
 struct store_image {

@@ -46,7 +46,8 @@ static int parse_desc(json_t *j, bool platform, struct img_desc *d, const char *
 	json_t *sz = json_object_get(j, "size");
 
 	if (!oci_digest_is_sha256(dg))
-		return berr(err, EBADMSG, "%s: a descriptor has an invalid or non-sha256 digest", what);
+		return berr(err, EBADMSG, "%s: a descriptor has an invalid or non-sha256 digest",
+			    what);
 	if (!json_is_integer(sz) || json_integer_value(sz) < 0)
 		return berr(err, EBADMSG, "%s: descriptor %s has no valid size", what, dg);
 	d->size = (int64_t)json_integer_value(sz);
@@ -67,7 +68,7 @@ static int parse_desc(json_t *j, bool platform, struct img_desc *d, const char *
 int img_manifest_parse(const char *body, size_t len, const char *media_type, const char *what,
 		       struct img_manifest *ret, berth_error *err)
 {
-	struct img_manifest m = { 0 };
+	struct img_manifest m = {0};
 	json_error_t jerr;
 	json_t *root, *arr, *e;
 	size_t i;
@@ -82,7 +83,8 @@ int img_manifest_parse(const char *body, size_t len, const char *media_type, con
 	root = json_loadb(body, len, 0, &jerr);
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return berr(err, EBADMSG, "%s: the manifest is not valid JSON: %s", what, jerr.text);
+		return berr(err, EBADMSG, "%s: the manifest is not valid JSON: %s", what,
+			    jerr.text);
 	}
 	if (json_integer_value(json_object_get(root, "schemaVersion")) != 2) {
 		json_decref(root);
@@ -99,8 +101,9 @@ int img_manifest_parse(const char *body, size_t len, const char *media_type, con
 	}
 	if (json_array_size(arr) > (m.is_index ? IMG_MAX_INSTANCES : IMG_MAX_LAYERS)) {
 		json_decref(root);
-		return berr(err, E2BIG, "%s: the manifest lists %zu %s, more than berth accepts (%d)",
-			    what, json_array_size(arr), m.is_index ? "images" : "layers",
+		return berr(err, E2BIG,
+			    "%s: the manifest lists %zu %s, more than berth accepts (%d)", what,
+			    json_array_size(arr), m.is_index ? "images" : "layers",
 			    m.is_index ? IMG_MAX_INSTANCES : IMG_MAX_LAYERS);
 	}
 	if (!m.is_index) {
@@ -112,7 +115,8 @@ int img_manifest_parse(const char *body, size_t len, const char *media_type, con
 	}
 	if (r == 0 && !(m.descs = calloc(json_array_size(arr) + 1, sizeof(*m.descs))))
 		r = berr(err, ENOMEM, "out of memory");
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		if (r < 0)
 			break;
 		r = parse_desc(e, m.is_index, &m.descs[m.n++], what, err);
@@ -130,9 +134,9 @@ const char *img_host_arch(void)
 {
 	static const struct {
 		const char *uname, *oci;
-	} map[] = { { "x86_64", "amd64" }, { "aarch64", "arm64" }, { "armv7l", "arm" },
-		    { "i686", "386" },	   { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
-		    { "riscv64", "riscv64" } };
+	} map[] = {{"x86_64", "amd64"},	  {"aarch64", "arm64"},	  {"armv7l", "arm"},
+		   {"i686", "386"},	  {"ppc64le", "ppc64le"}, {"s390x", "s390x"},
+		   {"riscv64", "riscv64"}};
 	static char machine[65];
 	struct utsname u;
 
@@ -177,10 +181,10 @@ int img_pick_platform(const struct img_manifest *index, const char *os, const ch
 static const struct {
 	const char *oci, *docker;
 } layer_types[] = {
-	{ OCI_MT_LAYER_GZIP, DOCKER_MT_LAYER_GZIP },
-	{ OCI_MT_LAYER, DOCKER_MT_LAYER },
-	{ OCI_MT_LAYER_ND_GZIP, DOCKER_MT_LAYER_FOREIGN_GZIP },
-	{ OCI_MT_CONFIG, DOCKER_MT_CONFIG },
+    {OCI_MT_LAYER_GZIP, DOCKER_MT_LAYER_GZIP},
+    {OCI_MT_LAYER, DOCKER_MT_LAYER},
+    {OCI_MT_LAYER_ND_GZIP, DOCKER_MT_LAYER_FOREIGN_GZIP},
+    {OCI_MT_CONFIG, DOCKER_MT_CONFIG},
 };
 
 static const char *convert_type(const char *mt, bool to_oci)
@@ -194,8 +198,8 @@ static const char *convert_type(const char *mt, bool to_oci)
 	return NULL;
 }
 
-int img_manifest_convert(const char *body, size_t len, const char *to, const char *what,
-			 char **ret, size_t *ret_len, berth_error *err)
+int img_manifest_convert(const char *body, size_t len, const char *to, const char *what, char **ret,
+			 size_t *ret_len, berth_error *err)
 {
 	bool to_oci = strcmp(to, OCI_MT_MANIFEST) == 0;
 	json_t *root = json_loadb(body, len, 0, NULL), *e;
@@ -216,16 +220,19 @@ int img_manifest_convert(const char *body, size_t len, const char *to, const cha
 	mt = convert_type(json_string_value(json_object_get(e, "mediaType")), to_oci);
 	if (!mt) {
 		json_decref(root);
-		return berr(err, ENOTSUP, "%s: its config type cannot be converted to %s", what, to);
+		return berr(err, ENOTSUP, "%s: its config type cannot be converted to %s", what,
+			    to);
 	}
 	json_object_set_new(e, "mediaType", json_string(mt));
-	json_array_foreach(json_object_get(root, "layers"), i, e) {
+	json_array_foreach(json_object_get(root, "layers"), i, e)
+	{
 		const char *lt = json_string_value(json_object_get(e, "mediaType"));
 		mt = convert_type(lt, to_oci);
 		if (!mt) {
-			int r = berr(err, ENOTSUP,
-				     "%s: layer type %s has no equivalent in %s; push with --format oci",
-				     what, lt ? lt : "(none)", to);
+			int r = berr(
+			    err, ENOTSUP,
+			    "%s: layer type %s has no equivalent in %s; push with --format oci",
+			    what, lt ? lt : "(none)", to);
 			json_decref(root);
 			return r;
 		}
@@ -278,10 +285,16 @@ static void locked_progress(void *ud, const char *digest, int64_t done, int64_t 
 static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *err)
 {
 	const struct img_desc *d = j->desc;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, lock = -1;
 	int r;
 
 	r = c->dst->ops->has_blob(c->dst, d->digest, d->size, err);
+	if (r == 0 && c->dst->ops->lock_blob) {
+		/* another copy may be fetching it right now: wait for it, then look again */
+		r = c->dst->ops->lock_blob(c->dst, d->digest, &lock, err);
+		if (r == 0)
+			r = c->dst->ops->has_blob(c->dst, d->digest, d->size, err);
+	}
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -313,7 +326,7 @@ static void *worker(void *arg)
 	struct copy_run *c = arg;
 
 	for (;;) {
-		berth_error err = { 0 };
+		berth_error err = {0};
 		size_t i;
 
 		pthread_mutex_lock(&c->lock);
@@ -341,7 +354,7 @@ static void *worker(void *arg)
 static int copy_blobs(struct img_src *src, struct img_dst *dst, const struct img_copy_opts *o,
 		      const struct img_manifest *m, berth_error *err)
 {
-	struct copy_run c = { .src = src, .dst = dst, .o = o };
+	struct copy_run c = {.src = src, .dst = dst, .o = o};
 	pthread_t threads[32];
 	size_t nthreads;
 	int r = 0;
@@ -355,9 +368,9 @@ static int copy_blobs(struct img_src *src, struct img_dst *dst, const struct img
 		for (size_t k = 0; k < c.n && !dup; k++)
 			dup = strcmp(c.jobs[k].desc->digest, m->descs[i].digest) == 0;
 		if (!dup)
-			c.jobs[c.n++] = (struct blob_job){ &m->descs[i], false };
+			c.jobs[c.n++] = (struct blob_job){&m->descs[i], false};
 	}
-	c.jobs[c.n++] = (struct blob_job){ &m->config, true };
+	c.jobs[c.n++] = (struct blob_job){&m->config, true};
 	pthread_mutex_init(&c.lock, NULL);
 	nthreads = (size_t)(o->jobs > 0 ? o->jobs : IMG_DEFAULT_JOBS);
 	if (nthreads > ELEMENTSOF(threads))
@@ -387,7 +400,7 @@ static int copy_single(struct img_src *src, struct img_dst *dst, const struct im
 		       const char *body, size_t len, const char *mt, const char *digest, bool top,
 		       char *written, berth_error *err)
 {
-	struct img_manifest m = { 0 };
+	struct img_manifest m = {0};
 	int r;
 
 	r = img_manifest_parse(body, len, mt, src->name, &m, err);
@@ -395,7 +408,8 @@ static int copy_single(struct img_src *src, struct img_dst *dst, const struct im
 		return r;
 	if (m.is_index) {
 		img_manifest_done(&m);
-		return berr(err, EBADMSG, "%s: a manifest list inside a manifest list is not supported",
+		return berr(err, EBADMSG,
+			    "%s: a manifest list inside a manifest list is not supported",
 			    src->name);
 	}
 	r = copy_blobs(src, dst, o, &m, err);
@@ -426,7 +440,7 @@ int img_copy(struct img_src *src, struct img_dst *dst, const struct img_copy_opt
 {
 	_cleanup_free_ char *body = NULL, *mt = NULL;
 	char digest[OCI_DIGEST_SHA256_LEN + 1];
-	struct img_manifest idx = { 0 };
+	struct img_manifest idx = {0};
 	size_t len;
 	int r;
 
@@ -449,8 +463,8 @@ int img_copy(struct img_src *src, struct img_dst *dst, const struct img_copy_opt
 			size_t clen;
 			r = src->ops->get_manifest(src, idx.descs[i].digest, &cb, &clen, &cmt, err);
 			if (r == 0)
-				r = copy_single(src, dst, o, cb, clen, cmt, idx.descs[i].digest, false,
-						NULL, err);
+				r = copy_single(src, dst, o, cb, clen, cmt, idx.descs[i].digest,
+						false, NULL, err);
 		}
 		if (r == 0) {
 			if (o->event)

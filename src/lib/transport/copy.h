@@ -14,9 +14,9 @@
 
 #include "transport/image.h"
 
-#define IMG_MAX_LAYERS 500     /* layers in one manifest */
+#define IMG_MAX_LAYERS	  500  /* layers in one manifest */
 #define IMG_MAX_INSTANCES 1000 /* manifests in one index */
-#define IMG_DEFAULT_JOBS 6     /* blobs transferred at once */
+#define IMG_DEFAULT_JOBS  6    /* blobs transferred at once */
 
 enum img_copy_event {
 	IMG_COPY_BLOB,	       /* a blob transfer starts */
@@ -101,8 +101,8 @@ int img_pick_platform(const struct img_manifest *index, const char *os, const ch
  * manifest's, config's and layers' media types), malloc'd in *@ret; -ENOTSUP for layers the
  * target format cannot name (zstd in schema2).
  */
-int img_manifest_convert(const char *body, size_t len, const char *to, const char *what,
-			 char **ret, size_t *ret_len, berth_error *err);
+int img_manifest_convert(const char *body, size_t len, const char *to, const char *what, char **ret,
+			 size_t *ret_len, berth_error *err);
 
 /** img_host_arch() - the host's architecture in OCI's words ("amd64", "arm64", ...). */
 const char *img_host_arch(void);

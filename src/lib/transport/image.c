@@ -71,7 +71,8 @@ int img_tmpfile(int dirfd, int *ret_fd, berth_error *err)
 		fd = open(dir && *dir ? dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return berr_errno(err, errno, "cannot create a temporary file in %s",
-				  dirfd >= 0 ? "the destination" : (dir && *dir ? dir : "/var/tmp"));
+				  dirfd >= 0 ? "the destination"
+					     : (dir && *dir ? dir : "/var/tmp"));
 	*ret_fd = fd;
 	return 0;
 }
@@ -127,9 +128,11 @@ int img_file_put_blob(int dirfd, const char *name, int fd, berth_error *err)
 		goto place;
 	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out < 0)
-		return berr_errno(err, errno, "blob %s: cannot create a file in the destination", name);
+		return berr_errno(err, errno, "blob %s: cannot create a file in the destination",
+				  name);
 	while (in_off < st.st_size) {
-		ssize_t n = copy_file_range(fd, &in_off, out, NULL, (size_t)(st.st_size - in_off), 0);
+		ssize_t n =
+		    copy_file_range(fd, &in_off, out, NULL, (size_t)(st.st_size - in_off), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -139,7 +142,8 @@ int img_file_put_blob(int dirfd, const char *name, int fd, berth_error *err)
 			if (got <= 0 || write_all(out, buf, (size_t)got) < 0) {
 				int e = got < 0 ? errno : EIO;
 				(void)unlinkat(dirfd, tmp, 0);
-				return berr_errno(err, e, "blob %s: cannot copy it to the destination", name);
+				return berr_errno(
+				    err, e, "blob %s: cannot copy it to the destination", name);
 			}
 			in_off += got;
 		}
@@ -161,8 +165,8 @@ const char *img_guess_media_type(const char *body, size_t len)
 	if (!root)
 		return NULL;
 	mt = json_string_value(json_object_get(root, "mediaType"));
-	static const char *const known[] = { OCI_MT_MANIFEST, OCI_MT_INDEX, DOCKER_MT_MANIFEST,
-					      DOCKER_MT_MANIFEST_LIST };
+	static const char *const known[] = {OCI_MT_MANIFEST, OCI_MT_INDEX, DOCKER_MT_MANIFEST,
+					    DOCKER_MT_MANIFEST_LIST};
 	for (size_t i = 0; mt && i < ELEMENTSOF(known); i++)
 		if (strcmp(mt, known[i]) == 0)
 			ret = known[i];
@@ -172,8 +176,9 @@ const char *img_guess_media_type(const char *body, size_t len)
 		ret = OCI_MT_INDEX;
 	} else if (json_is_object(json_object_get(root, "config"))) {
 		const char *cmt = json_string_value(
-			json_object_get(json_object_get(root, "config"), "mediaType"));
-		ret = cmt && strcmp(cmt, DOCKER_MT_CONFIG) == 0 ? DOCKER_MT_MANIFEST : OCI_MT_MANIFEST;
+		    json_object_get(json_object_get(root, "config"), "mediaType"));
+		ret = cmt && strcmp(cmt, DOCKER_MT_CONFIG) == 0 ? DOCKER_MT_MANIFEST
+								: OCI_MT_MANIFEST;
 	}
 	json_decref(root);
 	return ret;

@@ -58,6 +58,11 @@ struct img_dst_ops {
 	int (*put_manifest)(struct img_dst *d, const void *body, size_t len, const char *media_type,
 			    const char *digest, bool top, berth_error *err);
 	int (*commit)(struct img_dst *d, berth_error *err);
+	/*
+	 * optional: a lock (an fd to close) held while blob @digest is fetched, so that two copies
+	 * into the same destination fetch a blob once; NULL when the destination needs none
+	 */
+	int (*lock_blob)(struct img_dst *d, const char *digest, int *ret_fd, berth_error *err);
 	/* directory fd where a source should create temporary blob files (-1: $TMPDIR) */
 	int (*tmpdir_fd)(struct img_dst *d);
 	void (*free)(struct img_dst *d);

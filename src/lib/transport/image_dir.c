@@ -27,8 +27,8 @@ struct dir_img {
 	int dirfd;
 };
 
-#define SRC_DIR(s) ((struct dir_img *)((char *)(s) - offsetof(struct dir_img, src)))
-#define DST_DIR(t) ((struct dir_img *)((char *)(t) - offsetof(struct dir_img, dst)))
+#define SRC_DIR(s) ((struct dir_img *)((char *)(s)-offsetof(struct dir_img, src)))
+#define DST_DIR(t) ((struct dir_img *)((char *)(t)-offsetof(struct dir_img, dst)))
 
 static void dir_free(struct dir_img *d)
 {
@@ -114,9 +114,9 @@ static int dir_get_blob(struct img_src *s, const char *digest, int64_t size, int
 }
 
 static const struct img_src_ops dir_src_ops = {
-	.get_manifest = dir_get_manifest,
-	.get_blob = dir_get_blob,
-	.free = dir_src_free,
+    .get_manifest = dir_get_manifest,
+    .get_blob = dir_get_blob,
+    .free = dir_src_free,
 };
 
 static int dir_new(const oci_image_name *n, bool dst, struct dir_img **ret, berth_error *err)
@@ -188,8 +188,8 @@ static int dir_put_blob(struct img_dst *t, const char *digest, int64_t size, int
 	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
 }
 
-static int dir_put_manifest(struct img_dst *t, const void *body, size_t len,
-			    const char *media_type, const char *digest, bool top, berth_error *err)
+static int dir_put_manifest(struct img_dst *t, const void *body, size_t len, const char *media_type,
+			    const char *digest, bool top, berth_error *err)
 {
 	char file[128];
 	int r = manifest_file(top ? NULL : digest, file, sizeof(file), err);
@@ -211,13 +211,13 @@ static int dir_tmpdir_fd(struct img_dst *t)
 }
 
 static const struct img_dst_ops dir_dst_ops = {
-	.has_blob = dir_has_blob,
-	.mount_blob = dir_mount_blob,
-	.put_blob = dir_put_blob,
-	.put_manifest = dir_put_manifest,
-	.commit = dir_commit,
-	.tmpdir_fd = dir_tmpdir_fd,
-	.free = dir_dst_free,
+    .has_blob = dir_has_blob,
+    .mount_blob = dir_mount_blob,
+    .put_blob = dir_put_blob,
+    .put_manifest = dir_put_manifest,
+    .commit = dir_commit,
+    .tmpdir_fd = dir_tmpdir_fd,
+    .free = dir_dst_free,
 };
 
 /* empty_dir() - an earlier dir: image is emptied; any other non-empty directory refused. */
@@ -238,10 +238,11 @@ static int empty_dir(struct dir_img *d, berth_error *err)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (!ours)
-			r = berr(err, EEXIST,
-				 "%s: the directory is not empty and holds no dir: image; choose an "
-				 "empty or new directory",
-				 d->dst.name);
+			r = berr(
+			    err, EEXIST,
+			    "%s: the directory is not empty and holds no dir: image; choose an "
+			    "empty or new directory",
+			    d->dst.name);
 		else
 			r = rm_rf_at(d->dirfd, de->d_name, err);
 	}

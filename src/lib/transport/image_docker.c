@@ -61,8 +61,8 @@ static void docker_free(struct docker_img *d)
 	free(d);
 }
 
-#define SRC_IMG(s) ((struct docker_img *)((char *)(s) - offsetof(struct docker_img, src)))
-#define DST_IMG(t) ((struct docker_img *)((char *)(t) - offsetof(struct docker_img, dst)))
+#define SRC_IMG(s) ((struct docker_img *)((char *)(s)-offsetof(struct docker_img, src)))
+#define DST_IMG(t) ((struct docker_img *)((char *)(t)-offsetof(struct docker_img, dst)))
 
 static void docker_src_free(struct img_src *s)
 {
@@ -74,11 +74,11 @@ static void docker_dst_free(struct img_dst *t)
 	docker_free(DST_IMG(t));
 }
 
-static int docker_get_manifest(struct img_src *s, const char *digest, char **ret,
-			       size_t *ret_len, char **ret_media_type, berth_error *err)
+static int docker_get_manifest(struct img_src *s, const char *digest, char **ret, size_t *ret_len,
+			       char **ret_media_type, berth_error *err)
 {
 	struct docker_img *d = SRC_IMG(s);
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	int r;
 
 	r = reg_manifest_get(s->repo, digest ? digest : d->ref, false, &resp, err);
@@ -107,7 +107,7 @@ static int docker_get_blob(struct img_src *s, const char *digest, int64_t size, 
 			   img_progress_fn progress, void *ud, int *ret_fd, berth_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	struct progress_ctx p = { progress, ud, digest };
+	struct progress_ctx p = {progress, ud, digest};
 	int r;
 
 	r = img_tmpfile(tmpdir_fd, &fd, err);
@@ -123,9 +123,9 @@ static int docker_get_blob(struct img_src *s, const char *digest, int64_t size, 
 }
 
 static const struct img_src_ops docker_src_ops = {
-	.get_manifest = docker_get_manifest,
-	.get_blob = docker_get_blob,
-	.free = docker_src_free,
+    .get_manifest = docker_get_manifest,
+    .get_blob = docker_get_blob,
+    .free = docker_src_free,
 };
 
 int img_docker_src_open(const oci_image_name *n, const struct img_opts *o, struct img_src **ret,
@@ -169,7 +169,7 @@ static int docker_mount_blob(struct img_dst *t, const struct img_src *from, cons
 static int docker_put_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
 			   img_progress_fn progress, void *ud, berth_error *err)
 {
-	struct progress_ctx p = { progress, ud, digest };
+	struct progress_ctx p = {progress, ud, digest};
 	return reg_blob_upload(t->repo, digest, size, fd, progress ? progress_cb : NULL, &p, err);
 }
 
@@ -192,13 +192,13 @@ static int docker_tmpdir_fd(struct img_dst *t)
 }
 
 static const struct img_dst_ops docker_dst_ops = {
-	.has_blob = docker_has_blob,
-	.mount_blob = docker_mount_blob,
-	.put_blob = docker_put_blob,
-	.put_manifest = docker_put_manifest,
-	.commit = docker_commit,
-	.tmpdir_fd = docker_tmpdir_fd,
-	.free = docker_dst_free,
+    .has_blob = docker_has_blob,
+    .mount_blob = docker_mount_blob,
+    .put_blob = docker_put_blob,
+    .put_manifest = docker_put_manifest,
+    .commit = docker_commit,
+    .tmpdir_fd = docker_tmpdir_fd,
+    .free = docker_dst_free,
 };
 
 int img_docker_dst_open(const oci_image_name *n, const struct img_opts *o, struct img_dst **ret,

@@ -22,8 +22,8 @@
 #include "util/macro.h"
 
 #define REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
-#define MAX_INDEX_JSON (4u << 20)
-#define LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define MAX_INDEX_JSON	    (4u << 20)
+#define LAYOUT_FILE	    "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 struct oci_img {
 	struct img_src src;
@@ -39,8 +39,8 @@ struct oci_img {
 	int64_t top_size;
 };
 
-#define SRC_OCI(s) ((struct oci_img *)((char *)(s) - offsetof(struct oci_img, src)))
-#define DST_OCI(t) ((struct oci_img *)((char *)(t) - offsetof(struct oci_img, dst)))
+#define SRC_OCI(s) ((struct oci_img *)((char *)(s)-offsetof(struct oci_img, src)))
+#define DST_OCI(t) ((struct oci_img *)((char *)(t)-offsetof(struct oci_img, dst)))
 
 static void oci_free(struct oci_img *o)
 {
@@ -74,7 +74,8 @@ static int oci_new(const oci_image_name *n, struct oci_img **ret, berth_error *e
 		return berr(err, ENOMEM, "out of memory");
 	o->dirfd = o->blobsfd = -1;
 	o->source_index = n->source_index;
-	if (!(o->path = strdup(n->path)) || (n->layout_ref && !(o->ref_name = strdup(n->layout_ref))) ||
+	if (!(o->path = strdup(n->path)) ||
+	    (n->layout_ref && !(o->ref_name = strdup(n->layout_ref))) ||
 	    asprintf(&o->src.name, "oci:%s%s%s", n->path, n->layout_ref ? ":" : "",
 		     n->layout_ref ? n->layout_ref : "") < 0) {
 		oci_free(o);
@@ -100,8 +101,8 @@ static int read_blob_mem(struct oci_img *o, const char *name, const char *digest
 		return berr_prefix(err, "%s: manifest %s", name, digest);
 	oci_digest_of_buffer(data, len, got);
 	if (strcmp(got, digest) != 0)
-		return berr(err, EBADMSG, "%s: manifest %s is corrupted (its content hashes to %s)", name,
-			    digest, got);
+		return berr(err, EBADMSG, "%s: manifest %s is corrupted (its content hashes to %s)",
+			    name, digest, got);
 	*ret = TAKE_PTR(data);
 	*ret_len = len;
 	return 0;
@@ -124,24 +125,25 @@ static int pick_image(struct oci_img *o, berth_error *err)
 		json_decref(root);
 		return berr(err, EBADMSG, "%s: index.json has no manifests array", o->src.name);
 	}
-	json_array_foreach(mans, i, e) {
-		const char *nm =
-			json_string_value(json_object_get(json_object_get(e, "annotations"),
-							  REF_NAME_ANNOTATION));
-		if (o->ref_name ? (nm && strcmp(nm, o->ref_name) == 0)
-				: o->source_index >= 0 ? (int)i == o->source_index
-							: true) {
+	json_array_foreach(mans, i, e)
+	{
+		const char *nm = json_string_value(
+		    json_object_get(json_object_get(e, "annotations"), REF_NAME_ANNOTATION));
+		if (o->ref_name		   ? (nm && strcmp(nm, o->ref_name) == 0)
+		    : o->source_index >= 0 ? (int)i == o->source_index
+					   : true) {
 			pick = e;
 			count++;
 		}
 	}
 	if (!pick || (count > 1 && !o->ref_name)) {
-		r = !pick ? (o->ref_name ? berr(err, ENOENT, "%s: no image named %s in the layout",
-						 o->src.name, o->ref_name)
-					 : berr(err, ENOENT, "%s: the layout holds no image", o->src.name))
+		r = !pick ? (o->ref_name
+				 ? berr(err, ENOENT, "%s: no image named %s in the layout",
+					o->src.name, o->ref_name)
+				 : berr(err, ENOENT, "%s: the layout holds no image", o->src.name))
 			  : berr(err, EINVAL,
-				 "%s: the layout holds %zu images; name one with oci:%s:NAME", o->src.name,
-				 count, o->path);
+				 "%s: the layout holds %zu images; name one with oci:%s:NAME",
+				 o->src.name, count, o->path);
 		json_decref(root);
 		return r;
 	}
@@ -174,8 +176,8 @@ static int oci_get_manifest(struct img_src *s, const char *digest, char **ret, s
 	if (!digest && !mt && o->top_media_type)
 		mt = o->top_media_type;
 	if (!mt)
-		return berr(err, EBADMSG, "%s: manifest %s is not an OCI or Docker manifest", s->name,
-			    digest ? digest : o->top_digest);
+		return berr(err, EBADMSG, "%s: manifest %s is not an OCI or Docker manifest",
+			    s->name, digest ? digest : o->top_digest);
 	if (!(*ret_media_type = strdup(mt)))
 		return berr(err, ENOMEM, "out of memory");
 	*ret = TAKE_PTR(data);
@@ -207,9 +209,9 @@ static int oci_get_blob(struct img_src *s, const char *digest, int64_t size, int
 }
 
 static const struct img_src_ops oci_src_ops = {
-	.get_manifest = oci_get_manifest,
-	.get_blob = oci_get_blob,
-	.free = oci_src_free,
+    .get_manifest = oci_get_manifest,
+    .get_blob = oci_get_blob,
+    .free = oci_src_free,
 };
 
 int img_oci_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err)
@@ -226,7 +228,8 @@ int img_oci_src_open(const oci_image_name *n, struct img_src **ret, berth_error 
 		r = berr_errno(err, errno, "%s: cannot open the layout directory", o->src.name);
 	else if ((o->blobsfd = openat(o->dirfd, "blobs/sha256",
 				      O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		r = berr_errno(err, errno, "%s: not an OCI image layout (blobs/sha256)", o->src.name);
+		r = berr_errno(err, errno, "%s: not an OCI image layout (blobs/sha256)",
+			       o->src.name);
 	else
 		r = pick_image(o, err);
 	if (r < 0) {
@@ -264,8 +267,8 @@ static int oci_put_blob(struct img_dst *t, const char *digest, int64_t size, int
 	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
 }
 
-static int oci_put_manifest(struct img_dst *t, const void *body, size_t len,
-			    const char *media_type, const char *digest, bool top, berth_error *err)
+static int oci_put_manifest(struct img_dst *t, const void *body, size_t len, const char *media_type,
+			    const char *digest, bool top, berth_error *err)
 {
 	struct oci_img *o = DST_OCI(t);
 	int r;
@@ -315,7 +318,7 @@ static int oci_commit(struct img_dst *t, berth_error *err)
 	for (size_t i = json_array_size(mans); i-- > 0;) {
 		json_t *e = json_array_get(mans, i);
 		const char *nm = json_string_value(
-			json_object_get(json_object_get(e, "annotations"), REF_NAME_ANNOTATION));
+		    json_object_get(json_object_get(e, "annotations"), REF_NAME_ANNOTATION));
 		const char *dg = json_string_value(json_object_get(e, "digest"));
 		if ((o->ref_name && nm && strcmp(nm, o->ref_name) == 0) ||
 		    (!o->ref_name && !nm && dg && strcmp(dg, o->top_digest) == 0))
@@ -342,13 +345,13 @@ static int oci_tmpdir_fd(struct img_dst *t)
 }
 
 static const struct img_dst_ops oci_dst_ops = {
-	.has_blob = oci_has_blob,
-	.mount_blob = oci_mount_blob,
-	.put_blob = oci_put_blob,
-	.put_manifest = oci_put_manifest,
-	.commit = oci_commit,
-	.tmpdir_fd = oci_tmpdir_fd,
-	.free = oci_dst_free,
+    .has_blob = oci_has_blob,
+    .mount_blob = oci_mount_blob,
+    .put_blob = oci_put_blob,
+    .put_manifest = oci_put_manifest,
+    .commit = oci_commit,
+    .tmpdir_fd = oci_tmpdir_fd,
+    .free = oci_dst_free,
 };
 
 int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err)

@@ -9,6 +9,8 @@
  * blobs that store_gc() removes. The store lock is held shared from open to free.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,8 +40,8 @@ struct store_img {
 	char image_id[STORE_ID_LEN + 1];
 };
 
-#define SRC_ST(s) ((struct store_img *)((char *)(s) - offsetof(struct store_img, src)))
-#define DST_ST(t) ((struct store_img *)((char *)(t) - offsetof(struct store_img, dst)))
+#define SRC_ST(s) ((struct store_img *)((char *)(s)-offsetof(struct store_img, src)))
+#define DST_ST(t) ((struct store_img *)((char *)(t)-offsetof(struct store_img, dst)))
 
 static void st_free(struct store_img *d)
 {
@@ -86,13 +88,14 @@ static int st_get_manifest(struct img_src *s, const char *digest, char **ret, si
 		return berr_prefix(err, "%s", s->name);
 	oci_digest_of_buffer(data, len, got);
 	if (strcmp(got, digest ? digest : d->image->digest) != 0)
-		return berr(err, EBADMSG, "%s: the stored manifest is damaged; run berth system check",
-			    s->name);
+		return berr(err, EBADMSG,
+			    "%s: the stored manifest is damaged; run berth system check", s->name);
 	const char *mt = digest ? img_guess_media_type(data, len) : d->image->manifest_media_type;
 	if (!mt)
 		mt = img_guess_media_type(data, len);
 	if (!mt || !(*ret_media_type = strdup(mt)))
-		return berr(err, EBADMSG, "%s: the stored manifest has no known media type", s->name);
+		return berr(err, EBADMSG, "%s: the stored manifest has no known media type",
+			    s->name);
 	*ret = TAKE_PTR(data);
 	*ret_len = len;
 	return 0;
@@ -114,9 +117,9 @@ static int st_get_blob(struct img_src *s, const char *digest, int64_t size, int 
 }
 
 static const struct img_src_ops st_src_ops = {
-	.get_manifest = st_get_manifest,
-	.get_blob = st_get_blob,
-	.free = st_src_free,
+    .get_manifest = st_get_manifest,
+    .get_blob = st_get_blob,
+    .free = st_src_free,
 };
 
 int img_store_src_open(struct store *s, const char *ref, struct img_src **ret, berth_error *err)
@@ -163,8 +166,8 @@ static int st_put_blob(struct img_dst *t, const char *digest, int64_t size, int 
 	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
 }
 
-static int st_put_manifest(struct img_dst *t, const void *body, size_t len,
-			   const char *media_type, const char *digest, bool top, berth_error *err)
+static int st_put_manifest(struct img_dst *t, const void *body, size_t len, const char *media_type,
+			   const char *digest, bool top, berth_error *err)
 {
 	struct store_img *d = DST_ST(t);
 	char got[STORE_DIGEST_LEN + 1];
@@ -202,12 +205,14 @@ static int diff_ids(struct store_img *d, const char *config_digest, size_t n, ch
 	ids = json_object_get(json_object_get(root, "rootfs"), "diff_ids");
 	if (!json_is_array(ids) || json_array_size(ids) != n) {
 		json_decref(root);
-		return berr(err, EBADMSG,
-			    "%s: the image config lists %zu diff_ids for %zu layers; refusing the image",
-			    d->dst.name, json_array_size(ids), n);
+		return berr(
+		    err, EBADMSG,
+		    "%s: the image config lists %zu diff_ids for %zu layers; refusing the image",
+		    d->dst.name, json_array_size(ids), n);
 	}
 	v = calloc(n + 1, sizeof(char *));
-	json_array_foreach(ids, i, e) {
+	json_array_foreach(ids, i, e)
+	{
 		const char *s = json_string_value(e);
 		if (!v || !oci_digest_is_sha256(s) || !(v[i] = strdup(s))) {
 			json_decref(root);
@@ -223,17 +228,17 @@ static int diff_ids(struct store_img *d, const char *config_digest, size_t n, ch
 static int st_commit(struct img_dst *t, berth_error *err)
 {
 	struct store_img *d = DST_ST(t);
-	struct img_manifest m = { 0 };
+	struct img_manifest m = {0};
 	_cleanup_strv_free_ char **diffs = NULL, **chain = NULL, **blobs = NULL;
-	char *names[2] = { d->name, NULL };
+	char *names[2] = {d->name, NULL};
 	int r;
 
 	if (!d->manifest)
 		return berr(err, EINVAL, "%s: no manifest was written", t->name);
 	r = img_manifest_parse(d->manifest, d->manifest_len, d->manifest_mt, t->name, &m, err);
 	if (r == 0 && m.is_index)
-		r = berr(err, ENOTSUP, "%s: the local store keeps single images, not manifest lists",
-			 t->name);
+		r = berr(err, ENOTSUP,
+			 "%s: the local store keeps single images, not manifest lists", t->name);
 	if (r == 0)
 		r = diff_ids(d, m.config.digest, m.n, &diffs, err);
 	if (r == 0 && (!(chain = calloc(m.n + 1, sizeof(char *))) ||
@@ -241,8 +246,9 @@ static int st_commit(struct img_dst *t, berth_error *err)
 		r = berr(err, ENOMEM, "out of memory");
 	for (size_t i = 0; r == 0 && i < m.n; i++) {
 		char id[STORE_ID_LEN + 1];
-		r = store_layer_create_from_blob(d->store, i ? chain[i - 1] : NULL, m.descs[i].digest,
-						 m.descs[i].media_type, diffs[i], id, err);
+		r = store_layer_create_from_blob(d->store, i ? chain[i - 1] : NULL,
+						 m.descs[i].digest, m.descs[i].media_type, diffs[i],
+						 id, err);
 		if (r < 0)
 			r = berr_prefix(err, "%s: layer %s", t->name, m.descs[i].digest);
 		else if (!(chain[i] = strdup(id)) || !(blobs[i] = strdup(m.descs[i].digest)))
@@ -250,18 +256,46 @@ static int st_commit(struct img_dst *t, berth_error *err)
 	}
 	if (r == 0) {
 		struct store_image_spec spec = {
-			.config_digest = m.config.digest,
-			.manifest_digest = d->manifest_digest,
-			.manifest_media_type = d->manifest_mt,
-			.layers = chain,
-			.blob_digests = blobs,
-			.n_layers = m.n,
-			.names = d->name ? names : NULL,
+		    .config_digest = m.config.digest,
+		    .manifest_digest = d->manifest_digest,
+		    .manifest_media_type = d->manifest_mt,
+		    .layers = chain,
+		    .blob_digests = blobs,
+		    .n_layers = m.n,
+		    .names = d->name ? names : NULL,
 		};
 		r = store_image_create(d->store, &spec, d->image_id, err);
 	}
 	img_manifest_done(&m);
 	return r;
+}
+
+/* st_lock_blob() - flock <root>/tmp/fetch-HEX.lock: concurrent pulls fetch a blob once. */
+static int st_lock_blob(struct img_dst *t, const char *digest, int *ret_fd, berth_error *err)
+{
+	char name[128];
+	int tmp, fd;
+
+	if (!oci_digest_is_sha256(digest))
+		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
+	tmp = openat(store_root_fd(DST_ST(t)->store), "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tmp < 0)
+		return berr_errno(err, errno, "%s: cannot open the store's tmp/", t->name);
+	snprintf(name, sizeof(name), "fetch-%s.lock", digest + 7);
+	fd = openat(tmp, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	close(tmp);
+	if (fd < 0)
+		return berr_errno(err, errno, "%s: cannot create a lock for blob %s", t->name,
+				  digest);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return berr_errno(err, e, "%s: cannot lock blob %s", t->name, digest);
+		}
+	}
+	*ret_fd = fd;
+	return 0;
 }
 
 static int st_tmpdir_fd(struct img_dst *t)
@@ -270,13 +304,14 @@ static int st_tmpdir_fd(struct img_dst *t)
 }
 
 static const struct img_dst_ops st_dst_ops = {
-	.has_blob = st_has_blob,
-	.mount_blob = st_mount_blob,
-	.put_blob = st_put_blob,
-	.put_manifest = st_put_manifest,
-	.commit = st_commit,
-	.tmpdir_fd = st_tmpdir_fd,
-	.free = st_dst_free,
+    .has_blob = st_has_blob,
+    .mount_blob = st_mount_blob,
+    .put_blob = st_put_blob,
+    .put_manifest = st_put_manifest,
+    .commit = st_commit,
+    .lock_blob = st_lock_blob,
+    .tmpdir_fd = st_tmpdir_fd,
+    .free = st_dst_free,
 };
 
 int img_store_dst_open(struct store *s, const char *name, struct img_dst **ret, berth_error *err)

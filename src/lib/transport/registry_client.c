@@ -29,7 +29,7 @@
 #include "util/sha256.h"
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-#define MAX_CA_FILE (1u << 20)
+#define MAX_CA_FILE	 (1u << 20)
 
 struct reg_client {
 	CURLSH *share;
@@ -47,8 +47,8 @@ struct reg_repo {
 	char *host;	/* as the user wrote it: messages, certs.d, auth.json */
 	char *api_host; /* where requests go */
 	char *repo;
-	char *name;	/* "push 127.0.0.1:5000/app": the prefix of every error */
-	char *base;	/* "https://127.0.0.1:5000" */
+	char *name; /* "push 127.0.0.1:5000/app": the prefix of every error */
+	char *base; /* "https://127.0.0.1:5000" */
 	bool tls_verify;
 	bool may_http;
 	char *username, *password;
@@ -163,7 +163,7 @@ static int parse_auth_param(const char **p, char **ret_key, char **ret_val)
 
 int reg_parse_challenge(const char *header, struct reg_challenge *ret)
 {
-	struct reg_challenge c = { 0 };
+	struct reg_challenge c = {0};
 	const char *p = header;
 	size_t n;
 	int r;
@@ -187,10 +187,10 @@ int reg_parse_challenge(const char *header, struct reg_challenge *ret)
 			reg_challenge_done(&c);
 			return r;
 		}
-		char **slot = strcasecmp(k, "realm") == 0	? &c.realm
+		char **slot = strcasecmp(k, "realm") == 0     ? &c.realm
 			      : strcasecmp(k, "service") == 0 ? &c.service
-			      : strcasecmp(k, "scope") == 0	? &c.scope
-							: NULL;
+			      : strcasecmp(k, "scope") == 0   ? &c.scope
+							      : NULL;
 		if (slot) {
 			free(*slot);
 			*slot = TAKE_PTR(v);
@@ -556,10 +556,11 @@ static bool is_http_answer(const char *errbuf)
 
 static int http_answer(struct reg_repo *r, berth_error *err)
 {
-	return berr(err, EPROTO,
-		    "%s: the registry answered HTTP to an HTTPS request; mark it insecure = true in "
-		    "registries.conf or pass --tls-verify=false",
-		    r->name);
+	return berr(
+	    err, EPROTO,
+	    "%s: the registry answered HTTP to an HTTPS request; mark it insecure = true in "
+	    "registries.conf or pass --tls-verify=false",
+	    r->name);
 }
 
 static int curl_failure(struct reg_repo *r, CURLcode cc, const char *errbuf, berth_error *err)
@@ -587,7 +588,8 @@ static int curl_failure(struct reg_repo *r, CURLcode cc, const char *errbuf, ber
 		if (is_http_answer(detail))
 			return http_answer(r, err);
 		/* a plain-HTTP server may also just reset the handshake: ping() probes for that */
-		return berr(err, ECONNABORTED, "%s: talking to %s: %s", r->name, r->api_host, detail);
+		return berr(err, ECONNABORTED, "%s: talking to %s: %s", r->name, r->api_host,
+			    detail);
 	case CURLE_OPERATION_TIMEDOUT:
 		return berr(err, ETIMEDOUT, "%s: %s timed out: %s", r->name, r->api_host, detail);
 	default:
@@ -603,7 +605,7 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 	char errbuf[CURL_ERROR_SIZE] = "";
 	_cleanup_free_ char *url = NULL, *accept = NULL, *ctype = NULL, *crange = NULL;
 	struct curl_slist *hdrs = NULL;
-	struct xfer x = { .q = q, .resp = resp };
+	struct xfer x = {.q = q, .resp = resp};
 	CURL *h;
 	CURLcode cc;
 	int rc = 0;
@@ -641,7 +643,7 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (r->ca_blob) {
-		struct curl_blob b = { r->ca_blob, r->ca_len, CURL_BLOB_NOCOPY };
+		struct curl_blob b = {r->ca_blob, r->ca_len, CURL_BLOB_NOCOPY};
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
 	}
 	if (r->client_cert) {
@@ -677,7 +679,9 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
 		curl_easy_setopt(h, CURLOPT_SEEKDATA, &x);
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-				 (curl_off_t)(!has_body ? 0 : q->body ? (int64_t)q->body_len : q->body_size));
+				 (curl_off_t)(!has_body ? 0
+					      : q->body ? (int64_t)q->body_len
+							: q->body_size));
 		if (strcmp(q->method, "PUT") != 0)
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
 	}
@@ -690,17 +694,19 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (x.header_overflow)
-		rc = berr(err, EBADMSG, "%s: %s sent more than %u KiB of headers; refusing it", r->name,
-			  r->api_host, REG_MAX_HEADERS >> 10);
+		rc = berr(err, EBADMSG, "%s: %s sent more than %u KiB of headers; refusing it",
+			  r->name, r->api_host, REG_MAX_HEADERS >> 10);
 	else if (x.too_big)
 		rc = berr(err, EFBIG, "%s: %s sent a response larger than %zu bytes; refusing it",
-			  r->name, r->api_host, resp->status < 300 ? q->max_body : REG_MAX_SMALL_BODY);
+			  r->name, r->api_host,
+			  resp->status < 300 ? q->max_body : REG_MAX_SMALL_BODY);
 	else if (x.too_long)
-		rc = berr(err, EBADMSG, "%s: the registry sent more than the %lld bytes declared for %s",
-			  r->name, (long long)q->expect_size, q->url);
+		rc = berr(err, EBADMSG,
+			  "%s: the registry sent more than the %lld bytes declared for %s", r->name,
+			  (long long)q->expect_size, q->url);
 	else if (x.io_error)
-		rc = berr(err, EIO, "%s: reading or writing local data failed during %s %s", r->name,
-			  q->method, q->url);
+		rc = berr(err, EIO, "%s: reading or writing local data failed during %s %s",
+			  r->name, q->method, q->url);
 	else if (cc != CURLE_OK)
 		rc = curl_failure(r, cc, errbuf, err);
 	if (rc == 0 && x.up_hash) {
@@ -748,7 +754,8 @@ static char *auth_header_for(struct reg_repo *r, const char *scope)
 		if (!h && scope && has_suffix(scope, ":pull")) {
 			size_t n = strlen(scope);
 			for (struct token *t = r->tokens; t && !h; t = t->next)
-				if (strncmp(t->scope, scope, n) == 0 && strcmp(t->scope + n, ",push") == 0)
+				if (strncmp(t->scope, scope, n) == 0 &&
+				    strcmp(t->scope + n, ",push") == 0)
 					h = strdup(t->header);
 		}
 	}
@@ -778,10 +785,12 @@ static char *userpwd_of(const struct reg_repo *r)
 static int auth_required(struct reg_repo *r, berth_error *err)
 {
 	if (r->username)
-		return berr(err, EACCES,
-			    "%s: %s rejected the credentials for %s: check them with berth login %s",
-			    r->name, r->host, r->username, r->host);
-	return berr(err, EACCES, "%s: authentication required: run berth login %s", r->name, r->host);
+		return berr(
+		    err, EACCES,
+		    "%s: %s rejected the credentials for %s: check them with berth login %s",
+		    r->name, r->host, r->username, r->host);
+	return berr(err, EACCES, "%s: authentication required: run berth login %s", r->name,
+		    r->host);
 }
 
 /* fetch_token() - GET the realm for @scope and cache the bearer token. */
@@ -789,7 +798,7 @@ static int fetch_token(struct reg_repo *r, const char *scope, berth_error *err)
 {
 	_cleanup_free_ char *url = NULL, *userpwd = userpwd_of(r), *header = NULL;
 	char *es = NULL, *esc = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	json_t *root = NULL;
 	struct token *t;
 	const char *tok;
@@ -803,18 +812,24 @@ static int fetch_token(struct reg_repo *r, const char *scope, berth_error *err)
 		esc = scope ? curl_easy_escape(h, scope, 0) : NULL;
 		curl_easy_cleanup(h);
 	}
-	rc = asprintf(&url, "%s%sservice=%s%s%s", r->chal.realm, strchr(r->chal.realm, '?') ? "&" : "?",
-		      es ? es : "", esc ? "&scope=" : "", esc ? esc : "");
+	rc = asprintf(&url, "%s%sservice=%s%s%s", r->chal.realm,
+		      strchr(r->chal.realm, '?') ? "&" : "?", es ? es : "", esc ? "&scope=" : "",
+		      esc ? esc : "");
 	pthread_mutex_unlock(&r->lock);
 	curl_free(es);
 	curl_free(esc);
 	if (rc < 0)
 		return berr(err, ENOMEM, "out of memory");
 	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
-		return berr(err, EPROTO, "%s: the registry's token realm is not an http(s) URL", r->name);
+		return berr(err, EPROTO, "%s: the registry's token realm is not an http(s) URL",
+			    r->name);
 
-	struct req q = { .method = "GET", .url = url, .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY, .follow = true };
+	struct req q = {.method = "GET",
+			.url = url,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY,
+			.follow = true};
 	rc = perform_once(r, &q, NULL, userpwd, &resp, err);
 	if (rc < 0)
 		goto out;
@@ -823,7 +838,8 @@ static int fetch_token(struct reg_repo *r, const char *scope, berth_error *err)
 		goto out;
 	}
 	if (resp.status != 200) {
-		rc = berr(err, EPROTO, "%s: the token server answered HTTP %ld", r->name, resp.status);
+		rc = berr(err, EPROTO, "%s: the token server answered HTTP %ld", r->name,
+			  resp.status);
 		goto out;
 	}
 	root = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
@@ -859,13 +875,15 @@ out:
 /* learn_challenge() - remember the WWW-Authenticate of a 401. */
 static int learn_challenge(struct reg_repo *r, const struct reg_response *resp, berth_error *err)
 {
-	struct reg_challenge c = { 0 };
+	struct reg_challenge c = {0};
 
 	if (!resp->www_authenticate || reg_parse_challenge(resp->www_authenticate, &c) < 0)
-		return berr(err, EPROTO, "%s: %s answered 401 without a usable WWW-Authenticate header",
-			    r->name, r->host);
+		return berr(err, EPROTO,
+			    "%s: %s answered 401 without a usable WWW-Authenticate header", r->name,
+			    r->host);
 	if (strcmp(c.scheme, "bearer") != 0 && strcmp(c.scheme, "basic") != 0) {
-		int rc = berr(err, ENOTSUP, "%s: %s asks for %s authentication, which berth does not speak",
+		int rc = berr(err, ENOTSUP,
+			      "%s: %s asks for %s authentication, which berth does not speak",
 			      r->name, r->host, c.scheme);
 		reg_challenge_done(&c);
 		return rc;
@@ -894,7 +912,8 @@ static int perform(struct reg_repo *r, const struct req *q, struct reg_response 
 		if (q->sink_fd >= 0 && attempt > 0) {
 			/* Start the blob over: truncate what a failed attempt wrote. */
 			if (ftruncate(q->sink_fd, 0) < 0 || lseek(q->sink_fd, 0, SEEK_SET) < 0)
-				return berr_errno(err, errno, "%s: cannot rewind a temporary file", r->name);
+				return berr_errno(err, errno, "%s: cannot rewind a temporary file",
+						  r->name);
 		}
 		rc = perform_once(r, q, hdr, userpwd, resp, err);
 		if (rc < 0)
@@ -929,10 +948,11 @@ static int http_failure(struct reg_repo *r, const struct reg_response *resp, con
 	if (resp->status == 401)
 		return auth_required(r, err);
 	if (resp->status == 403)
-		return berr(err, EACCES, "%s: %s denied access%s%s", r->name, r->host, msg ? ": " : "",
-			    msg ? msg : "");
+		return berr(err, EACCES, "%s: %s denied access%s%s", r->name, r->host,
+			    msg ? ": " : "", msg ? msg : "");
 	if (resp->status == 404 && code && strcmp(code, "NAME_UNKNOWN") == 0)
-		return berr(err, ENOENT, "%s: repository %s not known to the registry", r->name, r->repo);
+		return berr(err, ENOENT, "%s: repository %s not known to the registry", r->name,
+			    r->repo);
 	if (resp->status == 404 && what && strcmp(what, "manifest") == 0)
 		return berr(err, ENOENT, "%s: manifest unknown", r->name);
 	if (resp->status == 404 && what && strcmp(what, "blob") == 0)
@@ -986,9 +1006,12 @@ const char *reg_repo_name(const struct reg_repo *r)
 
 static int ping(struct reg_repo *r, berth_error *err)
 {
-	struct req q = { .method = "GET", .url = "/v2/", .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY };
-	struct reg_response resp = { 0 };
+	struct req q = {.method = "GET",
+			.url = "/v2/",
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY};
+	struct reg_response resp = {0};
 	int rc;
 
 	rc = perform_once(r, &q, NULL, NULL, &resp, err);
@@ -1003,7 +1026,7 @@ static int ping(struct reg_repo *r, berth_error *err)
 	} else if (rc == -ECONNABORTED && strncmp(r->base, "https://", 8) == 0) {
 		/* The TLS handshake broke off: if plain HTTP gets an answer, say so. */
 		_cleanup_free_ char *url = NULL;
-		struct reg_response probe = { 0 };
+		struct reg_response probe = {0};
 		if (asprintf(&url, "http://%s/v2/", r->api_host) >= 0) {
 			struct req pq = q;
 			pq.url = url;
@@ -1017,7 +1040,8 @@ static int ping(struct reg_repo *r, berth_error *err)
 	if (resp.status == 401)
 		rc = learn_challenge(r, &resp, err);
 	else if (resp.status != 200)
-		rc = berr(err, EPROTO, "%s: %s is not a container registry (GET /v2/ answered HTTP %ld)",
+		rc = berr(err, EPROTO,
+			  "%s: %s is not a container registry (GET /v2/ answered HTTP %ld)",
 			  r->name, r->host, resp.status);
 out:
 	reg_response_done(&resp);
@@ -1043,9 +1067,8 @@ int reg_repo_open(struct reg_client *c, const char *host, const char *repo,
 	    asprintf(&r->name, "%s%s%s", opts->op ? opts->op : "", opts->op ? " " : "",
 		     name_for_errors ? name_for_errors : host) < 0)
 		return berr(err, ENOMEM, "out of memory");
-	if (opts->username &&
-	    (!(r->username = strdup(opts->username)) ||
-	     !(r->password = strdup(opts->password ? opts->password : ""))))
+	if (opts->username && (!(r->username = strdup(opts->username)) ||
+			       !(r->password = strdup(opts->password ? opts->password : ""))))
 		return berr(err, ENOMEM, "out of memory");
 	if (strpbrk(host, "/@ \t\r\n") || !*host)
 		return berr(err, EINVAL, "%s: invalid registry host \"%s\"", r->name, host);
@@ -1080,7 +1103,7 @@ int reg_check_login(struct reg_client *c, const char *host, const struct reg_opt
 		    berth_error *err)
 {
 	_cleanup_(reg_repo_freep) struct reg_repo *r = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	int rc;
 
 	rc = reg_repo_open(c, host, "", opts, host, &r, err);
@@ -1092,11 +1115,15 @@ int reg_check_login(struct reg_client *c, const char *host, const struct reg_opt
 		return fetch_token(r, NULL, err);
 	/* Basic: ask /v2/ again with the credentials. */
 	_cleanup_free_ char *userpwd = userpwd_of(r);
-	struct req q = { .method = "GET", .url = "/v2/", .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY };
+	struct req q = {.method = "GET",
+			.url = "/v2/",
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY};
 	rc = perform_once(r, &q, NULL, userpwd, &resp, err);
 	if (rc == 0 && resp.status != 200)
-		rc = resp.status == 401 ? auth_required(r, err) : http_failure(r, &resp, "login", err);
+		rc = resp.status == 401 ? auth_required(r, err)
+					: http_failure(r, &resp, "login", err);
 	reg_response_done(&resp);
 	return rc;
 }
@@ -1110,14 +1137,15 @@ static bool valid_ref(const char *ref)
 	size_t n = strlen(ref);
 	if (n == 0 || n > 128 || !(isalnum((unsigned char)ref[0]) || ref[0] == '_'))
 		return false;
-	return strspn(ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+	return strspn(ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	       n;
 }
 
 int reg_manifest_get(struct reg_repo *r, const char *ref, bool head, struct reg_response *ret,
 		     berth_error *err)
 {
 	_cleanup_free_ char *path = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	char hex[SHA256_HEX_LEN + 1];
 	int rc;
 
@@ -1125,9 +1153,13 @@ int reg_manifest_get(struct reg_repo *r, const char *ref, bool head, struct reg_
 		return berr(err, EINVAL, "%s: invalid tag or digest \"%s\"", r->name, ref);
 	if (asprintf(&path, "/v2/%s/manifests/%s", r->repo, ref) < 0)
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = head ? "HEAD" : "GET", .url = path, .accept = REG_MANIFEST_ACCEPT,
-			 .body_fd = -1, .sink_fd = -1, .max_body = REG_MAX_MANIFEST,
-			 .actions = "pull" };
+	struct req q = {.method = head ? "HEAD" : "GET",
+			.url = path,
+			.accept = REG_MANIFEST_ACCEPT,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_MANIFEST,
+			.actions = "pull"};
 	rc = perform(r, &q, &resp, err);
 	if (rc < 0)
 		goto fail;
@@ -1148,13 +1180,16 @@ int reg_manifest_get(struct reg_repo *r, const char *ref, bool head, struct reg_
 		}
 		if (reg_is_digest(ref) && strcmp(ref, computed) != 0) {
 			rc = berr(err, EBADMSG,
-				  "%s: the registry sent a manifest whose digest is %s, not %s; refusing it",
+				  "%s: the registry sent a manifest whose digest is %s, not %s; "
+				  "refusing it",
 				  r->name, computed, ref);
 			goto fail;
 		}
-		if (resp.digest && reg_is_digest(resp.digest) && strcmp(resp.digest, computed) != 0) {
+		if (resp.digest && reg_is_digest(resp.digest) &&
+		    strcmp(resp.digest, computed) != 0) {
 			rc = berr(err, EBADMSG,
-				  "%s: the manifest's digest %s does not match the registry's %s; refusing it",
+				  "%s: the manifest's digest %s does not match the registry's %s; "
+				  "refusing it",
 				  r->name, computed, resp.digest);
 			goto fail;
 		}
@@ -1170,22 +1205,29 @@ fail:
 	return rc;
 }
 
-int reg_manifest_put(struct reg_repo *r, const char *ref, const char *media_type,
-		     const void *body, size_t len, char **ret_digest, berth_error *err)
+int reg_manifest_put(struct reg_repo *r, const char *ref, const char *media_type, const void *body,
+		     size_t len, char **ret_digest, berth_error *err)
 {
 	_cleanup_free_ char *path = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	int rc;
 
 	if (!valid_ref(ref))
 		return berr(err, EINVAL, "%s: invalid tag or digest \"%s\"", r->name, ref);
 	if (len > REG_MAX_MANIFEST)
-		return berr(err, EFBIG, "%s: manifest larger than %u bytes", r->name, REG_MAX_MANIFEST);
+		return berr(err, EFBIG, "%s: manifest larger than %u bytes", r->name,
+			    REG_MAX_MANIFEST);
 	if (asprintf(&path, "/v2/%s/manifests/%s", r->repo, ref) < 0)
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = "PUT", .url = path, .content_type = media_type, .body = body,
-			 .body_len = len, .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY, .actions = "pull,push" };
+	struct req q = {.method = "PUT",
+			.url = path,
+			.content_type = media_type,
+			.body = body,
+			.body_len = len,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY,
+			.actions = "pull,push"};
 	rc = perform(r, &q, &resp, err);
 	if (rc == 0 && resp.status != 201 && resp.status != 200 && resp.status != 202)
 		rc = http_failure(r, &resp, "manifest upload", err);
@@ -1204,15 +1246,20 @@ int reg_manifest_put(struct reg_repo *r, const char *ref, const char *media_type
 int reg_blob_exists(struct reg_repo *r, const char *digest, int64_t *ret_size, berth_error *err)
 {
 	_cleanup_free_ char *path = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	int rc;
 
 	if (!reg_is_digest(digest))
 		return berr(err, EINVAL, "%s: invalid digest \"%s\"", r->name, digest);
 	if (asprintf(&path, "/v2/%s/blobs/%s", r->repo, digest) < 0)
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = "HEAD", .url = path, .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY, .follow = true, .actions = "pull" };
+	struct req q = {.method = "HEAD",
+			.url = path,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY,
+			.follow = true,
+			.actions = "pull"};
 	rc = perform(r, &q, &resp, err);
 	if (rc == 0) {
 		if (resp.status == 200) {
@@ -1234,7 +1281,7 @@ int reg_blob_fetch(struct reg_repo *r, const char *digest, int64_t size, int fd,
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_(sha256_freep) struct sha256 *h = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	char hex[SHA256_HEX_LEN + 1];
 	int rc;
 
@@ -1242,9 +1289,17 @@ int reg_blob_fetch(struct reg_repo *r, const char *digest, int64_t size, int fd,
 		return berr(err, EINVAL, "%s: invalid digest \"%s\"", r->name, digest);
 	if (asprintf(&path, "/v2/%s/blobs/%s", r->repo, digest) < 0 || !(h = sha256_new()))
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = "GET", .url = path, .body_fd = -1, .sink_fd = fd, .hash = h,
-			 .expect_size = size, .max_body = REG_MAX_SMALL_BODY, .follow = true,
-			 .actions = "pull", .progress = progress, .ud = ud };
+	struct req q = {.method = "GET",
+			.url = path,
+			.body_fd = -1,
+			.sink_fd = fd,
+			.hash = h,
+			.expect_size = size,
+			.max_body = REG_MAX_SMALL_BODY,
+			.follow = true,
+			.actions = "pull",
+			.progress = progress,
+			.ud = ud};
 	rc = perform(r, &q, &resp, err);
 	if (rc == 0 && resp.status != 200)
 		rc = http_failure(r, &resp, "blob", err);
@@ -1253,11 +1308,13 @@ int reg_blob_fetch(struct reg_repo *r, const char *digest, int64_t size, int fd,
 		sha256_final_hex(h, hex);
 		if (size >= 0 && got != size)
 			rc = berr(err, EBADMSG,
-				  "%s: blob %s is %lld bytes, not the %lld the manifest declares; refusing it",
+				  "%s: blob %s is %lld bytes, not the %lld the manifest declares; "
+				  "refusing it",
 				  r->name, digest, (long long)got, (long long)size);
 		else if (strcmp(hex, digest + 7) != 0)
 			rc = berr(err, EBADMSG,
-				  "%s: blob %s arrived with digest sha256:%s (corrupted on the registry or in "
+				  "%s: blob %s arrived with digest sha256:%s (corrupted on the "
+				  "registry or in "
 				  "transit); refusing it",
 				  r->name, digest, hex);
 	}
@@ -1265,22 +1322,28 @@ int reg_blob_fetch(struct reg_repo *r, const char *digest, int64_t size, int fd,
 	return rc;
 }
 
-int reg_blob_fetch_mem(struct reg_repo *r, const char *digest, int64_t size, size_t max,
-		       char **ret, size_t *ret_len, berth_error *err)
+int reg_blob_fetch_mem(struct reg_repo *r, const char *digest, int64_t size, size_t max, char **ret,
+		       size_t *ret_len, berth_error *err)
 {
 	_cleanup_free_ char *path = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	char hex[SHA256_HEX_LEN + 1];
 	int rc;
 
 	if (!reg_is_digest(digest))
 		return berr(err, EINVAL, "%s: invalid digest \"%s\"", r->name, digest);
 	if (size > (int64_t)max)
-		return berr(err, EFBIG, "%s: blob %s is larger than %zu bytes", r->name, digest, max);
+		return berr(err, EFBIG, "%s: blob %s is larger than %zu bytes", r->name, digest,
+			    max);
 	if (asprintf(&path, "/v2/%s/blobs/%s", r->repo, digest) < 0)
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = "GET", .url = path, .body_fd = -1, .sink_fd = -1,
-			 .max_body = max, .follow = true, .actions = "pull" };
+	struct req q = {.method = "GET",
+			.url = path,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = max,
+			.follow = true,
+			.actions = "pull"};
 	rc = perform(r, &q, &resp, err);
 	if (rc == 0 && resp.status != 200)
 		rc = http_failure(r, &resp, "blob", err);
@@ -1288,7 +1351,8 @@ int reg_blob_fetch_mem(struct reg_repo *r, const char *digest, int64_t size, siz
 		sha256_hex_of(resp.body ? resp.body : "", resp.len, hex);
 		if ((size >= 0 && (int64_t)resp.len != size) || strcmp(hex, digest + 7) != 0)
 			rc = berr(err, EBADMSG,
-				  "%s: blob %s does not match its digest or size (corrupted on the registry "
+				  "%s: blob %s does not match its digest or size (corrupted on the "
+				  "registry "
 				  "or in transit); refusing it",
 				  r->name, digest);
 	}
@@ -1323,13 +1387,17 @@ static int start_upload(struct reg_repo *r, const char *mount_query, char **ret_
 			bool *ret_chunked, berth_error *err)
 {
 	_cleanup_free_ char *path = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	int rc;
 
 	if (asprintf(&path, "/v2/%s/blobs/uploads/%s", r->repo, mount_query ? mount_query : "") < 0)
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = "POST", .url = path, .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY, .actions = "pull,push" };
+	struct req q = {.method = "POST",
+			.url = path,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY,
+			.actions = "pull,push"};
 	rc = perform(r, &q, &resp, err);
 	if (rc < 0)
 		goto out;
@@ -1342,8 +1410,8 @@ static int start_upload(struct reg_repo *r, const char *mount_query, char **ret_
 		goto out;
 	}
 	if (!resp.location || !(*ret_url = absolute_url(r, resp.location))) {
-		rc = berr(err, EPROTO, "%s: the registry started an upload without a usable Location",
-			  r->name);
+		rc = berr(err, EPROTO,
+			  "%s: the registry started an upload without a usable Location", r->name);
 		goto out;
 	}
 	if (ret_chunked)
@@ -1376,29 +1444,41 @@ int reg_blob_mount(struct reg_repo *r, const char *digest, const char *from_repo
 	if (!url)
 		return 1;
 	/* The registry opened an ordinary upload instead: cancel it, the caller uploads. */
-	struct reg_response resp = { 0 };
-	struct req q = { .method = "DELETE", .url = url, .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY, .actions = "pull,push" };
-	berth_error ignored = { 0 };
+	struct reg_response resp = {0};
+	struct req q = {.method = "DELETE",
+			.url = url,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY,
+			.actions = "pull,push"};
+	berth_error ignored = {0};
 	(void)perform(r, &q, &resp, &ignored);
 	reg_response_done(&resp);
 	return 0;
 }
 
-static int put_blob(struct reg_repo *r, const char *url, const char *digest, int64_t size,
-		    int fd, off_t off, void (*progress)(void *, int64_t, int64_t), void *ud,
+static int put_blob(struct reg_repo *r, const char *url, const char *digest, int64_t size, int fd,
+		    off_t off, void (*progress)(void *, int64_t, int64_t), void *ud,
 		    berth_error *err)
 {
 	_cleanup_free_ char *put_url = with_digest(url, digest);
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	int rc;
 
 	if (!put_url)
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = "PUT", .url = put_url, .content_type = "application/octet-stream",
-			 .body_fd = fd, .body_off = off, .body_size = size, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY, .actions = "pull,push",
-			 .progress = progress, .ud = ud, .upload_digest = digest };
+	struct req q = {.method = "PUT",
+			.url = put_url,
+			.content_type = "application/octet-stream",
+			.body_fd = fd,
+			.body_off = off,
+			.body_size = size,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY,
+			.actions = "pull,push",
+			.progress = progress,
+			.ud = ud,
+			.upload_digest = digest};
 	if (size == 0) {
 		q.body_fd = -1;
 		q.content_type = NULL;
@@ -1422,23 +1502,31 @@ static int upload_chunked(struct reg_repo *r, const char *url, const char *diges
 			  berth_error *err)
 {
 	_cleanup_free_ char *range = NULL, *next = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	int rc;
 
 	if (size > 0) {
 		if (asprintf(&range, "0-%lld", (long long)size - 1) < 0)
 			return berr(err, ENOMEM, "out of memory");
-		struct req q = { .method = "PATCH", .url = url,
-				 .content_type = "application/octet-stream", .content_range = range,
-				 .body_fd = fd, .body_off = off, .body_size = size, .sink_fd = -1,
-				 .max_body = REG_MAX_SMALL_BODY, .actions = "pull,push",
-				 .progress = progress, .ud = ud, .upload_digest = digest };
+		struct req q = {.method = "PATCH",
+				.url = url,
+				.content_type = "application/octet-stream",
+				.content_range = range,
+				.body_fd = fd,
+				.body_off = off,
+				.body_size = size,
+				.sink_fd = -1,
+				.max_body = REG_MAX_SMALL_BODY,
+				.actions = "pull,push",
+				.progress = progress,
+				.ud = ud,
+				.upload_digest = digest};
 		rc = perform(r, &q, &resp, err);
 		if (rc == 0 && resp.status != 202)
 			rc = http_failure(r, &resp, "blob upload", err);
 		if (rc == 0 && (!resp.location || !(next = absolute_url(r, resp.location))))
-			rc = berr(err, EPROTO, "%s: the registry accepted a chunk without a Location",
-				  r->name);
+			rc = berr(err, EPROTO,
+				  "%s: the registry accepted a chunk without a Location", r->name);
 		reg_response_done(&resp);
 		if (rc < 0)
 			return rc;
@@ -1459,7 +1547,8 @@ int reg_blob_upload(struct reg_repo *r, const char *digest, int64_t size, int fd
 		return berr(err, EINVAL, "%s: invalid digest \"%s\"", r->name, digest);
 	off = lseek(fd, 0, SEEK_CUR);
 	if (off < 0)
-		return berr_errno(err, errno, "%s: blob %s is not in a seekable file", r->name, digest);
+		return berr_errno(err, errno, "%s: blob %s is not in a seekable file", r->name,
+				  digest);
 	rc = start_upload(r, NULL, &url, &chunked, err);
 	if (rc < 0)
 		return rc;
@@ -1508,9 +1597,14 @@ static int list_paginated(struct reg_repo *r, const char *first, const char *fie
 	if (!url || !(v = calloc(1, sizeof(char *))))
 		return berr(err, ENOMEM, "out of memory");
 	for (int page = 0; url && page < 10000 && n < max; page++) {
-		struct reg_response resp = { 0 };
-		struct req q = { .method = "GET", .url = url, .body_fd = -1, .sink_fd = -1,
-				 .max_body = REG_MAX_SMALL_BODY, .actions = actions, .scope = scope };
+		struct reg_response resp = {0};
+		struct req q = {.method = "GET",
+				.url = url,
+				.body_fd = -1,
+				.sink_fd = -1,
+				.max_body = REG_MAX_SMALL_BODY,
+				.actions = actions,
+				.scope = scope};
 		rc = perform(r, &q, &resp, err);
 		if (rc == 0 && resp.status != 200)
 			rc = http_failure(r, &resp, field, err);
@@ -1524,10 +1618,13 @@ static int list_paginated(struct reg_repo *r, const char *first, const char *fie
 		if (!json_is_array(arr) && !json_is_null(arr) && arr) {
 			json_decref(root);
 			reg_response_done(&resp);
-			return berr(err, EBADMSG, "%s: the registry sent a malformed %s list", r->name, field);
+			return berr(err, EBADMSG, "%s: the registry sent a malformed %s list",
+				    r->name, field);
 		}
-		json_array_foreach(arr, i, e) {
-			if (json_is_string(e) && n < max && strv_push(&v, &n, json_string_value(e)) < 0) {
+		json_array_foreach(arr, i, e)
+		{
+			if (json_is_string(e) && n < max &&
+			    strv_push(&v, &n, json_string_value(e)) < 0) {
 				json_decref(root);
 				reg_response_done(&resp);
 				return berr(err, ENOMEM, "out of memory");
@@ -1572,11 +1669,11 @@ void reg_search_results_free(struct reg_search_result *v, size_t n)
 	free(v);
 }
 
-int reg_search_v1(struct reg_repo *r, const char *term, long limit,
-		  struct reg_search_result **ret, berth_error *err)
+int reg_search_v1(struct reg_repo *r, const char *term, long limit, struct reg_search_result **ret,
+		  berth_error *err)
 {
 	_cleanup_free_ char *path = NULL;
-	struct reg_response resp = { 0 };
+	struct reg_response resp = {0};
 	struct reg_search_result *v = NULL;
 	json_t *root = NULL, *arr, *e;
 	size_t n = 0, i;
@@ -1593,8 +1690,11 @@ int reg_search_v1(struct reg_repo *r, const char *term, long limit,
 	curl_free(esc);
 	if (rc < 0)
 		return berr(err, ENOMEM, "out of memory");
-	struct req q = { .method = "GET", .url = path, .body_fd = -1, .sink_fd = -1,
-			 .max_body = REG_MAX_SMALL_BODY };
+	struct req q = {.method = "GET",
+			.url = path,
+			.body_fd = -1,
+			.sink_fd = -1,
+			.max_body = REG_MAX_SMALL_BODY};
 	rc = perform(r, &q, &resp, err);
 	if (rc < 0)
 		goto out;
@@ -1617,7 +1717,8 @@ int reg_search_v1(struct reg_repo *r, const char *term, long limit,
 		rc = berr(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		const char *name = json_string_value(json_object_get(e, "name"));
 		const char *desc = json_string_value(json_object_get(e, "description"));
 		if (!name)

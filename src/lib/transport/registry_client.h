@@ -22,17 +22,17 @@
 #include "util/error.h"
 
 /* Hard limits on what a registry may send us. */
-#define REG_MAX_MANIFEST (4u << 20)	 /* a manifest or index */
-#define REG_MAX_HEADERS (64u << 10)	 /* all response headers of one request */
-#define REG_MAX_SMALL_BODY (4u << 20)	 /* tokens, error bodies, tag lists, search results */
-#define REG_MAX_CONFIG (16u << 20)	 /* an image config blob read into memory */
-#define REG_MAX_REDIRECTS 10
+#define REG_MAX_MANIFEST   (4u << 20)  /* a manifest or index */
+#define REG_MAX_HEADERS	   (64u << 10) /* all response headers of one request */
+#define REG_MAX_SMALL_BODY (4u << 20)  /* tokens, error bodies, tag lists, search results */
+#define REG_MAX_CONFIG	   (16u << 20) /* an image config blob read into memory */
+#define REG_MAX_REDIRECTS  10
 
 /* Accept header for manifests: OCI and Docker schema2, single manifests and indexes. */
-#define REG_MANIFEST_ACCEPT                                                                    \
-	"application/vnd.oci.image.manifest.v1+json, "                                            \
-	"application/vnd.oci.image.index.v1+json, "                                               \
-	"application/vnd.docker.distribution.manifest.v2+json, "                                  \
+#define REG_MANIFEST_ACCEPT                                                                        \
+	"application/vnd.oci.image.manifest.v1+json, "                                             \
+	"application/vnd.oci.image.index.v1+json, "                                                \
+	"application/vnd.docker.distribution.manifest.v2+json, "                                   \
 	"application/vnd.docker.distribution.manifest.list.v2+json"
 
 struct reg_client;
@@ -130,8 +130,8 @@ int reg_manifest_get(struct reg_repo *r, const char *ref, bool head, struct reg_
  * reg_manifest_put() - PUT a manifest under @ref (tag or digest) with @media_type.
  * @ret_digest: the registry's Docker-Content-Digest (malloc'd), may be NULL
  */
-int reg_manifest_put(struct reg_repo *r, const char *ref, const char *media_type,
-		     const void *body, size_t len, char **ret_digest, berth_error *err);
+int reg_manifest_put(struct reg_repo *r, const char *ref, const char *media_type, const void *body,
+		     size_t len, char **ret_digest, berth_error *err);
 
 /** reg_blob_exists() - HEAD a blob: 1 present (size in @ret_size, may be NULL), 0 absent. */
 int reg_blob_exists(struct reg_repo *r, const char *digest, int64_t *ret_size, berth_error *err);
@@ -149,8 +149,8 @@ int reg_blob_fetch(struct reg_repo *r, const char *digest, int64_t size, int fd,
 /**
  * reg_blob_fetch_mem() - GET a small blob (an image config) into memory, verified, at most @max.
  */
-int reg_blob_fetch_mem(struct reg_repo *r, const char *digest, int64_t size, size_t max,
-		       char **ret, size_t *ret_len, berth_error *err);
+int reg_blob_fetch_mem(struct reg_repo *r, const char *digest, int64_t size, size_t max, char **ret,
+		       size_t *ret_len, berth_error *err);
 
 /**
  * reg_blob_mount() - try a cross-repository mount of @digest from @from_repo (same registry).
@@ -190,8 +190,8 @@ void reg_search_results_free(struct reg_search_result *v, size_t n);
  * reg_search_v1() - GET /v1/search?q=@term&n=@limit on the registry of @r.
  * Return: number of results (>= 0), -ENOENT when the registry offers no /v1/search, or error.
  */
-int reg_search_v1(struct reg_repo *r, const char *term, long limit,
-		  struct reg_search_result **ret, berth_error *err);
+int reg_search_v1(struct reg_repo *r, const char *term, long limit, struct reg_search_result **ret,
+		  berth_error *err);
 
 /* Protocol helpers, public for the unit tests. */
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api.h - berth-api, the REST service behind `berth system service`: the libpod API (cockpit)
+ * and the Docker Engine API (the docker client) over one socket.
+ *
+ * main.c accepts connections itself and peeks at each request head: attach and exec-start
+ * requests that ask for an upgrade are hijacked (hijack.c) and everything else goes to
+ * libmicrohttpd (routes.c), one thread per connection. Every request opens its own store.
+ */
+#ifndef BERTH_API_H
+#define BERTH_API_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "engine/context.h"
+
+/** API_BODY_MAX - the largest request body accepted (container specs are small). */
+#define API_BODY_MAX (1u << 20)
+/** API_HEAD_MAX - the largest request head a hijacked connection may send. */
+#define API_HEAD_MAX (16u << 10)
+/** API_VERSION_DOCKER/API_VERSION_DOCKER_MIN - the Docker API versions served. */
+#define API_VERSION_DOCKER "1.44"
+#define API_VERSION_DOCKER_MIN "1.24"
+/** API_VERSION_LIBPOD - the libpod API version advertised (podman's). */
+#define API_VERSION_LIBPOD "4.3.1"
+
+/** api_ctx - the engine context every request shares (read-only after start-up). */
+extern struct berth_ctx api_ctx;
+
+/** api_activity() - note that a request is being served (keeps --time from expiring). */
+void api_activity(void);
+
+/**
+ * struct api_path - a request path split up
+ * @libpod:	under /libpod (else the Docker API)
+ * @rest:	the path after the version and /libpod prefixes, starting with '/'
+ */
+struct api_path {
+	bool libpod;
+	const char *rest;
+};
+
+/** api_path_parse() - strip "/vX.Y[.Z]" and "/libpod" from @url. */
+void api_path_parse(const char *url, struct api_path *ret);
+
+/** api_name_ok() - whether @name is a safe container/image reference (no "..", no control). */
+bool api_name_ok(const char *name);
+
+/** api_routes_start() - start libmicrohttpd (no listen socket); NULL on failure. */
+struct MHD_Daemon *api_routes_start(void);
+
+/**
+ * api_hijack_wanted() - whether the request head @head (NUL-terminated) is an attach or exec
+ * start that asks for a raw stream (Upgrade header, or cockpit's HTTP/1.0 upgrade).
+ */
+bool api_hijack_wanted(const char *head);
+
+/** api_hijack_active() - whether a hijacked connection is still being served. */
+bool api_hijack_active(void);
+
+/** api_hijack_serve() - serve one hijacked connection @fd in a new detached thread. */
+int api_hijack_serve(int fd);
+
+/**
+ * api_pending_attach() - whether a hijacked attach waits for container @id's start (docker
+ * run attaches before it starts). start then starts with an attach socket and hands it over
+ * with api_pending_attach_give() (@sock -1 and @err_code set when the start failed).
+ */
+bool api_pending_attach(const char *id, bool *ret_stdin);
+void api_pending_attach_give(const char *id, int sock, int err_code);
+
+/**
+ * api_exec_create() - remember an exec session's config @cfg (Docker's ExecConfig: Cmd, Env,
+ * User, WorkingDir, Tty, AttachStdin) for container @ctr_id. Return: a new id (malloc'd).
+ */
+char *api_exec_create(const char *ctr_id, json_t *cfg);
+
+/** api_exec_inspect() - Docker's ExecInspect of session @id (new reference), NULL if unknown. */
+json_t *api_exec_inspect(const char *id);
+#endif

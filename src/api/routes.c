@@ -1,0 +1,1350 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * routes.c - the requests libmicrohttpd serves: the body is gathered (API_BODY_MAX at most),
+ * the path stripped of its version and /libpod prefixes, then dispatched on the method and
+ * path. Each request opens its own store; errors come back as libpod's {"cause","message",
+ * "response"} or Docker's {"message"} with the status the errno maps to.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <microhttpd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "api/api.h"
+#include "engine/container.h"
+#include "engine/container_json.h"
+#include "engine/container_logs.h"
+#include "engine/container_status.h"
+#include "engine/image_ops.h"
+#include "network/ports.h"
+#include "store/events.h"
+#include "store/store.h"
+#include "util/macro.h"
+
+struct req_body {
+	char *data;
+	size_t len;
+	bool too_big;
+};
+
+struct call {
+	struct MHD_Connection *conn;
+	const char *method;
+	struct api_path path;
+	const char *body;
+	size_t len;
+};
+
+/* ---- replies ---- */
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, char *text,
+				  const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(text ? strlen(text) : 0, text,
+								 MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Api-Version", API_VERSION_DOCKER);
+	MHD_add_response_header(r, "Libpod-Api-Version", API_VERSION_LIBPOD);
+	MHD_add_response_header(r, "Server", "Libpod/" API_VERSION_LIBPOD " (linux)");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Steals @j. */
+static enum MHD_Result reply_json(struct call *c, unsigned status, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	if (!text)
+		return reply_text(c->conn, 500, strdup("{\"message\":\"out of memory\"}"),
+				  "application/json");
+	size_t l = strlen(text);
+	char *nl = realloc(text, l + 2);
+	if (nl) {
+		text = nl;
+		strcpy(text + l, "\n");
+	}
+	return reply_text(c->conn, status, text, "application/json");
+}
+
+static enum MHD_Result reply_error(struct call *c, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum MHD_Result reply_error(struct call *c, unsigned status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->path.libpod)
+		return reply_json(c, status, json_pack("{s:s, s:s, s:i}", "cause", msg, "message",
+						       msg, "response", (int)status));
+	return reply_json(c, status, json_pack("{s:s}", "message", msg));
+}
+
+static unsigned errno_status(int r)
+{
+	switch (-r) {
+	case ENOENT:
+	case ESRCH:
+		return 404;
+	case EEXIST:
+	case EBUSY:
+	case ENOTEMPTY:
+		return 409;
+	case EINVAL:
+	case E2BIG:
+	case ENAMETOOLONG:
+		return 400;
+	case EPERM:
+	case EACCES:
+		return 403;
+	default:
+		return 500;
+	}
+}
+
+static enum MHD_Result reply_berr(struct call *c, int r, const berth_error *err)
+{
+	return reply_error(c, errno_status(r), "%s", err->msg[0] ? err->msg : strerror(-r));
+}
+
+static enum MHD_Result reply_empty(struct call *c, unsigned status)
+{
+	return reply_text(c->conn, status, NULL, "text/plain");
+}
+
+static const char *query(struct call *c, const char *key)
+{
+	return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static bool query_bool(struct call *c, const char *key)
+{
+	const char *v = query(c, key);
+	return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "True") == 0);
+}
+
+static long query_long(struct call *c, const char *key, long def)
+{
+	const char *v = query(c, key);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtol(v, &end, 10);
+	return *end ? def : n;
+}
+
+static int open_store(struct store **ret, berth_error *err)
+{
+	return store_open(api_ctx.root, api_ctx.runroot, ret, err);
+}
+
+/* ---- paths ---- */
+
+void api_path_parse(const char *url, struct api_path *ret)
+{
+	const char *p = url;
+
+	if (p[0] == '/' && p[1] == 'v' && p[2] >= '0' && p[2] <= '9') {
+		const char *q = p + 2;
+		while ((*q >= '0' && *q <= '9') || *q == '.')
+			q++;
+		if (*q == '/' || *q == '\0')
+			p = q;
+	}
+	ret->libpod = strncmp(p, "/libpod/", 8) == 0 || strcmp(p, "/libpod") == 0;
+	if (ret->libpod)
+		p += 7;
+	ret->rest = *p ? p : "/";
+}
+
+bool api_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 512 || strstr(name, "..") || name[0] == '/' || name[0] == '-')
+		return false;
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '\\' || *p == '"' || *p == '%')
+			return false;
+	return true;
+}
+
+/* "/containers/ID/start" with prefix "/containers/": ID into @id, "start" into @ret_op. */
+static bool split_object(const char *rest, const char *prefix, char *id, size_t size,
+			 const char **ret_op)
+{
+	size_t pl = strlen(prefix);
+	const char *s, *slash;
+
+	if (strncmp(rest, prefix, pl) != 0)
+		return false;
+	s = rest + pl;
+	slash = strchr(s, '/');
+	if ((size_t)(slash ? slash - s : (ptrdiff_t)strlen(s)) >= size)
+		return false;
+	snprintf(id, size, "%.*s", (int)(slash ? slash - s : (ptrdiff_t)strlen(s)), s);
+	*ret_op = slash ? slash + 1 : "";
+	return true;
+}
+
+/* Images names hold slashes: the operation is the last segment when it is one we know. */
+static void split_image(const char *s, char *name, size_t size, const char **ret_op)
+{
+	static const char *const ops[] = { "json", "history", "exists", "tag", "untag", "get",
+					   "push", NULL };
+	const char *slash = strrchr(s, '/');
+
+	*ret_op = "";
+	if (slash)
+		for (const char *const *o = ops; *o; o++)
+			if (strcmp(slash + 1, *o) == 0) {
+				*ret_op = *o;
+				snprintf(name, size, "%.*s", (int)(slash - s), s);
+				return;
+			}
+	snprintf(name, size, "%s", s);
+}
+
+/* ---- system ---- */
+
+static enum MHD_Result h_ping(struct call *c)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char *body = strdup("OK");
+
+	r = MHD_create_response_from_buffer(2, body, MHD_RESPMEM_MUST_FREE);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Api-Version", API_VERSION_DOCKER);
+	MHD_add_response_header(r, "Libpod-Api-Version", API_VERSION_LIBPOD);
+	MHD_add_response_header(r, "Libpod-Buildah-Version", "1.28.0");
+	MHD_add_response_header(r, "Builder-Version", "");
+	MHD_add_response_header(r, "Docker-Experimental", "false");
+	MHD_add_response_header(r, "Ostype", "linux");
+	MHD_add_response_header(r, "Cache-Control", "no-cache, no-store, must-revalidate");
+	ret = MHD_queue_response(c->conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result h_version(struct call *c)
+{
+	json_t *comp = json_pack("[{s:s, s:s, s:{s:s, s:s}}]", "Name", "Podman Engine", "Version",
+				 API_VERSION_LIBPOD, "Details", "APIVersion", API_VERSION_LIBPOD,
+				 "MinAPIVersion", "4.0.0");
+	return reply_json(c, 200,
+			  json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+				    "Components", comp, "Version", API_VERSION_LIBPOD, "ApiVersion",
+				    c->path.libpod ? API_VERSION_LIBPOD : API_VERSION_DOCKER,
+				    "MinAPIVersion", API_VERSION_DOCKER_MIN, "GitCommit", "",
+				    "GoVersion", "n/a (berth " BERTH_VERSION ", C)", "Os", "linux",
+				    "Arch", "amd64", "KernelVersion", "", "BuildTime", "",
+				    "Platform", "berth"));
+}
+
+static enum MHD_Result h_info(struct call *c)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	struct store_container **list = NULL;
+	struct store_image **imgs = NULL;
+	size_t n = 0, ni = 0, running = 0, stopped = 0, paused = 0;
+	berth_error err = { 0 };
+	char host[256] = "";
+	int r;
+
+	if ((r = open_store(&s, &err)) < 0)
+		return reply_berr(c, r, &err);
+	if (store_container_list(s, &list, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++) {
+			ctr_refresh(&api_ctx, s, list[i], NULL);
+			if (strcmp(list[i]->state, "running") == 0)
+				running++;
+			else if (strcmp(list[i]->state, "paused") == 0)
+				paused++;
+			else
+				stopped++;
+		}
+	store_container_list_free(list, n);
+	if (store_image_list(s, &imgs, &ni, NULL) == 0)
+		store_image_list_free(imgs, ni);
+	gethostname(host, sizeof(host) - 1);
+	if (c->path.libpod)
+		return reply_json(
+			c, 200,
+			json_pack("{s:{s:s, s:s, s:b, s:s, s:{s:s}, s:s, s:I, s:I}, s:{s:s, s:s, s:s, "
+				  "s:{s:I, s:I, s:I, s:I}, s:{s:I}}, s:{s:s, s:s, s:s}, s:{}}",
+				  "host", "arch", "amd64", "os", "linux", "rootless", api_ctx.rootless,
+				  "hostname", host, "remoteSocket", "exists", "true", "cgroupVersion",
+				  "v1", "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "memTotal",
+				  (json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE),
+				  "store", "graphRoot", api_ctx.root, "runRoot", api_ctx.runroot,
+				  "graphDriverName", api_ctx.storage_driver, "containerStore",
+				  "number", (json_int_t)n, "running", (json_int_t)running, "paused",
+				  (json_int_t)paused, "stopped", (json_int_t)stopped, "imageStore",
+				  "number", (json_int_t)ni, "version", "APIVersion",
+				  API_VERSION_LIBPOD, "Version", API_VERSION_LIBPOD, "OsArch",
+				  "linux/amd64", "registries"));
+	return reply_json(
+		c, 200,
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
+			  "s:s, s:s, s:s, s:b, s:[]}",
+			  "ID", "berth", "Containers", (json_int_t)n, "ContainersRunning",
+			  (json_int_t)running, "ContainersPaused", (json_int_t)paused,
+			  "ContainersStopped", (json_int_t)stopped, "Images", (json_int_t)ni,
+			  "Driver", api_ctx.storage_driver, "DockerRootDir", api_ctx.root,
+			  "OperatingSystem", "berth", "OSType", "linux", "Architecture", "x86_64",
+			  "Name", host, "NCPU", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
+			  (json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE), "ServerVersion",
+			  API_VERSION_LIBPOD, "CgroupVersion", "1", "CgroupDriver", "cgroupfs",
+			  "Debug", 0, "Warnings"));
+}
+
+/* ---- containers ---- */
+
+static const char *state_of(const struct store_container *sc)
+{
+	return strcmp(sc->state, "configured") == 0 ? "created" : sc->state;
+}
+
+/* Docker's shape of a ps row, built on the CLI's. */
+static json_t *docker_ps_item(json_t *row, const struct store_container *sc)
+{
+	_cleanup_free_ char *name = NULL;
+	json_t *j;
+
+	if (asprintf(&name, "/%s", sc->name) < 0)
+		return NULL;
+	j = json_pack("{s:s, s:[s], s:s, s:s, s:O, s:I, s:[], s:O, s:s, s:O, s:{s:s}, s:{s:{}}, "
+		      "s:[]}",
+		      "Id", sc->id, "Names", name, "Image", sc->image_name ? sc->image_name : "",
+		      "ImageID", sc->image_id ? sc->image_id : "", "Command",
+		      json_object_get(row, "Command"), "Created",
+		      (json_int_t)(sc->created / 1000000000), "Ports", "Labels",
+		      json_object_get(row, "Labels"), "State", state_of(sc), "Status",
+		      json_object_get(row, "Status"), "HostConfig", "NetworkMode", "default",
+		      "NetworkSettings", "Networks", "Mounts");
+	return j;
+}
+
+static json_t *libpod_ps_item(json_t *row, const struct store_container *sc)
+{
+	json_t *j = json_deep_copy(row);
+
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "Id", json_string(sc->id));
+	json_object_set_new(j, "Names", json_pack("[s]", sc->name));
+	json_object_set(j, "Command", json_object_get(row, "CommandArgs"));
+	json_object_set_new(j, "Created", json_integer(sc->created / 1000000000));
+	json_object_set_new(j, "CreatedAt", json_string(""));
+	json_object_set_new(j, "Ports", json_null());
+	json_object_set_new(j, "Mounts", json_array());
+	json_object_set_new(j, "Networks", json_array());
+	json_object_set_new(j, "Namespaces", json_object());
+	json_object_set_new(j, "Pod", json_string(sc->pod_id ? sc->pod_id : ""));
+	json_object_set_new(j, "PodName", json_string(""));
+	json_object_set_new(j, "Size", json_null());
+	json_object_del(j, "ID");
+	json_object_del(j, "FullID");
+	json_object_del(j, "CommandArgs");
+	json_object_del(j, "RunningFor");
+	return j;
+}
+
+static enum MHD_Result h_containers_list(struct call *c)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	struct store_container **list = NULL;
+	berth_error err = { 0 };
+	bool all = query_bool(c, "all");
+	int64_t now = ctr_now_ns();
+	json_t *out = json_array();
+	size_t n = 0;
+	int r;
+
+	if ((r = open_store(&s, &err)) < 0 || (r = store_container_list(s, &list, &n, &err)) < 0) {
+		json_decref(out);
+		return reply_berr(c, r, &err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_container *sc = list[i];
+		json_t *cfg, *row;
+
+		ctr_refresh(&api_ctx, s, sc, NULL);
+		if (!all && strcmp(sc->state, "running") != 0 && strcmp(sc->state, "paused") != 0)
+			continue;
+		cfg = ctr_config(sc);
+		row = ctr_json_ps_item(sc, cfg, true, now);
+		json_array_append_new(out, c->path.libpod ? libpod_ps_item(row, sc)
+							 : docker_ps_item(row, sc));
+		json_decref(row);
+		json_decref(cfg);
+	}
+	store_container_list_free(list, n);
+	return reply_json(c, 200, out);
+}
+
+static json_t *docker_inspect(json_t *j, const struct store_container *sc)
+{
+	_cleanup_free_ char *name = NULL, *image = NULL;
+	json_t *cfg = json_object_get(j, "Config"), *hc = json_object_get(j, "HostConfig");
+
+	if (asprintf(&name, "/%s", sc->name) < 0 ||
+	    asprintf(&image, "sha256:%s", sc->image_id ? sc->image_id : "") < 0)
+		return j;
+	json_object_set_new(j, "Name", json_string(name));
+	json_object_set_new(j, "Image", json_string(image));
+	json_object_set_new(j, "NetworkSettings",
+			    json_pack("{s:{}, s:{}, s:s, s:s}", "Ports", "Networks", "IPAddress",
+				      "", "Gateway", ""));
+	json_object_set_new(cfg, "AttachStdin", json_false());
+	json_object_set_new(cfg, "AttachStdout", json_true());
+	json_object_set_new(cfg, "AttachStderr", json_true());
+	json_object_set_new(cfg, "StdinOnce", json_false());
+	json_object_set_new(hc, "RestartPolicy", json_pack("{s:s, s:i}", "Name", "no",
+							   "MaximumRetryCount", 0));
+	json_object_set_new(hc, "LogConfig", json_pack("{s:s, s:{}}", "Type", "json-file",
+						       "Config"));
+	return j;
+}
+
+/* Look up a container by the name in the path (validated first). */
+static int get_container(struct call *c, struct store *s, const char *ref,
+			 struct store_container **ret, berth_error *err)
+{
+	if (!api_name_ok(ref))
+		return berr(err, -EINVAL, "invalid container name \"%s\": use a name or an id", ref);
+	return ctr_get(&api_ctx, s, ref, ret, err);
+}
+
+static enum MHD_Result h_container_inspect(struct call *c, struct store *s, const char *ref)
+{
+	_cleanup_container_ struct store_container *sc = NULL;
+	berth_error err = { 0 };
+	json_t *j;
+	int r;
+
+	if ((r = get_container(c, s, ref, &sc, &err)) < 0)
+		return reply_berr(c, r, &err);
+	j = ctr_json_inspect(&api_ctx, sc);
+	if (!j)
+		return reply_error(c, 500, "container %s: cannot build its description", ref);
+	return reply_json(c, 200, c->path.libpod ? j : docker_inspect(j, sc));
+}
+
+static int signal_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} sigs[] = { { "HUP", SIGHUP },	  { "INT", SIGINT },   { "QUIT", SIGQUIT },
+		     { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+		     { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+		     { "WINCH", SIGWINCH }, { "ALRM", SIGALRM } };
+	char *end;
+	long n;
+
+	if (!s || !*s)
+		return SIGKILL;
+	n = strtol(s, &end, 10);
+	if (!*end)
+		return n > 0 && n < 65 ? (int)n : -EINVAL;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcasecmp(s, sigs[i].name) == 0)
+			return sigs[i].sig;
+	return -EINVAL;
+}
+
+static int start_container(struct store *s, const char *id, berth_error *err)
+{
+	struct ctr_start_opts opts = { 0 };
+	int sock = -1, r;
+
+	if (api_pending_attach(id, &opts.stdin)) {
+		opts.attach = true;
+		r = ctr_start(&api_ctx, s, id, &opts, &sock, err);
+		api_pending_attach_give(id, r < 0 ? -1 : sock, r);
+		return r;
+	}
+	return ctr_start(&api_ctx, s, id, &opts, NULL, err);
+}
+
+static bool is_running(const struct store_container *sc)
+{
+	return strcmp(sc->state, "running") == 0 || strcmp(sc->state, "paused") == 0;
+}
+
+/* Wait for the container to leave "running" after @since_finished changed (next-exit), or to
+ * disappear (removed); polls the store, as any client of a daemonless engine must. */
+static int wait_condition(struct store *s, const char *id, const char *cond, int *ret_code,
+			  berth_error *err)
+{
+	bool removed = cond && strcmp(cond, "removed") == 0;
+	bool next = removed || (cond && strcmp(cond, "next-exit") == 0);
+	int64_t first_finished = -1;
+
+	for (;;) {
+		_cleanup_container_ struct store_container *sc = NULL;
+		int r = ctr_get(&api_ctx, s, id, &sc, err);
+
+		if (r == -ENOENT && removed && first_finished >= 0)
+			return 0;
+		if (r < 0)
+			return r;
+		if (first_finished < 0)
+			first_finished = sc->finished_at;
+		*ret_code = sc->exit_code;
+		if (!is_running(sc) && (!next || sc->finished_at != first_finished) && !removed)
+			return 0;
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- streamed bodies: logs and events come from a writer thread through pipes ---- */
+
+struct stream {
+	int out[2];
+	int err[2];
+	bool mux;
+	bool done_out, done_err;
+	pthread_t thread;
+	char *log_path;
+	struct ctr_logs_opts opts;
+	pid_t pid;
+	int64_t pid_start_unused;
+	bool events_follow;
+	bool libpod;
+};
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	if (st->out[0] >= 0)
+		close(st->out[0]);
+	if (st->err[0] >= 0)
+		close(st->err[0]);
+	pthread_join(st->thread, NULL);
+	free(st->log_path);
+	free(st);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+	struct pollfd p[2] = { { .fd = st->done_out ? -1 : st->out[0], .events = POLLIN },
+			       { .fd = st->done_err ? -1 : st->err[0], .events = POLLIN } };
+
+	(void)pos;
+	for (;;) {
+		if (st->done_out && st->done_err)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		p[0].fd = st->done_out ? -1 : st->out[0];
+		p[1].fd = st->done_err ? -1 : st->err[0];
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+			size_t off = st->mux ? 8 : 0;
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)) || max <= off)
+				continue;
+			n = read(p[i].fd, buf + off, max - off);
+			if (n <= 0) {
+				*(i ? &st->done_err : &st->done_out) = true;
+				continue;
+			}
+			if (st->mux) {
+				memset(buf, 0, 8);
+				buf[0] = (char)(i + 1);
+				buf[4] = (char)((n >> 24) & 0xff);
+				buf[5] = (char)((n >> 16) & 0xff);
+				buf[6] = (char)((n >> 8) & 0xff);
+				buf[7] = (char)(n & 0xff);
+			}
+			return (ssize_t)off + n;
+		}
+	}
+}
+
+static bool pid_alive(void *userdata)
+{
+	struct stream *st = userdata;
+	return st->pid > 0 && kill(st->pid, 0) == 0;
+}
+
+static void *logs_thread(void *arg)
+{
+	struct stream *st = arg;
+
+	ctr_logs_print(st->log_path, &st->opts, st->out[1], st->err[1], NULL);
+	close(st->out[1]);
+	close(st->err[1]);
+	return NULL;
+}
+
+static enum MHD_Result reply_stream(struct call *c, struct stream *st, void *(*fn)(void *),
+				    const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (pthread_create(&st->thread, NULL, fn, st) != 0) {
+		close(st->out[0]);
+		close(st->out[1]);
+		close(st->err[0]);
+		close(st->err[1]);
+		free(st->log_path);
+		free(st);
+		return reply_error(c, 500, "cannot start a thread for the stream");
+	}
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, st,
+					      stream_free);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Api-Version", API_VERSION_DOCKER);
+	ret = MHD_queue_response(c->conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static struct stream *stream_new(void)
+{
+	struct stream *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	if (pipe2(st->out, O_CLOEXEC) < 0) {
+		free(st);
+		return NULL;
+	}
+	if (pipe2(st->err, O_CLOEXEC) < 0) {
+		close(st->out[0]);
+		close(st->out[1]);
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static enum MHD_Result h_container_logs(struct call *c, struct store_container *sc)
+{
+	_cleanup_(json_decrefp) json_t *cfg = ctr_config(sc);
+	_cleanup_free_ char *userdata = ctr_userdata_path(&api_ctx, sc->id);
+	struct stream *st;
+	const char *tail = query(c, "tail");
+
+	if (!query_bool(c, "stdout") && !query_bool(c, "stderr"))
+		return reply_error(c, 400, "container %s logs: ask for stdout=true and/or "
+					   "stderr=true", sc->name);
+	st = stream_new();
+	if (!st || !userdata || asprintf(&st->log_path, "%s/ctr.log", userdata) < 0)
+		return reply_error(c, 500, "out of memory");
+	st->mux = !json_is_true(json_object_get(cfg, "tty"));
+	st->opts.tail = tail && strcmp(tail, "all") != 0 ? query_long(c, "tail", -1) : -1;
+	st->opts.timestamps = query_bool(c, "timestamps");
+	st->opts.since_ns = query_long(c, "since", 0) * 1000000000LL;
+	st->opts.until_ns = query_long(c, "until", 0) * 1000000000LL;
+	st->opts.follow = query_bool(c, "follow") && is_running(sc);
+	st->opts.still_running = pid_alive;
+	st->opts.userdata = st;
+	st->pid = sc->pid;
+	if (!query_bool(c, "stdout")) {
+		close(st->out[0]);
+		st->out[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		st->done_out = true;
+	}
+	if (!query_bool(c, "stderr")) {
+		close(st->err[0]);
+		st->err[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		st->done_err = true;
+	}
+	return reply_stream(c, st, logs_thread,
+			    st->mux ? "application/vnd.docker.multiplexed-stream"
+				    : "application/vnd.docker.raw-stream");
+}
+
+/* The container's processes: its pid and every descendant, from /proc. */
+static enum MHD_Result h_container_top(struct call *c, struct store_container *sc)
+{
+	json_t *procs = json_array();
+	pid_t set[1024];
+	size_t nset = 0;
+	bool grew = true;
+
+	if (!is_running(sc) || sc->pid <= 0) {
+		json_decref(procs);
+		return reply_error(c, 409, "container %s is not running: start it first", sc->name);
+	}
+	set[nset++] = sc->pid;
+	while (grew && nset < 1024) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		grew = false;
+		while (d && (de = readdir(d)) && nset < 1024) {
+			char path[64], buf[512], *rp;
+			pid_t pid = (pid_t)atoi(de->d_name), ppid;
+			bool have = false;
+			int fd;
+			ssize_t n;
+			if (pid <= 0)
+				continue;
+			for (size_t i = 0; i < nset; i++)
+				have |= set[i] == pid;
+			if (have)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			rp = strrchr(buf, ')');
+			if (!rp || sscanf(rp + 2, "%*c %d", &ppid) != 1)
+				continue;
+			for (size_t i = 0; i < nset; i++)
+				if (set[i] == ppid) {
+					set[nset++] = pid;
+					grew = true;
+					break;
+				}
+		}
+		if (d)
+			closedir(d);
+	}
+	for (size_t i = 0; i < nset; i++) {
+		char path[64], cmd[4096] = "";
+		int fd;
+		ssize_t n = 0;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", set[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, cmd, sizeof(cmd) - 1);
+			close(fd);
+		}
+		for (ssize_t k = 0; k + 1 < n; k++)
+			if (!cmd[k])
+				cmd[k] = ' ';
+		cmd[n > 0 ? n : 0] = '\0';
+		snprintf(path, sizeof(path), "%d", set[i]);
+		json_array_append_new(procs, json_pack("[s, s]", path, cmd));
+	}
+	return reply_json(c, 200, json_pack("{s:[s, s], s:o}", "Titles", "PID", "COMMAND",
+					    "Processes", procs));
+}
+
+static enum MHD_Result container_op(struct call *c, const char *ref, const char *op)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_container_ struct store_container *sc = NULL;
+	berth_error err = { 0 };
+	bool get = strcmp(c->method, "GET") == 0, post = strcmp(c->method, "POST") == 0;
+	int r, code = 0;
+
+	if ((r = open_store(&s, &err)) < 0)
+		return reply_berr(c, r, &err);
+	if (strcmp(c->method, "DELETE") == 0 && !*op) {
+		if ((r = get_container(c, s, ref, &sc, &err)) < 0)
+			return reply_berr(c, r, &err);
+		if (is_running(sc) && !query_bool(c, "force"))
+			return reply_error(c, 409, "container %s is running: stop it first or "
+						   "remove it with force=true", ref);
+		if ((r = ctr_remove(&api_ctx, s, sc->id, query_bool(c, "force"),
+				    query_bool(c, "v"), &err)) < 0)
+			return reply_berr(c, r, &err);
+		if (c->path.libpod)
+			return reply_json(c, 200, json_pack("[{s:s, s:n}]", "Id", sc->id, "Err"));
+		return reply_empty(c, 204);
+	}
+	if (get && strcmp(op, "json") == 0)
+		return h_container_inspect(c, s, ref);
+	if ((r = get_container(c, s, ref, &sc, &err)) < 0) {
+		if (get && strcmp(op, "exists") == 0 && r == -ENOENT)
+			return reply_empty(c, 404);
+		return reply_berr(c, r, &err);
+	}
+	if (get && strcmp(op, "exists") == 0)
+		return reply_empty(c, 204);
+	if (get && strcmp(op, "logs") == 0)
+		return h_container_logs(c, sc);
+	if (get && strcmp(op, "top") == 0)
+		return h_container_top(c, sc);
+	if (!post)
+		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
+	if (strcmp(op, "start") == 0) {
+		if (is_running(sc))
+			return reply_empty(c, 304);
+		if ((r = start_container(s, sc->id, &err)) < 0)
+			return reply_berr(c, r, &err);
+		return reply_empty(c, 204);
+	}
+	if (strcmp(op, "stop") == 0 || strcmp(op, "restart") == 0) {
+		long t = query_long(c, "t", query_long(c, "timeout", CTR_DEFAULT_STOP_TIMEOUT));
+		bool restart = strcmp(op, "restart") == 0;
+		if (!restart && !is_running(sc))
+			return reply_empty(c, 304);
+		if ((r = ctr_stop(&api_ctx, s, sc->id, (int)t, &err)) < 0)
+			return reply_berr(c, r, &err);
+		if (restart && (r = start_container(s, sc->id, &err)) < 0)
+			return reply_berr(c, r, &err);
+		return reply_empty(c, 204);
+	}
+	if (strcmp(op, "kill") == 0) {
+		int sig = signal_parse(query(c, "signal"));
+		if (sig < 0)
+			return reply_error(c, 400, "invalid signal \"%s\": use a name such as "
+						   "SIGTERM or a number", query(c, "signal"));
+		if (!is_running(sc))
+			return reply_error(c, 409, "container %s is not running", ref);
+		if ((r = ctr_kill(&api_ctx, s, sc->id, sig, &err)) < 0)
+			return reply_berr(c, r, &err);
+		return reply_empty(c, 204);
+	}
+	if (strcmp(op, "wait") == 0) {
+		if ((r = wait_condition(s, sc->id, query(c, "condition"), &code, &err)) < 0)
+			return reply_berr(c, r, &err);
+		if (c->path.libpod)
+			return reply_json(c, 200, json_integer(code));
+		return reply_json(c, 200, json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
+	}
+	if (strcmp(op, "pause") == 0 || strcmp(op, "unpause") == 0) {
+		bool pause = strcmp(op, "pause") == 0;
+		if (!is_running(sc))
+			return reply_error(c, 409, "container %s is not running", ref);
+		if ((r = ctr_kill(&api_ctx, s, sc->id, pause ? SIGSTOP : SIGCONT, &err)) < 0)
+			return reply_berr(c, r, &err);
+		return reply_empty(c, 204);
+	}
+	if (strcmp(op, "rename") == 0) {
+		const char *name = query(c, "name");
+		if (!name || !api_name_ok(name) || strchr(name, '/'))
+			return reply_error(c, 400, "rename %s: give a valid new name with ?name=",
+					   ref);
+		free(sc->name);
+		sc->name = strdup(name);
+		if (!sc->name || (r = store_container_update(s, sc, &err)) < 0)
+			return reply_berr(c, sc->name ? r : -ENOMEM, &err);
+		return reply_empty(c, 204);
+	}
+	return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
+}
+
+/* ---- create ---- */
+
+static int copy_key(json_t *to, const char *tkey, json_t *from, const char *fkey, json_type t)
+{
+	json_t *v = json_object_get(from, fkey);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_typeof(v) != t && !(t == JSON_TRUE && json_is_boolean(v)))
+		return -EINVAL;
+	json_object_set(to, tkey, v);
+	return 0;
+}
+
+static int ports_from_docker(json_t *bindings, json_t *create, berth_error *err)
+{
+	struct port_mapping m[64];
+	size_t n = 0;
+	const char *key;
+	json_t *list;
+	int r;
+
+	json_object_foreach (bindings, key, list) {
+		size_t i;
+		json_t *b;
+		json_array_foreach (list, i, b) {
+			char spec[256];
+			const char *ip = json_string_value(json_object_get(b, "HostIp"));
+			const char *hp = json_string_value(json_object_get(b, "HostPort"));
+			if (n >= 64)
+				return berr(err, -E2BIG, "too many port bindings (64 at most)");
+			snprintf(spec, sizeof(spec), "%s%s%s:%s", ip && *ip ? ip : "",
+				 ip && *ip ? ":" : "", hp ? hp : "", key);
+			if ((r = port_mapping_parse(spec, &m[n], err)) < 0)
+				return r;
+			n++;
+		}
+	}
+	if (n)
+		json_object_set_new(create, "ports", port_mappings_to_json(m, n));
+	return 0;
+}
+
+static int create_from_docker(json_t *body, json_t *create, berth_error *err)
+{
+	json_t *hc = json_object_get(body, "HostConfig");
+	const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+
+	if (copy_key(create, "image", body, "Image", JSON_STRING) < 0 ||
+	    copy_key(create, "command", body, "Cmd", JSON_ARRAY) < 0 ||
+	    copy_key(create, "entrypoint", body, "Entrypoint", JSON_ARRAY) < 0 ||
+	    copy_key(create, "env", body, "Env", JSON_ARRAY) < 0 ||
+	    copy_key(create, "workdir", body, "WorkingDir", JSON_STRING) < 0 ||
+	    copy_key(create, "user", body, "User", JSON_STRING) < 0 ||
+	    copy_key(create, "hostname", body, "Hostname", JSON_STRING) < 0 ||
+	    copy_key(create, "tty", body, "Tty", JSON_TRUE) < 0 ||
+	    copy_key(create, "interactive", body, "OpenStdin", JSON_TRUE) < 0 ||
+	    copy_key(create, "labels", body, "Labels", JSON_OBJECT) < 0 ||
+	    copy_key(create, "stop_signal", body, "StopSignal", JSON_STRING) < 0 ||
+	    copy_key(create, "rm", hc, "AutoRemove", JSON_TRUE) < 0 ||
+	    copy_key(create, "privileged", hc, "Privileged", JSON_TRUE) < 0 ||
+	    copy_key(create, "read_only", hc, "ReadonlyRootfs", JSON_TRUE) < 0 ||
+	    copy_key(create, "cap_add", hc, "CapAdd", JSON_ARRAY) < 0 ||
+	    copy_key(create, "cap_drop", hc, "CapDrop", JSON_ARRAY) < 0)
+		return berr(err, -EINVAL, "container create: a field has the wrong JSON type; "
+					  "check the request against the Docker API");
+	if (json_string_value(json_object_get(create, "workdir")) &&
+	    !*json_string_value(json_object_get(create, "workdir")))
+		json_object_del(create, "workdir");
+	if (json_string_value(json_object_get(create, "user")) &&
+	    !*json_string_value(json_object_get(create, "user")))
+		json_object_del(create, "user");
+	if (json_string_value(json_object_get(create, "hostname")) &&
+	    !*json_string_value(json_object_get(create, "hostname")))
+		json_object_del(create, "hostname");
+	if (net && (strcmp(net, "host") == 0 || strcmp(net, "none") == 0))
+		json_object_set_new(create, "network", json_string(net));
+	if (json_is_object(json_object_get(hc, "PortBindings")))
+		return ports_from_docker(json_object_get(hc, "PortBindings"), create, err);
+	return 0;
+}
+
+/* libpod's SpecGenerator: the fields cockpit and podman-remote send; unknown ones refused. */
+static int create_from_libpod(json_t *body, json_t *create, berth_error *err)
+{
+	static const char *const known[] = {
+		"image", "name", "command", "entrypoint", "env", "terminal", "stdin", "labels",
+		"remove", "work_dir", "user", "hostname", "portmappings", "netns", "privileged",
+		"cap_add", "cap_drop", "read_only_filesystem", "stop_signal", "pod", "restart_policy",
+		"healthconfig", "mounts", "volumes", "resource_limits", "publish_image_ports",
+		"image_volume_mode", "systemd", "oci_runtime", "cgroups_mode", "annotations", NULL,
+	};
+	const char *key, *k2;
+	json_t *v, *env, *pm;
+	size_t i;
+
+	json_object_foreach (body, key, v) {
+		bool ok = false;
+		for (const char *const *k = known; *k; k++)
+			ok |= strcmp(*k, key) == 0;
+		if (!ok)
+			return berr(err, -EINVAL, "container create: unknown field \"%s\"; remove it",
+				    key);
+	}
+	if (copy_key(create, "image", body, "image", JSON_STRING) < 0 ||
+	    copy_key(create, "command", body, "command", JSON_ARRAY) < 0 ||
+	    copy_key(create, "entrypoint", body, "entrypoint", JSON_ARRAY) < 0 ||
+	    copy_key(create, "tty", body, "terminal", JSON_TRUE) < 0 ||
+	    copy_key(create, "interactive", body, "stdin", JSON_TRUE) < 0 ||
+	    copy_key(create, "labels", body, "labels", JSON_OBJECT) < 0 ||
+	    copy_key(create, "rm", body, "remove", JSON_TRUE) < 0 ||
+	    copy_key(create, "workdir", body, "work_dir", JSON_STRING) < 0 ||
+	    copy_key(create, "user", body, "user", JSON_STRING) < 0 ||
+	    copy_key(create, "hostname", body, "hostname", JSON_STRING) < 0 ||
+	    copy_key(create, "privileged", body, "privileged", JSON_TRUE) < 0 ||
+	    copy_key(create, "cap_add", body, "cap_add", JSON_ARRAY) < 0 ||
+	    copy_key(create, "cap_drop", body, "cap_drop", JSON_ARRAY) < 0 ||
+	    copy_key(create, "read_only", body, "read_only_filesystem", JSON_TRUE) < 0 ||
+	    copy_key(create, "stop_signal", body, "stop_signal", JSON_STRING) < 0)
+		return berr(err, -EINVAL, "container create: a field has the wrong JSON type");
+	env = json_object_get(body, "env");
+	if (json_is_object(env)) {
+		json_t *arr = json_array();
+		json_object_foreach (env, k2, v) {
+			char *kv = NULL;
+			if (!json_is_string(v) || asprintf(&kv, "%s=%s", k2, json_string_value(v)) < 0)
+				continue;
+			json_array_append_new(arr, json_string(kv));
+			free(kv);
+		}
+		json_object_set_new(create, "env", arr);
+	}
+	const char *nsmode = json_string_value(json_object_get(json_object_get(body, "netns"),
+							      "nsmode"));
+	if (nsmode && (strcmp(nsmode, "host") == 0 || strcmp(nsmode, "none") == 0))
+		json_object_set_new(create, "network", json_string(nsmode));
+	pm = json_object_get(body, "portmappings");
+	if (json_array_size(pm)) {
+		struct port_mapping m[64];
+		size_t n = 0;
+		int r;
+		json_array_foreach (pm, i, v) {
+			char spec[256];
+			const char *ip = json_string_value(json_object_get(v, "host_ip"));
+			json_int_t cp = json_integer_value(json_object_get(v, "container_port"));
+			json_int_t hp = json_integer_value(json_object_get(v, "host_port"));
+			const char *proto = json_string_value(json_object_get(v, "protocol"));
+			if (n >= 64)
+				return berr(err, -E2BIG, "too many port mappings (64 at most)");
+			snprintf(spec, sizeof(spec), "%s%s%lld:%lld/%s", ip && *ip ? ip : "",
+				 ip && *ip ? ":" : "", (long long)(hp ? hp : cp), (long long)cp,
+				 proto && *proto ? proto : "tcp");
+			if ((r = port_mapping_parse(spec, &m[n], err)) < 0)
+				return r;
+			n++;
+		}
+		json_object_set_new(create, "ports", port_mappings_to_json(m, n));
+	}
+	return 0;
+}
+
+static enum MHD_Result h_container_create(struct call *c)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_(json_decrefp) json_t *body = NULL;
+	_cleanup_(json_decrefp) json_t *create = json_object();
+	_cleanup_free_ char *id = NULL;
+	berth_error err = { 0 };
+	json_error_t jerr;
+	const char *name, *image;
+	int r;
+
+	body = json_loadb(c->body ? c->body : "", c->len, 0, &jerr);
+	if (!json_is_object(body))
+		return reply_error(c, 400, "container create: the body is not a JSON object (%s)",
+				   jerr.text);
+	r = c->path.libpod ? create_from_libpod(body, create, &err)
+			   : create_from_docker(body, create, &err);
+	if (r < 0)
+		return reply_berr(c, r, &err);
+	name = c->path.libpod ? json_string_value(json_object_get(body, "name")) : query(c, "name");
+	if (name && *name) {
+		if (!api_name_ok(name) || strchr(name, '/') || strchr(name, ':'))
+			return reply_error(c, 400, "container create: invalid name \"%s\"; use "
+						   "letters, digits, '_', '.' and '-'", name);
+		json_object_set_new(create, "name", json_string(name));
+	}
+	image = json_string_value(json_object_get(create, "image"));
+	if (!image || !api_name_ok(image))
+		return reply_error(c, 400, "container create: give a valid image name");
+	if ((r = open_store(&s, &err)) < 0 || (r = ctr_create(&api_ctx, s, image, create, &id,
+							      &err)) < 0) {
+		if (r == -ENOENT && !c->path.libpod)
+			return reply_error(c, 404, "No such image: %s", image);
+		return reply_berr(c, r, &err);
+	}
+	return reply_json(c, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
+}
+
+/* ---- images ---- */
+
+static enum MHD_Result h_images_list(struct call *c)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	struct store_image **imgs = NULL;
+	berth_error err = { 0 };
+	json_t *out = json_array();
+	size_t n = 0;
+	int r;
+
+	if ((r = open_store(&s, &err)) < 0 || (r = store_image_list(s, &imgs, &n, &err)) < 0) {
+		json_decref(out);
+		return reply_berr(c, r, &err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = engine_image_summary_json(s, imgs[i]);
+		if (j && !c->path.libpod) {
+			char *id = NULL;
+			if (asprintf(&id, "sha256:%s", imgs[i]->id) >= 0)
+				json_object_set_new(j, "Id", json_string(id));
+			free(id);
+			if (!json_array_size(json_object_get(j, "RepoTags")))
+				json_object_set_new(j, "RepoTags", json_array());
+		}
+		json_array_append_new(out, j);
+	}
+	store_image_list_free(imgs, n);
+	return reply_json(c, 200, out);
+}
+
+static enum MHD_Result image_op(struct call *c, const char *name, const char *op)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_(store_image_freep) struct store_image *img = NULL;
+	berth_error err = { 0 };
+	int r;
+
+	if (!api_name_ok(name))
+		return reply_error(c, 400, "invalid image name \"%s\": use a reference such as "
+					   "localhost/busybox:latest", name);
+	if ((r = open_store(&s, &err)) < 0)
+		return reply_berr(c, r, &err);
+	r = store_image_lookup(s, name, &img, &err);
+	if (r < 0) {
+		if (strcmp(op, "exists") == 0 && r == -ENOENT)
+			return reply_empty(c, 404);
+		if (r == -ENOENT)
+			return reply_error(c, 404, "No such image: %s", name);
+		return reply_berr(c, r, &err);
+	}
+	if (strcmp(c->method, "GET") == 0) {
+		if (strcmp(op, "exists") == 0)
+			return reply_empty(c, 204);
+		if (strcmp(op, "json") == 0) {
+			json_t *j = engine_image_inspect_json(s, img);
+			if (j && !c->path.libpod) {
+				char *id = NULL;
+				if (asprintf(&id, "sha256:%s", img->id) >= 0)
+					json_object_set_new(j, "Id", json_string(id));
+				free(id);
+			}
+			return reply_json(c, 200, j);
+		}
+		if (strcmp(op, "history") == 0) {
+			json_t *cfgj = engine_image_config_json(s, img), *h, *out = json_array();
+			size_t i;
+			h = json_object_get(cfgj, "history");
+			json_array_foreach (h, i, h) {
+				(void)h;
+			}
+			h = json_object_get(cfgj, "history");
+			for (i = json_array_size(h); i-- > 0;) {
+				json_t *e = json_array_get(h, i);
+				json_array_append_new(
+					out, json_pack("{s:s, s:I, s:s, s:[], s:I, s:s}", "Id",
+						       i + 1 == json_array_size(h) ? img->id : "<missing>",
+						       "Created", (json_int_t)(img->created / 1000000000),
+						       "CreatedBy",
+						       json_string_value(json_object_get(e, "created_by")) ?: "",
+						       "Tags", "Size", (json_int_t)0, "Comment",
+						       json_string_value(json_object_get(e, "comment")) ?: ""));
+			}
+			json_decref(cfgj);
+			return reply_json(c, 200, out);
+		}
+	}
+	if (strcmp(c->method, "POST") == 0 && strcmp(op, "tag") == 0) {
+		const char *repo = query(c, "repo"), *tag = query(c, "tag");
+		_cleanup_free_ char *full = NULL, *norm = NULL;
+		if (!repo || !api_name_ok(repo) || (tag && *tag && !api_name_ok(tag)))
+			return reply_error(c, 400, "tag %s: give ?repo=NAME and optionally ?tag=TAG",
+					   name);
+		if (asprintf(&full, "%s%s%s", repo, tag && *tag ? ":" : "", tag && *tag ? tag : "") < 0)
+			return reply_error(c, 500, "out of memory");
+		if ((r = store_name_normalize(full, &norm, &err)) < 0 ||
+		    (r = store_image_add_name(s, img->id, norm, &err)) < 0)
+			return reply_berr(c, r, &err);
+		engine_image_event(api_ctx.runroot, "tag", img->id, norm);
+		return reply_empty(c, 201);
+	}
+	if (strcmp(c->method, "DELETE") == 0 && !*op) {
+		_cleanup_free_ char *user = NULL, *norm = NULL;
+		json_t *out = json_array();
+		bool by_name = strncmp(img->id, name, strlen(name)) != 0;
+		if (by_name && store_name_normalize(name, &norm, NULL) == 0 && img->names &&
+		    img->names[0] && img->names[1]) {
+			if ((r = store_image_remove_name(s, img->id, norm, &err)) < 0) {
+				json_decref(out);
+				return reply_berr(c, r, &err);
+			}
+			engine_image_event(api_ctx.runroot, "untag", img->id, norm);
+			json_array_append_new(out, json_pack("{s:s}", "Untagged", norm));
+			return reply_json(c, 200, out);
+		}
+		if (store_image_in_use(s, img->id, &user, NULL) > 0 && !query_bool(c, "force")) {
+			json_decref(out);
+			return reply_error(c, 409, "image %s is in use by container %s: remove the "
+						   "container first", name, user ? user : "?");
+		}
+		if ((r = store_image_delete(s, img->id, &err)) < 0) {
+			json_decref(out);
+			return reply_berr(c, r, &err);
+		}
+		engine_image_event(api_ctx.runroot, "remove", img->id, name);
+		for (char **nm = img->names; nm && *nm; nm++)
+			json_array_append_new(out, json_pack("{s:s}", "Untagged", *nm));
+		json_array_append_new(out, json_pack("{s:s}", "Deleted", img->id));
+		if (c->path.libpod)
+			return reply_json(c, 200, json_pack("{s:o, s:[s], s:[], s:i}", "Untagged",
+							    json_array(), "Deleted", img->id,
+							    "Errors", "ExitCode", 0));
+		return reply_json(c, 200, out);
+	}
+	return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
+}
+
+/* ---- events ---- */
+
+static int event_cb(json_t *ev, void *userdata)
+{
+	struct stream *st = userdata;
+	const char *status = json_string_value(json_object_get(ev, "Status"));
+	const char *type = json_string_value(json_object_get(ev, "Type"));
+	const char *id = json_string_value(json_object_get(ev, "ID"));
+	json_t *attrs = json_object();
+	json_t *out;
+	char *text;
+	ssize_t w;
+
+	if (json_object_get(ev, "Name"))
+		json_object_set(attrs, "name", json_object_get(ev, "Name"));
+	if (json_object_get(ev, "Image"))
+		json_object_set(attrs, "image", json_object_get(ev, "Image"));
+	json_object_update(attrs, json_object_get(ev, "Attributes"));
+	out = json_pack("{s:s, s:s, s:{s:s, s:o}, s:O, s:O, s:s, s:s}", "Type", type ? type : "",
+			"Action", status ? status : "", "Actor", "ID", id ? id : "", "Attributes",
+			attrs, "time", json_object_get(ev, "time"), "timeNano",
+			json_object_get(ev, "timeNano"), "status", status ? status : "", "id",
+			id ? id : "");
+	text = out ? json_dumps(out, JSON_COMPACT) : NULL;
+	json_decref(out);
+	if (!text)
+		return 0;
+	w = write(st->out[1], text, strlen(text));
+	if (w >= 0)
+		w = write(st->out[1], "\n", 1);
+	free(text);
+	return w < 0 ? -EPIPE : 0;
+}
+
+static void *events_thread(void *arg)
+{
+	struct stream *st = arg;
+
+	store_events_read(api_ctx.runroot, st->opts.since_ns, st->opts.until_ns, st->events_follow,
+			  event_cb, st, NULL);
+	close(st->out[1]);
+	close(st->err[1]);
+	return NULL;
+}
+
+static enum MHD_Result h_events(struct call *c)
+{
+	struct stream *st = stream_new();
+	const char *stream = query(c, "stream");
+
+	if (!st)
+		return reply_error(c, 500, "out of memory");
+	st->opts.since_ns = query_long(c, "since", 0) * 1000000000LL;
+	st->opts.until_ns = query_long(c, "until", 0) * 1000000000LL;
+	st->events_follow = !(stream && (strcmp(stream, "false") == 0 || strcmp(stream, "0") == 0)) &&
+			    !st->opts.until_ns;
+	return reply_stream(c, st, events_thread, "application/json");
+}
+
+/* ---- dispatch ---- */
+
+static enum MHD_Result route(struct call *c)
+{
+	const char *p = c->path.rest, *op;
+	bool get = strcmp(c->method, "GET") == 0 || strcmp(c->method, "HEAD") == 0;
+	bool post = strcmp(c->method, "POST") == 0;
+	char id[600];
+
+	if (strcmp(p, "/_ping") == 0 && get)
+		return h_ping(c);
+	if (strcmp(p, "/version") == 0 && get)
+		return h_version(c);
+	if (strcmp(p, "/info") == 0 && get)
+		return h_info(c);
+	if (strcmp(p, "/events") == 0 && get)
+		return h_events(c);
+	if (strcmp(p, "/containers/json") == 0 && get)
+		return h_containers_list(c);
+	if (strcmp(p, "/containers/create") == 0 && post)
+		return h_container_create(c);
+	if (strcmp(p, "/images/json") == 0 && get)
+		return h_images_list(c);
+	if (strcmp(p, "/pods/json") == 0 && get && c->path.libpod)
+		return reply_json(c, 200, json_array());
+	if (split_object(p, "/containers/", id, sizeof(id), &op))
+		return container_op(c, id, op);
+	if (strncmp(p, "/images/", 8) == 0 && strlen(p + 8) < sizeof(id)) {
+		split_image(p + 8, id, sizeof(id), &op);
+		return image_op(c, id, op);
+	}
+	return reply_error(c, 404, "no such endpoint: %s %s", c->method, p);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct req_body *b = *con_cls;
+	struct call c = { .conn = conn, .method = method };
+
+	(void)cls;
+	(void)version;
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return MHD_NO;
+		*con_cls = b;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (b->len + *upload_size > API_BODY_MAX) {
+			b->too_big = true;
+		} else if (!b->too_big) {
+			char *nb = realloc(b->data, b->len + *upload_size + 1);
+			if (!nb)
+				return MHD_NO;
+			b->data = nb;
+			memcpy(b->data + b->len, upload, *upload_size);
+			b->len += *upload_size;
+			b->data[b->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	api_activity();
+	api_path_parse(url, &c.path);
+	c.body = b->data;
+	c.len = b->len;
+	if (b->too_big)
+		return reply_error(&c, 413, "request body larger than %u bytes", API_BODY_MAX);
+	return route(&c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct req_body *b = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (b) {
+		free(b->data);
+		free(b);
+		*con_cls = NULL;
+	}
+	api_activity();
+}
+
+struct MHD_Daemon *api_routes_start(void)
+{
+	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+					MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+				0, NULL, NULL, on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+				on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+				MHD_OPTION_END);
+}
