@@ -636,6 +636,16 @@ int spec_generate(const struct spec_input *in, json_t **ret, berth_error *err)
 		json_object_set_new(linux_, "maskedPaths", strv_to_json(masked_paths));
 		json_object_set_new(linux_, "readonlyPaths", strv_to_json(readonly_paths));
 	}
+	/*
+	 * Root's containers always get a cgroup: it carries the limits and the devices
+	 * allow-list, without which CAP_MKNOD would open the host's devices. Rootless
+	 * containers get one where the runtime can delegate it (it warns where it cannot).
+	 */
+	if (!in->uid_map) {
+		char cg[96];
+		snprintf(cg, sizeof(cg), "berth/%s", in->id);
+		json_object_set_new(linux_, "cgroupsPath", json_string(cg));
+	}
 	if (in->uid_map && in->gid_map) {
 		json_object_set(linux_, "uidMappings", in->uid_map);
 		json_object_set(linux_, "gidMappings", in->gid_map);
