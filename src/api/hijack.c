@@ -106,11 +106,12 @@ static int pending_wait(const char *id, bool want_stdin, int client)
 	pendings = &p;
 	while (!p.given) {
 		struct timespec ts;
-		struct pollfd pf = { .fd = client, .events = POLLRDHUP };
+		/* not POLLRDHUP: docker half-closes its side when it sends no stdin */
+		struct pollfd pf = { .fd = client, .events = 0 };
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&pending_cond, &pending_lock, &ts);
-		if (!p.given && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		if (!p.given && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
 			break;
 	}
 	pending_remove(&p);

@@ -324,8 +324,13 @@ int main(int argc, char **argv)
 		}
 	}
 	MHD_stop_daemon(mhd);
-	if (is_unix && path && n <= 0)
-		unlink(path);
+	/* unlink only our own socket: a successor may already listen at the same path */
+	if (is_unix && path && n <= 0) {
+		struct stat st_path, st_fd;
+		if (stat(path, &st_path) == 0 && fstat(lfd, &st_fd) == 0 &&
+		    st_path.st_ino == st_fd.st_ino && st_path.st_dev == st_fd.st_dev)
+			unlink(path);
+	}
 	close(lfd);
 	berth_ctx_done(&api_ctx);
 	return 0;

@@ -253,13 +253,13 @@ static enum MHD_Result h_version(struct call *c)
 				 API_VERSION_LIBPOD, "Details", "APIVersion", API_VERSION_LIBPOD,
 				 "MinAPIVersion", "4.0.0");
 	return reply_json(c, 200,
-			  json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			  json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}",
 				    "Components", comp, "Version", API_VERSION_LIBPOD, "ApiVersion",
 				    c->path.libpod ? API_VERSION_LIBPOD : API_VERSION_DOCKER,
 				    "MinAPIVersion", API_VERSION_DOCKER_MIN, "GitCommit", "",
 				    "GoVersion", "n/a (berth " BERTH_VERSION ", C)", "Os", "linux",
 				    "Arch", "amd64", "KernelVersion", "", "BuildTime", "",
-				    "Platform", "berth"));
+				    "Platform", "Name", "berth"));
 }
 
 static enum MHD_Result h_info(struct call *c)
@@ -421,6 +421,9 @@ static json_t *docker_inspect(json_t *j, const struct store_container *sc)
 	json_object_set_new(cfg, "AttachStdout", json_true());
 	json_object_set_new(cfg, "AttachStderr", json_true());
 	json_object_set_new(cfg, "StdinOnce", json_false());
+	/* Docker's types: Tmpfs is a map, Ulimits {Name,Soft,Hard} */
+	json_object_set_new(hc, "Tmpfs", json_object());
+	json_object_set_new(hc, "Ulimits", json_array());
 	json_object_set_new(hc, "RestartPolicy", json_pack("{s:s, s:i}", "Name", "no",
 							   "MaximumRetryCount", 0));
 	json_object_set_new(hc, "LogConfig", json_pack("{s:s, s:{}}", "Type", "json-file",
@@ -537,6 +540,8 @@ struct stream {
 	int64_t pid_start_unused;
 	bool events_follow;
 	bool libpod;
+	const char *wait_cond;
+	char cond[32];
 };
 
 static void stream_free(void *cls)
@@ -602,6 +607,36 @@ static void *logs_thread(void *arg)
 	ctr_logs_print(st->log_path, &st->opts, st->out[1], st->err[1], NULL);
 	close(st->out[1]);
 	close(st->err[1]);
+	return NULL;
+}
+
+/* containers/{id}/wait: @log_path holds the container id here. */
+static void *wait_thread(void *arg)
+{
+	struct stream *st = arg;
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	json_t *j;
+	char *text;
+	int code = -1, r;
+
+	r = open_store(&s, &err);
+	if (r == 0)
+		r = wait_condition(s, st->log_path, st->cond[0] ? st->cond : NULL, &code, &err);
+	store_close(s);
+	if (st->libpod)
+		j = r < 0 ? json_pack("{s:s, s:s, s:i}", "cause", err.msg, "message", err.msg,
+				      "response", 500)
+			  : json_integer(code);
+	else
+		j = r < 0 ? json_pack("{s:i, s:{s:s}}", "StatusCode", -1, "Error", "Message", err.msg)
+			  : json_pack("{s:i, s:n}", "StatusCode", code, "Error");
+	text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	if (text && write(st->out[1], text, strlen(text)) >= 0 && write(st->out[1], "\n", 1) >= 0) {
+	}
+	free(text);
+	close(st->out[1]);
 	return NULL;
 }
 
@@ -759,6 +794,47 @@ static enum MHD_Result h_container_top(struct call *c, struct store_container *s
 					    "Processes", procs));
 }
 
+/* POST containers/{id}/exec: Docker's ExecConfig (libpod's is the same shape). */
+static enum MHD_Result h_exec_create(struct call *c, struct store_container *sc)
+{
+	_cleanup_(json_decrefp) json_t *body = NULL;
+	_cleanup_free_ char *id = NULL;
+	json_t *cmd, *v;
+	size_t i;
+
+	body = json_loadb(c->body ? c->body : "", c->len, 0, NULL);
+	cmd = json_object_get(body, "Cmd");
+	if (!json_is_object(body) || !json_array_size(cmd))
+		return reply_error(c, 400, "exec %s: the body must be a JSON object with a non-empty "
+					   "\"Cmd\" array", sc->name);
+	json_array_foreach (cmd, i, v)
+		if (!json_is_string(v))
+			return reply_error(c, 400, "exec %s: \"Cmd\" must hold strings", sc->name);
+	json_array_foreach (json_object_get(body, "Env"), i, v)
+		if (!json_is_string(v))
+			return reply_error(c, 400, "exec %s: \"Env\" must hold strings", sc->name);
+	if (!is_running(sc))
+		return reply_error(c, 409, "container %s is not running: start it first", sc->name);
+	id = api_exec_create(sc->id, body);
+	if (!id)
+		return reply_error(c, 500, "out of memory");
+	return reply_json(c, 201, json_pack("{s:s}", "Id", id));
+}
+
+static enum MHD_Result exec_op(struct call *c, const char *id, const char *op)
+{
+	json_t *j;
+
+	if (strcmp(op, "resize") == 0 && strcmp(c->method, "POST") == 0)
+		return reply_json(c, 201, json_object());
+	if (strcmp(op, "json") != 0 || strcmp(c->method, "GET") != 0)
+		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
+	j = api_exec_inspect(id);
+	if (!j)
+		return reply_error(c, 404, "no such exec session: %s", id);
+	return reply_json(c, 200, j);
+}
+
 static enum MHD_Result container_op(struct call *c, const char *ref, const char *op)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
@@ -797,6 +873,10 @@ static enum MHD_Result container_op(struct call *c, const char *ref, const char 
 		return h_container_top(c, sc);
 	if (!post)
 		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
+	if (strcmp(op, "resize") == 0)
+		return reply_json(c, 200, json_object());
+	if (strcmp(op, "exec") == 0)
+		return h_exec_create(c, sc);
 	if (strcmp(op, "start") == 0) {
 		if (is_running(sc))
 			return reply_empty(c, 304);
@@ -827,11 +907,23 @@ static enum MHD_Result container_op(struct call *c, const char *ref, const char 
 		return reply_empty(c, 204);
 	}
 	if (strcmp(op, "wait") == 0) {
-		if ((r = wait_condition(s, sc->id, query(c, "condition"), &code, &err)) < 0)
-			return reply_berr(c, r, &err);
-		if (c->path.libpod)
-			return reply_json(c, 200, json_integer(code));
-		return reply_json(c, 200, json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
+		/* docker run waits for the headers of wait before it starts the container: they go
+		 * out now, the body when the condition is met */
+		const char *cond = query(c, "condition");
+		struct stream *st = stream_new();
+		(void)code;
+		if (!st)
+			return reply_error(c, 500, "out of memory");
+		close(st->err[0]);
+		close(st->err[1]);
+		st->err[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		st->err[1] = -1;
+		st->done_err = true;
+		st->libpod = c->path.libpod;
+		st->log_path = strdup(sc->id);
+		st->wait_cond = cond && strlen(cond) < sizeof(st->wait_cond) ? cond : "";
+		snprintf(st->cond, sizeof(st->cond), "%s", st->wait_cond);
+		return reply_stream(c, st, wait_thread, "application/json");
 	}
 	if (strcmp(op, "pause") == 0 || strcmp(op, "unpause") == 0) {
 		bool pause = strcmp(op, "pause") == 0;
@@ -841,17 +933,10 @@ static enum MHD_Result container_op(struct call *c, const char *ref, const char 
 			return reply_berr(c, r, &err);
 		return reply_empty(c, 204);
 	}
-	if (strcmp(op, "rename") == 0) {
-		const char *name = query(c, "name");
-		if (!name || !api_name_ok(name) || strchr(name, '/'))
-			return reply_error(c, 400, "rename %s: give a valid new name with ?name=",
-					   ref);
-		free(sc->name);
-		sc->name = strdup(name);
-		if (!sc->name || (r = store_container_update(s, sc, &err)) < 0)
-			return reply_berr(c, sc->name ? r : -ENOMEM, &err);
-		return reply_empty(c, 204);
-	}
+	if (strcmp(op, "rename") == 0)
+		/* the store keeps names immutable for now: say so rather than pretend */
+		return reply_error(c, 501, "rename %s: renaming containers is not supported by berth "
+					   "yet; recreate the container with the new name", ref);
 	return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 }
 
@@ -1277,6 +1362,8 @@ static enum MHD_Result route(struct call *c)
 		return reply_json(c, 200, json_array());
 	if (split_object(p, "/containers/", id, sizeof(id), &op))
 		return container_op(c, id, op);
+	if (split_object(p, "/exec/", id, sizeof(id), &op))
+		return exec_op(c, id, op);
 	if (strncmp(p, "/images/", 8) == 0 && strlen(p + 8) < sizeof(id)) {
 		split_image(p + 8, id, sizeof(id), &op);
 		return image_op(c, id, op);

@@ -103,6 +103,31 @@ int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args);
 extern const struct cli_option cmd_exec_options[];
 extern const struct cli_option cmd_inspect_options[];
 
+/* pods.c (pods): berth pod ... */
+extern const struct cli_option cmd_pod_create_options[];
+extern const struct cli_option cmd_pod_ps_options[];
+extern const struct cli_option cmd_pod_inspect_options[];
+extern const struct cli_option cmd_pod_start_options[];
+extern const struct cli_option cmd_pod_stop_options[];
+extern const struct cli_option cmd_pod_kill_options[];
+extern const struct cli_option cmd_pod_rm_options[];
+extern const struct cli_option cmd_pod_prune_options[];
+int cmd_pod_create(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_ps(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_inspect(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_start(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_stop(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_restart(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_kill(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_rm(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_exists(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_prune(struct berth_ctx *ctx, struct cli_args *args);
+struct store_container;
+struct json_t;
+/* cli_ps_add_pod() - `ps`: the "Pod" (id) and "PodName" fields of @item for container @c. */
+void cli_ps_add_pod(struct store *s, const struct store_container *c, struct json_t *item,
+		    bool no_trunc);
+
 /* container_volume.c (lifecycle): volumes */
 extern const struct cli_option cmd_volume_create_options[];
 extern const struct cli_option cmd_volume_ls_options[];
@@ -116,5 +141,14 @@ int cmd_volume_rm(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_volume_prune(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_volume_exists(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_exec(struct berth_ctx *ctx, struct cli_args *args);
+
+/* container_more.c (living): pause, unpause, top, port */
+extern const struct cli_option cmd_pause_options[];
+extern const struct cli_option cmd_unpause_options[];
+extern const struct cli_option cmd_port_options[];
+int cmd_pause(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_unpause(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_top(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_port(struct berth_ctx *ctx, struct cli_args *args);
 
 #endif

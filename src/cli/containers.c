@@ -61,6 +61,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "tmpfs", 0, CLI_LIST, "Mount a temporary filesystem (tmpfs) into a container", NULL },  \
 	{ "network", 0, CLI_STRING, "Connect a container to a network (private, none, host)", NULL }, \
 	{ "net", 0, CLI_STRING, "Alias of --network", NULL },                                     \
+	{ "pod", 0, CLI_STRING, "Run container in an existing pod (or new:NAME to create one)", NULL }, \
 	{ "publish", 'p', CLI_LIST, "Publish a container's port to the host", NULL },             \
 	{ "init", 0, CLI_BOOL, "Run an init binary inside the container", NULL },                 \
 	{ "ulimit", 0, CLI_LIST, "Ulimit options (e.g. nofile=1024:2048)", NULL },                \
@@ -403,6 +404,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 		return r;
 	if ((v = cli_str(args, "name")))
 		json_object_set_new(c, "name", json_string(v));
+	if ((v = cli_str(args, "pod"))) /* engine/pod.h: pod_prepare_create() */
+		json_object_set_new(c, "pod_ref", json_string(v));
 	for (char *const *f = cli_list(args, "env-file"); *f; f++)
 		if ((r = read_env_file(env, *f, err)) < 0)
 			return r;
@@ -431,7 +434,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if (!v)
 		v = cli_str(args, "net");
 	if (v) {
-		if (strcmp(v, "none") != 0 && strcmp(v, "host") != 0 && strcmp(v, "private") != 0)
+		if (strcmp(v, "none") != 0 && strcmp(v, "host") != 0 && strcmp(v, "private") != 0 &&
+		    strncmp(v, "container:", 10) != 0 && strncmp(v, "ns:", 3) != 0) /* pods */
 			return berr(err, ENOTSUP,
 				    "network mode \"%s\" is not supported yet: use private (the "
 				    "default), none or host",
@@ -1180,7 +1184,8 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 	static const char *const headers[] = {
 		"ID=CONTAINER ID", "Image=IMAGE", "Command=COMMAND", "CreatedAt=CREATED",
 		"Created=CREATED", "RunningFor=CREATED", "Status=STATUS", "Ports=PORTS",
-		"Names=NAMES", "State=STATE", "Pid=PID", "Labels=LABELS", "ImageID=IMAGE ID", NULL,
+		"Names=NAMES", "State=STATE", "Pid=PID", "Labels=LABELS", "ImageID=IMAGE ID",
+		"Pod=POD ID", "PodName=PODNAME", NULL,
 	};
 	struct store_container **list = NULL;
 	struct store *s = NULL;
@@ -1229,7 +1234,9 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 		    strcmp(c->state, "running") != 0)
 			keep = false;
 		if (keep) {
-			json_array_append_new(items, ctr_json_ps_item(c, cfg, no_trunc, now));
+			json_t *item = ctr_json_ps_item(c, cfg, no_trunc, now);
+			cli_ps_add_pod(s, c, item, no_trunc); /* pods.c: Pod, PodName */
+			json_array_append_new(items, item);
 			shown++;
 		}
 		json_decref(cfg);
@@ -1263,6 +1270,10 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 		const char *tmpl = cli_flag(args, "noheading")
 					   ? "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 					   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+		if (cli_flag(args, "pod")) /* ps --pod: podman's POD ID and PODNAME columns */
+			tmpl = cli_flag(args, "noheading")
+				       ? "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}"
+				       : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}";
 		if (ifmt_print(tmpl, items, headers, stdout) < 0)
 			rc = 125;
 	}

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * options.h - the option tables of the commands berth-transfer carries out (copy, pull, push,
- * login, logout, search, remote inspect, manifest inspect). Included by cli/commands.c only:
+ * login, logout, search, manifest inspect). Included by cli/commands.c only:
  * plain berth parses and checks these options before it hands the command line over, so the
  * tables must live in the light program while the handlers live in berth-transfer.
+ * (skopeo's inspect options are part of `berth inspect`'s table in cli/containers.c, whose
+ * handler hands TRANSPORT:IMAGE arguments to cmd_inspect_remote.)
  */
 #ifndef BERTH_TRANSFER_OPTIONS_H
 #define BERTH_TRANSFER_OPTIONS_H
@@ -25,21 +27,6 @@ static const struct cli_option cmd_copy_options[] = {
 	{ "override-arch", 0, CLI_STRING, "Use ARCH instead of the architecture of the machine for choosing images", NULL },
 	{ "override-variant", 0, CLI_STRING, "Use VARIANT instead of the running architecture variant for choosing images", NULL },
 	{ "quiet", 'q', CLI_BOOL, "Suppress output information when copying images", NULL },
-	{ NULL, 0, 0, NULL, NULL },
-};
-
-static const struct cli_option cmd_inspect_remote_options[] = {
-	{ "raw", 0, CLI_BOOL, "Output the raw manifest or configuration", NULL },
-	{ "config", 0, CLI_BOOL, "Output the configuration blob rather than the manifest", NULL },
-	{ "format", 'f', CLI_STRING, "Format the output using the given Go template", NULL },
-	{ "no-tags", 'n', CLI_BOOL, "Do not list the available tags from the repository in the output", NULL },
-	{ "tls-verify", 0, CLI_BOOL, "Require HTTPS and verify certificates when talking to the container registry", "true" },
-	{ "creds", 0, CLI_STRING, "Use USERNAME[:PASSWORD] for accessing the registry", NULL },
-	{ "authfile", 0, CLI_STRING, "Path of the authentication file", NULL },
-	{ "cert-dir", 0, CLI_STRING, "Use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry", NULL },
-	{ "override-os", 0, CLI_STRING, "Use OS instead of the running OS for choosing images", NULL },
-	{ "override-arch", 0, CLI_STRING, "Use ARCH instead of the architecture of the machine for choosing images", NULL },
-	{ "override-variant", 0, CLI_STRING, "Use VARIANT instead of the running architecture variant for choosing images", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 

@@ -38,10 +38,18 @@ reg_start() {
   REG_URL=http://127.0.0.1:$REG_PORT
 }
 
+# forget_pid PID: a stopped server's pid may be reused by an unrelated process: never kill it again.
+forget_pid() {
+  [ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
+  grep -vx "$1" "$BATS_TEST_TMPDIR/pids" >"$BATS_TEST_TMPDIR/pids.new" || true
+  mv "$BATS_TEST_TMPDIR/pids.new" "$BATS_TEST_TMPDIR/pids"
+}
+
 reg_stop() {
   [ -n "${REG_PID:-}" ] || return 0
   kill "$REG_PID" 2>/dev/null || true
   wait "$REG_PID" 2>/dev/null || true
+  forget_pid "$REG_PID"
   REG_PID=
 }
 
@@ -51,6 +59,8 @@ reg_cleanup() {
   local p l bad=0
   if [ -f "$BATS_TEST_TMPDIR/pids" ]; then
     while read -r p; do
+      # only our own children: a pid that died on its own may belong to someone else by now
+      [ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$BASHPID" ] || continue
       kill "$p" 2>/dev/null || continue
       wait "$p" 2>/dev/null || true
     done <"$BATS_TEST_TMPDIR/pids"
@@ -175,5 +185,6 @@ dreg_stop() {
   [ -n "${DREG_PID:-}" ] || return 0
   kill "$DREG_PID" 2>/dev/null || true
   wait "$DREG_PID" 2>/dev/null || true
+  forget_pid "$DREG_PID"
   DREG_PID=
 }

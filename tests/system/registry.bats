@@ -120,7 +120,7 @@ teardown() {
   [ "$(rcurl -X PATCH --data-binary @"$BATS_TEST_TMPDIR/p1" "$REG_URL$loc")" = 202 ]
   [ "$(hdr Range)" = 0-299999 ]
   # kill -9: the running hash is lost, the data is not; nothing sits at the digest path
-  kill -9 "$REG_PID"; wait "$REG_PID" 2>/dev/null || true
+  kill -9 "$REG_PID"; wait "$REG_PID" 2>/dev/null || true; forget_pid "$REG_PID"
   hex=${d#sha256:}
   [ ! -e "$REG_ROOT/$V2/blobs/sha256/${hex:0:2}/$hex" ]
   reg_start

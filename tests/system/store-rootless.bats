@@ -7,6 +7,9 @@ load helpers
 
 setup_file() {
   berth_test_setup_file
+  if [ "$(id -u)" -eq 0 ] && [ -x "$BERTH_TOP/tests/lib/rootless-user.sh" ]; then
+    "$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test >/dev/null || true
+  fi
   if [ "$(id -u)" -ne 0 ] || ! id berth-test >/dev/null 2>&1 || ! grep -q '^berth-test:' /etc/subuid; then
     export BERTH_ROOTLESS_SKIP=1
     return 0

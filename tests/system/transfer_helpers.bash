@@ -14,31 +14,40 @@
 TRANSFER_PIDS_FILE=${BATS_FILE_TMPDIR:-/tmp}/transfer-registry.pids
 
 # start_docker_registry NAME [HTPASSWD] - serve a fresh registry; waits until it answers.
+# Another program may take the chosen port first: then it tries again on another one.
 start_docker_registry() {
-  local name=$1 htpasswd=${2:-} port dir
-  port=$(random_port) || return 1
+  local name=$1 htpasswd=${2:-} port dir pid attempt
   dir="$BERTH_TEST_DIR/registry-$name"
   mkdir -p "$dir/data"
-  {
-    echo "version: 0.1"
-    echo "log: {level: error}"
-    echo "storage:"
-    echo "  filesystem: {rootdirectory: $dir/data}"
-    echo "  delete: {enabled: true}"
-    echo "http:"
-    echo "  addr: 127.0.0.1:$port"
-    if [ -n "${REG_TLS_CERT:-}" ]; then
-      echo "  tls: {certificate: $REG_TLS_CERT, key: $REG_TLS_KEY}"
+  for attempt in 1 2 3 4 5; do
+    port=$(random_port) || return 1
+    {
+      echo "version: 0.1"
+      echo "log: {level: error}"
+      echo "storage:"
+      echo "  filesystem: {rootdirectory: $dir/data}"
+      echo "  delete: {enabled: true}"
+      echo "http:"
+      echo "  addr: 127.0.0.1:$port"
+      if [ -n "${REG_TLS_CERT:-}" ]; then
+        echo "  tls: {certificate: $REG_TLS_CERT, key: $REG_TLS_KEY}"
+      fi
+      if [ -n "$htpasswd" ]; then
+        echo "auth:"
+        echo "  htpasswd: {realm: berth-test, path: $htpasswd}"
+      fi
+    } >"$dir/config.yml"
+    # distribution refuses podman's REGISTRY_AUTH_FILE: never pass it on
+    env -u REGISTRY_AUTH_FILE docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+    pid=$!
+    echo "$pid" >>"$TRANSFER_PIDS_FILE"
+    if wait_for_port "$port" 20 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
+      sleep 0.1
+      kill -0 "$pid" 2>/dev/null && break
     fi
-    if [ -n "$htpasswd" ]; then
-      echo "auth:"
-      echo "  htpasswd: {realm: berth-test, path: $htpasswd}"
-    fi
-  } >"$dir/config.yml"
-  # distribution refuses podman's REGISTRY_AUTH_FILE: never pass it on
-  env -u REGISTRY_AUTH_FILE docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-  echo $! >>"$TRANSFER_PIDS_FILE"
-  wait_for_port "$port" 10 || { cat "$dir/log" >&2; return 1; }
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    [ "$attempt" = 5 ] && { cat "$dir/log" >&2; return 1; }
+  done
   printf -v "REG_$name" '%s' "127.0.0.1:$port"
   printf -v "REGDIR_$name" '%s' "$dir"
   export "REG_$name" "REGDIR_$name"
@@ -48,12 +57,19 @@ start_docker_registry() {
 # tokens, blob redirects, /v1/search, optionally chunked uploads only) in front of registry
 # BACKEND (host:port); sets REG_<NAME>.
 start_token_gate() {
-  local name=$1 backend=$2 user=$3 pass=$4 mode=${5:-} port
-  port=$(random_port) || return 1
-  python3 "$BERTH_TOP/tests/system/transfer_token_gate.py" "$port" "$backend" "$user" "$pass" $mode \
-    >"$BERTH_TEST_DIR/gate-$name.log" 2>&1 &
-  echo $! >>"$TRANSFER_PIDS_FILE"
-  wait_for_port "$port" 10 || { cat "$BERTH_TEST_DIR/gate-$name.log" >&2; return 1; }
+  local name=$1 backend=$2 user=$3 pass=$4 mode=${5:-} port pid attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(random_port) || return 1
+    python3 "$BERTH_TOP/tests/system/transfer_token_gate.py" "$port" "$backend" "$user" "$pass" $mode \
+      >"$BERTH_TEST_DIR/gate-$name.log" 2>&1 &
+    pid=$!
+    echo "$pid" >>"$TRANSFER_PIDS_FILE"
+    if wait_for_port "$port" 10 2>/dev/null && sleep 0.1 && kill -0 "$pid" 2>/dev/null; then
+      break
+    fi
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    [ "$attempt" = 5 ] && { cat "$BERTH_TEST_DIR/gate-$name.log" >&2; return 1; }
+  done
   printf -v "REG_$name" '%s' "127.0.0.1:$port"
   export "REG_$name"
 }

@@ -74,9 +74,10 @@ static void test_pick_platform(void **state)
 {
 	const char *idx =
 	    "{\"schemaVersion\":2,\"manifests\":["
-	    "{\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":"
-				"\"arm\",\"variant\":\"v7\"}},"
-	    "{\"digest\":\"" D2
+	    "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D1
+	    "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":"
+	    "\"arm\",\"variant\":\"v7\"}},"
+	    "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"" D2
 	    "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
 	struct img_manifest m = {0};
 	berth_error err = {0};

@@ -32,6 +32,7 @@
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
 #include "engine/names.h"
+#include "engine/pod.h"
 #include "engine/spec.h"
 #include "runtime/runtime.h"
 #include "store/events.h"
@@ -416,6 +417,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	r = check_volume_sources(create, err);
 	if (r < 0)
 		return r;
+	r = pod_prepare_create(ctx, s, create, err); /* --pod, --network container:|ns: */
+	if (r < 0)
+		return r;
 	/* The image's stop signal, unless --stop-signal said otherwise. */
 	if (!json_object_get(create, "stop_signal") && json_string_value(json_object_get(imgcfg, "StopSignal")))
 		json_object_set(create, "stop_signal", json_object_get(imgcfg, "StopSignal"));
@@ -454,6 +458,7 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	rec.created = ctr_now_ns();
 	rec.config = createtext;
 	rec.state = "created";
+	rec.pod_id = (char *)json_string_value(json_object_get(create, "pod"));
 	r = store_container_add(s, &rec, err);
 	if (r < 0)
 		goto fail;
@@ -825,6 +830,9 @@ int ctr_start(struct berth_ctx *ctx, struct store *s, const char *ref,
 	if (strcmp(c->state, "removing") == 0)
 		return berr(err, EBUSY, "container %s is being removed", c->name);
 	cfg = ctr_config(c);
+	r = pod_join_resolve(ctx, s, c, err); /* namespaces of a pod's infra or --network container: */
+	if (r < 0)
+		return r;
 	rundir = ctr_rundir_path(ctx, c->id);
 	if (!rundir)
 		return berr(err, ENOMEM, "out of memory");

@@ -56,7 +56,7 @@ json_t *ctr_json_ps_item(const struct store_container *c, json_t *cfg, bool no_t
 	_cleanup_free_ char *cmd = NULL;
 	json_t *args = json_object_get(cfg, "process_args");
 	const char *state = strcmp(c->state, "configured") == 0 ? "created" : c->state;
-	json_t *item;
+	json_t *item, *empty;
 
 	cmd = ctr_json_join_args(args ? args : json_object_get(cfg, "command"));
 	if (cmd && !no_trunc && strlen(cmd) > 17)
@@ -66,14 +66,16 @@ json_t *ctr_json_ps_item(const struct store_container *c, json_t *cfg, bool no_t
 	ctr_human_duration(now - c->created, created, sizeof(created));
 	snprintf(when, sizeof(when), "%s ago", created);
 	snprintf(shortid, sizeof(shortid), "%.12s", c->id);
+	empty = json_object();
 	item = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:b, s:O, s:s, s:s}",
 			 "ID", no_trunc ? c->id : shortid, "Image", c->image_name ? c->image_name : "",
 			 "ImageID", c->image_id ? c->image_id : "", "Command", cmd ? cmd : "",
 			 "CreatedAt", when, "RunningFor", when, "Created", when, "Status", status,
 			 "State", state, "Pid", (json_int_t)c->pid, "ExitCode", c->exit_code,
 			 "Exited", strcmp(state, "exited") == 0, "Labels",
-			 json_object_get(cfg, "labels") ?: json_object(), "Names", c->name,
+			 json_object_get(cfg, "labels") ?: empty, "Names", c->name,
 			 "Ports", ctr_json_ports_text(cfg, ports, sizeof(ports)));
+	json_decref(empty); /* "O" took its own reference where it was used */
 	if (item) {
 		json_t *pa = json_object_get(cfg, "process_args");
 		json_object_set_new(item, "FullID", json_string(c->id));
@@ -102,6 +104,7 @@ json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 	_cleanup_free_ char *logpath = NULL, *specpath = NULL, *hostpath = NULL;
 	_cleanup_(json_decrefp) json_t *spec = NULL;
 	json_t *cfg = ctr_config(c), *process, *args, *path, *mounts = json_array(), *m;
+	json_t *ea = json_array(), *eo = json_object(); /* shared empties for absent keys */
 	char created[48], started[48], finished[48];
 	const char *state = strcmp(c->state, "configured") == 0 ? "created" : c->state;
 	bool running = strcmp(state, "running") == 0 || strcmp(state, "paused") == 0;
@@ -136,7 +139,7 @@ json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 		m = json_pack("{s:s, s:O, s:O, s:s, s:s, s:O, s:b, s:s}", "Type",
 			      vname ? "volume" : "bind", "Source", json_object_get(o, "source"),
 			      "Destination", json_object_get(o, "destination"), "Driver",
-			      vname ? "local" : "", "Mode", "", "Options", opts ? opts : json_array(),
+			      vname ? "local" : "", "Mode", "", "Options", opts ? opts : ea,
 			      "RW", rw, "Propagation", "rprivate");
 		if (m && vname)
 			json_object_set_new(m, "Name", json_string(vname));
@@ -162,24 +165,27 @@ json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 		"Driver", "overlay", "Mounts", mounts, "Config", "Hostname",
 		json_string_value(json_object_get(spec, "hostname")) ?: "", "User",
 		json_string_value(json_object_get(cfg, "user")) ?: "", "Env",
-		env ? env : json_array(), "Cmd", json_object_get(cfg, "command") ?: json_null(),
+		env ? env : ea, "Cmd", json_object_get(cfg, "command") ?: json_null(),
 		"Image", c->image_name ? c->image_name : "", "WorkingDir",
 		json_string_value(json_object_get(process, "cwd")) ?: "/", "Entrypoint",
-		ep ? ep : json_null(), "Labels", json_object_get(cfg, "labels") ?: json_object(),
+		ep ? ep : json_null(), "Labels", json_object_get(cfg, "labels") ?: eo,
 		"StopSignal", json_string_value(json_object_get(cfg, "stop_signal")) ?: "SIGTERM",
 		"Tty", json_is_true(json_object_get(cfg, "tty")), "OpenStdin",
 		json_is_true(json_object_get(cfg, "interactive")), "HostConfig", "NetworkMode",
 		json_string_value(json_object_get(cfg, "network")) ?: "private", "CapAdd",
-		json_object_get(cfg, "cap_add") ?: json_array(), "Privileged",
+		json_object_get(cfg, "cap_add") ?: ea, "Privileged",
 		json_is_true(json_object_get(cfg, "privileged")), "CapDrop",
-		json_object_get(cfg, "cap_drop") ?: json_array(), "Ulimits",
-		json_object_get(cfg, "ulimits") ?: json_array(), "Tmpfs",
-		json_object_get(cfg, "tmpfs") ?: json_array(), "ReadonlyRootfs",
+		json_object_get(cfg, "cap_drop") ?: ea, "Ulimits",
+		json_object_get(cfg, "ulimits") ?: ea, "Tmpfs",
+		json_object_get(cfg, "tmpfs") ?: ea, "ReadonlyRootfs",
 		json_is_true(json_object_get(cfg, "read_only")), "Memory",
 		json_integer_value(json_object_get(cfg, "memory")), "NanoCpus",
 		(json_int_t)(json_number_value(json_object_get(cfg, "cpus")) * 1e9), "PidsLimit",
 		json_integer_value(json_object_get(cfg, "pids_limit")), "LogConfig",
 		json_string_value(json_object_get(cfg, "log_driver")) ?: "k8s-file");
+	/* "O" took its own references to the shared empties where they were used */
+	json_decref(ea);
+	json_decref(eo);
 	if (j) {
 		json_t *hc = json_object_get(j, "HostConfig");
 		json_object_set_new(hc, "LogConfig",

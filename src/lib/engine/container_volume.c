@@ -63,7 +63,9 @@ int ctr_volume_create(struct berth_ctx *ctx, struct store *s, const char *name, 
 	r = mkdir_p(data, 0755, err);
 	if (r < 0)
 		return r;
-	labtext = json_dumps(labels && json_is_object(labels) ? labels : json_object(), JSON_COMPACT);
+	labtext = labels && json_is_object(labels) ? json_dumps(labels, JSON_COMPACT) : strdup("{}");
+	if (!labtext)
+		return berr(err, ENOMEM, "out of memory");
 	v.name = (char *)name;
 	v.created = ctr_now_ns();
 	v.driver = "local";

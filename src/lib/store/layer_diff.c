@@ -27,8 +27,8 @@
 #include "util/fileio.h"
 #include "util/sha256.h"
 
-#define COPY_CHUNK	(128u << 10)
-#define XATTR_LIST_MAX_ (64u << 10)
+#define COPY_CHUNK (128u << 10)
+#define NAME_BUF   (LAYER_MAX_PATH + 16)
 
 /* (dev, ino) → first archived name, for hardlinks. */
 struct link_slot {
@@ -50,6 +50,7 @@ struct diff_ctx {
 	struct link_slot *links;
 	size_t links_cap, links_n;
 	char *buf;
+	char *name; /* NAME_BUF bytes for whiteout names: kept off the recursion's stack */
 	struct layer_diff_stats st;
 };
 
@@ -295,9 +296,8 @@ static int put_dir(struct diff_ctx *c, int dirfd, const char *leaf, char *path, 
 		return r;
 	if ((fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y') ||
 	    (fgetxattr(fd, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y')) {
-		char opq[LAYER_MAX_PATH + 16];
-		snprintf(opq, sizeof(opq), "%s.wh..wh..opq", path);
-		r = put_marker(c, opq, s, err);
+		snprintf(c->name, NAME_BUF, "%s.wh..wh..opq", path);
+		r = put_marker(c, c->name, s, err);
 		if (r < 0)
 			return r;
 	}
@@ -341,9 +341,8 @@ static int walk(struct diff_ctx *c, int dirfd, char *path, size_t plen, unsigned
 			break;
 		}
 		if (S_ISCHR(s.st_mode) && s.st_rdev == 0) {
-			char wh[LAYER_MAX_PATH + 8];
-			snprintf(wh, sizeof(wh), "%.*s.wh.%s", (int)plen, path, leaf);
-			r = put_marker(c, wh, &s, err);
+			snprintf(c->name, NAME_BUF, "%.*s.wh.%s", (int)plen, path, leaf);
+			r = put_marker(c, c->name, &s, err);
 		} else if (S_ISDIR(s.st_mode)) {
 			r = put_dir(c, dirfd, leaf, path, plen + llen, &s, depth, err);
 		} else if (S_ISREG(s.st_mode)) {
@@ -389,8 +388,9 @@ static int open_writers(struct diff_ctx *c, berth_error *err)
 	c->h_tar = sha256_new();
 	c->h_out = sha256_new();
 	c->buf = malloc(COPY_CHUNK);
+	c->name = malloc(NAME_BUF);
 	c->tw = archive_write_new();
-	if (!c->h_tar || !c->h_out || !c->buf || !c->tw)
+	if (!c->h_tar || !c->h_out || !c->buf || !c->name || !c->tw)
 		return berr(err, ENOMEM, "out of memory");
 
 	if (c->opts->compression != LAYER_DIFF_NONE) {
@@ -480,5 +480,6 @@ int layer_diff_write(int diff_dirfd, int out_fd, const struct layer_diff_opts *o
 		free(c.links[i].path);
 	free(c.links);
 	free(c.buf);
+	free(c.name);
 	return r;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "oci/digest.h"
+#include "oci/manifest.h"
 #include "oci/mediatype.h"
 #include "util/macro.h"
 
@@ -38,41 +39,33 @@ void img_manifest_done(struct img_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int parse_desc(json_t *j, bool platform, struct img_desc *d, const char *what,
-		      berth_error *err)
+/* take_desc() - what copying needs of one oci/manifest.h descriptor. */
+static int take_desc(const oci_descriptor *o, struct img_desc *d)
 {
-	const char *mt = json_string_value(json_object_get(j, "mediaType"));
-	const char *dg = json_string_value(json_object_get(j, "digest"));
-	json_t *sz = json_object_get(j, "size");
-
-	if (!oci_digest_is_sha256(dg))
-		return berr(err, EBADMSG, "%s: a descriptor has an invalid or non-sha256 digest",
-			    what);
-	if (!json_is_integer(sz) || json_integer_value(sz) < 0)
-		return berr(err, EBADMSG, "%s: descriptor %s has no valid size", what, dg);
-	d->size = (int64_t)json_integer_value(sz);
-	if (!(d->digest = strdup(dg)) || (mt && !(d->media_type = strdup(mt))))
-		return berr(err, ENOMEM, "out of memory");
-	if (platform) {
-		json_t *p = json_object_get(j, "platform");
-		const char *os = json_string_value(json_object_get(p, "os"));
-		const char *arch = json_string_value(json_object_get(p, "architecture"));
-		const char *var = json_string_value(json_object_get(p, "variant"));
-		if ((os && !(d->os = strdup(os))) || (arch && !(d->arch = strdup(arch))) ||
-		    (var && !(d->variant = strdup(var))))
-			return berr(err, ENOMEM, "out of memory");
-	}
+	d->size = o->size;
+	if (!(d->digest = strdup(o->digest)) ||
+	    (o->media_type && !(d->media_type = strdup(o->media_type))))
+		return -ENOMEM;
+	if (o->platform &&
+	    ((o->platform->os && !(d->os = strdup(o->platform->os))) ||
+	     (o->platform->architecture && !(d->arch = strdup(o->platform->architecture))) ||
+	     (o->platform->variant && !(d->variant = strdup(o->platform->variant)))))
+		return -ENOMEM;
 	return 0;
 }
 
+/*
+ * img_manifest_parse() - oci/manifest.h validates the document (shape, media types, digests,
+ * sizes, limits); copying also refuses non-sha256 digests, which it could not verify.
+ */
 int img_manifest_parse(const char *body, size_t len, const char *media_type, const char *what,
 		       struct img_manifest *ret, berth_error *err)
 {
+	_cleanup_(oci_manifest_freep) oci_manifest *om = NULL;
 	struct img_manifest m = {0};
-	json_error_t jerr;
-	json_t *root, *arr, *e;
-	size_t i;
-	int r = 0;
+	const oci_descriptor *descs;
+	size_t n;
+	int r;
 
 	if (media_type && (strcmp(media_type, DOCKER_MT_MANIFEST_V1) == 0 ||
 			   strcmp(media_type, DOCKER_MT_MANIFEST_V1_SIGNED) == 0))
@@ -80,48 +73,38 @@ int img_manifest_parse(const char *body, size_t len, const char *media_type, con
 			    "%s: Docker schema 1 manifests are not supported; push the image again "
 			    "with a current client",
 			    what);
-	root = json_loadb(body, len, 0, &jerr);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return berr(err, EBADMSG, "%s: the manifest is not valid JSON: %s", what,
-			    jerr.text);
+	r = oci_manifest_parse(body, len, media_type, &om, err);
+	if (r < 0) {
+		if (r == -ENOTSUP)
+			return berr_prefix(err, "%s", what);
+		berr_prefix(err, "%s", what);
+		return r == -EFBIG ? r : (err ? (err->code = -EBADMSG) : -EBADMSG);
 	}
-	if (json_integer_value(json_object_get(root, "schemaVersion")) != 2) {
-		json_decref(root);
-		return berr(err, ENOTSUP, "%s: unsupported manifest schemaVersion", what);
-	}
-	m.is_index = media_type ? (strcmp(media_type, OCI_MT_INDEX) == 0 ||
-				   strcmp(media_type, DOCKER_MT_MANIFEST_LIST) == 0)
-				: json_is_array(json_object_get(root, "manifests"));
-	arr = json_object_get(root, m.is_index ? "manifests" : "layers");
-	if (!json_is_array(arr) && !(m.is_index && !arr)) {
-		json_decref(root);
-		return berr(err, EBADMSG, "%s: the manifest has no %s array", what,
-			    m.is_index ? "manifests" : "layers");
-	}
-	if (json_array_size(arr) > (m.is_index ? IMG_MAX_INSTANCES : IMG_MAX_LAYERS)) {
-		json_decref(root);
+	m.is_index = oci_manifest_kind_is_index(om->kind);
+	descs = m.is_index ? om->manifests : om->layers;
+	n = m.is_index ? om->n_manifests : om->n_layers;
+	if (n > (m.is_index ? IMG_MAX_INSTANCES : IMG_MAX_LAYERS))
 		return berr(err, E2BIG,
-			    "%s: the manifest lists %zu %s, more than berth accepts (%d)", what,
-			    json_array_size(arr), m.is_index ? "images" : "layers",
+			    "%s: the manifest lists %zu %s, more than berth accepts (%d)", what, n,
+			    m.is_index ? "images" : "layers",
 			    m.is_index ? IMG_MAX_INSTANCES : IMG_MAX_LAYERS);
+	if (!(m.descs = calloc(n + 1, sizeof(*m.descs))))
+		return berr(err, ENOMEM, "out of memory");
+	r = m.is_index ? 0 : take_desc(&om->config, &m.config);
+	for (size_t i = 0; r == 0 && i < n; i++, m.n++)
+		r = take_desc(&descs[i], &m.descs[i]);
+	if (r < 0) {
+		img_manifest_done(&m);
+		return berr(err, ENOMEM, "out of memory");
 	}
-	if (!m.is_index) {
-		json_t *cfg = json_object_get(root, "config");
-		if (!json_is_object(cfg))
-			r = berr(err, EBADMSG, "%s: the manifest has no config", what);
-		else
-			r = parse_desc(cfg, false, &m.config, what, err);
-	}
-	if (r == 0 && !(m.descs = calloc(json_array_size(arr) + 1, sizeof(*m.descs))))
-		r = berr(err, ENOMEM, "out of memory");
-	json_array_foreach(arr, i, e)
-	{
-		if (r < 0)
-			break;
-		r = parse_desc(e, m.is_index, &m.descs[m.n++], what, err);
-	}
-	json_decref(root);
+	if (!m.is_index && !oci_digest_is_sha256(m.config.digest))
+		r = berr(err, ENOTSUP, "%s: config %s is not a sha256 digest", what,
+			 m.config.digest);
+	for (size_t i = 0; r == 0 && i < m.n; i++)
+		if (!oci_digest_is_sha256(m.descs[i].digest))
+			r = berr(err, ENOTSUP,
+				 "%s: %s is not a sha256 digest; berth verifies sha256 only", what,
+				 m.descs[i].digest);
 	if (r < 0) {
 		img_manifest_done(&m);
 		return r;

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * container_pause.h - `pause`/`unpause`: freeze every process of a running container with the
+ * cgroup freezer (v2: cgroup.freeze of berth/<id>; v1: a berth/<id> cgroup in the freezer
+ * hierarchy, which the runtime does not create, so the container's processes are moved into it
+ * from its pids cgroup first). The record keeps saying "running"; ctr_paused() tells.
+ * Containers without a cgroup (rootless on v1) cannot be paused.
+ */
+#ifndef BERTH_ENGINE_CONTAINER_PAUSE_H
+#define BERTH_ENGINE_CONTAINER_PAUSE_H
+
+#include <stdbool.h>
+
+#include "engine/context.h"
+#include "store/store.h"
+#include "util/error.h"
+
+/** ctr_pause() - freeze running container @ref; -EINVAL when it is not running or paused. */
+int ctr_pause(struct berth_ctx *ctx, struct store *s, const char *ref, berth_error *err);
+
+/** ctr_unpause() - thaw paused container @ref; -EINVAL when it is not paused. */
+int ctr_unpause(struct berth_ctx *ctx, struct store *s, const char *ref, berth_error *err);
+
+/** ctr_paused() - whether the container with full @id is frozen now. */
+bool ctr_paused(const char *id);
+
+#endif

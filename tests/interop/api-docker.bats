@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# api-docker.bats - the real docker client (/usr/bin/docker) against `berth system service`.
+
+load ../system/helpers
+load ../system/api_helpers
+
+setup_file() {
+  command -v docker >/dev/null || skip "no docker client"
+  berth_test_setup_file
+  busybox_image
+  api_start
+  export DOCKER_HOST="unix://$API_SOCK"
+}
+
+teardown_file() {
+  api_stop
+  berth rm -a -f >/dev/null 2>&1 || true
+  berth_test_teardown_file
+}
+
+dk() { timeout -s KILL 30 docker "$@"; }
+
+@test "docker: version negotiates 1.44" {
+  run dk version --format '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "1.44 1.24" ]
+}
+
+@test "docker: images" {
+  run dk images --format '{{.Repository}}:{{.Tag}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = localhost/busybox:latest ]
+}
+
+@test "docker: run --rm prints the output and passes the exit code" {
+  run dk run --rm localhost/busybox echo hi
+  [ "$status" -eq 0 ]
+  [ "$output" = hi ]
+  run dk run --rm localhost/busybox sh -c 'exit 3'
+  [ "$status" -eq 3 ]
+  run dk ps -a -q
+  [ -z "$output" ]
+}
+
+@test "docker: run -d, ps, logs -f, exec, inspect, stop, rm" {
+  run dk run -d --name web localhost/busybox sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done'
+  [ "$status" -eq 0 ]
+  run dk ps --format '{{.Names}}'
+  [ "$output" = web ]
+  sleep 1
+  run timeout -s KILL 2 docker logs -f web
+  [[ "$output" == *"tick 0"* ]]
+  run dk exec web echo inside
+  [ "$status" -eq 0 ]
+  [ "$output" = inside ]
+  run dk exec web sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  run bash -c "echo hello | timeout -s KILL 10 docker exec -i web cat"
+  [ "$output" = hello ]
+  run dk inspect -f '{{.State.Status}} {{.Name}}' web
+  [ "$output" = "running /web" ]
+  run dk stop -t 1 web
+  [ "$status" -eq 0 ]
+  run dk inspect -f '{{.State.Status}}' web
+  [ "$output" = exited ]
+  run dk rm web
+  [ "$status" -eq 0 ]
+  run dk ps -a -q
+  [ -z "$output" ]
+}
+
+@test "docker: errors come back as messages" {
+  run dk inspect nosuch
+  [ "$status" -ne 0 ]
+  [[ "$output" == *nosuch* ]]
+  run dk run --rm localhost/nosuchimage true
+  [ "$status" -ne 0 ]
+}

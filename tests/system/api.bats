@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# api.bats - `berth system service`: the libpod and Docker REST APIs through curl.
+
+load helpers
+load api_helpers
+
+setup_file() {
+  berth_test_setup_file
+  busybox_image
+  api_start
+}
+
+teardown_file() {
+  api_stop
+  berth rm -a -f >/dev/null 2>&1 || true
+  berth_test_teardown_file
+}
+
+# body/status of the last api_curl run
+body() { printf '%s\n' "$output" | sed '$d'; }
+code() { printf '%s\n' "$output" | tail -n1; }
+
+@test "api: socket is mode 0600" {
+  [ "$(stat -c %a "$API_SOCK")" = 600 ]
+}
+
+@test "api: _ping under every prefix, with Api-Version" {
+  for p in /_ping /v1.44/_ping /v4.0.0/libpod/_ping /v1.12/libpod/_ping; do
+    run api_curl "http://d$p"
+    [ "$status" -eq 0 ]
+    [ "$(code)" = 200 ]
+    [ "$(body)" = OK ]
+  done
+  run curl -sS -I --unix-socket "$API_SOCK" http://d/_ping
+  [[ "$output" == *"Api-Version: 1.44"* ]]
+}
+
+@test "api: version and info" {
+  run api_curl http://d/v1.44/version
+  [ "$(code)" = 200 ]
+  [ "$(body | jq -r .ApiVersion)" = 1.44 ]
+  [ "$(body | jq -r .MinAPIVersion)" = 1.24 ]
+  run api_curl http://d/v4.0.0/libpod/info
+  [ "$(code)" = 200 ]
+  [ "$(body | jq -r .store.imageStore.number)" = 1 ]
+  run api_curl http://d/info
+  [ "$(body | jq -r .Images)" = 1 ]
+}
+
+@test "api: errors are JSON with the right status" {
+  run api_curl http://d/v4.0.0/libpod/containers/nosuch/json
+  [ "$(code)" = 404 ]
+  [ "$(body | jq -r .response)" = 404 ]
+  [[ "$(body | jq -r .cause)" == *nosuch* ]]
+  run api_curl http://d/v1.44/containers/nosuch/json
+  [ "$(code)" = 404 ]
+  [[ "$(body | jq -r .message)" == *nosuch* ]]
+  run api_curl http://d/v1.44/nowhere
+  [ "$(code)" = 404 ]
+}
+
+@test "api: bad input is refused and changes nothing" {
+  run api_curl -X POST -d '{bad' http://d/v1.44/containers/create
+  [ "$(code)" = 400 ]
+  run api_curl -X POST -d '{"image":"localhost/busybox","bogus":1}' http://d/v4.0.0/libpod/containers/create
+  [ "$(code)" = 400 ]
+  [[ "$(body | jq -r .message)" == *bogus* ]]
+  run api_curl -X POST -d '{"Image":"localhost/busybox"}' "http://d/v1.44/containers/create?name=../x"
+  [ "$(code)" = 400 ]
+  run api_curl http://d/v1.44/containers/..%2F..%2Fetc/json
+  [ "$(code)" = 400 ]
+  run bash -c "head -c 2000000 /dev/zero | curl -sS --unix-socket '$API_SOCK' -o /dev/null -w '%{http_code}' -X POST --data-binary @- http://d/v1.44/containers/create"
+  [ "$output" = 413 ]
+  run api_curl -X POST -d '{"Image":"localhost/nosuchimage"}' http://d/v1.44/containers/create
+  [ "$(code)" = 404 ]
+  run berth ps -a -q
+  [ -z "$output" ]
+}
+
+@test "api: libpod container life: create, start, json, logs, top, stop, delete" {
+  run api_curl -X POST -d '{"image":"localhost/busybox","name":"lp","command":["sh","-c","echo lp-out; exec sleep 100"],"env":{"A":"1"}}' http://d/v4.0.0/libpod/containers/create
+  [ "$(code)" = 201 ]
+  id=$(body | jq -r .Id)
+  run api_curl -X POST http://d/v1.12/libpod/containers/lp/start
+  [ "$(code)" = 204 ]
+  run api_curl http://d/v1.12/libpod/containers/json
+  [ "$(body | jq -r '.[0].Names[0]')" = lp ]
+  [ "$(body | jq -r '.[0].State')" = running ]
+  run api_curl http://d/v1.12/libpod/containers/lp/json
+  [ "$(body | jq -r .Id)" = "$id" ]
+  [ "$(body | jq -r .State.Running)" = true ]
+  run api_curl http://d/v1.12/libpod/containers/lp/exists
+  [ "$(code)" = 204 ]
+  run api_curl http://d/v1.12/libpod/containers/nope/exists
+  [ "$(code)" = 404 ]
+  sleep 0.5
+  # multiplexed frame: stream 1, length 7, "lp-out\n"
+  run bash -c "curl -sS --unix-socket '$API_SOCK' 'http://d/v1.12/libpod/containers/lp/logs?stdout=true' | od -An -tx1 | tr -d ' \n'"
+  [ "$output" = "01000000000000076c702d6f75740a" ]
+  run api_curl http://d/v1.12/libpod/containers/lp/top
+  [[ "$(body)" == *"sleep 100"* ]]
+  run api_curl -X POST http://d/v1.12/libpod/containers/lp/pause
+  [ "$(code)" = 204 ]
+  run api_curl -X POST http://d/v1.12/libpod/containers/lp/unpause
+  [ "$(code)" = 204 ]
+  run api_curl -X DELETE http://d/v1.12/libpod/containers/lp
+  [ "$(code)" = 409 ]
+  run api_curl -X POST "http://d/v1.12/libpod/containers/lp/stop?t=1"
+  [ "$(code)" = 204 ]
+  run api_curl -X POST "http://d/v1.12/libpod/containers/lp/stop?t=1"
+  [ "$(code)" = 304 ]
+  run api_curl -X POST http://d/v1.12/libpod/containers/lp/wait
+  [ "$(code)" = 200 ]
+  run api_curl -X DELETE http://d/v1.12/libpod/containers/lp
+  [ "$(code)" = 200 ]
+  run berth ps -a -q
+  [ -z "$output" ]
+}
+
+@test "api: docker attach before start streams the output (what docker run does)" {
+  run api_curl -X POST -d '{"Image":"localhost/busybox","Cmd":["sh","-c","echo out; echo err >&2; exit 3"]}' "http://d/v1.44/containers/create?name=att"
+  [ "$(code)" = 201 ]
+  curl -sS -m 10 --unix-socket "$API_SOCK" -X POST -H 'Connection: Upgrade' -H 'Upgrade: tcp' \
+    "http://d/v1.44/containers/att/attach?stream=1&stdout=1&stderr=1" -o "$BERTH_TEST_DIR/att.out" &
+  cpid=$!
+  sleep 0.5
+  run api_curl -X POST http://d/v1.44/containers/att/start
+  [ "$(code)" = 204 ]
+  run api_curl -X POST http://d/v1.44/containers/att/wait
+  [ "$(body | jq -r .StatusCode)" = 3 ]
+  wait "$cpid" || true
+  run bash -c "od -An -tx1 '$BERTH_TEST_DIR/att.out' | tr -d ' \n'"
+  [[ "$output" == *"0100000000000004"*"6f75740a"* ]]
+  [[ "$output" == *"0200000000000004"*"6572720a"* ]]
+  run api_curl -X DELETE http://d/v1.44/containers/att
+  [ "$(code)" = 204 ]
+}
+
+@test "api: images: list, inspect, history, tag, exists, delete" {
+  run api_curl http://d/v1.44/images/json
+  [ "$(body | jq -r '.[0].RepoTags[0]')" = localhost/busybox:latest ]
+  run api_curl http://d/v1.44/images/localhost/busybox:latest/json
+  [ "$(code)" = 200 ]
+  [[ "$(body | jq -r .Id)" == sha256:* ]]
+  run api_curl http://d/v1.12/libpod/images/localhost/busybox/history
+  [ "$(code)" = 200 ]
+  run api_curl -X POST "http://d/v1.44/images/localhost/busybox/tag?repo=localhost/other&tag=v1"
+  [ "$(code)" = 201 ]
+  run api_curl http://d/v1.12/libpod/images/localhost/other:v1/exists
+  [ "$(code)" = 204 ]
+  run api_curl -X DELETE http://d/v1.44/images/localhost/other:v1
+  [ "$(code)" = 200 ]
+  [ "$(body | jq -r '.[0].Untagged')" = localhost/other:v1 ]
+  run api_curl http://d/v1.12/libpod/images/localhost/other:v1/exists
+  [ "$(code)" = 404 ]
+  run api_curl http://d/v1.12/libpod/images/nosuch/json
+  [ "$(code)" = 404 ]
+  run api_curl http://d/v1.12/libpod/pods/json
+  [ "$(body)" = "[]" ]
+}
+
+@test "api: events stream (stream=false returns the past ones)" {
+  run api_curl "http://d/v1.44/events?since=0&until=$(($(date +%s) + 1))"
+  [ "$(code)" = 200 ]
+  [[ "$(body)" == *'"Action":"start"'* ]] || [[ "$(body)" == *'"Action"'* ]]
+}
+
+@test "api: --time exits when idle; a root socket is 0600 even with a lax umask" {
+  sock="$BERTH_TEST_DIR/idle.sock"
+  (umask 0; berth system service --time 1 "unix://$sock") &
+  pid=$!
+  for i in $(seq 30); do [ -S "$sock" ] && break; sleep 0.1; done
+  [ "$(stat -c %a "$sock")" = 600 ]
+  sleep 2.5
+  ! kill -0 "$pid" 2>/dev/null
+  [ ! -e "$sock" ]
+}
+
+@test "api: bad URI and flags are refused" {
+  run berth system service --time 0 ftp://x
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"unsupported URI"* ]]
+  run berth system service --time -3
+  [ "$status" -eq 125 ]
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# pods.bats - pods (root): the built-in infra holds net/uts/ipc, members reach each other on
+# localhost, the pod's published port answers from the host, and stop/rm -f leave nothing
+# running; --network container:NAME and ns:PATH share a network namespace.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load containers_helpers
+
+setup_file() {
+  berth_test_setup_file
+  busybox_image
+}
+teardown_file() { containers_teardown_file; }
+
+serve_cmd='mkdir -p /www && echo "pod page" > /www/index.html && exec httpd -f -p 8080 -h /www'
+
+infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
+  local infra
+  infra=$(berth pod inspect --format '{{.InfraContainerID}}' "$1")
+  berth inspect --format '{{.State.Pid}}' "$infra" 2>/dev/null | grep -v '^0$' || true
+}
+
+@test "pod create, ps, inspect, exists and rm" {
+  id=$(berth pod create --name p1 --label team=blue)
+  [ ${#id} -eq 64 ]
+  berth pod exists p1
+  run berth pod exists nosuchpod
+  [ "$status" -eq 1 ]
+  run berth pod ps
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "POD ID"*"NAME"*"STATUS"*"CREATED"*"INFRA ID"*"# OF CONTAINERS" ]]
+  [[ "$output" == *"${id:0:12}"*p1*Created* ]]
+  run berth pod ls --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}' --filter name=p1
+  [ "$output" = "p1 Created 1" ]
+  run berth pod inspect --format '{{.Name}} {{.State}}' p1
+  [ "$output" = "p1 Created" ]
+  run berth pod create --name p1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"pod p1 already exists"* ]]
+  berth pod rm p1
+  run berth pod exists p1
+  [ "$status" -eq 1 ]
+  run berth ps -a --format '{{.Names}}'
+  [[ "$output" != *infra* ]]
+}
+
+@test "two containers in a pod reach each other on localhost" {
+  berth pod create --name p2
+  berth run -d --pod p2 --name srv localhost/busybox sh -c "$serve_cmd"
+  run berth pod ps --format '{{.Status}} {{.NumberOfContainers}}' --filter name=p2
+  [ "$output" = "Running 2" ]
+  for i in $(seq 50); do
+    out=$(berth run --rm --pod p2 localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
+    sleep 0.1
+  done
+  [ "$out" = "pod page" ]
+  # the pod shares uts: members see the pod's hostname
+  run berth run --rm --pod p2 localhost/busybox hostname
+  [ "$output" = p2 ]
+  pid=$(infra_pid p2)
+  [ -n "$pid" ]
+  berth pod rm -f p2
+  ! kill -0 "$pid" 2>/dev/null
+  run berth ps -a --format '{{.Names}}'
+  [[ "$output" != *srv* ]]
+}
+
+@test "a container outside the pod does not see the pod's localhost" {
+  berth pod create --name p3
+  berth run -d --pod p3 --name srv3 localhost/busybox sh -c "$serve_cmd"
+  sleep 0.3
+  run berth run --rm localhost/busybox wget -T 2 -qO- http://127.0.0.1:8080/
+  [ "$status" -ne 0 ]
+  berth pod rm -f p3
+}
+
+@test "run --pod new:NAME creates the pod; ps --pod shows it" {
+  berth run -d --pod new:p4 --name c4 localhost/busybox sleep 1000
+  berth pod exists p4
+  run berth pod ps --format '{{.Name}} {{.Status}}' --filter name=p4
+  [ "$output" = "p4 Running" ]
+  berth pod rm -f p4
+  run berth ps -a --format '{{.Names}}'
+  [[ "$output" != *c4* ]]
+}
+
+@test "a pod's published port answers curl from the host; stop/start/rm -f leave nothing" {
+  port=$(random_port)
+  berth pod create --name p5 -p "127.0.0.1:$port:8080"
+  berth run -d --pod p5 --name web5 localhost/busybox sh -c "$serve_cmd"
+  wait_for_port "$port"
+  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  [ "$status" -eq 0 ]
+  [ "$output" = "pod page" ]
+  pid=$(infra_pid p5)
+  [ -n "$pid" ]
+  [ -n "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
+  berth pod stop -t 1 p5
+  ! kill -0 "$pid" 2>/dev/null
+  [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
+  run berth pod ps --format '{{.Status}}' --filter name=p5
+  [ "$output" = Exited ]
+  run curl -s --max-time 2 "http://127.0.0.1:$port/"
+  [ "$status" -ne 0 ]
+  berth pod start p5
+  wait_for_port "$port"
+  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  [ "$output" = "pod page" ]
+  pid=$(infra_pid p5)
+  berth pod rm -f p5
+  ! kill -0 "$pid" 2>/dev/null
+  [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
+  run berth pod exists p5
+  [ "$status" -eq 1 ]
+}
+
+@test "pod rm without -f refuses a pod with containers" {
+  berth pod create --name p6
+  berth create --pod p6 --name c6 localhost/busybox true
+  run berth pod rm p6
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"pod p6 has containers"*"--force"* ]]
+  berth pod rm -f p6
+}
+
+@test "--network container:NAME shares the other container's network namespace" {
+  berth run -d --name netsrv localhost/busybox sh -c "$serve_cmd"
+  for i in $(seq 50); do
+    out=$(berth run --rm --network container:netsrv localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
+    sleep 0.1
+  done
+  [ "$out" = "pod page" ]
+  run berth run --rm --network container:nosuch localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *nosuch* ]]
+  berth rm -f -t 0 netsrv
+}
+
+@test "--network ns:PATH joins a namespace the test made" {
+  ns=berthtest$$
+  ip netns add "$ns"
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" ip addr add 127.0.0.7/8 dev lo || true
+  run berth run --rm --network "ns:/run/netns/$ns" localhost/busybox ip addr show lo
+  ip netns del "$ns"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"127.0.0.7"* ]]
+}
