@@ -370,3 +370,41 @@ bad:
 	free(out);
 	return NULL;
 }
+
+/*
+ * xfer_pull_sources() - where @ref is really fetched from: registries.conf's mirrors and its
+ * location for the [[registry]] whose prefix @ref falls under (prefix = "docker.io",
+ * location = "127.0.0.1:5001"), else @ref itself.
+ */
+int xfer_pull_sources(const char *ref, char ***ret, berth_error *err)
+{
+	_cleanup_(registries_conf_freep) struct registries_conf *conf = NULL;
+	struct registry_pull_source *src = NULL;
+	const struct registry_entry *e;
+	size_t n = 0;
+	char **v;
+	int r = registries_conf_load(&conf, err);
+
+	if (r < 0)
+		return r;
+	e = registries_conf_find(conf, ref);
+	if (e && registries_conf_pull_sources(e, ref, strchr(ref, '@') != NULL, &src, &n) < 0)
+		return berr(err, ENOMEM, "out of memory");
+	v = calloc(n + 2, sizeof(char *));
+	if (!v) {
+		registry_pull_sources_free(src, n);
+		return berr(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = strdup(src[i].ref);
+	if (n == 0)
+		v[0] = strdup(ref);
+	registry_pull_sources_free(src, n);
+	for (size_t i = 0; i < (n ? n : 1); i++)
+		if (!v[i]) {
+			strv_free(v);
+			return berr(err, ENOMEM, "out of memory");
+		}
+	*ret = v;
+	return 0;
+}

@@ -64,6 +64,33 @@ static char *new_layout_path(const oci_image_name *n)
 	return strdup(n->path);
 }
 
+/*
+ * source_location() - a docker:// source under a registries.conf prefix is read from that
+ * entry's location (the last of its pull sources; mirrors come first).
+ */
+static int source_location(oci_image_name **n, berth_error *err)
+{
+	_cleanup_strv_free_ char **sources = NULL;
+	_cleanup_free_ char *ref = NULL, *name = NULL;
+	size_t k = 0;
+
+	if ((*n)->transport != OCI_TRANSPORT_DOCKER)
+		return 0;
+	if (!(ref = oci_ref_string((*n)->ref)))
+		return berr(err, ENOMEM, "out of memory");
+	if (xfer_pull_sources(ref, &sources, err) < 0)
+		return err->code;
+	while (sources[k + 1])
+		k++;
+	if (strcmp(sources[k], ref) == 0)
+		return 0;
+	if (asprintf(&name, "docker://%s", sources[k]) < 0)
+		return berr(err, ENOMEM, "out of memory");
+	oci_image_name_free(*n);
+	*n = NULL;
+	return oci_image_name_parse(name, n, err);
+}
+
 int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_(oci_image_name_freep) oci_image_name *sn = NULL, *dn = NULL;
@@ -79,7 +106,8 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	if (!xfer_client())
 		return cli_error("copy: cannot initialise libcurl");
 	if (oci_image_name_parse(cli_argv(args)[0], &sn, &err) < 0 ||
-	    oci_image_name_parse(cli_argv(args)[1], &dn, &err) < 0)
+	    oci_image_name_parse(cli_argv(args)[1], &dn, &err) < 0 ||
+	    source_location(&sn, &err) < 0)
 		return cli_fail(&err);
 	struct img_copy_opts o = {
 	    .all = cli_flag(args, "all"),

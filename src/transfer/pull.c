@@ -202,16 +202,23 @@ static int pull_resolved(struct puller *p, const char *arg, char ret_id[STORE_ID
 	if (r < 0)
 		return r;
 	for (char **c = cands; *c; c++) {
-		_cleanup_free_ char *src = NULL;
+		_cleanup_strv_free_ char **sources = NULL;
 		berth_error e1 = {0};
 		if (!p->pr.quiet)
 			fprintf(stderr, "Trying to pull %s...\n", *c);
-		if (asprintf(&src, "docker://%s", *c) < 0)
-			return berr(err, ENOMEM, "out of memory");
-		r = pull_one(p, src, *c, ret_id, &e1);
-		if (r == 0)
-			return 0;
-		*err = e1;
+		r = xfer_pull_sources(*c, &sources, err);
+		if (r < 0)
+			return r;
+		/* Mirrors first, then the registry itself; the image keeps the name asked for. */
+		for (char **from = sources; *from; from++) {
+			_cleanup_free_ char *src = NULL;
+			if (asprintf(&src, "docker://%s", *from) < 0)
+				return berr(err, ENOMEM, "out of memory");
+			r = pull_one(p, src, *c, ret_id, &e1);
+			if (r == 0)
+				return 0;
+			*err = e1;
+		}
 		if (c[1] && !p->pr.quiet)
 			fprintf(stderr, "Error: %s\n", e1.msg);
 	}

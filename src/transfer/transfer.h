@@ -28,6 +28,14 @@ struct xfer_side {
 void xfer_side_done(struct xfer_side *s);
 
 /**
+ * xfer_pull_sources() - where @ref ("host/repo:tag") is really fetched from, in order:
+ * registries.conf's mirrors, then the location of the [[registry]] whose prefix it falls under
+ * (prefix "docker.io", location "127.0.0.1:5001" → "127.0.0.1:5001/library/x"), else @ref.
+ * @ret: NULL-terminated, malloc'd
+ */
+int xfer_pull_sources(const char *ref, char ***ret, berth_error *err);
+
+/**
  * struct xfer_flags - the names of one side's flags ("tls-verify" or "src-tls-verify", ...);
  * NULL for a flag the command does not have
  */
