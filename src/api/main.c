@@ -272,6 +272,7 @@ int main(int argc, char **argv)
 	const char *uri = NULL;
 	_cleanup_free_ char *path = NULL;
 	bool is_unix = false;
+	struct stat bound = { 0 };
 	struct MHD_Daemon *mhd;
 	int lfd, n, r;
 
@@ -295,6 +296,9 @@ int main(int argc, char **argv)
 		if (lfd < 0)
 			return 125;
 	}
+	/* (a socket fd's fstat names sockfs, not the file: remember the file itself) */
+	if (is_unix && path && stat(path, &bound) < 0)
+		memset(&bound, 0, sizeof(bound));
 	mhd = api_routes_start();
 	if (!mhd) {
 		fprintf(stderr, "Error: system service: cannot start the HTTP server\n");
@@ -326,9 +330,9 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(mhd);
 	/* unlink only our own socket: a successor may already listen at the same path */
 	if (is_unix && path && n <= 0) {
-		struct stat st_path, st_fd;
-		if (stat(path, &st_path) == 0 && fstat(lfd, &st_fd) == 0 &&
-		    st_path.st_ino == st_fd.st_ino && st_path.st_dev == st_fd.st_dev)
+		struct stat st_path;
+		if (stat(path, &st_path) == 0 && st_path.st_ino == bound.st_ino &&
+		    st_path.st_dev == bound.st_dev)
 			unlink(path);
 	}
 	close(lfd);

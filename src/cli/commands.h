@@ -150,5 +150,11 @@ int cmd_pause(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_unpause(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_top(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_port(struct berth_ctx *ctx, struct cli_args *args);
+extern const struct cli_option cmd_attach_options[];
+int cmd_attach(struct berth_ctx *ctx, struct cli_args *args);
+/* cli_tty_watch_resize() - until cli_tty_unwatch_resize(), send the terminal size of stdin to
+ * the attach socket @sock on every SIGWINCH. */
+void cli_tty_watch_resize(int sock);
+void cli_tty_unwatch_resize(void);
 
 #endif

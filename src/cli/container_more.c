@@ -1,15 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * container_more.c (living) - more container commands: pause, unpause, top, port.
+ * container_more.c (living) - more container commands: pause, unpause, top, port, attach; and the
+ * SIGWINCH watcher that carries terminal resizes to an attached container.
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "engine/container.h"
+#include "engine/container_attach.h"
 #include "engine/container_pause.h"
 #include "engine/container_top.h"
 #include "network/ports.h"
@@ -231,4 +239,271 @@ int cmd_port(struct berth_ctx *ctx, struct cli_args *args)
 	}
 	store_close(s);
 	return rc;
+}
+
+/* ---- terminal resizes: SIGWINCH → a resize packet on the attach socket ---- */
+
+static volatile sig_atomic_t winch_sock = -1;
+static struct sigaction winch_saved;
+
+static size_t put_uint(char *p, unsigned v)
+{
+	char tmp[12];
+	size_t n = 0, i = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < sizeof(tmp));
+	while (n)
+		p[i++] = tmp[--n];
+	return i;
+}
+
+/* async-signal-safe: ioctl, send and plain arithmetic only */
+static void on_winch(int sig)
+{
+	int saved_errno = errno, sock = winch_sock;
+	struct winsize ws;
+	char buf[32];
+	size_t n = 0;
+
+	(void)sig;
+	if (sock >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		buf[n++] = (char)CTR_ATTACH_RESIZE;
+		n += put_uint(buf + n, ws.ws_row);
+		buf[n++] = ' ';
+		n += put_uint(buf + n, ws.ws_col);
+		(void)!send(sock, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	errno = saved_errno;
+}
+
+void cli_tty_watch_resize(int sock)
+{
+	struct sigaction sa = { 0 };
+
+	winch_sock = sock;
+	sa.sa_handler = on_winch;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, &winch_saved);
+}
+
+void cli_tty_unwatch_resize(void)
+{
+	if (winch_sock < 0)
+		return;
+	sigaction(SIGWINCH, &winch_saved, NULL);
+	winch_sock = -1;
+}
+
+/* ---- attach ---- */
+
+const struct cli_option cmd_attach_options[] = {
+	{ "detach-keys", 0, CLI_STRING,
+	  "Select the key sequence for detaching a container; an empty string disables it",
+	  "ctrl-p,ctrl-q" },
+	{ "no-stdin", 0, CLI_BOOL, "Do not attach STDIN", NULL },
+	{ "sig-proxy", 0, CLI_BOOL, "Proxy received signals to the process (without a terminal)",
+	  NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+#define DETACH_MAX 16
+
+/* "ctrl-p,ctrl-q" → "\x10\x11"; -1 on a bad spelling */
+static int parse_detach_keys(const char *spec, char *keys, size_t *ret_n)
+{
+	size_t n = 0;
+
+	*ret_n = 0;
+	if (!spec || !*spec)
+		return 0;
+	for (const char *p = spec; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (n >= DETACH_MAX)
+			return -1;
+		if (len == 1) {
+			keys[n++] = *p;
+		} else if (len == 6 && strncmp(p, "ctrl-", 5) == 0) {
+			char c = p[5];
+			if (c >= 'a' && c <= 'z')
+				keys[n++] = (char)(c - 'a' + 1);
+			else if (c == '@')
+				keys[n++] = 0;
+			else if (c >= '[' && c <= '_')
+				keys[n++] = (char)(c - '[' + 27);
+			else
+				return -1;
+		} else {
+			return -1;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+enum { PUMP_EXITED, PUMP_DETACHED };
+
+static int send_pkt(int sock, int type, const char *data, size_t len)
+{
+	char buf[CTR_ATTACH_PACKET_MAX];
+
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	buf[0] = (char)type;
+	memcpy(buf + 1, data, len);
+	while (send(sock, buf, len + 1, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static void write_out(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* pump like ctr_attach_pump(), watching stdin for the detach sequence @keys */
+static int attach_pump(int sock, bool in, const char *keys, size_t nkeys, int *ret_exit,
+		       berth_error *err)
+{
+	_cleanup_free_ char *buf = malloc(CTR_ATTACH_PACKET_MAX + 1);
+	char out[CTR_ATTACH_PACKET_MAX + DETACH_MAX];
+	size_t matched = 0;
+	bool stdin_open = in;
+
+	if (!buf)
+		return berr(err, ENOMEM, "out of memory");
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+				       { .fd = STDIN_FILENO, .events = POLLIN } };
+		if (poll(p, stdin_open ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return berr_errno(err, errno, "poll");
+		}
+		if (p[0].revents) {
+			ssize_t len = recv(sock, buf, CTR_ATTACH_PACKET_MAX, 0);
+			if (len < 0 && errno == EINTR)
+				continue;
+			if (len <= 0)
+				return berr(err, EPIPE, "the container's monitor went away without "
+							"reporting an exit code");
+			if (buf[0] == CTR_ATTACH_STDOUT)
+				write_out(STDOUT_FILENO, buf + 1, (size_t)len - 1);
+			else if (buf[0] == CTR_ATTACH_STDERR)
+				write_out(STDERR_FILENO, buf + 1, (size_t)len - 1);
+			else if (buf[0] == CTR_ATTACH_EXIT) {
+				buf[len] = '\0';
+				*ret_exit = atoi(buf + 1);
+				return PUMP_EXITED;
+			}
+		}
+		if (stdin_open && p[1].revents) {
+			ssize_t len = read(STDIN_FILENO, buf, CTR_ATTACH_PACKET_MAX - 1);
+			size_t o = 0;
+			if (len < 0 && errno == EINTR)
+				continue;
+			if (len <= 0) {
+				send_pkt(sock, CTR_ATTACH_STDIN_EOF, NULL, 0);
+				stdin_open = false;
+				continue;
+			}
+			for (ssize_t i = 0; i < len; i++) {
+				if (nkeys && buf[i] == keys[matched]) {
+					if (++matched == nkeys)
+						return PUMP_DETACHED;
+					continue;
+				}
+				/* a partial match that failed goes through as typed */
+				memcpy(out + o, keys, matched);
+				o += matched;
+				matched = 0;
+				if (nkeys && buf[i] == keys[0]) {
+					matched = 1;
+					if (matched == nkeys)
+						return PUMP_DETACHED;
+					continue;
+				}
+				out[o++] = buf[i];
+			}
+			if (o && send_pkt(sock, CTR_ATTACH_STDIN, out, o) < 0)
+				stdin_open = false;
+		}
+	}
+}
+
+int cmd_attach(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	_cleanup_container_ struct store_container *c = NULL;
+	_cleanup_free_ char *rundir = NULL;
+	_cleanup_close_ int sock = -1;
+	char keys[DETACH_MAX];
+	size_t nkeys = 0;
+	struct termios saved, raw;
+	bool restore = false, tty, in;
+	int code = 0, r;
+
+	if (parse_detach_keys(cli_str(args, "detach-keys"), keys, &nkeys) < 0)
+		return cli_error("invalid detach keys \"%s\": use a comma-separated list of "
+				 "single characters or ctrl-<a-z@[\\]^_>",
+				 cli_str(args, "detach-keys"));
+	r = cli_open_store(ctx, &s);
+	if (r)
+		return r;
+	if (ctr_get(ctx, s, cli_argv(args)[0], &c, &err) < 0) {
+		store_close(s);
+		return cli_fail(&err);
+	}
+	store_close(s);
+	if (strcmp(c->state, "running") != 0)
+		return cli_error("you can only attach to running containers");
+	json_t *cfg = ctr_config(c);
+	tty = json_is_true(json_object_get(cfg, "tty"));
+	in = json_is_true(json_object_get(cfg, "interactive")) && !cli_flag(args, "no-stdin");
+	json_decref(cfg);
+	rundir = ctr_rundir_path(ctx, c->id);
+	if (!rundir)
+		return cli_error("out of memory");
+	sock = ctr_attach_connect(rundir, &err);
+	if (sock < 0)
+		return cli_fail(&err);
+	if (tty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		struct winsize ws;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ctr_attach_resize(sock, ws.ws_row, ws.ws_col);
+		cli_tty_watch_resize(sock);
+		if (in) {
+			raw = saved;
+			cfmakeraw(&raw);
+			restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+		}
+	}
+	r = attach_pump(sock, in, keys, nkeys, &code, &err);
+	cli_tty_unwatch_resize();
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (r < 0)
+		return cli_fail(&err);
+	if (r == PUMP_DETACHED) {
+		if (restore)
+			write_out(STDOUT_FILENO, "\r\n", 2);
+		return 0;
+	}
+	return code;
 }

@@ -435,7 +435,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 		v = cli_str(args, "net");
 	if (v) {
 		if (strcmp(v, "none") != 0 && strcmp(v, "host") != 0 && strcmp(v, "private") != 0 &&
-		    strncmp(v, "container:", 10) != 0 && strncmp(v, "ns:", 3) != 0) /* pods */
+		    strncmp(v, "container:", 10) != 0 && strncmp(v, "ns:", 3) != 0 && /* pods */
+		    strcmp(v, "pasta") != 0 && strncmp(v, "pasta:", 6) != 0)
 			return berr(err, ENOTSUP,
 				    "network mode \"%s\" is not supported yet: use private (the "
 				    "default), none or host",
@@ -597,7 +598,10 @@ static int pump_tty(int sock, bool in, bool tty, int *code, berth_error *err)
 			restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
 		}
 	}
+	if (tty && isatty(STDIN_FILENO))
+		cli_tty_watch_resize(sock);
 	r = ctr_attach_pump(sock, in ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO, code, err);
+	cli_tty_unwatch_resize();
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	return r;

@@ -25,6 +25,7 @@
 
 #include "network/pasta.h"
 #include "network/ports.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 static bool has_user_namespace(json_t *cfg)
@@ -100,6 +101,38 @@ static int loopback_up(pid_t pid, bool userns, berth_error *err)
 	return 0;
 }
 
+/*
+ * add_host_gateway() - with --map-gw the host's 127.0.0.1 answers on the default gateway's
+ * address, which pasta copies into the namespace: name it host.containers.internal in the
+ * container's /etc/hosts (bind-mounted from the bundle, so appended in place). Best effort.
+ */
+static void add_host_gateway(const char *bundle)
+{
+	_cleanup_free_ char *routes = NULL;
+	char path[4096], line[160];
+	unsigned int dest, gw, flags;
+	const char *p;
+	int fd;
+
+	if (read_file_at(AT_FDCWD, "/proc/net/route", 1 << 20, &routes, NULL, NULL) < 0)
+		return;
+	for (p = strchr(routes, '\n'); p && *p; p = strchr(p + 1, '\n')) {
+		if (sscanf(p + 1, "%*s %x %x %x", &dest, &gw, &flags) != 3 || dest != 0 ||
+		    !(flags & 2 /* RTF_GATEWAY */))
+			continue;
+		/* /proc/net/route prints the address in host byte order (little-endian here) */
+		snprintf(line, sizeof(line), "%u.%u.%u.%u\thost.containers.internal host.docker.internal\n",
+			 gw & 0xff, (gw >> 8) & 0xff, (gw >> 16) & 0xff, gw >> 24);
+		snprintf(path, sizeof(path), "%s/hosts", bundle);
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0) {
+			(void)write_all(fd, line, strlen(line));
+			close(fd);
+		}
+		return;
+	}
+}
+
 int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid_t *ret_pasta,
 			  berth_error *err)
 {
@@ -107,6 +140,8 @@ int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid
 	_cleanup_close_ int netns = -1, userns = -1;
 	char path[4096], pidfile[4096], logfile[4096];
 	json_error_t jerr;
+	_cleanup_free_ char *mode = NULL;
+	char *extra[32];
 	json_t *cfg, *arr;
 	const char *s;
 	size_t n = 0;
@@ -122,16 +157,26 @@ int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid
 	}
 	s = json_string_value(json_object_get(json_object_get(cfg, "annotations"),
 					      "io.berth.network.ports"));
-	if (!s) {
+	/* --network pasta[:OPT,...]: pasta for outbound traffic even without -p */
+	if (json_string_value(json_object_get(json_object_get(cfg, "annotations"),
+					      "io.berth.network.pasta")) &&
+	    !(mode = strdup(json_string_value(json_object_get(json_object_get(cfg, "annotations"),
+							       "io.berth.network.pasta"))))) {
+		json_decref(cfg);
+		return berr(err, ENOMEM, "out of memory");
+	}
+	if (!s && !mode) {
 		json_decref(cfg);
 		return 0;
 	}
-	arr = json_loads(s, 0, &jerr);
-	r = port_mappings_from_json(arr, &ports, &n, err);
-	json_decref(arr);
-	if (r < 0 || n == 0) {
-		json_decref(cfg);
-		return r;
+	if (s) {
+		arr = json_loads(s, 0, &jerr);
+		r = port_mappings_from_json(arr, &ports, &n, err);
+		json_decref(arr);
+		if (r < 0 || (n == 0 && !mode)) {
+			json_decref(cfg);
+			return r;
+		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	netns = open(path, O_RDONLY | O_CLOEXEC);
@@ -151,5 +196,25 @@ int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid
 	snprintf(pidfile, sizeof(pidfile), "%s/pasta.pid", rundir);
 	snprintf(logfile, sizeof(logfile), "%s/pasta.log", rundir);
 	struct pasta_opts o = { .ports = ports, .nports = n, .pidfile = pidfile, .logfile = logfile };
-	return pasta_start(netns, userns, &o, ret_pasta, err);
+	if (mode) {
+		/* podman's --map-gw is ours to apply (pasta maps the gateway unless told not to) */
+		size_t k = 0;
+		for (char *save = NULL, *t = strtok_r(mode, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
+			if (strcmp(t, "--map-gw") == 0)
+				o.map_host_loopback = true;
+			else if (k < ELEMENTSOF(extra) - 1)
+				extra[k++] = t;
+			else
+				return berr(err, E2BIG, "--network pasta: too many options (at most "
+							"%zu)",
+					    ELEMENTSOF(extra) - 1);
+		}
+		extra[k] = NULL;
+		o.extra = extra;
+	}
+	r = pasta_start(netns, userns, &o, ret_pasta, err);
+	if (r >= 0 && o.map_host_loopback)
+		add_host_gateway(bundle);
+	return r;
 }

@@ -16,8 +16,8 @@ teardown_file() { containers_teardown_file; }
 @test "run -d: ps shows it Up, no berth CLI process remains, logs has its output" {
   id=$(berth run -d --name ticker localhost/busybox sh -c 'echo started; while true; do sleep 0.1; done')
   [ ${#id} -eq 64 ]
-  # nothing but the monitor is left of berth: no CLI process
-  [ -z "$(berth_cli_pids)" ]
+  # nothing but the monitor is left of berth: no CLI process (allow the CLI a moment to exit)
+  wait_for 20 no_cli_left || { ps -o pid,ppid,stat,args -p "$(berth_cli_pids | tr '\n' ,)0"; false; }
   run pgrep -f "berth-monitor --id $id"
   [ "$status" -eq 0 ]
   run berth ps
@@ -110,7 +110,7 @@ teardown_file() { containers_teardown_file; }
 
 @test "the container outlives the CLI that started it" {
   berth run -d --name survivor localhost/busybox sleep 1000
-  [ -z "$(berth_cli_pids)" ]
+  wait_for 20 no_cli_left
   sleep 1
   run berth ps --filter name=survivor --format '{{.Status}}'
   [[ "$output" == "Up "* ]]

@@ -56,3 +56,8 @@ berth_cli_pids() {
     case "$cmd" in *"$BERTH_TEST_ROOT"*) echo "$p" ;; esac
   done
 }
+
+# no_cli_left - true when no berth CLI process works on this file's store (for wait_for).
+no_cli_left() {
+  [ -z "$(berth_cli_pids)" ]
+}

@@ -81,6 +81,12 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   berth pod exists p4
   run berth pod ps --format '{{.Name}} {{.Status}}' --filter name=p4
   [ "$output" = "p4 Running" ]
+  podid=$(berth pod inspect --format '{{.Id}}' p4)
+  run berth ps --pod
+  [[ "${lines[0]}" == *NAMES*"POD ID"*PODNAME ]]
+  [[ "$output" == *"c4"*"${podid:0:12}"*p4* ]]
+  run berth ps --format '{{.Names}} {{.PodName}}'
+  [[ "$output" == *"c4 p4"* ]]
   berth pod rm -f p4
   run berth ps -a --format '{{.Names}}'
   [[ "$output" != *c4* ]]
@@ -147,4 +153,41 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   ip netns del "$ns"
   [ "$status" -eq 0 ]
   [[ "$output" == *"127.0.0.7"* ]]
+}
+
+# A server on the host's 127.0.0.1, killed by pid in the test.
+start_host_server() {
+  mkdir -p "$BATS_TEST_TMPDIR/www"
+  echo host-page >"$BATS_TEST_TMPDIR/www/index.html"
+  hport=$(random_port)
+  busybox httpd -f -p "127.0.0.1:$hport" -h "$BATS_TEST_TMPDIR/www" &
+  hpid=$!
+  wait_for_port "$hport"
+}
+# pasta configures the namespace just after the process starts: retry inside the container.
+fetch_loop='for i in $(seq 30); do timeout 3 wget -qO- "$0" 2>/dev/null && exit 0; sleep 0.1; done; exit 1'
+
+@test "--network pasta:--map-gw reaches the host's 127.0.0.1; without it the container cannot" {
+  start_host_server
+  run berth run --rm --network pasta:--map-gw localhost/busybox sh -c "$fetch_loop" "http://host.containers.internal:$hport/"
+  ok1=$status out1=$output
+  gw=$(ip -4 route show default | awk '{print $3; exit}')
+  run berth run --rm --network pasta localhost/busybox sh -c "$fetch_loop" "http://$gw:$hport/"
+  ok2=$status
+  run berth run --rm localhost/busybox sh -c "$fetch_loop" "http://$gw:$hport/"
+  ok3=$status
+  kill "$hpid"; wait "$hpid" 2>/dev/null || true
+  [ "$ok1" -eq 0 ]
+  [ "$out1" = host-page ]
+  [ "$ok2" -ne 0 ]
+  [ "$ok3" -ne 0 ]
+  [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
+}
+
+@test "--network pasta gives the container the host's address and routes" {
+  run berth run --rm --network pasta localhost/busybox sh -c 'for i in $(seq 30); do ip -4 route | grep -q default && { ip -4 route; exit 0; }; sleep 0.1; done; exit 1'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *default* ]]
+  run berth run --rm localhost/busybox ip -4 route
+  [[ "$output" != *default* ]]
 }

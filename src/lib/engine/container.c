@@ -854,7 +854,10 @@ int ctr_start(struct berth_ctx *ctx, struct store *s, const char *ref,
 		att_parent = fds[0];
 		att_child = fds[1];
 	}
-	r = spawn_monitor(ctx, c, cfg, rundir, sync_w, att_child, opts->attach && opts->stdin,
+	/* -i keeps stdin open for later `attach` clients also when started detached (living) */
+	r = spawn_monitor(ctx, c, cfg, rundir, sync_w, att_child,
+			  (opts->attach && opts->stdin) ||
+				  json_is_true(json_object_get(cfg, "interactive")),
 			  err);
 	if (r < 0)
 		return r;

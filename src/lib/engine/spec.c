@@ -571,6 +571,12 @@ static json_t *annotations(const struct spec_input *in, json_t *create)
 		if (in->userxattr)
 			json_object_set_new(a, "io.berth.rootfs.userxattr", json_string("true"));
 	}
+	/* --network pasta[:OPTIONS]: the monitor runs pasta for outbound traffic (engine/pod.h) */
+	if (jstr(create, "network") && strncmp(jstr(create, "network"), "pasta", 5) == 0)
+		json_object_set_new(a, "io.berth.network.pasta",
+				    json_string(jstr(create, "network")[5] == ':'
+							? jstr(create, "network") + 6
+							: ""));
 	/* The monitor publishes these through pasta once the network namespace exists. */
 	if (json_array_size(json_object_get(create, "ports")) > 0) {
 		char *ports = json_dumps(json_object_get(create, "ports"), JSON_COMPACT);
