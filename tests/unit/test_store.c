@@ -119,6 +119,26 @@ static void add_image(struct store *s, const char *name, const char *content,
 	assert_int_equal(store_image_create(s, &spec, id, &err), 0);
 }
 
+/* A layer already here is reused for another blob only if that blob really unpacks to it. */
+static void test_layer_reuse_verifies_blob(void **state)
+{
+	struct fixture *f = *state;
+	char good[4096], evil[4096], gblob[STORE_DIGEST_LEN + 1], eblob[STORE_DIGEST_LEN + 1];
+	char layer[STORE_ID_LEN + 1], again[STORE_ID_LEN + 1], diff_id[STORE_DIGEST_LEN + 1];
+	size_t gn = make_tar(good, sizeof(good), "etc/hello", "trusted");
+	size_t en = make_tar(evil, sizeof(evil), "etc/hello", "attacker");
+	berth_error err = { 0 };
+
+	assert_int_equal(store_blob_ingest_buf(f->s, good, gn, NULL, gblob, &err), 0);
+	assert_int_equal(store_blob_ingest_buf(f->s, evil, en, NULL, eblob, &err), 0);
+	assert_int_equal(store_layer_create_from_blob(f->s, NULL, gblob, NULL, NULL, layer, &err), 0);
+	/* Uncompressed: the diff_id is the blob digest. */
+	snprintf(diff_id, sizeof(diff_id), "%s", gblob);
+	assert_int_equal(store_layer_create_from_blob(f->s, NULL, gblob, NULL, diff_id, again, &err), 0);
+	assert_string_equal(again, layer);
+	assert_true(store_layer_create_from_blob(f->s, NULL, eblob, NULL, diff_id, again, &err) < 0);
+}
+
 static void test_normalize(void **state)
 {
 	static const char *const cases[][2] = {
@@ -458,6 +478,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen_migrations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_container_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layer_reuse_verifies_blob, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,6 +200,37 @@ static int extract(struct store *s, int diff, int blob, const struct layer_extra
 	return r;
 }
 
+/*
+ * verify_foreign_blob() - before a layer already here is reused for @blob_digest, make sure
+ * that blob really unpacks to the layer's diff_id: otherwise a registry or archive could pair
+ * any blob with a trusted layer, and the blob would be what later gets pushed or saved.
+ */
+static int verify_foreign_blob(struct store *s, const char *id, const char *blob_digest,
+			       const char *media_type, const char *expect_diff_id, berth_error *err)
+{
+	_cleanup_(store_layer_freep) struct store_layer *l = NULL;
+	_cleanup_close_ int blob = -1;
+	struct layer_extract_opts opts = { 0 };
+	struct layer_extract_stats st = { 0 };
+	char what[96];
+	int r;
+
+	(void)media_type;
+	r = store_layer_get(s, id, &l, err);
+	if (r < 0)
+		return r;
+	if (l->compressed_digest && strcmp(l->compressed_digest, blob_digest) == 0)
+		return 0;
+	r = store_blob_open(s, blob_digest, &blob, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "layer %.19s", blob_digest);
+	opts.expect_digest = blob_digest;
+	opts.expect_diff_id = expect_diff_id;
+	opts.what = what;
+	return layer_extract(-1, blob, &opts, &st, err);
+}
+
 int store_layer_create_from_blob(struct store *s, const char *parent_id, const char *blob_digest,
 				 const char *media_type, const char *expect_diff_id,
 				 char ret_id[STORE_ID_LEN + 1], berth_error *err)
@@ -228,6 +259,9 @@ int store_layer_create_from_blob(struct store *s, const char *parent_id, const c
 		if (r < 0)
 			return r;
 		if (r > 0) {
+			r = verify_foreign_blob(s, id, blob_digest, media_type, expect_diff_id, err);
+			if (r < 0)
+				return r;
 			memcpy(ret_id, id, sizeof(id));
 			return 0;
 		}
