@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
 #include "util/macro.h"
 
 /* ------------------------------------------------------------------ buffers */
@@ -325,42 +326,12 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int put_utf8(struct sbuf *b, uint32_t cp)
 {
-	char s[4];
-	size_t n;
+	char out[4];
 
-	if (cp < 0x80) {
-		s[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xc0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xe0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		s[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		s[0] = (char)(0xf0 | (cp >> 18));
-		s[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		s[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		s[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return sb_put(b, s, n);
+	return sb_put(b, out, utf8_encode(cp, out));
 }
 
 /* A Go interpreted string literal starting at src[*pos] == '"'. */
@@ -401,7 +372,7 @@ static int lex_string(struct parser *ps, size_t *pos, size_t end, char **ret)
 		}
 		uint32_t v = 0;
 		for (int i = 0; i < digits; i++, p++) {
-			int h = p < end ? hexval(ps->src[p]) : -1;
+			int h = p < end ? hex_digit_value(ps->src[p]) : -1;
 			if (h < 0) {
 				r = perr(ps, p, "invalid \\%c escape in string", c);
 				goto fail;

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
@@ -430,42 +431,12 @@ static int skip_ws_nl(struct parser *ps)
 
 /* ---- strings ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int put_utf8(struct buf *b, uint32_t cp)
 {
-	char s[4];
-	size_t n;
+	char out[4];
 
-	if (cp < 0x80) {
-		s[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xc0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xe0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		s[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		s[0] = (char)(0xf0 | (cp >> 18));
-		s[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		s[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		s[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return buf_put(b, s, n);
+	return buf_put(b, out, utf8_encode(cp, out));
 }
 
 /* An escape sequence at ps->p (just after the backslash). */
@@ -504,7 +475,7 @@ static int parse_escape(struct parser *ps, struct buf *b)
 		return perr_at(ps, at, "invalid escape sequence \\%s", DESCRIBE(ps, ps->p - 1));
 	}
 	for (int i = 0; i < digits; i++) {
-		int h = ps->p < ps->end ? hexval(*ps->p) : -1;
+		int h = ps->p < ps->end ? hex_digit_value(*ps->p) : -1;
 		if (h < 0)
 			return perr_at(ps, at, "\\%c needs exactly %d hexadecimal digits", c,
 				       digits);
@@ -710,7 +681,7 @@ static bool digits_ok(const char *s, const char *e, int base)
 			prev_digit = false;
 			continue;
 		}
-		int h = hexval(*s);
+		int h = hex_digit_value(*s);
 		if (h < 0 || h >= base)
 			return false;
 		prev_digit = true;
@@ -746,7 +717,7 @@ static int parse_integer(struct parser *ps, const char *tok, size_t len, int64_t
 	for (; s < e; s++) {
 		if (*s == '_')
 			continue;
-		uint64_t d = (uint64_t)hexval(*s);
+		uint64_t d = (uint64_t)hex_digit_value(*s);
 		if (v > (limit - d) / (uint64_t)base)
 			return perr_at(ps, tok, "integer %.*s does not fit in 64 bits", (int)len,
 				       tok);
