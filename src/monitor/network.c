@@ -66,14 +66,18 @@ static int loopback_up(pid_t pid, bool userns, berth_error *err)
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	netfd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A container that already exited (`run busybox true`) has no namespace left to set up. */
+	if (netfd < 0 && (errno == ENOENT || errno == ESRCH))
+		return 0;
 	if (netfd < 0)
 		return berr_errno(err, errno, "open the container's network namespace");
 	if (userns) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		userfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (userfd < 0) {
+			int e = errno;
 			close(netfd);
-			return berr_errno(err, errno, "open the container's user namespace");
+			return e == ENOENT || e == ESRCH ? 0 : berr_errno(err, e, "open the container's user namespace");
 		}
 	}
 	child = fork();
@@ -182,6 +186,8 @@ int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid
 	netns = open(path, O_RDONLY | O_CLOEXEC);
 	if (netns < 0) {
 		json_decref(cfg);
+		if (errno == ENOENT || errno == ESRCH)
+			return 0; /* exited already: nothing to publish */
 		return berr_errno(err, errno, "open the container's network namespace");
 	}
 	if (has_user_namespace(cfg)) {
