@@ -69,6 +69,9 @@ int api_hijack_serve(int fd);
 bool api_pending_attach(const char *id, bool *ret_stdin);
 void api_pending_attach_give(const char *id, int sock, int err_code);
 
+/** api_exit_lookup() - the exit code an attach saw for container @id (full id). */
+bool api_exit_lookup(const char *id, int *ret_code);
+
 /**
  * api_exec_create() - remember an exec session's config @cfg (Docker's ExecConfig: Cmd, Env,
  * User, WorkingDir, Tty, AttachStdin) for container @ctr_id. Return: a new id (malloc'd).

@@ -121,6 +121,38 @@ static int pending_wait(const char *id, bool want_stdin, int client)
 	return sock;
 }
 
+/* ---- exit codes seen by attaches: wait?condition=removed needs them once the record is gone */
+
+struct exit_note {
+	char id[80];
+	int code;
+};
+static struct exit_note exit_notes[64];
+static unsigned exit_next;
+
+static void exit_note(const char *id, int code)
+{
+	pthread_mutex_lock(&pending_lock);
+	snprintf(exit_notes[exit_next % 64].id, sizeof(exit_notes[0].id), "%s", id);
+	exit_notes[exit_next % 64].code = code;
+	exit_next++;
+	pthread_mutex_unlock(&pending_lock);
+}
+
+bool api_exit_lookup(const char *id, int *ret_code)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&pending_lock);
+	for (unsigned i = 0; i < 64; i++)
+		if (strcmp(exit_notes[i].id, id) == 0) {
+			*ret_code = exit_notes[i].code;
+			found = true;
+		}
+	pthread_mutex_unlock(&pending_lock);
+	return found;
+}
+
 /* ---- exec sessions (in memory: they live as long as the service) ---- */
 
 struct exec_entry {
@@ -492,8 +524,10 @@ static void serve_attach(struct hijack *h, const char *ref, const char *q, bool 
 		if (sock < 0)
 			return;
 	}
-	pump(h->fd, sock, tty, want_stdin);
+	r = pump(h->fd, sock, tty, want_stdin);
 	close(sock);
+	if (r >= 0)
+		exit_note(id, r);
 }
 
 static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool libpod)

@@ -512,8 +512,14 @@ static int wait_condition(struct store *s, const char *id, const char *cond, int
 		_cleanup_container_ struct store_container *sc = NULL;
 		int r = ctr_get(&api_ctx, s, id, &sc, err);
 
-		if (r == -ENOENT && removed && first_finished >= 0)
+		if (r == -ENOENT && removed && first_finished >= 0) {
+			/* the record is gone with its exit code: an attach may have seen it */
+			for (int i = 0; i < 10 && !api_exit_lookup(id, ret_code); i++) {
+				struct timespec w = { 0, 50 * 1000 * 1000 };
+				nanosleep(&w, NULL);
+			}
 			return 0;
+		}
 		if (r < 0)
 			return r;
 		if (first_finished < 0)

@@ -122,6 +122,8 @@ int cmd_pod_kill(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_pod_rm(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_pod_exists(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_pod_prune(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_pause(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_unpause(struct berth_ctx *ctx, struct cli_args *args);
 struct store_container;
 struct json_t;
 /* cli_ps_add_pod() - `ps`: the "Pod" (id) and "PodName" fields of @item for container @c. */
@@ -152,6 +154,9 @@ int cmd_top(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_port(struct berth_ctx *ctx, struct cli_args *args);
 extern const struct cli_option cmd_attach_options[];
 int cmd_attach(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_cp(struct berth_ctx *ctx, struct cli_args *args);
+/* cli_start_all() - `start --all [--filter K=V]`: start every stopped container that matches. */
+int cli_start_all(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_tty_watch_resize() - until cli_tty_unwatch_resize(), send the terminal size of stdin to
  * the attach socket @sock on every SIGWINCH. */
 void cli_tty_watch_resize(int sock);

@@ -18,7 +18,9 @@
 #include "cli/commands.h"
 #include "engine/container.h"
 #include "engine/container_attach.h"
+#include "engine/container_cp.h"
 #include "engine/container_pause.h"
+#include "engine/container_restart.h"
 #include "engine/container_top.h"
 #include "network/ports.h"
 #include "store/store.h"
@@ -418,7 +420,10 @@ static int attach_pump(int sock, bool in, const char *keys, size_t nkeys, int *r
 			if (len < 0 && errno == EINTR)
 				continue;
 			if (len <= 0) {
-				send_pkt(sock, CTR_ATTACH_STDIN_EOF, NULL, 0);
+				/* a real EOF ends the container's input; a terminal that went away
+				 * (EIO) only ends this client's */
+				if (len == 0)
+					send_pkt(sock, CTR_ATTACH_STDIN_EOF, NULL, 0);
 				stdin_open = false;
 				continue;
 			}
@@ -506,4 +511,96 @@ int cmd_attach(struct berth_ctx *ctx, struct cli_args *args)
 		return 0;
 	}
 	return code;
+}
+
+/* ---- start --all [--filter restart-policy=P|status=S] (the reboot path) ---- */
+
+static bool filter_match(struct store_container *c, char *const *filters, berth_error *err)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *f = filters[i], *eq = strchr(f, '=');
+		if (!eq)
+			return berr(err, EINVAL, "invalid filter \"%s\": use KEY=VALUE", f), false;
+		if (strncmp(f, "restart-policy=", 15) == 0) {
+			if (strcmp(ctr_restart_policy(c), eq + 1) != 0)
+				return false;
+		} else if (strncmp(f, "status=", 7) == 0) {
+			if (strcmp(c->state, eq + 1) != 0)
+				return false;
+		} else if (strncmp(f, "name=", 5) == 0) {
+			if (!strstr(c->name, eq + 1))
+				return false;
+		} else if (strncmp(f, "id=", 3) == 0) {
+			if (strncmp(c->id, eq + 1, strlen(eq + 1)) != 0)
+				return false;
+		} else {
+			berr(err, EINVAL, "invalid filter \"%s\": start --all filters on "
+					  "restart-policy, status, name or id", f);
+			return false;
+		}
+	}
+	return true;
+}
+
+int cli_start_all(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	struct store_container **list = NULL;
+	size_t n = 0;
+	char *const *filters = cli_list(args, "filter");
+	int rc;
+
+	if (cli_argc(args) > 0)
+		return cli_error("--all and container names cannot be given together");
+	if (cli_flag(args, "attach"))
+		return cli_error("you cannot start and attach multiple containers at once");
+	rc = cli_open_store(ctx, &s);
+	if (rc)
+		return rc;
+	if (store_container_list(s, &list, &n, &err) < 0) {
+		store_close(s);
+		return cli_fail(&err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ctr_start_opts so = { 0 };
+		ctr_refresh(ctx, s, list[i], NULL);
+		if (strcmp(list[i]->state, "running") == 0)
+			continue;
+		err = (berth_error){ 0 };
+		if (!filter_match(list[i], filters, &err)) {
+			if (err.code) {
+				rc = cli_fail(&err);
+				break;
+			}
+			continue;
+		}
+		if (ctr_start(ctx, s, list[i]->id, &so, NULL, &err) < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", list[i]->id);
+	}
+	store_container_list_free(list, n);
+	store_close(s);
+	return rc;
+}
+
+/* ---- cp ---- */
+
+int cmd_cp(struct berth_ctx *ctx, struct cli_args *args)
+{
+	struct store *s = NULL;
+	berth_error err = { 0 };
+	int rc;
+
+	if (strcmp(cli_argv(args)[0], "-") == 0 || strcmp(cli_argv(args)[1], "-") == 0)
+		return cli_error("cp with \"-\" (tar archives on stdin/stdout) is not supported yet: "
+				 "copy to or from a host path");
+	rc = cli_open_store(ctx, &s);
+	if (rc)
+		return rc;
+	if (ctr_cp(ctx, s, cli_argv(args)[0], cli_argv(args)[1], &err) < 0)
+		rc = cli_fail(&err);
+	store_close(s);
+	return rc;
 }

@@ -23,6 +23,7 @@
 #include "cli/commands.h"
 #include "cli/image_format.h"
 #include "engine/container.h"
+#include "engine/container_restart.h"
 #include "network/ports.h"
 #include "engine/container_attach.h"
 #include "engine/container_json.h"
@@ -50,6 +51,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "interactive", 'i', CLI_BOOL, "Keep STDIN open even if not attached", NULL },            \
 	{ "tty", 't', CLI_BOOL, "Allocate a pseudo-TTY for container", NULL },                    \
 	{ "rm", 0, CLI_BOOL, "Remove container (and pod if created) after exit", NULL },          \
+	{ "restart", 0, CLI_STRING, "Restart policy to apply when a container exits", NULL },   \
 	{ "env", 'e', CLI_LIST, "Set environment variables in container", NULL },                 \
 	{ "env-file", 0, CLI_LIST, "Read in a file of environment variables", NULL },             \
 	{ "workdir", 'w', CLI_STRING, "Working directory inside the container", NULL },           \
@@ -59,7 +61,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "read-only", 0, CLI_BOOL, "Make containers root filesystem read-only", NULL },          \
 	{ "volume", 'v', CLI_LIST, "Bind mount a volume into the container", NULL },              \
 	{ "tmpfs", 0, CLI_LIST, "Mount a temporary filesystem (tmpfs) into a container", NULL },  \
-	{ "network", 0, CLI_STRING, "Connect a container to a network (private, none, host)", NULL }, \
+	{ "network", 0, CLI_STRING, "Connect a container to a network (private, none, host, container:NAME, ns:PATH, pasta[:OPTIONS])", NULL }, \
 	{ "net", 0, CLI_STRING, "Alias of --network", NULL },                                     \
 	{ "pod", 0, CLI_STRING, "Run container in an existing pod (or new:NAME to create one)", NULL }, \
 	{ "publish", 'p', CLI_LIST, "Publish a container's port to the host", NULL },             \
@@ -493,6 +495,14 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0)
 		return berr(err, ENOTSUP, "--pull=%s is not supported yet: pull the image first", v);
 	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
+	if ((v = cli_str(args, "restart"))) {
+		if (ctr_restart_policy_parse(v, NULL, NULL, err) < 0)
+			return -EINVAL;
+		if (cli_flag(args, "rm") && strcmp(v, "no") != 0)
+			return berr(err, EINVAL, "the --rm option conflicts with --restart, when the "
+						 "restartPolicy is not \"\" and \"no\"");
+		json_object_set_new(c, "restart", json_string(v));
+	}
 	json_object_set_new(c, "interactive", json_boolean(cli_flag(args, "interactive")));
 	json_object_set_new(c, "tty", json_boolean(cli_flag(args, "tty")));
 	json_object_set_new(c, "read_only", json_boolean(cli_flag(args, "read-only")));
@@ -673,11 +683,18 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 const struct cli_option cmd_start_options[] = {
 	{ "attach", 'a', CLI_BOOL, "Attach container's STDOUT and STDERR", NULL },
 	{ "interactive", 'i', CLI_BOOL, "Make STDIN available to the contained process", NULL },
+	{ "all", 0, CLI_BOOL, "Start all containers regardless of their state or configuration",
+	  NULL },
+	{ "filter", 0, CLI_LIST, "Filter output based on conditions given (with --all)", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
 int cmd_start(struct berth_ctx *ctx, struct cli_args *args)
 {
+	if (cli_flag(args, "all"))
+		return cli_start_all(ctx, args); /* container_more.c */
+	if (cli_argc(args) == 0)
+		return cli_error("start requires at least one argument\nSee 'berth start --help'");
 	struct ctr_start_opts so = { .attach = cli_flag(args, "attach"),
 				     .stdin = cli_flag(args, "interactive") };
 	struct store *s = NULL;
@@ -930,7 +947,8 @@ int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
-	if (ctr_cleanup(ctx, s, cli_argv(args)[0], &err) < 0)
+	if (ctr_cleanup(ctx, s, cli_argv(args)[0], &err) < 0 ||
+	    ctr_restart_after_exit(ctx, s, cli_argv(args)[0], &err) < 0)
 		return fail_close(s, &err);
 	store_close(s);
 	return 0;

@@ -25,14 +25,18 @@
 #define POD_MAX_PORTS 64
 
 const struct cli_option cmd_pod_create_options[] = {
-	{ "name", 'n', CLI_STRING, "Assign a name to the pod", NULL },
-	{ "publish", 'p', CLI_LIST, "Publish a port or a range of ports from the pod to the host", NULL },
-	{ "infra", 0, CLI_STRING, "Create an infra container associated with the pod to share namespaces with", "true" },
-	{ "infra-image", 0, CLI_STRING, "Image to use for the infra container (only the built-in one is supported)", NULL },
-	{ "share", 0, CLI_STRING, "A comma delimited list of kernel namespaces the pod will share (net, uts, ipc)", "ipc,net,uts" },
-	{ "label", 'l', CLI_LIST, "Set metadata on pod (default [])", NULL },
-	{ "hostname", 0, CLI_STRING, "Set a hostname to the pod", NULL },
-	{ NULL, 0, 0, NULL, NULL },
+    {"name", 'n', CLI_STRING, "Assign a name to the pod", NULL},
+    {"publish", 'p', CLI_LIST, "Publish a port or a range of ports from the pod to the host", NULL},
+    {"infra", 0, CLI_STRING,
+     "Create an infra container associated with the pod to share namespaces with", "true"},
+    {"infra-image", 0, CLI_STRING,
+     "Image to use for the infra container (only the built-in one is supported)", NULL},
+    {"share", 0, CLI_STRING,
+     "A comma delimited list of kernel namespaces the pod will share (net, uts, ipc)",
+     "ipc,net,uts"},
+    {"label", 'l', CLI_LIST, "Set metadata on pod (default [])", NULL},
+    {"hostname", 0, CLI_STRING, "Set a hostname to the pod", NULL},
+    {NULL, 0, 0, NULL, NULL},
 };
 
 static int parse_pod_create(struct cli_args *args, json_t *o, berth_error *err)
@@ -54,8 +58,9 @@ static int parse_pod_create(struct cli_args *args, json_t *o, berth_error *err)
 		return berr(err, EINVAL, "invalid --infra=%s: use true or false", v);
 	json_object_set_new(o, "infra", json_boolean(!v || strcmp(v, "true") == 0));
 	if ((v = cli_str(args, "infra-image")))
-		return berr(err, ENOTSUP, "--infra-image %s: berth's pods use the built-in infra "
-					  "(catatonit); drop --infra-image",
+		return berr(err, ENOTSUP,
+			    "--infra-image %s: berth's pods use the built-in infra "
+			    "(catatonit); drop --infra-image",
 			    v);
 	for (char *const *l = cli_list(args, "label"); *l; l++) {
 		const char *eq = strchr(*l, '=');
@@ -67,11 +72,13 @@ static int parse_pod_create(struct cli_args *args, json_t *o, berth_error *err)
 	v = cli_str(args, "share");
 	for (const char *p = v ? v : "ipc,net,uts"; *p;) {
 		size_t len = strcspn(p, ",");
-		if (len == 3 && (!strncmp(p, "net", 3) || !strncmp(p, "uts", 3) || !strncmp(p, "ipc", 3)))
+		if (len == 3 &&
+		    (!strncmp(p, "net", 3) || !strncmp(p, "uts", 3) || !strncmp(p, "ipc", 3)))
 			json_array_append_new(share, json_stringn(p, len));
 		else if (len > 0)
-			return berr(err, ENOTSUP, "--share %.*s: berth's pods can share net, uts and "
-						  "ipc",
+			return berr(err, ENOTSUP,
+				    "--share %.*s: berth's pods can share net, uts and "
+				    "ipc",
 				    (int)len, p);
 		p += len + (p[len] == ',');
 	}
@@ -87,11 +94,13 @@ static int parse_pod_create(struct cli_args *args, json_t *o, berth_error *err)
 		bool net = false;
 		size_t i;
 		json_t *s;
-		json_array_foreach (share, i, s)
+		json_array_foreach (share, i, s) {
 			net = net || strcmp(json_string_value(s), "net") == 0;
+		}
 		if (!net || !json_is_true(json_object_get(o, "infra")))
-			return berr(err, EINVAL, "a pod publishes ports through its infra container's "
-						 "network: drop -p or keep --infra and --share net");
+			return berr(err, EINVAL,
+				    "a pod publishes ports through its infra container's "
+				    "network: drop -p or keep --infra and --share net");
 		json_object_set_new(o, "ports", port_mappings_to_json(m, n));
 	}
 	return 0;
@@ -102,7 +111,7 @@ int cmd_pod_create(struct berth_ctx *ctx, struct cli_args *args)
 	_cleanup_(json_decrefp) json_t *o = json_object();
 	_cleanup_free_ char *id = NULL;
 	struct store *s = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	int r;
 
 	if (parse_pod_create(args, o, &err) < 0)
@@ -118,14 +127,15 @@ int cmd_pod_create(struct berth_ctx *ctx, struct cli_args *args)
 }
 
 const struct cli_option cmd_pod_ps_options[] = {
-	{ "quiet", 'q', CLI_BOOL, "Print the numeric IDs of the pods only", NULL },
-	{ "format", 0, CLI_STRING, "Pretty-print pods to JSON or using a Go template", NULL },
-	{ "filter", 'f', CLI_LIST, "Filter output based on conditions given (name=, id=, status=, label=)", NULL },
-	{ "no-trunc", 0, CLI_BOOL, "Do not truncate pod and container IDs", NULL },
-	{ "noheading", 0, CLI_BOOL, "Do not print headers", NULL },
-	{ "ctr-names", 0, CLI_BOOL, "Display the container names", NULL },
-	{ "ctr-ids", 0, CLI_BOOL, "Display the container UUIDs", NULL },
-	{ NULL, 0, 0, NULL, NULL },
+    {"quiet", 'q', CLI_BOOL, "Print the numeric IDs of the pods only", NULL},
+    {"format", 0, CLI_STRING, "Pretty-print pods to JSON or using a Go template", NULL},
+    {"filter", 'f', CLI_LIST,
+     "Filter output based on conditions given (name=, id=, status=, label=)", NULL},
+    {"no-trunc", 0, CLI_BOOL, "Do not truncate pod and container IDs", NULL},
+    {"noheading", 0, CLI_BOOL, "Do not print headers", NULL},
+    {"ctr-names", 0, CLI_BOOL, "Display the container names", NULL},
+    {"ctr-ids", 0, CLI_BOOL, "Display the container UUIDs", NULL},
+    {NULL, 0, 0, NULL, NULL},
 };
 
 static bool pod_matches(json_t *v, char *const *filters)
@@ -143,7 +153,8 @@ static bool pod_matches(json_t *v, char *const *filters)
 				return false;
 		} else if (strncmp(f, "label=", 6) == 0) {
 			const char *eq = strchr(val, '=');
-			_cleanup_free_ char *k = strndup(val, eq ? (size_t)(eq - val) : strlen(val));
+			_cleanup_free_ char *k =
+			    strndup(val, eq ? (size_t)(eq - val) : strlen(val));
 			json_t *lv = k ? json_object_get(json_object_get(v, "Labels"), k) : NULL;
 			if (!lv || (eq && strcmp(json_string_value(lv) ?: "", eq + 1) != 0))
 				return false;
@@ -167,16 +178,18 @@ static json_t *pod_ps_item(struct berth_ctx *ctx, struct store *s, const struct 
 		json_decref(ctrs);
 		return NULL;
 	}
-	json_array_foreach (json_object_get(insp, "Containers"), i, c)
-		json_array_append_new(ctrs, json_pack("{s:O, s:[O], s:O}", "Id", json_object_get(c, "Id"),
-						      "Names", json_object_get(c, "Name"), "Status",
+	json_array_foreach (json_object_get(insp, "Containers"), i, c) {
+		json_array_append_new(ctrs, json_pack("{s:O, s:[O], s:O}", "Id",
+						      json_object_get(c, "Id"), "Names",
+						      json_object_get(c, "Name"), "Status",
 						      json_object_get(c, "State")));
+	}
 	ifmt_since(p->created, since, sizeof(since));
 	snprintf(shortid, sizeof(shortid), "%.12s", p->id);
 	snprintf(shortinfra, sizeof(shortinfra), "%.12s", p->infra_id ? p->infra_id : "");
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:O, s:o, s:s}", "Id",
-		      no_trunc ? p->id : shortid, "Name", p->name, "Status", status, "Created", since,
-		      "InfraId", no_trunc ? (p->infra_id ? p->infra_id : "") : shortinfra,
+		      no_trunc ? p->id : shortid, "Name", p->name, "Status", status, "Created",
+		      since, "InfraId", no_trunc ? (p->infra_id ? p->infra_id : "") : shortinfra,
 		      "NumberOfContainers", (json_int_t)n, "Labels",
 		      json_object_get(insp, "Labels"), "Containers", ctrs, "Namespace", "");
 	return o;
@@ -184,17 +197,17 @@ static json_t *pod_ps_item(struct berth_ctx *ctx, struct store *s, const struct 
 
 int cmd_pod_ps(struct berth_ctx *ctx, struct cli_args *args)
 {
-	static const char *const headers[] = { "Id=POD ID",
-					       "Name=NAME",
-					       "Status=STATUS",
-					       "Created=CREATED",
-					       "InfraId=INFRA ID",
-					       "NumberOfContainers=# OF CONTAINERS",
-					       NULL };
+	static const char *const headers[] = {"Id=POD ID",
+					      "Name=NAME",
+					      "Status=STATUS",
+					      "Created=CREATED",
+					      "InfraId=INFRA ID",
+					      "NumberOfContainers=# OF CONTAINERS",
+					      NULL};
 	_cleanup_(json_decrefp) json_t *items = json_array();
 	struct store_pod **list = NULL;
 	struct store *s = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	const char *fmt = cli_str(args, "format");
 	size_t n = 0;
 	int r;
@@ -202,7 +215,8 @@ int cmd_pod_ps(struct berth_ctx *ctx, struct cli_args *args)
 	for (char *const *f = cli_list(args, "filter"); *f; f++)
 		if (strncmp(*f, "name=", 5) && strncmp(*f, "id=", 3) && strncmp(*f, "status=", 7) &&
 		    strncmp(*f, "label=", 6))
-			return cli_error("invalid filter \"%s\": use name=, id=, status= or label=", *f);
+			return cli_error("invalid filter \"%s\": use name=, id=, status= or label=",
+					 *f);
 	if ((r = cli_open_store(ctx, &s)) != 0)
 		return r;
 	if (store_pod_list(s, &list, &n, &err) < 0) {
@@ -210,8 +224,9 @@ int cmd_pod_ps(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_fail(&err);
 	}
 	for (size_t i = 0; i < n; i++) {
-		json_t *v = pod_ps_item(ctx, s, list[i], cli_flag(args, "no-trunc") ||
-								 (fmt && strcmp(fmt, "json") == 0));
+		json_t *v =
+		    pod_ps_item(ctx, s, list[i],
+				cli_flag(args, "no-trunc") || (fmt && strcmp(fmt, "json") == 0));
 		if (v && pod_matches(v, cli_list(args, "filter")))
 			json_array_append_new(items, v);
 		else
@@ -227,16 +242,18 @@ int cmd_pod_ps(struct berth_ctx *ctx, struct cli_args *args)
 		return 0;
 	}
 	if (!fmt || !*fmt)
-		fmt = cli_flag(args, "noheading")
-			      ? "{{.Id}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraId}}\t{{.NumberOfContainers}}"
-			      : "table {{.Id}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraId}}\t{{.NumberOfContainers}}";
+		fmt = cli_flag(args, "noheading") ? "{{.Id}}\t{{.Name}}\t{{.Status}}\t{{.Created}}"
+						    "\t{{.InfraId}}\t{{.NumberOfContainers}}"
+						  : "table "
+						    "{{.Id}}\t{{.Name}}\t{{.Status}}\t{{.Created}}"
+						    "\t{{.InfraId}}\t{{.NumberOfContainers}}";
 	return ifmt_print(fmt, items, headers, stdout) < 0 ? 125 : 0;
 }
 
 const struct cli_option cmd_pod_inspect_options[] = {
-	{ "format", 'f', CLI_STRING, "Format the output using the given Go template", "json" },
-	{ "latest", 'l', CLI_BOOL, "Act on the latest pod berth is aware of", NULL },
-	{ NULL, 0, 0, NULL, NULL },
+    {"format", 'f', CLI_STRING, "Format the output using the given Go template", "json"},
+    {"latest", 'l', CLI_BOOL, "Act on the latest pod berth is aware of", NULL},
+    {NULL, 0, 0, NULL, NULL},
 };
 
 int cmd_pod_inspect(struct berth_ctx *ctx, struct cli_args *args)
@@ -244,7 +261,7 @@ int cmd_pod_inspect(struct berth_ctx *ctx, struct cli_args *args)
 	_cleanup_(json_decrefp) json_t *items = json_array();
 	const char *fmt = cli_str(args, "format");
 	struct store *s = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	int r, rc = 0;
 
 	if ((r = cli_open_store(ctx, &s)) != 0)
@@ -278,7 +295,7 @@ int cmd_pod_inspect(struct berth_ctx *ctx, struct cli_args *args)
 }
 
 /* Run @op on every pod named in the arguments; print each pod's id as podman does. */
-enum pod_op { POD_START, POD_STOP, POD_RESTART, POD_KILL, POD_RM };
+enum pod_op { POD_START, POD_STOP, POD_RESTART, POD_KILL, POD_RM, POD_PAUSE, POD_UNPAUSE };
 
 static int pod_each(struct berth_ctx *ctx, struct cli_args *args, enum pod_op op)
 {
@@ -296,7 +313,7 @@ static int pod_each(struct berth_ctx *ctx, struct cli_args *args, enum pod_op op
 	for (int i = 0; i < cli_argc(args); i++) {
 		const char *ref = cli_argv(args)[i];
 		struct store_pod *p = NULL;
-		berth_error err = { 0 };
+		berth_error err = {0};
 
 		if (store_pod_lookup(s, ref, &p, &err) < 0) {
 			if (op == POD_RM && cli_flag(args, "ignore"))
@@ -323,6 +340,10 @@ static int pod_each(struct berth_ctx *ctx, struct cli_args *args, enum pod_op op
 		case POD_RM:
 			r = pod_remove(ctx, s, p->id, cli_flag(args, "force"), &err);
 			break;
+		case POD_PAUSE:
+		case POD_UNPAUSE:
+			r = pod_pause(ctx, s, p->id, op == POD_PAUSE, &err);
+			break;
 		}
 		if (r < 0) {
 			cli_fail(&err);
@@ -337,7 +358,7 @@ static int pod_each(struct berth_ctx *ctx, struct cli_args *args, enum pod_op op
 }
 
 const struct cli_option cmd_pod_start_options[] = {
-	{ NULL, 0, 0, NULL, NULL },
+    {NULL, 0, 0, NULL, NULL},
 };
 int cmd_pod_start(struct berth_ctx *ctx, struct cli_args *args)
 {
@@ -345,9 +366,9 @@ int cmd_pod_start(struct berth_ctx *ctx, struct cli_args *args)
 }
 
 const struct cli_option cmd_pod_stop_options[] = {
-	{ "time", 't', CLI_INT, "Seconds to wait for pod stop before killing the container", "10" },
-	{ "ignore", 'i', CLI_BOOL, "Ignore errors when a specified pod is missing", NULL },
-	{ NULL, 0, 0, NULL, NULL },
+    {"time", 't', CLI_INT, "Seconds to wait for pod stop before killing the container", "10"},
+    {"ignore", 'i', CLI_BOOL, "Ignore errors when a specified pod is missing", NULL},
+    {NULL, 0, 0, NULL, NULL},
 };
 int cmd_pod_stop(struct berth_ctx *ctx, struct cli_args *args)
 {
@@ -359,8 +380,8 @@ int cmd_pod_restart(struct berth_ctx *ctx, struct cli_args *args)
 }
 
 const struct cli_option cmd_pod_kill_options[] = {
-	{ "signal", 's', CLI_STRING, "Signal to send to the containers in the pod", "KILL" },
-	{ NULL, 0, 0, NULL, NULL },
+    {"signal", 's', CLI_STRING, "Signal to send to the containers in the pod", "KILL"},
+    {NULL, 0, 0, NULL, NULL},
 };
 int cmd_pod_kill(struct berth_ctx *ctx, struct cli_args *args)
 {
@@ -368,14 +389,23 @@ int cmd_pod_kill(struct berth_ctx *ctx, struct cli_args *args)
 }
 
 const struct cli_option cmd_pod_rm_options[] = {
-	{ "force", 'f', CLI_BOOL, "Stop all containers in the pod and remove them with the pod", NULL },
-	{ "ignore", 'i', CLI_BOOL, "Ignore errors when a specified pod is missing", NULL },
-	{ "time", 't', CLI_INT, "Seconds to wait for pod stop before killing the container", "10" },
-	{ NULL, 0, 0, NULL, NULL },
+    {"force", 'f', CLI_BOOL, "Stop all containers in the pod and remove them with the pod", NULL},
+    {"ignore", 'i', CLI_BOOL, "Ignore errors when a specified pod is missing", NULL},
+    {"time", 't', CLI_INT, "Seconds to wait for pod stop before killing the container", "10"},
+    {NULL, 0, 0, NULL, NULL},
 };
 int cmd_pod_rm(struct berth_ctx *ctx, struct cli_args *args)
 {
 	return pod_each(ctx, args, POD_RM);
+}
+
+int cmd_pod_pause(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return pod_each(ctx, args, POD_PAUSE);
+}
+int cmd_pod_unpause(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return pod_each(ctx, args, POD_UNPAUSE);
 }
 
 int cmd_pod_exists(struct berth_ctx *ctx, struct cli_args *args)
@@ -393,8 +423,8 @@ int cmd_pod_exists(struct berth_ctx *ctx, struct cli_args *args)
 }
 
 const struct cli_option cmd_pod_prune_options[] = {
-	{ "force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL },
-	{ NULL, 0, 0, NULL, NULL },
+    {"force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL},
+    {NULL, 0, 0, NULL, NULL},
 };
 
 /* pod prune: remove every pod none of whose containers runs. */
@@ -402,7 +432,7 @@ int cmd_pod_prune(struct berth_ctx *ctx, struct cli_args *args)
 {
 	struct store_pod **list = NULL;
 	struct store *s = NULL;
-	berth_error err = { 0 };
+	berth_error err = {0};
 	size_t n = 0;
 	int r, rc = 0;
 

@@ -184,3 +184,15 @@ code() { printf '%s\n' "$output" | tail -n1; }
   run berth system service --time -3
   [ "$status" -eq 125 ]
 }
+
+@test "api: systemd socket activation (LISTEN_FDS)" {
+  command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
+  sock="$BERTH_TEST_DIR/act.sock"
+  systemd-socket-activate -l "$sock" "$BERTH_BIN" --root "$BERTH_TEST_ROOT" \
+    --runroot "$BERTH_TEST_RUNROOT" system service --time 0 3>&- >/dev/null 2>&1 &
+  pid=$!
+  for i in $(seq 30); do [ -S "$sock" ] && break; sleep 0.1; done
+  run curl -sS -m 5 --unix-socket "$sock" http://d/v4.0.0/libpod/_ping
+  kill "$pid" 2>/dev/null || true
+  [ "$output" = OK ]
+}

@@ -32,6 +32,7 @@ counter() {
   n1=$(cat /proc/$pid/root/tmp/n)
   sleep 0.5
   n2=$(cat /proc/$pid/root/tmp/n)
+  [ -n "$n1" ]
   [ "$n1" = "$n2" ]
   run berth pause counting
   [ "$status" -eq 125 ]
@@ -40,11 +41,17 @@ counter() {
   [ "$status" -eq 0 ]
   [ "$output" = counting ]
   sleep 0.5
-  n3=$(cat /proc/$pid/root/tmp/n)
+  n3=
+  wait_for 20 test -s /proc/$pid/root/tmp/n
+  # the file is rewritten all the time: read until a whole number comes
+  for i in 1 2 3 4 5 6 7 8 9 10; do n3=$(cat /proc/$pid/root/tmp/n); [ -n "$n3" ] && break; done
   [ "$n3" -gt "$n2" ]
   run berth unpause counting
   [ "$status" -eq 125 ]
   [[ "$output" == *'"counting" is not paused'* ]]
+  run berth events --stream=false
+  [[ "$output" == *"container pause $id"* ]]
+  [[ "$output" == *"container unpause $id"* ]]
   # --all pauses every running one and stop still works on a paused container after unpause
   run berth pause --all
   [ "$status" -eq 0 ]
@@ -52,7 +59,15 @@ counter() {
   run berth unpause -a
   [ "$status" -eq 0 ]
   [[ "$output" == *"$id"* ]]
-  berth rm -f -t 0 counting
+  # stop thaws a paused container first (frozen processes would not die), and the freezer
+  # cgroup goes with the container's exit
+  berth pause counting
+  SECONDS=0
+  berth stop -t 1 counting
+  [ "$SECONDS" -le 4 ]
+  [ "$(ctr_state counting)" = exited ]
+  wait_for 30 test ! -d "/sys/fs/cgroup/freezer/berth/$id"
+  berth rm counting
 }
 
 @test "pause refuses a container that is not running" {
@@ -102,4 +117,107 @@ counter() {
   [ "$status" -eq 125 ]
   [[ "$output" == *'failed to find published port "82"'* ]]
   berth rm ported
+}
+
+@test "--restart on-failure:3: a crashing container runs 4 times, RestartCount 3" {
+  berth run -d --name crashing --restart on-failure:3 localhost/busybox \
+    sh -c 'echo run; sleep 0.2; exit 2'
+  wait_for 100 bash -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' inspect --format '{{.RestartCount}}' crashing)\" = 3 ]"
+  wait_for 50 bash -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' inspect --format '{{.State.Status}}' crashing)\" = exited ]"
+  sleep 1
+  [ "$(berth inspect --format '{{.RestartCount}}' crashing)" = 3 ]
+  [ "$(berth inspect --format '{{.State.ExitCode}}' crashing)" = 2 ]
+  [ "$(ctr_state crashing)" = exited ]
+  run berth logs crashing
+  [ "$output" = "$(printf 'run\nrun\nrun\nrun')" ]
+  run berth events --stream=false
+  [ "$(grep -c "container restart .*name=crashing" <<<"$output")" -eq 3 ]
+  berth rm crashing
+}
+
+@test "--restart always restarts after exits but not after an explicit stop" {
+  berth run -d --name always --restart always localhost/busybox sh -c 'sleep 0.3; exit 0'
+  wait_for 100 bash -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' inspect --format '{{.RestartCount}}' always)\" -ge 2 ]"
+  berth stop -t 0 always
+  sleep 1.5
+  [ "$(ctr_state always)" = exited ]
+  n=$(berth inspect --format '{{.RestartCount}}' always)
+  sleep 1
+  [ "$(berth inspect --format '{{.RestartCount}}' always)" = "$n" ]
+  [ "$(ctr_state always)" = exited ]
+  berth rm always
+}
+
+@test "--restart: bad policies and --rm are refused" {
+  run berth create --restart sometimes localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'invalid restart policy "sometimes"'* ]]
+  run berth create --restart on-failure:x localhost/busybox true
+  [ "$status" -eq 125 ]
+  run berth create --rm --restart always localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"--rm option conflicts with --restart"* ]]
+}
+
+@test "reboot: start --all --filter restart-policy=always brings containers back with their data" {
+  berth run -d --name keeper --restart always localhost/busybox \
+    sh -c 'echo boot >> /boots; sleep 1000'
+  berth run -d --name plain localhost/busybox sleep 1000
+  wait_for 50 bash -c "'$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' exec keeper test -s /boots"
+  # the "reboot": every container and berth process of this store dies, the runroot is tmpfs
+  # (monitors first: a monitor that sees its container die applies the policy at once)
+  pids=$(berth ps --format '{{.Pid}}')
+  kill_test_processes
+  for pid in $pids; do kill -9 "$pid"; done
+  sleep 0.5
+  umount -R "$BERTH_TEST_RUNROOT" 2>/dev/null || true
+  rm -rf "$BERTH_TEST_RUNROOT"
+  mkdir -p "$BERTH_TEST_RUNROOT"
+  run berth start --all --filter restart-policy=always
+  [ "$status" -eq 0 ]
+  id=$(berth inspect --format '{{.Id}}' keeper)
+  [ "$output" = "$id" ]
+  [ "$(ctr_state keeper)" = running ]
+  [ "$(ctr_state plain)" = exited ]
+  wait_for 50 bash -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' exec keeper cat /boots | wc -l)\" = 2 ]"
+  run berth start --all --filter bogus=1
+  [ "$status" -eq 125 ]
+  berth rm -f -t 0 keeper plain
+}
+
+@test "cp: both directions, directories, and a symlink pointing outside resolves inside the root" {
+  berth run -d --name cpy localhost/busybox sh -c \
+    'mkdir -p /data/sub; echo inside >/data/f; echo deep >/data/sub/g; ln -s /../../../../../etc /evil; sleep 1000'
+  wait_for 50 bash -c "'$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' exec cpy test -L /evil"
+  out="$BERTH_TEST_DIR/cpout"
+  mkdir -p "$out"
+  # container → host: a file to a new name, a directory into an existing directory
+  berth cp cpy:/data/f "$out/f.copy"
+  [ "$(cat "$out/f.copy")" = inside ]
+  berth cp cpy:/data "$out"
+  [ "$(cat "$out/data/sub/g")" = deep ]
+  # host → container
+  echo from-host >"$out/h"
+  berth cp "$out/h" cpy:/data/h
+  run berth exec cpy cat /data/h
+  [ "$output" = from-host ]
+  # the symlink /evil → /../../../../../etc is the container's /etc, never the host's
+  marker="berth-living-cp-$$"
+  berth cp "$out/h" "cpy:/evil/$marker"
+  [ ! -e "/etc/$marker" ]
+  run berth exec cpy cat "/etc/$marker"
+  [ "$output" = from-host ]
+  berth cp cpy:/evil/hostname "$out/hn"
+  [ "$(cat "$out/hn")" = "$(berth exec cpy cat /etc/hostname)" ]
+  [ "$(cat "$out/hn")" != "$(cat /etc/hostname)" ]
+  # errors
+  run berth cp cpy:/nonexistent "$out/x"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"could not find /nonexistent"* ]]
+  run berth cp "$out/h" "$out/h2"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"exactly one of source and destination"* ]]
+  run berth cp cpy:/data/f -
+  [ "$status" -eq 125 ]
+  berth rm -f -t 0 cpy
 }

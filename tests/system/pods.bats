@@ -16,6 +16,8 @@ teardown_file() { containers_teardown_file; }
 
 serve_cmd='mkdir -p /www && echo "pod page" > /www/index.html && exec httpd -f -p 8080 -h /www'
 
+no_pasta() { [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]; }
+
 infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   local infra
   infra=$(berth pod inspect --format '{{.InfraContainerID}}' "$1")
@@ -181,7 +183,8 @@ fetch_loop='for i in $(seq 30); do timeout 3 wget -qO- "$0" 2>/dev/null && exit 
   [ "$out1" = host-page ]
   [ "$ok2" -ne 0 ]
   [ "$ok3" -ne 0 ]
-  [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
+  # the monitor ends pasta right after the container's exit is reported
+  wait_for 50 no_pasta
 }
 
 @test "--network pasta gives the container the host's address and routes" {

@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "engine/container_proc.h"
+#include "engine/container_pause.h"
+#include "engine/container_restart.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
 #include "engine/names.h"
@@ -961,6 +963,8 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 		return r;
 	if (!is_active(c))
 		return 0;
+	ctr_restart_mark_stopped(ctx, c); /* no restart policy for this exit */
+	ctr_pause_thaw(c->id); /* a frozen process would not die (living) */
 	pfd = pidfd_for(c);
 	if (pfd >= 0) {
 		cfg = ctr_config(c);

@@ -17,6 +17,7 @@
 #include <linux/magic.h>
 
 #include "engine/container.h"
+#include "store/events.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
@@ -155,6 +156,15 @@ static int set_frozen(const char *id, bool frozen, berth_error *err)
 	return berr(err, ETIMEDOUT, "container %s did not freeze within 2 seconds", id);
 }
 
+static void emit(const struct berth_ctx *ctx, const struct store_container *c,
+		 const char *action)
+{
+	struct store_event ev = { .type = "container", .action = action, .id = c->id,
+				  .name = c->name, .image = c->image_name };
+
+	store_event_emit(ctx->runroot, &ev, NULL);
+}
+
 static int get_running(struct berth_ctx *ctx, struct store *s, const char *ref,
 		       struct store_container **ret, berth_error *err)
 {
@@ -183,8 +193,12 @@ int ctr_pause(struct berth_ctx *ctx, struct store *s, const char *ref, berth_err
 	if (ctr_paused(c->id))
 		return berr(err, EINVAL, "\"%s\" is already paused: container state improper",
 			    c->name);
-	if (is_v2())
-		return set_frozen(c->id, true, err);
+	if (is_v2()) {
+		r = set_frozen(c->id, true, err);
+		if (r == 0)
+			emit(ctx, c, "pause");
+		return r;
+	}
 	for (int attempt = 0; attempt < 5; attempt++) {
 		r = v1_join(c->id, err);
 		if (r < 0)
@@ -192,8 +206,10 @@ int ctr_pause(struct berth_ctx *ctx, struct store *s, const char *ref, berth_err
 		r = set_frozen(c->id, true, err);
 		if (r < 0)
 			return r;
-		if (v1_complete(c->id))
+		if (v1_complete(c->id)) {
+			emit(ctx, c, "pause");
 			return 0;
+		}
 		/* a process forked while we moved them: thaw and take it along */
 		set_frozen(c->id, false, NULL);
 	}
@@ -210,5 +226,25 @@ int ctr_unpause(struct berth_ctx *ctx, struct store *s, const char *ref, berth_e
 	if (!ctr_paused(c->id))
 		return berr(err, EINVAL, "\"%s\" is not paused, can't unpause: container state "
 				      "improper", c->name);
-	return set_frozen(c->id, false, err);
+	r = set_frozen(c->id, false, err);
+	if (r == 0)
+		emit(ctx, c, "unpause");
+	return r;
+}
+
+void ctr_pause_thaw(const char *id)
+{
+	if (ctr_paused(id))
+		set_frozen(id, false, NULL);
+}
+
+void ctr_pause_cleanup(const char *id)
+{
+	char p[PATH_MAX];
+
+	/* full ids only: 64 hex digits, nothing that could walk elsewhere */
+	if (strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64)
+		return;
+	if (!is_v2() && cg_path(p, sizeof(p), "freezer", id, "") == 0)
+		rmdir(p);
 }

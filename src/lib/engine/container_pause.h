@@ -24,4 +24,10 @@ int ctr_unpause(struct berth_ctx *ctx, struct store *s, const char *ref, berth_e
 /** ctr_paused() - whether the container with full @id is frozen now. */
 bool ctr_paused(const char *id);
 
+/** ctr_pause_thaw() - thaw @id if it is frozen (before stop/kill: frozen processes don't die). */
+void ctr_pause_thaw(const char *id);
+
+/** ctr_pause_cleanup() - remove the v1 freezer cgroup of exited container @id (missing: fine). */
+void ctr_pause_cleanup(const char *id);
+
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/container_pause.h"
 #include "engine/container_status.h"
 #include "engine/spec.h"
 #include "store/store-time.h"
@@ -275,8 +276,10 @@ static bool pod_shares(json_t *cfg, const char *what)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(cfg, "share"), i,
-			   v) if (strcmp(json_string_value(v) ?: "", what) == 0) return true;
+	json_array_foreach (json_object_get(cfg, "share"), i, v) {
+		if (strcmp(json_string_value(v) ?: "", what) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -308,10 +311,11 @@ int pod_join_container(struct berth_ctx *ctx, struct store *s, const char *ref, 
 		 * creating a pid namespace. Refuse clearly rather than fail at start. */
 		if (ctx->rootless && json_object_size(join) > 0) {
 			json_decref(join);
-			return berr(err, ENOTSUP, "pod %s: rootless containers cannot join a pod's "
-						  "namespaces yet (the runtime cannot join the infra's "
-						  "user namespace while creating a pid namespace); run "
-						  "the pod as root",
+			return berr(err, ENOTSUP,
+				    "pod %s: rootless containers cannot join a pod's "
+				    "namespaces yet (the runtime cannot join the infra's "
+				    "user namespace while creating a pid namespace); run "
+				    "the pod as root",
 				    p->name);
 		}
 		json_object_set_new(create, "join", join);
@@ -390,7 +394,7 @@ int pod_join_resolve(struct berth_ctx *ctx, struct store *s, const struct store_
 	nss = json_object_get(json_object_get(spec, "linux"), "namespaces");
 	if (!json_is_array(nss))
 		return berr(err, EINVAL, "%s/config.json has no linux.namespaces", userdata);
-	json_object_foreach(join, type, v)
+	json_object_foreach (join, type, v)
 	{
 		const char *want = json_string_value(v);
 		char path[4096];
@@ -411,9 +415,10 @@ int pod_join_resolve(struct berth_ctx *ctx, struct store *s, const struct store_
 			return berr_errno(err, errno, "container %s: cannot join %s namespace %s",
 					  c->name, type, path);
 		e = NULL;
-		json_array_foreach(
-		    nss, i, e) if (strcmp(json_string_value(json_object_get(e, "type")) ?: "",
-					  type) == 0) break;
+		json_array_foreach (nss, i, e) {
+			if (strcmp(json_string_value(json_object_get(e, "type")) ?: "", type) == 0)
+				break;
+		}
 		if (i == json_array_size(nss)) {
 			e = json_pack("{s:s}", "type", type);
 			json_array_append_new(nss, e);
@@ -623,7 +628,9 @@ int pod_inspect_json(struct berth_ctx *ctx, struct store *s, const struct store_
 		json_decref(share);
 		return r;
 	}
-	json_array_foreach(json_object_get(cfg, "share"), i, v) json_array_append(share, v);
+	json_array_foreach (json_object_get(cfg, "share"), i, v) {
+		json_array_append(share, v);
+	}
 	store_time_format_local(p->created, created, sizeof(created));
 	ctrs = json_array();
 	for (i = 0; ids[i]; i++) {
@@ -633,16 +640,18 @@ int pod_inspect_json(struct berth_ctx *ctx, struct store *s, const struct store_
 		json_array_append_new(ctrs, json_pack("{s:s, s:s, s:s}", "Id", c->id, "Name",
 						      c->name, "State", c->state));
 	}
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:b, s:s?, s:o, s:I, s:o}", "Id", p->id,
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:s?, s:o, s:I, s:o}", "Id", p->id,
 		      "Name", p->name, "Created", created, "State", status, "Hostname",
 		      json_string_value(json_object_get(cfg, "hostname")) ?: p->name, "Labels",
-		      json_object_get(cfg, "labels") ?: json_object(), "CreateInfra",
+		      json_object_get(cfg, "labels") ? json_incref(json_object_get(cfg, "labels"))
+						     : json_object(),
+		      "CreateInfra",
 		      p->infra_id != NULL, "InfraContainerID", p->infra_id, "SharedNamespaces",
 		      share, "NumContainers", (json_int_t)n, "Containers", ctrs);
 	if (!o)
 		return berr(err, ENOMEM, "out of memory");
 	if (json_object_get(cfg, "ports"))
-		json_object_set(o, "InfraConfig",
+		json_object_set_new(o, "InfraConfig",
 				json_pack("{s:O}", "PortBindings", json_object_get(cfg, "ports")));
 	*ret = o;
 	return 0;
@@ -659,24 +668,27 @@ int pod_prepare_create(struct berth_ctx *ctx, struct store *s, json_t *create, b
 		_cleanup_(store_container_freep) struct store_container *t = NULL;
 		char target[80];
 		if (pod)
-			return berr(err, EINVAL, "--network %s cannot be combined with --pod: a pod's "
-						 "containers share the pod's network",
+			return berr(err, EINVAL,
+				    "--network %s cannot be combined with --pod: a pod's "
+				    "containers share the pod's network",
 				    net);
 		r = ctr_get(ctx, s, net + 10, &t, err);
 		if (r < 0)
 			return r;
 		snprintf(target, sizeof(target), "container:%s", t->id);
 		if (ctx->rootless)
-			return berr(err, ENOTSUP, "--network %s: a rootless container cannot join "
-						  "another container's network namespace yet (it "
-						  "belongs to that container's user namespace); run as "
-						  "root or publish ports instead",
+			return berr(err, ENOTSUP,
+				    "--network %s: a rootless container cannot join "
+				    "another container's network namespace yet (it "
+				    "belongs to that container's user namespace); run as "
+				    "root or publish ports instead",
 				    net);
 		json_object_set_new(create, "join", json_pack("{s:s}", "network", target));
 	} else if (net && strncmp(net, "ns:", 3) == 0) {
 		if (net[3] != '/')
-			return berr(err, EINVAL, "--network %s: the namespace path must be absolute "
-						 "(ns:/run/netns/NAME)",
+			return berr(err, EINVAL,
+				    "--network %s: the namespace path must be absolute "
+				    "(ns:/run/netns/NAME)",
 				    net);
 		if (access(net + 3, F_OK) != 0)
 			return berr_errno(err, errno, "--network %s: cannot use namespace %s", net,
@@ -686,8 +698,9 @@ int pod_prepare_create(struct berth_ctx *ctx, struct store *s, json_t *create, b
 	if (!pod)
 		return 0;
 	if (json_array_size(json_object_get(create, "ports")) > 0)
-		return berr(err, EINVAL, "a container in a pod cannot publish ports: publish them "
-					 "with `berth pod create -p` instead");
+		return berr(err, EINVAL,
+			    "a container in a pod cannot publish ports: publish them "
+			    "with `berth pod create -p` instead");
 	if (strncmp(pod, "new:", 4) == 0) {
 		_cleanup_json_ json_t *opts = json_pack("{s:s}", "name", pod + 4);
 		if (!pod[4])
@@ -704,5 +717,30 @@ int pod_prepare_create(struct berth_ctx *ctx, struct store *s, json_t *create, b
 		return r;
 	}
 	json_object_del(create, "pod_ref");
+	return 0;
+}
+
+int pod_pause(struct berth_ctx *ctx, struct store *s, const char *ref, bool pause,
+	      berth_error *err)
+{
+	_cleanup_(store_pod_freep) struct store_pod *p = NULL;
+	_cleanup_strv_free_ char **ids = NULL;
+	int r;
+
+	r = store_pod_lookup(s, ref, &p, err);
+	if (r < 0)
+		return r;
+	r = pod_members(s, p, &ids, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; ids[i]; i++) {
+		_cleanup_(store_container_freep) struct store_container *c = NULL;
+		if (ctr_get(ctx, s, ids[i], &c, NULL) < 0 ||
+		    strcmp(c->state, pause ? "running" : "paused") != 0)
+			continue;
+		r = pause ? ctr_pause(ctx, s, ids[i], err) : ctr_unpause(ctx, s, ids[i], err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }

@@ -64,6 +64,10 @@ int pod_start(struct berth_ctx *ctx, struct store *s, const char *ref, berth_err
 int pod_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeout,
 	     berth_error *err);
 
+/** pod_pause() - freeze (@pause) or thaw every running (paused) container of pod @ref. */
+int pod_pause(struct berth_ctx *ctx, struct store *s, const char *ref, bool pause,
+	      berth_error *err);
+
 /** pod_kill() - send @sig to every running container of the pod. */
 int pod_kill(struct berth_ctx *ctx, struct store *s, const char *ref, int sig, berth_error *err);
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * container_cp.h - `cp` between a running container and the host. Paths inside the container are
+ * resolved with openat2(RESOLVE_IN_ROOT) under /proc/<pid>/root, so a symlink pointing outside
+ * ("/etc" → "/../../../etc") resolves inside the container's root, never to the host's
+ * (CVE-2018-15664 class); every file below is opened relative to its parent's fd with
+ * O_NOFOLLOW. Regular files, directories (recursively) and symlinks (copied as links) are
+ * copied; modes are kept, ownership is not.
+ */
+#ifndef BERTH_ENGINE_CONTAINER_CP_H
+#define BERTH_ENGINE_CONTAINER_CP_H
+
+#include <stdbool.h>
+
+#include "engine/context.h"
+#include "store/store.h"
+#include "util/error.h"
+
+/**
+ * ctr_cp() - copy @src to @dst; exactly one of them is "CONTAINER:PATH". As cp(1): when the
+ * destination is an existing directory the source goes inside it under its own name.
+ */
+int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *dst,
+	   berth_error *err);
+
+#endif

@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# terminal.bats - real terminals (tmux panes) in front of run -it, exec -it, start -ai and
+# attach: typing, Ctrl+D, exit codes, resizes reaching `stty size`, detach keys, two clients.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load containers_helpers
+
+setup_file() {
+  command -v tmux >/dev/null || skip "tmux is not installed (scripts/install-deps)"
+  berth_test_setup_file
+  busybox_image
+}
+teardown_file() { containers_teardown_file; }
+
+setup() {
+  TMUX_SOCK="berth-living-$$-$BATS_TEST_NUMBER"
+}
+teardown() {
+  tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+}
+
+# B - the berth command line of this store, for tmux panes
+B() {
+  echo "$BERTH_BIN --root $BERTH_TEST_ROOT --runroot $BERTH_TEST_RUNROOT"
+}
+
+# pane NAME CMD - a detached 100x30 tmux session running CMD, then "EXIT=<code>"
+pane() {
+  tmux -L "$TMUX_SOCK" new-session -d -s "$1" -x 100 -y 30 "$2; echo EXIT=\$?; sleep 60"
+}
+keys() { tmux -L "$TMUX_SOCK" send-keys -t "$@"; }
+screen() { tmux -L "$TMUX_SOCK" capture-pane -t "$1" -p; }
+# screen_has NAME TEXT - wait up to 5 s for TEXT on the pane
+screen_has() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    screen "$1" | grep -qF -- "$2" && return 0
+    sleep 0.1
+  done
+  echo "pane $1 never showed '$2':" >&2
+  screen "$1" >&2
+  return 1
+}
+
+@test "run -it sh: typing echo hi shows hi, TERM is set, Ctrl+D exits with the shell's code" {
+  pane one "$(B) run -it --rm --name t1 localhost/busybox sh"
+  screen_has one '/ #'
+  keys one 'echo h""i; echo term=$TERM' Enter
+  screen_has one 'term=xterm'
+  screen one | grep -qx 'hi'
+  keys one 'false' Enter
+  sleep 0.3
+  keys one C-d
+  screen_has one 'EXIT=1'
+}
+
+@test "run -it: resizing the terminal reaches stty size" {
+  pane one "$(B) run -it --rm localhost/busybox sh"
+  screen_has one '/ #'
+  keys one 'stty size' Enter
+  screen_has one '30 100'
+  tmux -L "$TMUX_SOCK" resize-window -t one -x 80 -y 24
+  sleep 0.3
+  keys one 'clear; stty size' Enter
+  screen_has one '24 80'
+  keys one 'exit 3' Enter
+  screen_has one 'EXIT=3'
+}
+
+@test "exec -it NAME sh: works inside, resize reaches it, Ctrl+D leaves; the container runs on" {
+  berth run -d --name myregistry localhost/busybox sleep 1000
+  pane one "$(B) exec -it myregistry sh"
+  screen_has one '/ #'
+  tmux -L "$TMUX_SOCK" resize-window -t one -x 90 -y 25
+  sleep 0.3
+  keys one 'stty size; echo $TERM' Enter
+  screen_has one '25 90'
+  screen_has one 'xterm'
+  keys one C-d
+  screen_has one 'EXIT=0'
+  [ "$(ctr_state myregistry)" = running ]
+}
+
+@test "exec into a stopped container fails with podman's message and 125" {
+  berth create --name stopped localhost/busybox sleep 1000
+  run berth exec stopped true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"can only create exec sessions on running containers: container state improper"* ]]
+  run berth exec -it stopped sh
+  [ "$status" -eq 125 ]
+}
+
+@test "attach: two clients see the output, ctrl-p,ctrl-q detaches one and the container runs on" {
+  berth run -dit --name shared localhost/busybox sh
+  pane one "$(B) attach shared"
+  pane two "$(B) attach shared"
+  sleep 1
+  keys one 'echo wor""ld' Enter
+  screen_has one 'world'
+  screen_has two 'world'
+  keys one C-p C-q
+  screen_has one 'EXIT=0'
+  [ "$(ctr_state shared)" = running ]
+  # the other client is still attached and can type
+  keys two 'echo sec""ond' Enter
+  screen_has two 'second'
+  # a custom detach sequence, and a ctrl-p alone still reaches the container
+  pane three "$(B) attach --detach-keys ctrl-x shared"
+  sleep 1
+  keys three C-x
+  screen_has three 'EXIT=0'
+  [ "$(ctr_state shared)" = running ]
+  # the last client ends the shell: attach returns its code
+  keys two 'exit 4' Enter
+  screen_has two 'EXIT=4'
+  run berth attach shared
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"you can only attach to running containers"* ]]
+  run berth attach --detach-keys ctrl-1 shared
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid detach keys"* ]]
+}
+
+@test "start -ai attaches a terminal to a created container" {
+  berth create -it --name later localhost/busybox sh
+  pane one "$(B) start -ai later"
+  screen_has one '/ #'
+  keys one 'echo st""arted; exit 7' Enter
+  screen_has one 'started'
+  screen_has one 'EXIT=7'
+}
