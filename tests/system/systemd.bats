@@ -119,3 +119,23 @@ verify_unit() {
   run berth ps -a --format '{{.Names}}'
   [[ "$output" != *gsd6* ]]
 }
+
+@test "a pod gets a unit per container and a pod unit that starts them" {
+  berth pod create --name gsdpod >/dev/null
+  berth create --pod gsdpod --name gsd7 localhost/busybox sleep 1000 >/dev/null
+  run berth generate systemd --name --files gsdpod
+  [ "$status" -eq 0 ]
+  [ -f container-gsd7.service ] && [ -f pod-gsdpod.service ]
+  grep -q '^BindsTo=pod-gsdpod.service$' container-gsd7.service
+  grep -q '^Wants=container-gsd7.service$' pod-gsdpod.service
+  verify_unit container-gsd7.service
+  verify_unit pod-gsdpod.service
+  run "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" pod-gsdpod.service start
+  [ "$status" -eq 0 ]
+  run berth ps --format '{{.Names}} {{.State}}'
+  [[ "$output" == *"gsd7 running"* ]]
+  "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" pod-gsdpod.service stop
+  run berth ps --format '{{.Names}}'
+  [[ "$output" != *gsd7* ]]
+  berth pod rm -f gsdpod
+}
