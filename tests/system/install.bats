@@ -17,8 +17,11 @@ load helpers
   grep -q "^ExecStart=$prefix/bin/berth start --all --filter restart-policy=always$" \
     "$dest$prefix/lib/systemd/system/berth-restart.service"
   [ -f "$dest$prefix/lib/systemd/user/berth-restart.service" ]
+  # copy runs in berth-transfer: found next to the installed berth, it reports the bad source.
   run "$dest$prefix/bin/berth" --root "$BATS_FILE_TMPDIR/r" --runroot "$BATS_FILE_TMPDIR/rr" \
-    search --help
-  [ "$status" -eq 0 ]
+    copy oci:/nonexistent/layout:x dir:"$BATS_FILE_TMPDIR/out"
+  [ "$status" -eq 125 ]
+  [[ "$output" != *"cannot run"* ]]
+  [[ "$output" == *nonexistent* ]]
   rm -rf "$dest"
 }
