@@ -289,6 +289,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	n = sd_listen_fds();
+	/*
+	 * A long-lived server keeps no fd it did not ask for (a caller's pipe held open would
+	 * make the caller wait for us forever); socket activation's fds start at 3.
+	 */
+	close_range(3 + (unsigned)(n > 0 ? n : 0), ~0U, 0);
 	if (n > 0) {
 		lfd = 3; /* SD_LISTEN_FDS_START; further sockets are ignored */
 	} else {

@@ -4,7 +4,9 @@
 # api_start [ARGS...] - serve this file's store on $API_SOCK (never idle-exits unless told).
 api_start() {
   export API_SOCK="$BERTH_TEST_DIR/api.sock"
-  berth system service --time 0 "$@" "unix://$API_SOCK" >"$BERTH_TEST_DIR/api.log" 2>&1 3>&- &
+  # The binary itself, not the `berth` shell function: $! must be the server's own pid.
+  "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" system service --time 0 \
+    "$@" "unix://$API_SOCK" >"$BERTH_TEST_DIR/api.log" 2>&1 3>&- &
   echo $! >"$BERTH_TEST_DIR/api.pid"
   local i
   for i in $(seq 50); do
