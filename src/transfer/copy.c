@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "oci/mediatype.h"
 #include "oci/reference.h"
 #include "store/store.h"
 #include "transfer/transfer.h"
@@ -115,6 +116,10 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	    .arch = cli_str(args, "override-arch"),
 	    .variant = cli_str(args, "override-variant"),
 	};
+	/* as skopeo: an OCI layout holds OCI manifests, the only ones other tools read there */
+	if (!o.all &&
+	    (dn->transport == OCI_TRANSPORT_OCI || dn->transport == OCI_TRANSPORT_OCI_ARCHIVE))
+		o.manifest_type = OCI_MT_MANIFEST;
 	xfer_printer_init(&pr, stdout, cli_flag(args, "quiet"), &o);
 	created = new_layout_path(dn);
 	r = side_for(&ss, sn, args, true, &err);

@@ -26,6 +26,9 @@ int img_src_open(const oci_image_name *n, const struct img_opts *o, struct img_s
 		return img_oci_src_open(n, ret, err);
 	case OCI_TRANSPORT_DIR:
 		return img_dir_src_open(n, ret, err);
+	case OCI_TRANSPORT_OCI_ARCHIVE:
+	case OCI_TRANSPORT_DOCKER_ARCHIVE:
+		return img_archive_src_open(n, ret, err);
 	default:
 		return berr(err, ENOTSUP, "%s: images cannot be read from the %s transport yet",
 			    n->path ? n->path : "image", oci_transport_name(n->transport));
@@ -42,6 +45,9 @@ int img_dst_open(const oci_image_name *n, const struct img_opts *o, struct img_d
 		return img_oci_dst_open(n, ret, err);
 	case OCI_TRANSPORT_DIR:
 		return img_dir_dst_open(n, ret, err);
+	case OCI_TRANSPORT_OCI_ARCHIVE:
+	case OCI_TRANSPORT_DOCKER_ARCHIVE:
+		return img_archive_dst_open(n, ret, err);
 	default:
 		return berr(err, ENOTSUP, "%s: images cannot be written to the %s transport yet",
 			    n->path ? n->path : "image", oci_transport_name(n->transport));

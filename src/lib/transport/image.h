@@ -149,6 +149,9 @@ int img_oci_src_open(const oci_image_name *n, struct img_src **ret, berth_error 
 int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
 int img_dir_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
 int img_dir_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
+/* image_archive.c: oci-archive: and docker-archive: */
+int img_archive_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
+int img_archive_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
 
 struct store;
 /** img_store_src_open() - image @ref of the local store (store_image_lookup()'s rules). */
