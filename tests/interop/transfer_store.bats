@@ -106,10 +106,42 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   rm -rf "$prun"
   [ "$st" -eq 0 ]
   [ "$out" = "$CONFIG_ID" ]
-  # zstd would need recompression: refused with the reason
-  run berth push --tls-verify=false --compression-format zstd "$REG_A/library/app:v1" "$REG_A/pushed/app:z"
+  # Docker schema2 has no zstd layer type: refused with the reason
+  run berth push --tls-verify=false --format v2s2 --compression-format zstd "$REG_A/library/app:v1" "$REG_A/pushed/app:z"
   [ "$status" -eq 125 ]
-  [[ "$output" == *"cannot recompress them to zstd yet"* ]]
+  [[ "$output" == *"has no equivalent in application/vnd.docker.distribution.manifest.v2+json; push with --format oci"* ]]
+}
+
+@test "push --compression-format zstd: recompressed layers that skopeo and berth pull" {
+  berth pull -q --tls-verify=false "$REG_A/library/app:v1"
+  run berth push -q --tls-verify=false --compression-format zstd "$REG_A/library/app:v1" "$REG_A/pushed/app:zstd"
+  [ "$status" -eq 0 ]
+  skopeo inspect --tls-verify=false --raw "docker://$REG_A/pushed/app:zstd" >"$BATS_TEST_TMPDIR/raw"
+  [ "$(jq -r .mediaType "$BATS_TEST_TMPDIR/raw")" = application/vnd.oci.image.manifest.v1+json ]
+  [ "$(jq -r '[.layers[].mediaType] | unique | .[]' "$BATS_TEST_TMPDIR/raw")" = application/vnd.oci.image.layer.v1.tar+zstd ]
+  [ "$(jq -r .config.digest "$BATS_TEST_TMPDIR/raw")" = "sha256:$CONFIG_ID" ]
+  # the blobs really are zstd frames
+  local l; l=$(jq -r '.layers[0].digest' "$BATS_TEST_TMPDIR/raw")
+  curl -sf "http://$REG_A/v2/pushed/app/blobs/$l" | head -c 4 | od -An -tx1 | grep -q "28 b5 2f fd"
+  # skopeo reads the zstd layers
+  run skopeo copy -q --src-tls-verify=false "docker://$REG_A/pushed/app:zstd" "oci:$BATS_TEST_TMPDIR/z:1"
+  [ "$status" -eq 0 ]
+  # berth pulls it into a fresh store: the same image id, and the files are there
+  local root="$BATS_TEST_TMPDIR/store2"
+  run "$BERTH_BIN" --root "$root/root" --runroot "$root/run" pull -q --tls-verify=false "$REG_A/pushed/app:zstd"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" --root "$root/root" --runroot "$root/run" run --rm "$REG_A/pushed/app:zstd" cat /data/file2
+  [ "$status" -eq 0 ]
+  [ "$output" = "layer 2 of v1" ]
+  # and copy --dest-compress-format zstd as skopeo's
+  run berth copy -q --dest-compress-format zstd "oci:$LAYOUT:v1" "oci:$BATS_TEST_TMPDIR/c:1"
+  [ "$status" -eq 0 ]
+  run skopeo inspect --raw "oci:$BATS_TEST_TMPDIR/c:1"
+  [ "$(echo "$output" | jq -r '.layers[2].mediaType')" = application/vnd.oci.image.layer.v1.tar+zstd ]
+  run berth copy -q --dest-compress-format lz4 "oci:$LAYOUT:v1" "oci:$BATS_TEST_TMPDIR/c:2"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"unsupported --dest-compress-format lz4: use gzip or zstd"* ]]
 }
 
 @test "push and pull with htpasswd auth: 401 explained, then login" {

@@ -267,34 +267,23 @@ static int decompress(int blobs, const char *digest, const char *diff_id, int st
 	_cleanup_close_ int in = -1, out = -1;
 	_cleanup_(sha256_freep) struct sha256 *h = sha256_new();
 	_cleanup_free_ char *buf = malloc(DECOMP_CHUNK);
-	struct archive *rd = archive_read_new();
-	struct archive_entry *raw;
-	char hex[SHA256_HEX_LEN + 1];
+	struct archive *rd = NULL;
+	char hex[SHA256_HEX_LEN + 1], name[120];
 	uint64_t total = 0;
 	int r = 0;
 
-	if (!h || !rd || !buf) {
-		if (rd)
-			archive_read_free(rd);
+	if (!h || !buf)
 		return berr(err, ENOMEM, "out of memory");
-	}
 	in = openat(blobs, digest + 7, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
 		r = berr_errno(err, errno, "%s: blob %s", what, digest);
 	if (r == 0)
 		r = img_tmpfile(stage, &out, err);
+	snprintf(name, sizeof(name), "%s: layer %s", what, digest);
+	if (r == 0)
+		r = img_decompressor(in, name, &rd, err);
 	if (r < 0)
-		goto out;
-	archive_read_support_filter_gzip(rd);
-	archive_read_support_filter_zstd(rd);
-	archive_read_support_format_raw(rd);
-	archive_read_support_format_empty(rd);
-	if (archive_read_open_fd(rd, in, DECOMP_CHUNK) != ARCHIVE_OK ||
-	    archive_read_next_header(rd, &raw) < ARCHIVE_WARN) {
-		r = berr(err, EBADMSG, "%s: layer %s: %s", what, digest,
-			 archive_error_string(rd) ?: "unreadable");
-		goto out;
-	}
+		return r;
 	for (;;) {
 		la_ssize_t n = archive_read_data(rd, buf, DECOMP_CHUNK);
 		if (n < 0) {
