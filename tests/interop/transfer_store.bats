@@ -63,6 +63,49 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *'short-name "app" did not resolve to an alias and no unqualified-search registries are defined'* ]]
 }
 
+@test "pull: short-name-mode enforcing prompts on a terminal, refuses without one, and records the choice" {
+  command -v script >/dev/null || skip "script (util-linux) is not installed"
+  start_docker_registry B
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_B/library/app:v1"
+  printf 'short-name-mode = "enforcing"\nunqualified-search-registries = ["%s", "%s"]\n[[registry]]\nlocation = "%s"\ninsecure = true\n[[registry]]\nlocation = "%s"\ninsecure = true\n' \
+    "$REG_A" "$REG_B" "$REG_A" "$REG_B" >"$CONTAINERS_REGISTRIES_CONF"
+  # no terminal: podman's error
+  run berth pull library/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"short-name resolution enforced but cannot prompt without a TTY"* ]]
+  # a terminal (script gives one), in a mount namespace of our own so root's alias cache
+  # (/var/cache/containers/short-name-aliases.conf) is a tmpfs, not the host's
+  local root="$BATS_TEST_TMPDIR/s" cmd
+  cmd="$BERTH_BIN --root $root/root --runroot $root/run pull library/app:v1"
+  run unshare -m --propagation private sh -c '
+    mount -t tmpfs none /var/cache || exit 99
+    printf "x\n2\n" | script -qec "$1" /dev/null
+    echo "status=$?"
+    echo "--- cache"; cat /var/cache/containers/short-name-aliases.conf
+    # the alias now answers without a prompt, even without a terminal
+    $2 --root '"$root"'/root --runroot '"$root"'/run pull -q library/app:v1 </dev/null
+    echo "again=$?"' sh "$cmd" "$BERTH_BIN"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"? Please select an image:"* ]]
+  [[ "$output" == *"1) $REG_A/library/app:v1"* ]]
+  [[ "$output" == *"2) $REG_B/library/app:v1"* ]]
+  [[ "$output" == *'"x" is not a number from 1 to 2'* ]]
+  [[ "$output" == *"Trying to pull $REG_B/library/app:v1..."* ]]
+  [[ "$output" != *"Trying to pull $REG_A/library/app:v1..."* ]]
+  [[ "$output" == *"status=0"* ]]
+  [[ "$output" == *"\"library/app\" = \"$REG_B/library/app\""* ]]
+  [[ "$output" == *"again=0"* ]]
+  # the host's cache was not touched
+  ! grep -qs "$REG_B" /var/cache/containers/short-name-aliases.conf
+  # disabled: no prompt, every registry in turn
+  sed -i 's/enforcing/disabled/' "$CONTAINERS_REGISTRIES_CONF"
+  run script -qec "$BERTH_BIN --root $root/root --runroot $root/run pull library/app:v1" /dev/null </dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"Please select"* ]]
+  [[ "$output" == *"Trying to pull $REG_A/library/app:v1..."* ]]
+  : >"$CONTAINERS_REGISTRIES_CONF"
+}
+
 @test "pull: errors leave no image; a corrupted layer is refused" {
   local before; before=$(image_ids)
   run berth pull --tls-verify=false "$REG_A/library/app:nosuch"
