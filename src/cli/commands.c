@@ -182,6 +182,12 @@ static const struct cli_command container_commands[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
+static const struct cli_command healthcheck_commands[] = {
+	{ "run", NULL, "Run the health check of a container", "CONTAINER", NULL,
+	  cmd_healthcheck_run, NULL, 1, 1, 0, "containers" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
 static const struct cli_command generate_commands[] = {
 	{ "systemd", NULL, "Generate systemd units", "[options] {CONTAINER|POD}",
 	  cmd_generate_systemd_options, cmd_generate_systemd, NULL, 1, 1, 0, "containers" },
@@ -283,6 +289,8 @@ static const struct cli_command top_commands[] = {
 	{ "volume", NULL, "Manage volumes", "[command]", NULL, NULL, volume_commands, 0, -1, 0, NULL },
 	{ "generate", NULL, "Generate structured data based on containers and pods", NULL, NULL,
 	  NULL, generate_commands, 0, -1, 0, NULL },
+	{ "healthcheck", NULL, "Manage health checks on containers", "[command]", NULL, NULL,
+	  healthcheck_commands, 0, -1, 0, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 

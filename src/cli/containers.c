@@ -27,11 +27,13 @@
 #include "network/ports.h"
 #include "engine/container_attach.h"
 #include "engine/container_json.h"
+#include "engine/container_health.h"
 #include "engine/container_log.h"
 #include "engine/container_logs.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
 #include "engine/spec.h"
+#include "cli/health.h"
 #include "store/container.h"
 #include "store/store.h"
 #include "util/fileio.h"
@@ -52,6 +54,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "tty", 't', CLI_BOOL, "Allocate a pseudo-TTY for container", NULL },                    \
 	{ "rm", 0, CLI_BOOL, "Remove container (and pod if created) after exit", NULL },          \
 	{ "restart", 0, CLI_STRING, "Restart policy to apply when a container exits", NULL },   \
+	CLI_HEALTH_OPTIONS,                                                                       \
 	{ "env", 'e', CLI_LIST, "Set environment variables in container", NULL },                 \
 	{ "env-file", 0, CLI_LIST, "Read in a file of environment variables", NULL },             \
 	{ "workdir", 'w', CLI_STRING, "Working directory inside the container", NULL },           \
@@ -495,6 +498,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0)
 		return berr(err, ENOTSUP, "--pull=%s is not supported yet: pull the image first", v);
 	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
+	if ((r = cli_health_create(args, c, err)) < 0)
+		return r;
 	if ((v = cli_str(args, "restart"))) {
 		if (ctr_restart_policy_parse(v, NULL, NULL, err) < 0)
 			return -EINVAL;
@@ -1180,10 +1185,13 @@ static bool match_filter(const struct store_container *c, json_t *cfg, const cha
 	}
 	if (klen == 6 && strncmp(f, "exited", 6) == 0)
 		return strcmp(c->state, "exited") == 0 && c->exit_code == atoi(val);
+	if (klen == 6 && strncmp(f, "health", 6) == 0)
+		return strcmp(json_string_value(json_object_get(cfg, "health_status")) ?: "", val) == 0;
 	return false;
 }
 
-static const char *filter_keys[] = { "name", "id", "status", "label", "ancestor", "exited", NULL };
+static const char *filter_keys[] = { "name", "id", "status", "label", "ancestor", "exited",
+				     "health", NULL };
 
 static int check_filters(char *const *filters)
 {
@@ -1195,7 +1203,7 @@ static int check_filters(char *const *filters)
 			      strncmp(*k, *filters, (size_t)(eq - *filters)) == 0;
 		if (!ok)
 			return cli_error("invalid filter \"%s\": use name=, id=, status=, label=, "
-					 "ancestor= or exited=",
+					 "ancestor=, exited= or health=",
 					 *filters);
 	}
 	return 0;
@@ -1250,6 +1258,7 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 		if (last >= 0 && (long)shown >= last)
 			break;
 		cfg = ctr_config(c);
+		ctr_health_annotate(ctx, c, cfg); /* STATUS "(healthy)", --filter health= */
 		for (char *const *f = filters; *f && keep; f++)
 			keep = match_filter(c, cfg, *f);
 		if (keep && !all && filters[0] && !strstr(filters[0], "status") &&

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/container_health.h"
 #include "engine/container_proc.h"
 #include "engine/container_pause.h"
 #include "engine/container_restart.h"
@@ -445,6 +446,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	if (r < 0)
 		goto fail;
 	r = build_bundle(ctx, s, img, imgcfg, create, &st, err);
+	if (r < 0)
+		goto fail;
+	r = ctr_health_prepare(create, imgcfg, st.userdata, err); /* --health-*, HEALTHCHECK */
 	if (r < 0)
 		goto fail;
 	json_object_set_new(create, "name", json_string(st.name));
