@@ -135,7 +135,8 @@ static const struct cli_command volume_commands[] = {
 /* lifecycle: berth container ... */
 static const struct cli_command container_commands[] = {
 	{ "cleanup", NULL, "Clean up the container after its process exited (run by berth-monitor)",
-	  "ID", NULL, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN, "containers" },
+	  "ID", cmd_container_cleanup_options, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN,
+	  "containers" },
 	{ "create", NULL, "Create but do not start a container", "[options] IMAGE [COMMAND [ARG...]]",
 	  cmd_create_options, cmd_create, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
 	{ "exec", NULL, "Run a process in a running container", "[options] CONTAINER COMMAND [ARG...]",

@@ -97,6 +97,7 @@ int cmd_logs(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_ps(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_inspect(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_inspect(struct berth_ctx *ctx, struct cli_args *args);
+extern const struct cli_option cmd_container_cleanup_options[];
 int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_exists(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args);

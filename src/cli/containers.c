@@ -32,6 +32,7 @@
 #include "engine/container_logs.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/exec_session.h"
 #include "engine/spec.h"
 #include "cli/health.h"
 #include "store/container.h"
@@ -945,6 +946,11 @@ const struct cli_option cmd_restart_options[] = {
 
 /* ---- hidden: container cleanup, and exists ---- */
 
+const struct cli_option cmd_container_cleanup_options[] = {
+	{ "exec", 0, CLI_STRING, "Clean up the given exec session instead of the container", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
 {
 	struct store *s = NULL;
@@ -952,6 +958,13 @@ int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
+	if (cli_str(args, "exec")) { /* an exec's monitor: engine/exec_session.h */
+		if (ctr_exec_session_cleanup(ctx, s, cli_argv(args)[0], cli_str(args, "exec"),
+					     &err) < 0)
+			return fail_close(s, &err);
+		store_close(s);
+		return 0;
+	}
 	if (ctr_cleanup(ctx, s, cli_argv(args)[0], &err) < 0 ||
 	    ctr_restart_after_exit(ctx, s, cli_argv(args)[0], &err) < 0)
 		return fail_close(s, &err);

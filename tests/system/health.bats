@@ -6,12 +6,17 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load containers_helpers
+load api_helpers
 
 setup_file() {
   berth_test_setup_file
   busybox_image
 }
-teardown_file() { containers_teardown_file; }
+teardown_file() { api_stop; containers_teardown_file; }
+
+# body/status of the last api_curl run
+body() { printf '%s\n' "$output" | sed '$d'; }
+code() { printf '%s\n' "$output" | tail -n1; }
 
 # health NAME - the health status inspect shows
 health() {
@@ -145,4 +150,51 @@ health() {
   [ "$status" -eq 125 ]
   [[ "$output" == *"has no defined healthcheck"* ]]
   berth rm -f hc-off
+}
+
+@test "exec sessions are recorded: exec and exec_died events, exit codes, the API's exec json" {
+  berth run -d --name ex localhost/busybox sleep 100
+  id=$(berth inspect --format '{{.Id}}' ex)
+  run berth exec ex sh -c 'exit 3'
+  [ "$status" -eq 3 ]
+  sid=$(berth exec -d ex sh -c 'sleep 0.2; exit 5')
+  [[ "$sid" =~ ^[0-9a-f]{64}$ ]]
+  # a detached session's exit is recorded by its monitor's exit command
+  wait_for 50 bash -c "'$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' events --stream=false | grep -q 'exec_died $id .*execID=$sid, containerExitCode=5'"
+  run berth events --stream=false --filter event=exec
+  [[ "$output" == *"container exec $id (image=localhost/busybox:latest, name=ex, execID=$sid)"* ]]
+  run berth events --stream=false --filter event=exec_died
+  [[ "$output" == *"containerExitCode=3)"* ]]
+  # the session's run dir is gone once it ended
+  [ ! -e "$BERTH_TEST_RUNROOT/containers/$id/exec/${sid:0:32}" ]
+
+  api_start
+  # a session the CLI started, seen by the API server (another process): it is in the store
+  run api_curl "http://d/v4.0.0/libpod/exec/$sid/json"
+  [ "$(code)" = 200 ]
+  [[ "$(body)" == *'"Running": false'* || "$(body)" == *'"Running":false'* ]]
+  body | grep -Eq '"ExitCode": ?5'
+  body | grep -Eq '"ContainerID": ?"'"$id"'"'
+  # the API's own: created (not started), started detached, then ended
+  run api_curl -X POST -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh","-c","exit 4"],"AttachStdout":true}' http://d/v1.44/containers/ex/exec
+  [ "$(code)" = 201 ]
+  aid=$(body | sed -n 's/.*"Id": *"\([0-9a-f]*\)".*/\1/p')
+  [ -n "$aid" ]
+  run api_curl "http://d/v1.44/exec/$aid/json"
+  [ "$(code)" = 200 ]
+  body | grep -Eq '"ExitCode": ?null'
+  body | grep -Eq '"entrypoint": ?"sh"'
+  run api_curl -X POST -H 'Content-Type: application/json' -d '{"Detach":true}' \
+    "http://d/v1.44/exec/$aid/start"
+  [ "$(code)" = 200 ]
+  wait_for 50 bash -c "curl -sS --unix-socket '$API_SOCK' http://d/v1.44/exec/$aid/json | grep -Eq '\"ExitCode\": ?4'"
+  # started once only
+  run api_curl -X POST -H 'Content-Type: application/json' -d '{"Detach":true}' \
+    "http://d/v1.44/exec/$aid/start"
+  [ "$(code)" = 409 ]
+  run api_curl "http://d/v1.44/exec/0000/json"
+  [ "$(code)" = 404 ]
+  api_stop
+  berth rm -f ex
 }
