@@ -63,7 +63,8 @@ int cli_health_create(struct cli_args *args, json_t *create, berth_error *err)
 	if (timeout < 1000000000)
 		return berr(err, EINVAL, "healthcheck-timeout must be at least 1 second");
 	json_t *hc = json_object_get(create, "healthcheck");
-	json_object_set_new(hc, "Interval", json_integer(interval));
+	if (interval) /* podman leaves a disabled interval out */
+		json_object_set_new(hc, "Interval", json_integer(interval));
 	json_object_set_new(hc, "Timeout", json_integer(timeout));
 	if (start_period)
 		json_object_set_new(hc, "StartPeriod", json_integer(start_period));

@@ -143,7 +143,39 @@ health() {
   [[ "$output" == *'invalid on-failure action "reboot" for health check'* ]]
   run berth ps -a --format '{{.Names}}'
   [[ "$output" != *hc-both* ]]
-  berth run -d --name hc-off --no-healthcheck localhost/busybox sleep 100
+  # an image with a HEALTHCHECK: busybox with one added to its config, through an OCI layout
+  berth push localhost/busybox "oci:$BATS_TEST_TMPDIR/lay:hc"
+  python3 - "$BATS_TEST_TMPDIR/lay" <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+def blob(dg): return os.path.join(d, 'blobs', *dg.split(':'))
+def put(data):
+    dg = 'sha256:' + hashlib.sha256(data).hexdigest()
+    open(blob(dg), 'wb').write(data)
+    return dg, len(data)
+idx = json.load(open(os.path.join(d, 'index.json')))
+m = idx['manifests'][0]
+man = json.load(open(blob(m['digest'])))
+cfg = json.load(open(blob(man['config']['digest'])))
+cfg['config']['Healthcheck'] = {'Test': ['CMD-SHELL', 'echo from-image'], 'Interval': 1000000000, 'Retries': 2}
+man['config']['digest'], man['config']['size'] = put(json.dumps(cfg).encode())
+m['digest'], m['size'] = put(json.dumps(man).encode())
+json.dump(idx, open(os.path.join(d, 'index.json'), 'w'))
+PY
+  berth pull "oci:$BATS_TEST_TMPDIR/lay:hc"
+  berth run -d --name hc-img localhost/hc sleep 100
+  # the image's check, its missing Timeout made podman's default
+  run berth inspect --format '{{json .Config.Healthcheck}}' hc-img
+  [ "$output" = '{"Test":["CMD-SHELL","echo from-image"],"Interval":1000000000,"Retries":2,"Timeout":30000000000}' ]
+  wait_for 60 bash -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' inspect --format '{{.State.Health.Status}}' hc-img)\" = healthy ]"
+  run berth inspect --format '{{(index .State.Health.Log 0).Output}}' hc-img
+  [ "$output" = from-image ]
+  # --health-cmd replaces it, --no-healthcheck removes it
+  berth create --name hc-img2 --health-cmd 'exit 0' localhost/hc
+  run berth inspect --format '{{json .Config.Healthcheck.Test}}' hc-img2
+  [ "$output" = '["CMD-SHELL","exit 0"]' ]
+  berth rm -f hc-img hc-img2
+  berth run -d --name hc-off --no-healthcheck localhost/hc sleep 100
   run berth inspect --format '{{json .Config.Healthcheck}}' hc-off
   [ "$output" = '{"Test":["NONE"]}' ]
   run berth healthcheck run hc-off
