@@ -135,7 +135,8 @@ static const struct cli_command volume_commands[] = {
 /* lifecycle: berth container ... */
 static const struct cli_command container_commands[] = {
 	{ "cleanup", NULL, "Clean up the container after its process exited (run by berth-monitor)",
-	  "ID", NULL, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN, "containers" },
+	  "ID", cmd_container_cleanup_options, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN,
+	  "containers" },
 	{ "create", NULL, "Create but do not start a container", "[options] IMAGE [COMMAND [ARG...]]",
 	  cmd_create_options, cmd_create, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
 	{ "exec", NULL, "Run a process in a running container", "[options] CONTAINER COMMAND [ARG...]",
@@ -179,6 +180,12 @@ static const struct cli_command container_commands[] = {
 	  "containers" },
 	{ "wait", NULL, "Block on one or more containers", "[options] CONTAINER [CONTAINER...]", NULL,
 	  cmd_wait, NULL, 1, -1, 0, "containers" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
+static const struct cli_command healthcheck_commands[] = {
+	{ "run", NULL, "Run the health check of a container", "CONTAINER", NULL,
+	  cmd_healthcheck_run, NULL, 1, 1, 0, "containers" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
@@ -283,6 +290,8 @@ static const struct cli_command top_commands[] = {
 	{ "volume", NULL, "Manage volumes", "[command]", NULL, NULL, volume_commands, 0, -1, 0, NULL },
 	{ "generate", NULL, "Generate structured data based on containers and pods", NULL, NULL,
 	  NULL, generate_commands, 0, -1, 0, NULL },
+	{ "healthcheck", NULL, "Manage health checks on containers", "[command]", NULL, NULL,
+	  healthcheck_commands, 0, -1, 0, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 

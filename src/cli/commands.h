@@ -97,6 +97,7 @@ int cmd_logs(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_ps(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_inspect(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_inspect(struct berth_ctx *ctx, struct cli_args *args);
+extern const struct cli_option cmd_container_cleanup_options[];
 int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_exists(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args);
@@ -155,6 +156,8 @@ int cmd_port(struct berth_ctx *ctx, struct cli_args *args);
 extern const struct cli_option cmd_attach_options[];
 int cmd_attach(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_cp(struct berth_ctx *ctx, struct cli_args *args);
+/* health.c: healthcheck run */
+int cmd_healthcheck_run(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_start_all() - `start --all [--filter K=V]`: start every stopped container that matches. */
 int cli_start_all(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_tty_watch_resize() - until cli_tty_unwatch_resize(), send the terminal size of stdin to

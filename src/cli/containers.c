@@ -27,11 +27,14 @@
 #include "network/ports.h"
 #include "engine/container_attach.h"
 #include "engine/container_json.h"
+#include "engine/container_health.h"
 #include "engine/container_log.h"
 #include "engine/container_logs.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/exec_session.h"
 #include "engine/spec.h"
+#include "cli/health.h"
 #include "store/container.h"
 #include "store/store.h"
 #include "util/fileio.h"
@@ -52,6 +55,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "tty", 't', CLI_BOOL, "Allocate a pseudo-TTY for container", NULL },                    \
 	{ "rm", 0, CLI_BOOL, "Remove container (and pod if created) after exit", NULL },          \
 	{ "restart", 0, CLI_STRING, "Restart policy to apply when a container exits", NULL },   \
+	CLI_HEALTH_OPTIONS,                                                                       \
 	{ "env", 'e', CLI_LIST, "Set environment variables in container", NULL },                 \
 	{ "env-file", 0, CLI_LIST, "Read in a file of environment variables", NULL },             \
 	{ "workdir", 'w', CLI_STRING, "Working directory inside the container", NULL },           \
@@ -495,6 +499,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0)
 		return berr(err, ENOTSUP, "--pull=%s is not supported yet: pull the image first", v);
 	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
+	if ((r = cli_health_create(args, c, err)) < 0)
+		return r;
 	if ((v = cli_str(args, "restart"))) {
 		if (ctr_restart_policy_parse(v, NULL, NULL, err) < 0)
 			return -EINVAL;
@@ -940,6 +946,11 @@ const struct cli_option cmd_restart_options[] = {
 
 /* ---- hidden: container cleanup, and exists ---- */
 
+const struct cli_option cmd_container_cleanup_options[] = {
+	{ "exec", 0, CLI_STRING, "Clean up the given exec session instead of the container", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
 {
 	struct store *s = NULL;
@@ -947,6 +958,13 @@ int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
+	if (cli_str(args, "exec")) { /* an exec's monitor: engine/exec_session.h */
+		if (ctr_exec_session_cleanup(ctx, s, cli_argv(args)[0], cli_str(args, "exec"),
+					     &err) < 0)
+			return fail_close(s, &err);
+		store_close(s);
+		return 0;
+	}
 	if (ctr_cleanup(ctx, s, cli_argv(args)[0], &err) < 0 ||
 	    ctr_restart_after_exit(ctx, s, cli_argv(args)[0], &err) < 0)
 		return fail_close(s, &err);
@@ -1180,10 +1198,13 @@ static bool match_filter(const struct store_container *c, json_t *cfg, const cha
 	}
 	if (klen == 6 && strncmp(f, "exited", 6) == 0)
 		return strcmp(c->state, "exited") == 0 && c->exit_code == atoi(val);
+	if (klen == 6 && strncmp(f, "health", 6) == 0)
+		return strcmp(json_string_value(json_object_get(cfg, "health_status")) ?: "", val) == 0;
 	return false;
 }
 
-static const char *filter_keys[] = { "name", "id", "status", "label", "ancestor", "exited", NULL };
+static const char *filter_keys[] = { "name", "id", "status", "label", "ancestor", "exited",
+				     "health", NULL };
 
 static int check_filters(char *const *filters)
 {
@@ -1195,7 +1216,7 @@ static int check_filters(char *const *filters)
 			      strncmp(*k, *filters, (size_t)(eq - *filters)) == 0;
 		if (!ok)
 			return cli_error("invalid filter \"%s\": use name=, id=, status=, label=, "
-					 "ancestor= or exited=",
+					 "ancestor=, exited= or health=",
 					 *filters);
 	}
 	return 0;
@@ -1250,6 +1271,7 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 		if (last >= 0 && (long)shown >= last)
 			break;
 		cfg = ctr_config(c);
+		ctr_health_annotate(ctx, c, cfg); /* STATUS "(healthy)", --filter health= */
 		for (char *const *f = filters; *f && keep; f++)
 			keep = match_filter(c, cfg, *f);
 		if (keep && !all && filters[0] && !strstr(filters[0], "status") &&

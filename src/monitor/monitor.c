@@ -43,6 +43,7 @@
 #include "engine/container_log.h"
 #include "engine/container_proc.h"
 #include "engine/container_status.h"
+#include "monitor/health.h"
 #include "monitor/network.h"
 #include "runtime/runtime.h"
 #include "util/fileio.h"
@@ -83,6 +84,7 @@ struct monitor {
 	bool pty;
 	bool exited;
 	int exit_code;
+	struct monitor_health health; /* health.c: the --health-cmd timer */
 };
 
 static void sync_reply(struct monitor *m, const char *fmt, ...) _printf_(2, 3);
@@ -290,8 +292,10 @@ static void reap(struct monitor *m)
 	while (read(m->sigfd, &si, sizeof(si)) > 0)
 		;
 	while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-		if (p != m->pid)
+		if (p != m->pid) {
+			monitor_health_reaped(&m->health, p);
 			continue;
+		}
 		m->exited = true;
 		if (WIFEXITED(status))
 			m->exit_code = WEXITSTATUS(status);
@@ -303,8 +307,8 @@ static void reap(struct monitor *m)
 static void loop(struct monitor *m)
 {
 	while (!m->exited) {
-		struct pollfd p[4 + MAX_CLIENTS];
-		int n = 0, idx_out = -1, idx_err = -1, idx_listen = -1, first_client;
+		struct pollfd p[5 + MAX_CLIENTS];
+		int n = 0, idx_out = -1, idx_err = -1, idx_listen = -1, idx_health = -1, first_client;
 
 		p[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 		if (m->out >= 0) {
@@ -318,6 +322,10 @@ static void loop(struct monitor *m)
 		if (m->listen_fd >= 0) {
 			idx_listen = n;
 			p[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		}
+		if (m->health.timer_fd >= 0) {
+			idx_health = n;
+			p[n++] = (struct pollfd){ .fd = m->health.timer_fd, .events = POLLIN };
 		}
 		first_client = n;
 		for (int i = 0; i < MAX_CLIENTS; i++)
@@ -343,6 +351,8 @@ static void loop(struct monitor *m)
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			if (m->clients[i] >= 0 && p[first_client + i].revents)
 				client_input(m, i);
+		if (idx_health >= 0 && p[idx_health].revents)
+			monitor_health_fire(&m->health);
 		if (p[0].revents)
 			reap(m);
 	}
@@ -518,7 +528,8 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct monitor m = { .listen_fd = -1, .out = -1, .errp = -1, .in = -1, .sigfd = -1 };
+	struct monitor m = { .listen_fd = -1, .out = -1, .errp = -1, .in = -1, .sigfd = -1,
+			     .health.timer_fd = -1 };
 	struct runtime_config *cfg = NULL;
 	berth_error err = { 0 };
 	sigset_t mask;
@@ -576,7 +587,10 @@ int main(int argc, char **argv)
 		ctr_log_writer_close(m.log);
 		return 125;
 	}
+	if (!m.exec_spec)
+		monitor_health_init(&m.health, m.bundle, m.rundir, m.exit_cmd);
 	loop(&m);
+	monitor_health_done(&m.health);
 	if (m.pasta > 0) {
 		kill(m.pasta, SIGTERM);
 		waitpid(m.pasta, NULL, 0);

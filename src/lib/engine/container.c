@@ -28,11 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/container_health.h"
 #include "engine/container_proc.h"
 #include "engine/container_pause.h"
 #include "engine/container_restart.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/exec_session.h"
 #include "engine/names.h"
 #include "engine/pod.h"
 #include "engine/spec.h"
@@ -445,6 +447,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	if (r < 0)
 		goto fail;
 	r = build_bundle(ctx, s, img, imgcfg, create, &st, err);
+	if (r < 0)
+		goto fail;
+	r = ctr_health_prepare(create, imgcfg, st.userdata, err); /* --health-*, HEALTHCHECK */
 	if (r < 0)
 		goto fail;
 	json_object_set_new(create, "name", json_string(st.name));
@@ -1302,10 +1307,11 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	_cleanup_free_ char *spectext = NULL;
 	_cleanup_close_ int sync_r = -1, sync_w = -1, att_parent = -1, att_child = -1;
 	_cleanup_json_ json_t *spec = NULL;
+	_cleanup_strv_free_ char **exitcmd = NULL;
 	struct store_exec_session rec = { 0 };
 	struct store_container tmp = { 0 };
 	char sid[65], pidbuf[16], startbuf[32];
-	const char *argv[32];
+	const char *argv[48];
 	size_t n = 0;
 	int fds[2], r;
 
@@ -1321,9 +1327,14 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	r = exec_spec(ctx, c, opts, &spec, err);
 	if (r < 0)
 		return r;
-	if (random_id(sid) < 0)
+	if (opts->session)
+		snprintf(sid, sizeof(sid), "%s", opts->session);
+	else if (random_id(sid) < 0)
 		return berr(err, EIO, "cannot read random bytes for a session id");
 	userdata = ctr_userdata_path(ctx, c->id);
+	exitcmd = ctr_exec_session_exit_command(ctx, c->id, sid); /* records the exit, exec_died */
+	if (!exitcmd)
+		return berr(err, ENOMEM, "out of memory");
 	if (!monitor || !userdata ||
 	    asprintf(&rundir, "%s/containers/%s/exec/%.32s", ctx->runroot, c->id, sid) < 0 ||
 	    asprintf(&specpath, "%s/exec.json", rundir) < 0)
@@ -1372,6 +1383,9 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 		if (opts->stdin)
 			argv[n++] = "--stdin";
 	}
+	argv[n++] = "--";
+	for (size_t i = 0; exitcmd[i] && n < ELEMENTSOF(argv) - 1; i++)
+		argv[n++] = exitcmd[i];
 	argv[n] = NULL;
 	r = run_monitor(monitor, argv, sync_w, att_child, err);
 	if (r < 0)
@@ -1395,6 +1409,7 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	r = store_exec_session_put(s, &rec, err);
 	if (r < 0)
 		return r;
+	ctr_exec_session_started(ctx, c, sid);
 	if (ret_session && !(*ret_session = strdup(sid)))
 		return berr(err, ENOMEM, "out of memory");
 	if (ret_attach)
