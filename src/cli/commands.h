@@ -158,6 +158,8 @@ int cmd_cp(struct berth_ctx *ctx, struct cli_args *args);
 /* container_stats.c (living): stats */
 extern const struct cli_option cmd_stats_options[];
 int cmd_stats(struct berth_ctx *ctx, struct cli_args *args);
+/* container_rename.c (living): rename */
+int cmd_rename(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_start_all() - `start --all [--filter K=V]`: start every stopped container that matches. */
 int cli_start_all(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_tty_watch_resize() - until cli_tty_unwatch_resize(), send the terminal size of stdin to
