@@ -160,6 +160,11 @@ extern const struct cli_option cmd_stats_options[];
 int cmd_stats(struct berth_ctx *ctx, struct cli_args *args);
 /* container_rename.c (living): rename */
 int cmd_rename(struct berth_ctx *ctx, struct cli_args *args);
+/* container_mount.c (living): mount, unmount */
+extern const struct cli_option cmd_mount_options[];
+extern const struct cli_option cmd_unmount_options[];
+int cmd_mount(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_unmount(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_start_all() - `start --all [--filter K=V]`: start every stopped container that matches. */
 int cli_start_all(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_tty_watch_resize() - until cli_tty_unwatch_resize(), send the terminal size of stdin to

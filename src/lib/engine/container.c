@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/container_mount.h"
 #include "engine/container_proc.h"
 #include "engine/container_pause.h"
 #include "engine/container_restart.h"
@@ -1103,6 +1104,8 @@ static int remove_locked(struct berth_ctx *ctx, struct store *s, struct store_co
 		if (r < 0)
 			return r;
 	}
+	/* `berth mount` left it mounted: never let rm -rf walk into the image's layers */
+	ctr_mount_release(ctx, s, c->id);
 	r = store_container_dirs_remove(s, c->id, err);
 	if (r < 0)
 		return r;
