@@ -155,6 +155,10 @@ int cmd_port(struct berth_ctx *ctx, struct cli_args *args);
 extern const struct cli_option cmd_attach_options[];
 int cmd_attach(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_cp(struct berth_ctx *ctx, struct cli_args *args);
+/* src/transfer/cp_archive.c: cp with "-" (tar archives); plain berth execs berth-transfer */
+TRANSFER_HANDLER int cli_cp_archive(struct berth_ctx *ctx, struct cli_args *args);
+/* cli_exec_transfer() (main.c) - run this command line in berth-transfer instead. */
+int cli_exec_transfer(struct berth_ctx *ctx, struct cli_args *args);
 /* container_stats.c (living): stats */
 extern const struct cli_option cmd_stats_options[];
 int cmd_stats(struct berth_ctx *ctx, struct cli_args *args);

@@ -593,9 +593,9 @@ int cmd_cp(struct berth_ctx *ctx, struct cli_args *args)
 	berth_error err = { 0 };
 	int rc;
 
+	/* tar archives need libarchive: berth-transfer links cli_cp_archive */
 	if (strcmp(cli_argv(args)[0], "-") == 0 || strcmp(cli_argv(args)[1], "-") == 0)
-		return cli_error("cp with \"-\" (tar archives on stdin/stdout) is not supported yet: "
-				 "copy to or from a host path");
+		return cli_cp_archive ? cli_cp_archive(ctx, args) : cli_exec_transfer(ctx, args);
 	rc = cli_open_store(ctx, &s);
 	if (rc)
 		return rc;

@@ -133,6 +133,37 @@ static char *split_ref(const char *arg, const char **ret_path)
 	return strndup(arg, (size_t)(colon - arg));
 }
 
+int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
+		int flags, int *ret_fd, berth_error *err)
+{
+	_cleanup_container_ struct store_container *c = NULL;
+	_cleanup_close_ int root = -1;
+	char proot[64];
+	int r, fd;
+
+	if ((r = ctr_get(ctx, s, ref, &c, err)) < 0)
+		return r;
+	if (strcmp(c->state, "running") != 0)
+		return berr(err, EINVAL, "container %s is not running: start it to copy files "
+					 "(copying from stopped containers is not supported yet)", c->name);
+	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)c->pid);
+	root = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return berr_errno(err, errno, "open the root of container %s", c->name);
+	if (!*path)
+		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
+	fd = open_at(root, path, flags, true);
+	if (fd < 0)
+		return berr_errno(err, -fd, "%s in container %s", path, c->name);
+	*ret_fd = fd;
+	return 0;
+}
+
+char *ctr_cp_split(const char *arg, const char **ret_path)
+{
+	return split_ref(arg, ret_path);
+}
+
 int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *dst,
 	   berth_error *err)
 {
