@@ -169,6 +169,13 @@ extern const struct cli_option cmd_mount_options[];
 extern const struct cli_option cmd_unmount_options[];
 int cmd_mount(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_unmount(struct berth_ctx *ctx, struct cli_args *args);
+/* cli_detach_keys_check() - validate --detach-keys of @args; prints the error, returns 125. */
+int cli_detach_keys_check(struct cli_args *args);
+/*
+ * cli_attach_pump() - pump attach socket @sock and stdio, stdin included, until the exit code
+ * comes (0, *@ret_exit set) or @detach_keys ("ctrl-p,ctrl-q"; NULL or "" for none) are typed (1).
+ */
+int cli_attach_pump(int sock, const char *detach_keys, int *ret_exit, berth_error *err);
 /* cli_start_all() - `start --all [--filter K=V]`: start every stopped container that matches. */
 int cli_start_all(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_tty_watch_resize() - until cli_tty_unwatch_resize(), send the terminal size of stdin to

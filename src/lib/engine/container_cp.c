@@ -133,13 +133,13 @@ static char *split_ref(const char *arg, const char **ret_path)
 	return strndup(arg, (size_t)(colon - arg));
 }
 
-int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
-		int flags, int *ret_fd, berth_error *err)
+/* running container @ref and an O_PATH fd of its root (/proc/PID/root) */
+static int container_root(struct berth_ctx *ctx, struct store *s, const char *ref,
+			  struct store_container **ret, int *ret_root, berth_error *err)
 {
 	_cleanup_container_ struct store_container *c = NULL;
-	_cleanup_close_ int root = -1;
 	char proot[64];
-	int r, fd;
+	int r, root;
 
 	if ((r = ctr_get(ctx, s, ref, &c, err)) < 0)
 		return r;
@@ -150,6 +150,20 @@ int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const c
 	root = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return berr_errno(err, errno, "open the root of container %s", c->name);
+	*ret = TAKE_PTR(c);
+	*ret_root = root;
+	return 0;
+}
+
+int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
+		int flags, int *ret_fd, berth_error *err)
+{
+	_cleanup_container_ struct store_container *c = NULL;
+	_cleanup_close_ int root = -1;
+	int r, fd;
+
+	if ((r = container_root(ctx, s, ref, &c, &root, err)) < 0)
+		return r;
 	if (!*path)
 		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
 	fd = open_at(root, path, flags, true);
@@ -172,22 +186,14 @@ int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *
 	_cleanup_container_ struct store_container *c = NULL;
 	_cleanup_close_ int root = -1, sdir = -1, ddir = -1, probe = -1;
 	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *d1 = NULL, *d2 = NULL;
-	char proot[64];
 	int r;
 
 	if (!!sref == !!dref)
 		return berr(err, EINVAL, "copying %s: exactly one of source and destination must "
 					 "be CONTAINER:PATH", sref ? "between containers" : "on the host");
-	r = ctr_get(ctx, s, sref ? sref : dref, &c, err);
+	r = container_root(ctx, s, sref ? sref : dref, &c, &root, err);
 	if (r < 0)
 		return r;
-	if (strcmp(c->state, "running") != 0)
-		return berr(err, EINVAL, "container %s is not running: start it to copy files "
-					 "(copying from stopped containers is not supported yet)", c->name);
-	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)c->pid);
-	root = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return berr_errno(err, errno, "open the root of container %s", c->name);
 	if (!*spath || !*dpath)
 		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
 	/* the source's parent directory, and the source's own name */
