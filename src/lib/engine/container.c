@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "engine/container_health.h"
+#include "engine/container_mount.h"
 #include "engine/container_proc.h"
 #include "engine/container_pause.h"
 #include "engine/container_restart.h"
@@ -1108,6 +1109,8 @@ static int remove_locked(struct berth_ctx *ctx, struct store *s, struct store_co
 		if (r < 0)
 			return r;
 	}
+	/* `berth mount` left it mounted: never let rm -rf walk into the image's layers */
+	ctr_mount_release(ctx, s, c->id);
 	r = store_container_dirs_remove(s, c->id, err);
 	if (r < 0)
 		return r;
