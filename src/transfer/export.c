@@ -20,41 +20,37 @@
 #include "cli/commands.h"
 #include "engine/container.h"
 #include "store/container.h"
+#include "transfer/build_copy.h"
 #include "transfer/commit_image.h"
 #include "util/macro.h"
 
 
 struct export_job {
-	const char *upper;
-	char **lowers;
+	char **layers; /* the upper dir, then the image's layers */
 	const char *mnt;
 	bool userxattr;
 	int out;
 };
 
+static size_t strv_len_(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
 static int export_run(void *data, berth_error *err)
 {
 	struct export_job *j = data;
-	_cleanup_close_ int fs = -1, m = -1, root = -1;
+	_cleanup_close_ int root = -1;
 	struct layer_diff_opts o = { .skip_empty = cimg_mount_points };
+	int r;
 
-	fs = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return berr_errno(err, errno, "export: open an overlay");
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", j->upper, 0) < 0)
-		return berr_errno(err, errno, "export: overlay layer %s", j->upper);
-	for (char **l = j->lowers; *l; l++)
-		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", *l, 0) < 0)
-			return berr_errno(err, errno, "export: overlay layer %s", *l);
-	if (j->userxattr && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-		return berr_errno(err, errno, "export: overlay option userxattr");
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return berr_errno(err, errno, "export: create the overlay");
-	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-	if (m < 0)
-		return berr_errno(err, errno, "export: mount the overlay");
-	if (move_mount(m, "", AT_FDCWD, j->mnt, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return berr_errno(err, errno, "export: mount the overlay on %s", j->mnt);
+	r = bcopy_mount_layers(j->layers, j->mnt, j->userxattr, err);
+	if (r < 0)
+		return berr_prefix(err, "export");
 	root = open(j->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return berr_errno(err, errno, "export: open %s", j->mnt);
@@ -83,10 +79,14 @@ static int do_export(struct berth_ctx *ctx, struct store *s, const char *ref, in
 		return berr(err, ENOMEM, "out of memory");
 	if (!mkdtemp(mnt))
 		return berr_errno(err, errno, "create %s", mnt);
-	j.upper = upper;
-	j.lowers = lowers;
+	j.layers = calloc(strv_len_(lowers) + 2, sizeof(char *));
+	if (!j.layers)
+		return berr(err, ENOMEM, "out of memory");
+	j.layers[0] = upper;
+	memcpy(j.layers + 1, lowers, strv_len_(lowers) * sizeof(char *));
 	j.mnt = mnt;
 	r = cimg_run_in_root(ctx, true, export_run, &j, err);
+	free(j.layers);
 	(void)rmdir(mnt);
 	return r;
 }

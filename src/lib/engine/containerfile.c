@@ -133,8 +133,20 @@ static int add_instr(struct cf_file *f, char *line, unsigned lineno, berth_error
 	}
 	in.args = strdup(p);
 	in.exec = exec_form(p);
-	if (!in.args || asprintf(&in.text, "%s %s", in.cmd, p) < 0)
+	if (!in.args)
 		goto nomem;
+	{
+		size_t tl = strlen(in.cmd) + strlen(p) + 2;
+		for (size_t i = 0; i < nflags; i++)
+			tl += strlen(in.flags[i]) + 1;
+		in.text = malloc(tl);
+		if (!in.text)
+			goto nomem;
+		strcpy(in.text, in.cmd);
+		for (size_t i = 0; i < nflags; i++)
+			strcat(strcat(in.text, " "), in.flags[i]);
+		strcat(strcat(in.text, " "), p);
+	}
 	{
 		struct cf_instr *v = realloc(f->v, (f->n + 1) * sizeof(*v));
 		if (!v)
