@@ -85,3 +85,123 @@ teardown_file() { containers_teardown_file; }
   [ ! -e "$BATS_TEST_TMPDIR/none.tar" ]
   berth rm ex
 }
+
+# ctx DIR - a fresh build context
+new_context() {
+  local d="$BATS_TEST_TMPDIR/$1"
+  mkdir -p "$d"
+  echo "$d"
+}
+
+@test "build: FROM, RUN, COPY, ENV, WORKDIR, CMD, then run the image" {
+  d=$(new_context app)
+  echo "from the context" >"$d/hello.txt"
+  mkdir -p "$d/conf"; echo "k=v" >"$d/conf/app.conf"
+  echo "must not be copied" >"$d/secret.txt"
+  printf 'secret.txt\n' >"$d/.containerignore"
+  cat >"$d/Containerfile" <<'CF'
+# a comment
+FROM localhost/busybox
+ARG WHO=world
+ENV APP_DIR=/app \
+    MODE=prod
+WORKDIR $APP_DIR
+COPY hello.txt ./
+COPY conf/ ./conf/
+COPY --chown=1000:1000 hello.txt /owned.txt
+RUN echo "hello $WHO in $(pwd)" >/app/greeting && \
+    cat /app/hello.txt
+EXPOSE 8080
+LABEL org.example.app=demo
+CMD ["cat", "/app/greeting"]
+CF
+  run berth build -t localhost/app:1 --build-arg WHO=berth "$d"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "STEP 1/11: FROM localhost/busybox" ]]
+  [[ "$output" == *"from the context"* ]]
+  [[ "$output" == *"COMMIT localhost/app:1"* ]]
+  [[ "$output" == *"Successfully tagged localhost/app:1"* ]]
+  [[ "${lines[-1]}" =~ ^[0-9a-f]{64}$ ]]
+  run berth run --rm localhost/app:1
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello berth in /app" ]
+  run berth run --rm localhost/app:1 sh -c 'echo $MODE; cat conf/app.conf; stat -c %u:%g /owned.txt; test -e secret.txt || echo no-secret; echo "[$WHO]"'
+  [ "${lines[0]}" = prod ]
+  [ "${lines[1]}" = "k=v" ]
+  [ "${lines[2]}" = "1000:1000" ]
+  [ "${lines[3]}" = no-secret ]
+  [ "${lines[4]}" = "[]" ]
+  run berth image inspect --format '{{.Config.WorkingDir}} {{index .Config.Labels "org.example.app"}}' localhost/app:1
+  [ "$output" = "/app demo" ]
+  # no intermediate images or build containers stay behind
+  run berth images -a --format '{{.Repository}}'
+  [[ "$output" != *"<none>"* ]]
+  run berth ps -a --format '{{.Names}}'
+  [[ "$output" != *berth-build* ]]
+}
+
+@test "build: a COPY that leaves the context fails clearly" {
+  d=$(new_context esc)
+  printf 'FROM localhost/busybox\nCOPY ../../etc/shadow /x\n' >"$d/Containerfile"
+  run berth build -t localhost/escape "$d"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"../../etc/shadow is outside the build context"* ]]
+  ln -s /etc "$d/etclink"
+  printf 'FROM localhost/busybox\nCOPY etclink/shadow /x\n' >"$d/Containerfile"
+  run berth build -t localhost/escape "$d"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"outside the build context"* ]]
+  run berth image exists localhost/escape
+  [ "$status" -eq 1 ]
+}
+
+@test "build: a failing RUN fails with its exit code and leaves no image" {
+  d=$(new_context fail)
+  printf 'FROM localhost/busybox\nRUN echo partial >/p\nRUN exit 7\nCMD ["true"]\n' >"$d/Containerfile"
+  before=$(berth images -a -q | sort)
+  run berth build -t localhost/failed "$d"
+  [ "$status" -eq 7 ]
+  [[ "$output" == *'building at STEP "RUN exit 7"'* ]]
+  [[ "$output" != *"STEP 4/4"* ]]
+  run berth image exists localhost/failed
+  [ "$status" -eq 1 ]
+  [ "$(berth images -a -q | sort)" = "$before" ]
+  run berth ps -a --format '{{.Names}}'
+  [[ "$output" != *berth-build* ]]
+}
+
+@test "build: multi-stage COPY --from, scratch, ENTRYPOINT, -q and -f" {
+  d=$(new_context multi)
+  cat >"$d/build.cf" <<'CF'
+FROM localhost/busybox AS builder
+RUN mkdir /out && echo built >/out/artifact
+FROM scratch
+COPY --from=builder /bin/busybox /bin/busybox
+COPY --from=builder /out/artifact /artifact
+ENTRYPOINT ["/bin/busybox"]
+CMD ["cat", "/artifact"]
+CF
+  run berth build -q -f "$d/build.cf" -t localhost/multi "$d"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+  run berth run --rm localhost/multi
+  [ "$status" -eq 0 ]
+  [ "$output" = built ]
+  run berth image inspect --format '{{len .RootFS.Layers}}' localhost/multi
+  [ "$output" = 2 ]
+}
+
+@test "build: ADD extracts a local tar archive; remote sources are refused" {
+  d=$(new_context add)
+  mkdir -p "$d/t/dir"; echo inside >"$d/t/dir/f"
+  tar -C "$d/t" -czf "$d/files.tar.gz" dir
+  printf 'FROM localhost/busybox\nADD files.tar.gz /opt/\n' >"$d/Containerfile"
+  berth build -q -t localhost/added "$d"
+  run berth run --rm localhost/added cat /opt/dir/f
+  [ "$output" = inside ]
+  printf 'FROM localhost/busybox\nADD http://example.com/x /x\n' >"$d/Containerfile"
+  run berth build "$d"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"remote sources are not supported"* ]]
+}
