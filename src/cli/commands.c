@@ -34,6 +34,9 @@ static const struct cli_command manifest_commands[] = {
 
 /* store: berth image ... */
 static const struct cli_command image_commands[] = {
+	/* build: berth-transfer */
+	{ "build", NULL, "Build an image using instructions from Containerfiles",
+	  "[options] [CONTEXT]", cmd_build_options, cmd_build, NULL, 0, 1, CLI_TRANSFER, NULL },
 	{ "exists", NULL, "Check if an image exists in local storage", "IMAGE", NULL, cmd_image_exists,
 	  NULL, 1, 1, 0, "images" },
 	{ "history", NULL, "Show history of a specified image", "[options] IMAGE", cmd_history_options,
@@ -134,6 +137,15 @@ static const struct cli_command volume_commands[] = {
 
 /* lifecycle: berth container ... */
 static const struct cli_command container_commands[] = {
+	/* build: commit, diff, export */
+	{ "commit", NULL, "Create new image based on the changed container",
+	  "[options] CONTAINER [IMAGE]", cmd_commit_options, cmd_commit, NULL, 1, 2, CLI_TRANSFER,
+	  "containers" },
+	{ "diff", NULL, "Inspect changes to the container's file systems", "[options] CONTAINER",
+	  cmd_container_diff_options, cmd_container_diff, NULL, 1, 1, 0, "containers" },
+	{ "export", NULL, "Export a container's filesystem contents as a tar archive",
+	  "[options] CONTAINER", cmd_export_options, cmd_export, NULL, 1, 1, CLI_TRANSFER,
+	  "containers" },
 	{ "cleanup", NULL, "Clean up the container after its process exited (run by berth-monitor)",
 	  "ID", cmd_container_cleanup_options, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN,
 	  "containers" },
@@ -205,6 +217,17 @@ static const struct cli_command generate_commands[] = {
 };
 
 static const struct cli_command top_commands[] = {
+	/* build: build, commit, diff, export */
+	{ "build", NULL, "Build an image using instructions from Containerfiles",
+	  "[options] [CONTEXT]", cmd_build_options, cmd_build, NULL, 0, 1, CLI_TRANSFER, NULL },
+	{ "commit", NULL, "Create new image based on the changed container",
+	  "[options] CONTAINER [IMAGE]", cmd_commit_options, cmd_commit, NULL, 1, 2, CLI_TRANSFER,
+	  "containers" },
+	{ "diff", NULL, "Inspect changes to the container's file systems", "[options] CONTAINER",
+	  cmd_container_diff_options, cmd_container_diff, NULL, 1, 1, 0, "containers" },
+	{ "export", NULL, "Export a container's filesystem contents as a tar archive",
+	  "[options] CONTAINER", cmd_export_options, cmd_export, NULL, 1, 1, CLI_TRANSFER,
+	  "containers" },
 	{ "version", NULL, "Display the berth version information", "[options]", cmd_version_options,
 	  cmd_version, NULL, 0, 0, 0, NULL },
 	{ "__complete", NULL, "Print completion candidates", "WORDS...", NULL, cli_complete_words,

@@ -73,6 +73,17 @@ int cli_open_store(struct berth_ctx *ctx, struct store **ret);
 /* cli_prune_images() - remove unused (dangling unless @all) images, printing their ids. */
 int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed);
 
+/* container_diff.c (build): diff, and the options of the berth-transfer commands commit,
+ * build, export (handlers in src/transfer/commit.c, build.c, export.c) */
+extern const struct cli_option cmd_container_diff_options[];
+extern const struct cli_option cmd_commit_options[];
+extern const struct cli_option cmd_build_options[];
+extern const struct cli_option cmd_export_options[];
+int cmd_container_diff(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_commit(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_build(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_export(struct berth_ctx *ctx, struct cli_args *args);
+
 /* containers.c (lifecycle): running containers */
 extern const struct cli_option cmd_run_options[];
 extern const struct cli_option cmd_create_options[];
