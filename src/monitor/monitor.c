@@ -127,6 +127,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		{ "exec-pid", required_argument, NULL, 'P' },
 		{ "exec-start", required_argument, NULL, 'S' },
 		{ "exec-spec", required_argument, NULL, 'E' },
+		{ "seccomp-cache", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -147,6 +148,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		case 'P': m->exec_pid = (pid_t)atoi(optarg); break;
 		case 'S': m->exec_start = strtoll(optarg, NULL, 10); break;
 		case 'E': m->exec_spec = optarg; break;
+		case 'C': runtime_seccomp_cache(optarg); break;
 		default: return -1;
 		}
 	}
