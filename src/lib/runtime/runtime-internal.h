@@ -159,6 +159,9 @@ int rt_seccomp_load(const struct rt_seccomp *s, berth_error *err);
  */
 void rt_seccomp_prepare(struct rt_seccomp *s);
 
+/** rt_loopback_up() - bring "lo" up (in the child, in its new network namespace). */
+int rt_loopback_up(berth_error *err);
+
 /** rt_mounts_setup() - build the rootfs and pivot into it (in the child, namespaces ready). */
 int rt_mounts_setup(const struct runtime_config *cfg, bool in_userns, berth_error *err);
 

@@ -401,6 +401,8 @@ static _Noreturn void container_child(struct child_args *a)
 	}
 	if ((r = write_sysctls(cfg, &e)) < 0)
 		child_fail(a->sock, &e, 125);
+	if ((cfg->ns_new & CLONE_NEWNET) && (r = rt_loopback_up(&e)) < 0)
+		child_fail(a->sock, &e, 125);
 	finish_and_exec(a);
 }
 
