@@ -641,13 +641,27 @@ static int attach_and_finish(struct berth_ctx *ctx, struct cli_args *args, const
 	int code = 0, r;
 
 	r = pump_tty(args, sock, in, tty, &code, &err);
-	close(sock);
-	if (r == 1) /* detached: the container runs on */
+	if (r == 1) { /* detached: the container runs on */
+		close(sock);
 		return 0;
-	if (open_store(ctx, &s, &err) < 0)
+	}
+	/* The socket stays open until the exit is recorded: the monitor runs its own cleanup only
+	 * after our DONE (or our death), so the two do not queue on the container's lock. */
+	if (open_store(ctx, &s, &err) < 0) {
+		close(sock);
 		return cli_fail(&err);
-	if (ctr_cleanup(ctx, s, id, &err) < 0)
+	}
+	if (ctr_cleanup(ctx, s, id, &err) < 0) {
+		close(sock);
 		return fail_close(s, &err);
+	}
+	if (r == 0) {
+		struct store_container *c = NULL;
+		bool removed = store_container_lookup(s, id, &c, NULL) == -ENOENT;
+		store_container_free(c);
+		ctr_attach_done(sock, removed);
+	}
+	close(sock);
 	if (r < 0) {
 		struct store_container *c = NULL;
 		if (ctr_get(ctx, s, id, &c, NULL) == 0) {
