@@ -15,6 +15,7 @@
  *
  * What the runtime expects of config.json beyond the spec:
  *   - a new "mount" namespace (always); joining a "pid" namespace by path is not supported;
+ *     joining a "user" namespace by path makes the new namespaces owned by it (rootless pods);
  *     a "user" namespace needs uidMappings/gidMappings (rootless: 0 -> own id and subordinate
  *     ranges through newuidmap, or only the own id, then setgroups is denied);
  *   - linux.cgroupsPath "berth/<id>" relative to each hierarchy (v1: memory, cpu, pids; v2: the
@@ -110,6 +111,24 @@ struct runtime_process {
  */
 int runtime_create_and_start(const struct runtime_config *cfg, const struct runtime_stdio *io,
 			     struct runtime_process *ret, berth_error *err);
+
+/**
+ * struct runtime_hooks - the caller's say between namespace creation and exec
+ * @namespaces_ready:	called with the container's pid once its namespaces exist (a new user
+ *			namespace has its id maps) and before anything runs in them: the monitor
+ *			configures the network here, so the process never starts without it.
+ *			A negative return (with @err filled) fails the start.
+ */
+struct runtime_hooks {
+	int (*namespaces_ready)(pid_t pid, void *data, berth_error *err);
+	void *data;
+};
+
+/** runtime_create_and_start_hooked() - runtime_create_and_start() with @hooks (may be NULL). */
+int runtime_create_and_start_hooked(const struct runtime_config *cfg,
+				    const struct runtime_stdio *io,
+				    const struct runtime_hooks *hooks, struct runtime_process *ret,
+				    berth_error *err);
 
 /**
  * struct runtime_exec_opts - a process to start inside a running container
