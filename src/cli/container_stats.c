@@ -313,8 +313,8 @@ int cmd_stats(struct berth_ctx *ctx, struct cli_args *args)
 	if (interval < 1)
 		return cli_error("invalid interval %ld: must be a positive number of seconds",
 				 interval);
-	if (cli_flag(args, "latest") && cli_argc(args) > 0)
-		return cli_error("--latest and containers cannot be used together");
+	if ((cli_flag(args, "latest") || cli_flag(args, "all")) && cli_argc(args) > 0)
+		return cli_error("--all, --latest and containers cannot be used together");
 	rc = cli_open_store(ctx, &s);
 	if (rc)
 		return rc;

@@ -79,13 +79,18 @@ static bool keyed_u64(const char *text, const char *key, uint64_t *ret)
 
 static uint64_t host_memory(void)
 {
+	/* fixed while the machine runs: read once per process, not once per container */
+	static uint64_t total;
 	_cleanup_free_ char *mi = NULL;
 	const char *p;
 
+	if (total)
+		return total;
 	if (read_file_at(AT_FDCWD, "/proc/meminfo", STAT_FILE_MAX, &mi, NULL, NULL) < 0)
 		return 0;
 	p = strstr(mi, "MemTotal:");
-	return p ? strtoull(p + 9, NULL, 10) * 1024 : 0;
+	total = p ? strtoull(p + 9, NULL, 10) * 1024 : 0;
+	return total;
 }
 
 static void set_limit(struct ctr_stats *st, uint64_t limit)
