@@ -413,28 +413,27 @@ static int step_run(struct build *b, const struct cf_instr *in, berth_error *err
 	return r;
 }
 
-static int parse_chown(const char *v, uid_t *uid, gid_t *gid, berth_error *err)
+/* --chown=USER[:GROUP]: numeric ids, or names from the image's /etc/passwd and /etc/group. */
+static int parse_chown(struct build *b, const char *v, uid_t *uid, gid_t *gid, berth_error *err)
 {
-	char *end;
-	unsigned long u, g;
+	_cleanup_strv_free_ char **dirs = calloc(b->img.n + 1, sizeof(char *));
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	struct spec_user u;
+	size_t n = 0;
+	int r;
 
-	if (strcmp(v, "root") == 0 || strcmp(v, "root:root") == 0) {
-		*uid = 0;
-		*gid = 0;
-		return 0;
-	}
-	u = strtoul(v, &end, 10);
-	if (end == v || (*end && *end != ':'))
-		return berr(err, EINVAL, "--chown=%s: use numeric UID[:GID] (user names are not resolved)", v);
-	g = u;
-	if (*end == ':') {
-		const char *gs = end + 1;
-		g = strtoul(gs, &end, 10);
-		if (end == gs || *end)
-			return berr(err, EINVAL, "--chown=%s: use numeric UID[:GID]", v);
-	}
-	*uid = (uid_t)u;
-	*gid = (gid_t)g;
+	if (!dirs)
+		return berr(err, ENOMEM, "out of memory");
+	for (size_t i = b->img.n; i-- > 0;)
+		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &dirs[n], NULL) >= 0)
+			n++;
+	(void)ctr_read_layered(dirs, "etc/passwd", &passwd);
+	(void)ctr_read_layered(dirs, "etc/group", &group);
+	r = spec_user_lookup(v, passwd, group, &u, err);
+	if (r < 0)
+		return berr_prefix(err, "--chown=%s (names come from the image's /etc/passwd)", v);
+	*uid = u.uid;
+	*gid = u.gid;
 	return 0;
 }
 
@@ -482,7 +481,7 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 		return berr(err, ENOMEM, "out of memory");
 	free(w[n - 1]);
 	w[n - 1] = NULL;
-	if (chown_v && (r = parse_chown(chown_v, &c.uid, &c.gid, err)) < 0)
+	if (chown_v && (r = parse_chown(b, chown_v, &c.uid, &c.gid, err)) < 0)
 		return r;
 	if (from) {
 		const char *id = NULL;

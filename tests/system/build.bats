@@ -109,6 +109,7 @@ WORKDIR $APP_DIR
 COPY hello.txt ./
 COPY conf/ ./conf/
 COPY --chown=1000:1000 hello.txt /owned.txt
+COPY --chown=nobody hello.txt /byname.txt
 RUN echo "hello $WHO in $(pwd)" >/app/greeting && \
     cat /app/hello.txt
 EXPOSE 8080
@@ -118,7 +119,7 @@ CF
   run berth build -t localhost/app:1 --build-arg WHO=berth "$d"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "${lines[0]}" == "STEP 1/11: FROM localhost/busybox" ]]
+  [[ "${lines[0]}" == "STEP 1/12: FROM localhost/busybox" ]]
   [[ "$output" == *"from the context"* ]]
   [[ "$output" == *"COMMIT localhost/app:1"* ]]
   [[ "$output" == *"Successfully tagged localhost/app:1"* ]]
@@ -126,12 +127,13 @@ CF
   run berth run --rm localhost/app:1
   [ "$status" -eq 0 ]
   [ "$output" = "hello berth in /app" ]
-  run berth run --rm localhost/app:1 sh -c 'echo $MODE; cat conf/app.conf; stat -c %u:%g /owned.txt; test -e secret.txt || echo no-secret; echo "[$WHO]"'
+  run berth run --rm localhost/app:1 sh -c 'echo $MODE; cat conf/app.conf; stat -c %u:%g /owned.txt /byname.txt; test -e secret.txt || echo no-secret; echo "[$WHO]"'
   [ "${lines[0]}" = prod ]
   [ "${lines[1]}" = "k=v" ]
   [ "${lines[2]}" = "1000:1000" ]
-  [ "${lines[3]}" = no-secret ]
-  [ "${lines[4]}" = "[]" ]
+  [ "${lines[3]}" = "65534:65534" ]
+  [ "${lines[4]}" = no-secret ]
+  [ "${lines[5]}" = "[]" ]
   run berth image inspect --format '{{.Config.WorkingDir}} {{index .Config.Labels "org.example.app"}}' localhost/app:1
   [ "$output" = "/app demo" ]
   # no intermediate images or build containers stay behind
