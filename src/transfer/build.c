@@ -42,6 +42,14 @@
 #define BUILD_MAX_STAGES 64
 #define BUILD_MAX_TEMPS 4096
 
+/* set by SIGINT/SIGTERM: the build stops after the running step and cleans up */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
 struct bstage {
 	char *name;
 	char id[STORE_ID_LEN + 1];
@@ -784,6 +792,8 @@ static int run_build(struct build *b, const struct cf_file *f, char ret_id[STORE
 			else
 				say(b, "STEP %zu/%zu: %s\n", n, steps, f->v[k].text);
 			r = step(b, &f->v[k], err);
+			if (r >= 0 && interrupted)
+				r = berr(err, EINTR, "building at STEP \"%s\": interrupted", f->v[k].text);
 			if (r < 0)
 				return r;
 		}
@@ -847,6 +857,13 @@ TRANSFER_HANDLER int cmd_build(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_fail(&err);
 	}
 	b.s = s;
+	{
+		/* a Ctrl+C reaches the RUN container too; the build then removes what it made */
+		struct sigaction sa = { .sa_handler = on_signal };
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	r = read_containerfile(&b, ctxdir, &f, &err);
 	if (r >= 0)
 		r = run_build(&b, &f, id, &err);
@@ -856,6 +873,8 @@ TRANSFER_HANDLER int cmd_build(struct berth_ctx *ctx, struct cli_args *args)
 	if (r < 0) {
 		int code = b.exit_code;
 		cli_fail(&err);
+		if (interrupted)
+			return 128 + interrupted;
 		return code ? code : 125;
 	}
 	{

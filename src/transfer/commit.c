@@ -63,24 +63,23 @@ static void apply_container(json_t *cc, json_t *create)
 	}
 }
 
+/* History "created_by": the container's command, as podman records it. */
 static char *created_by(json_t *create)
 {
 	json_t *cmd = json_object_get(create, "command"), *x;
-	size_t i, len = 0;
+	size_t i, len = 1;
 	char *s;
 
+	if (!json_array_size(cmd))
+		return strdup("/bin/sh -c #(nop) commit");
 	json_array_foreach(cmd, i, x) len += strlen(json_string_value(x) ?: "") + 1;
-	s = calloc(1, len + 32);
+	s = calloc(1, len);
 	if (!s)
 		return NULL;
-	strcpy(s, "/bin/sh -c #(nop) commit");
-	if (len) {
-		strcpy(s, "");
-		json_array_foreach(cmd, i, x) {
-			if (i)
-				strcat(s, " ");
-			strcat(s, json_string_value(x) ?: "");
-		}
+	json_array_foreach(cmd, i, x) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, json_string_value(x) ?: "");
 	}
 	return s;
 }
