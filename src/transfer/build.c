@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -421,20 +423,28 @@ static int step_run(struct build *b, const struct cf_instr *in, berth_error *err
 	return r;
 }
 
+/* The diff dirs of the image so far, top first (NULL-terminated, malloc'd; NULL on ENOMEM). */
+static char **layer_dirs(struct build *b)
+{
+	char **dirs = calloc(b->img.n + 1, sizeof(char *));
+	size_t n = 0;
+
+	for (size_t i = b->img.n; dirs && i-- > 0;)
+		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &dirs[n], NULL) >= 0)
+			n++;
+	return dirs;
+}
+
 /* --chown=USER[:GROUP]: numeric ids, or names from the image's /etc/passwd and /etc/group. */
 static int parse_chown(struct build *b, const char *v, uid_t *uid, gid_t *gid, berth_error *err)
 {
-	_cleanup_strv_free_ char **dirs = calloc(b->img.n + 1, sizeof(char *));
+	_cleanup_strv_free_ char **dirs = layer_dirs(b);
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	struct spec_user u;
-	size_t n = 0;
 	int r;
 
 	if (!dirs)
 		return berr(err, ENOMEM, "out of memory");
-	for (size_t i = b->img.n; i-- > 0;)
-		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &dirs[n], NULL) >= 0)
-			n++;
 	(void)ctr_read_layered(dirs, "etc/passwd", &passwd);
 	(void)ctr_read_layered(dirs, "etc/group", &group);
 	r = spec_user_lookup(v, passwd, group, &u, err);
@@ -452,10 +462,31 @@ static const char *workdir(struct build *b)
 	return w && *w ? w : "/";
 }
 
+/* Whether @path (absolute) is a directory in one of the image's layers (top first). */
+static bool layers_have_dir(struct build *b, const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+
+	if (!path[1])
+		return true;
+	for (size_t i = b->img.n; i-- > 0;) {
+		_cleanup_free_ char *d = NULL;
+		_cleanup_close_ int dfd = -1, fd = -1;
+		struct stat st;
+		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &d, NULL) < 0 ||
+		    (dfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			continue;
+		fd = (int)syscall(SYS_openat2, dfd, path + 1, &how, sizeof(how));
+		if (fd >= 0 && fstat(fd, &st) == 0)
+			return S_ISDIR(st.st_mode);
+	}
+	return false;
+}
+
 static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth_error *err)
 {
 	_cleanup_free_ char *exp = NULL, *dest = NULL, *stage = NULL;
-	_cleanup_strv_free_ char **w = NULL, **lowers = NULL;
+	_cleanup_strv_free_ char **w = NULL, **lowers = NULL, **image_layers = NULL;
 	const char *from = cf_flag(in, "from"), *chown_v = cf_flag(in, "chown");
 	struct bcopy c = { .ctxfd = b->ctxfd, .ignore = b->ignore, .add = add,
 			   .userxattr = b->ctx->rootless, .what = in->text };
@@ -489,6 +520,14 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 		return berr(err, ENOMEM, "out of memory");
 	free(w[n - 1]);
 	w[n - 1] = NULL;
+	if (dest[strlen(dest) - 1] != '/' && layers_have_dir(b, dest)) {
+		/* "COPY app.sh /usr/local/bin": into the image's directory, not over it */
+		char *d2 = NULL;
+		if (asprintf(&d2, "%s/", dest) < 0)
+			return berr(err, ENOMEM, "out of memory");
+		free(dest);
+		dest = d2;
+	}
 	if (chown_v && (r = parse_chown(b, chown_v, &c.uid, &c.gid, err)) < 0)
 		return r;
 	if (from) {
@@ -511,6 +550,10 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 			return r;
 		c.from_lowers = lowers;
 	}
+	image_layers = layer_dirs(b);
+	if (!image_layers)
+		return berr(err, ENOMEM, "out of memory");
+	c.image_layers = image_layers;
 	c.srcs = w;
 	c.dest = dest;
 	r = make_stage_dir(b, &stage, err);
@@ -528,22 +571,16 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 static int ensure_dir(struct build *b, const char *path, const char *text, berth_error *err)
 {
 	_cleanup_free_ char *stage = NULL;
+	_cleanup_strv_free_ char **image_layers = NULL;
 	struct bcopy c = { .dest = path, .what = text };
 	int r;
 
-	for (size_t i = b->img.n; i-- > 0;) {
-		_cleanup_free_ char *d = NULL;
-		struct stat st;
-		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &d, NULL) < 0)
-			continue;
-		{
-			_cleanup_close_ int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (fd >= 0 && path[1] && fstatat(fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0)
-				return 0;
-			if (!path[1])
-				return 0;
-		}
-	}
+	if (layers_have_dir(b, path))
+		return 0;
+	image_layers = layer_dirs(b);
+	if (!image_layers)
+		return berr(err, ENOMEM, "out of memory");
+	c.image_layers = image_layers;
 	r = make_stage_dir(b, &stage, err);
 	if (r < 0)
 		return r;

@@ -193,18 +193,35 @@ static int copy_entry(const struct bcopy *b, int sdir, const char *leaf, int ddi
 	return 0; /* devices, fifos and sockets are not build input */
 }
 
-/* Opens (creating, root-owned 0755) the directory @path under @root; O_NOFOLLOW all the way. */
-static int mkdir_beneath(int root, const char *path, berth_error *err)
+/* The image's owner and mode of directory @path (relative), from the top-most layer that has it. */
+static bool image_dir_stat(char *const *layers, const char *path, struct stat *ret)
 {
-	_cleanup_free_ char *copy = strdup(path);
+	for (char *const *l = layers; l && *l; l++) {
+		_cleanup_close_ int dfd = open(*l, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = dfd < 0 ? -1 : openat2_beneath(dfd, path, O_PATH, RESOLVE_IN_ROOT);
+		if (fd >= 0 && fstat(fd, ret) == 0)
+			return S_ISDIR(ret->st_mode);
+	}
+	return false;
+}
+
+/*
+ * Opens (creating) the directory @path under @root, O_NOFOLLOW all the way. New directories get
+ * the owner and mode the image has for them, else root's 0755.
+ */
+static int mkdir_beneath(int root, const char *path, char *const *layers, berth_error *err)
+{
+	_cleanup_free_ char *copy = strdup(path), *prefix = calloc(1, strlen(path) + 2);
 	int fd = dup(root);
 
-	if (!copy || fd < 0) {
+	if (!copy || !prefix || fd < 0) {
 		if (fd >= 0)
 			close(fd);
 		return berr(err, ENOMEM, "out of memory");
 	}
 	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		struct stat st;
+		bool made;
 		int nfd;
 		if (strcmp(c, ".") == 0)
 			continue;
@@ -212,11 +229,21 @@ static int mkdir_beneath(int root, const char *path, berth_error *err)
 			close(fd);
 			return berr(err, EINVAL, "destination %s: \"..\" is not allowed", path);
 		}
-		bool made = mkdirat(fd, c, 0755) == 0;
+		if (*prefix)
+			strcat(prefix, "/");
+		strcat(prefix, c);
+		made = mkdirat(fd, c, 0755) == 0;
 		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd >= 0 && made && fchown(nfd, 0, 0) < 0) {
-			close(nfd);
-			nfd = -1;
+		if (nfd >= 0 && made) {
+			if (!image_dir_stat(layers, prefix, &st)) {
+				st.st_uid = 0;
+				st.st_gid = 0;
+				st.st_mode = S_IFDIR | 0755;
+			}
+			if (fchown(nfd, st.st_uid, st.st_gid) < 0 || fchmod(nfd, st.st_mode & 07777) < 0) {
+				close(nfd);
+				nfd = -1;
+			}
 		}
 		close(fd);
 		if (nfd < 0)
@@ -415,14 +442,14 @@ static int copy_from_root(const struct bcopy *b, int root, berth_error *err)
 			   (dl >= 2 && strcmp(b->dest + dl - 2, "/.") == 0);
 	}
 	if (dir_dest) {
-		destdir = mkdir_beneath(stage, b->dest, err);
+		destdir = mkdir_beneath(stage, b->dest, b->image_layers, err);
 	} else {
 		const char *slash = strrchr(b->dest, '/');
 		dparent = strndup(b->dest, (size_t)(slash - b->dest));
 		dleaf = slash + 1;
 		if (!dparent)
 			return berr(err, ENOMEM, "out of memory");
-		destdir = mkdir_beneath(stage, dparent, err);
+		destdir = mkdir_beneath(stage, dparent, b->image_layers, err);
 	}
 	if (destdir < 0)
 		return destdir;
@@ -510,7 +537,7 @@ int bcopy_mkdir_run(void *data, berth_error *err)
 
 	if (stage < 0)
 		return berr_errno(err, errno, "open %s", b->stage);
-	fd = mkdir_beneath(stage, b->dest, err);
+	fd = mkdir_beneath(stage, b->dest, b->image_layers, err);
 	if (fd < 0)
 		return fd;
 	close(fd);

@@ -207,3 +207,13 @@ CF
   [ "$status" -eq 125 ]
   [[ "$output" == *"remote sources are not supported"* ]]
 }
+
+@test "build: COPY into a directory the image has keeps that directory as it is" {
+  d=$(new_context into)
+  echo f >"$d/f.txt"
+  printf 'FROM localhost/busybox\nCOPY f.txt /tmp\nCOPY f.txt /bin\nWORKDIR /tmp\n' >"$d/Containerfile"
+  berth build -q -t localhost/into "$d"
+  run berth run --rm localhost/into sh -c 'stat -c %a /tmp; cat /tmp/f.txt /bin/f.txt; pwd'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '1777\nf\nf\n/tmp')" ]
+}
