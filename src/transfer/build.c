@@ -10,8 +10,8 @@
  * path, a sibling process with the same global flags) runs the command in a container of it,
  * and the container's upper dir becomes the next layer (as commit does). Intermediate images
  * are removed at the end, whether the build succeeds or not, so a failed build leaves no image;
- * layers the final image uses stay. Nothing is cached: every build runs every step (--layers
- * and --no-cache are accepted for podman compatibility). FROM takes local images and earlier
+ * layers the final image uses stay. RUN results are cached (see run_cache_key()); --no-cache or
+ * --layers=false run every step. FROM takes local images and earlier
  * stages ("FROM base AS name", COPY --from=name); it never pulls.
  */
 #include <errno.h>
@@ -40,6 +40,7 @@
 #include "transfer/image_change.h"
 #include "util/fileio.h"
 #include "util/macro.h"
+#include "util/sha256.h"
 
 #define BUILD_MAX_STAGES 64
 #define BUILD_MAX_TEMPS 4096
@@ -357,6 +358,75 @@ static int spawn_wait(char **argv, int *ret_status, berth_error *err)
 	return 0;
 }
 
+/*
+ * The RUN cache (podman's --layers, on by default): a RUN's layer is remembered in the store's
+ * meta table under a key made of everything the step sees - the layer it runs on, the image
+ * config (environment, user, working directory, shell...), the command, the ARG values and the
+ * network mode. A later build that meets the same key reuses the layer (its blob is unpacked
+ * again only if the layer was removed) instead of running the command.
+ */
+static void run_cache_key(struct build *b, json_t *cmd, const char *net, char key[SHA256_HEX_LEN + 1])
+{
+	_cleanup_(sha256_freep) struct sha256 *h = sha256_new();
+	_cleanup_free_ char *cfg = json_dumps(cimg_run_config(&b->img), JSON_COMPACT | JSON_SORT_KEYS);
+	_cleanup_free_ char *c = json_dumps(cmd, JSON_COMPACT);
+	const char *top = b->img.n ? b->img.layer_ids[b->img.n - 1] : "scratch";
+
+	key[0] = '\0';
+	if (!h || !cfg || !c)
+		return;
+	sha256_update(h, top, strlen(top) + 1);
+	sha256_update(h, cfg, strlen(cfg) + 1);
+	sha256_update(h, c, strlen(c) + 1);
+	sha256_update(h, net, strlen(net) + 1);
+	for (size_t i = 0; i < b->n_vars; i++)
+		sha256_update(h, b->vars[i], strlen(b->vars[i]) + 1);
+	sha256_final_hex(h, key);
+}
+
+static bool use_cache(struct build *b)
+{
+	return !cli_flag(b->args, "no-cache") &&
+	       !(cli_is_set(b->args, "layers") && !cli_flag(b->args, "layers"));
+}
+
+/* 1 when the cache had the step's layer (now added), 0 when not. */
+static int run_cached(struct build *b, const char *key, const char *text)
+{
+	_cleanup_free_ char *val = NULL;
+	char name[80], blob[STORE_DIGEST_LEN + 1], diff_id[STORE_DIGEST_LEN + 1];
+	berth_error e = { 0 };
+	int r;
+
+	snprintf(name, sizeof(name), "build-cache:%s", key);
+	if (!key[0] || !use_cache(b) || store_meta_get(b->s, name, &val, NULL) < 0 ||
+	    sscanf(val, "%71s %71s", blob, diff_id) != 2 || !store_blob_exists(b->s, blob))
+		return 0;
+	if (store_lock(b->s, false, &e) < 0)
+		return 0;
+	r = cimg_add_blob(b->s, &b->img, blob, diff_id, text, NULL, &e);
+	store_unlock(b->s);
+	if (r < 0)
+		return 0;
+	b->cur_id[0] = '\0';
+	say(b, "--> Using cache %.12s\n", b->img.layer_ids[b->img.n - 1]);
+	return 1;
+}
+
+static void run_remember(struct build *b, const char *key)
+{
+	json_t *l = json_array_get(b->img.layers, json_array_size(b->img.layers) - 1);
+	json_t *ids = json_object_get(json_object_get(b->img.config, "rootfs"), "diff_ids");
+	char name[80], val[2 * STORE_DIGEST_LEN + 2];
+
+	if (!key[0] || !l)
+		return;
+	snprintf(name, sizeof(name), "build-cache:%s", key);
+	snprintf(val, sizeof(val), "%s %s", json_string_value(json_object_get(l, "digest")) ?: "",
+		 json_string_value(json_array_get(ids, json_array_size(ids) - 1)) ?: "");
+	(void)store_meta_set(b->s, name, val, NULL);
+}
+
 static int step_run(struct build *b, const struct cf_instr *in, berth_error *err)
 {
 	_cleanup_free_ char *berth = berth_ctx_helper_path(b->ctx, "berth");
@@ -366,13 +436,16 @@ static int step_run(struct build *b, const struct cf_instr *in, berth_error *err
 	_cleanup_container_ struct store_container *ctr = NULL;
 	const char *net = cf_flag(in, "network") ?: cli_str(b->args, "network") ?: "host";
 	struct layer_diff_opts o = { .skip_empty = cimg_mount_points, .skip_devices = b->ctx->rootless };
-	char name[64];
+	char name[64], key[SHA256_HEX_LEN + 1];
 	size_t n = 0, ng = strv_len(b->ctx->global_argv), i;
 	int status = 0, r;
 	json_t *x;
 
-	if (!berth)
+	if (!berth || !cmd)
 		return berr(err, ENOMEM, "out of memory");
+	run_cache_key(b, cmd, net, key);
+	if (run_cached(b, key, in->text))
+		return 0;
 	r = materialize(b, err);
 	if (r < 0)
 		return r;
@@ -415,6 +488,8 @@ static int step_run(struct build *b, const struct cf_instr *in, berth_error *err
 		r = store_container_dir_path(b->s, ctr->id, "upper", &upper, err);
 		if (r >= 0)
 			r = add_layer(b, upper, &o, in->text, err);
+		if (r >= 0)
+			run_remember(b, key);
 	}
 	if (ctr) {
 		berth_error e2 = { 0 };

@@ -161,6 +161,7 @@ static int copy_entry(const struct bcopy *b, int sdir, const char *leaf, int ddi
 		      char *rel, size_t rlen, unsigned depth, berth_error *err)
 {
 	struct stat st;
+	int r;
 
 	if (fstatat(sdir, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return berr_errno(err, errno, "%s: stat %s", b->what, rel);
@@ -188,7 +189,10 @@ static int copy_entry(const struct bcopy *b, int sdir, const char *leaf, int ddi
 		dfd = openat(ddir, dleaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0 || fchown(dfd, b->uid, b->gid) < 0 || fchmod(dfd, st.st_mode & 07777) < 0)
 			return berr_errno(err, errno, "%s: create %s", b->what, dleaf);
-		return copy_dir_contents(b, sfd, dfd, rel, rlen, depth, err);
+		r = copy_dir_contents(b, sfd, dfd, rel, rlen, depth, err);
+		/* after its entries were made, so equal sources give equal layers */
+		(void)futimens(dfd, (struct timespec[]){ st.st_atim, st.st_mtim });
+		return r;
 	}
 	return 0; /* devices, fifos and sockets are not build input */
 }
@@ -251,6 +255,41 @@ static int mkdir_beneath(int root, const char *path, char *const *layers, berth_
 		fd = nfd;
 	}
 	return fd;
+}
+
+/*
+ * Gives the directories of @path in the staging tree the image's times (or the epoch when the
+ * image lacks them), once everything is copied: a layer then depends on what was copied, not
+ * on when, and the RUN cache can match the layers above it.
+ */
+static void settle_dir_times(int stage, const char *path, char *const *layers)
+{
+	_cleanup_free_ char *copy = strdup(path), *prefix = calloc(1, strlen(path) + 2);
+	int fd = dup(stage);
+
+	if (!copy || !prefix || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		struct stat st;
+		int nfd;
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (*prefix)
+			strcat(prefix, "/");
+		strcat(prefix, c);
+		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (nfd < 0)
+			return;
+		fd = nfd;
+		if (!image_dir_stat(layers, prefix, &st))
+			memset(&st, 0, sizeof(st));
+		(void)futimens(fd, (struct timespec[]){ st.st_mtim, st.st_mtim });
+	}
+	close(fd);
 }
 
 /* Refuses a path whose ".." climbs above the root; returns it without leading "/" and "./". */
@@ -468,6 +507,7 @@ static int copy_from_root(const struct bcopy *b, int root, berth_error *err)
 		if (r < 0)
 			return r;
 	}
+	settle_dir_times(stage, dir_dest ? b->dest : dparent, b->image_layers);
 	return 0;
 }
 
@@ -541,5 +581,6 @@ int bcopy_mkdir_run(void *data, berth_error *err)
 	if (fd < 0)
 		return fd;
 	close(fd);
+	settle_dir_times(stage, b->dest, b->image_layers);
 	return 0;
 }

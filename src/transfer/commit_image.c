@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -230,9 +231,8 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 	_cleanup_free_ char *tmpdir = NULL;
 	_cleanup_close_ int fd = -1;
 	struct diff_job j = { .dir = dir };
-	char blob[STORE_DIGEST_LEN + 1], diff_id[STORE_DIGEST_LEN + 1], id[STORE_ID_LEN + 1];
+	char blob[STORE_DIGEST_LEN + 1], diff_id[STORE_DIGEST_LEN + 1];
 	uint64_t size = 0;
-	char **ids;
 	int r;
 
 	if (asprintf(&tmpdir, "%s/tmp", store_root(s)) < 0)
@@ -259,6 +259,23 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 	r = store_blob_ingest_fd(s, fd, NULL, 0, blob, &size, err);
 	if (r < 0)
 		return r;
+	return cimg_add_blob(s, c, blob, diff_id, created_by, comment, err);
+}
+
+int cimg_add_blob(struct store *s, struct cimg *c, const char *blob, const char *diff_id,
+		  const char *created_by, const char *comment, berth_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char id[STORE_ID_LEN + 1];
+	struct stat st;
+	char **ids;
+	int r;
+
+	r = store_blob_open(s, blob, &fd, err);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return berr_errno(err, errno, "stat blob %s", blob);
 	r = store_layer_create_from_blob(s, c->n ? c->layer_ids[c->n - 1] : NULL, blob,
 					 OCI_LAYER_GZIP, diff_id, id, err);
 	if (r < 0)
@@ -271,7 +288,7 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 		return berr(err, ENOMEM, "out of memory");
 	ids[++c->n] = NULL;
 	json_array_append_new(c->layers, json_pack("{s:s, s:s, s:I}", "mediaType", OCI_LAYER_GZIP,
-						   "digest", blob, "size", (json_int_t)size));
+						   "digest", blob, "size", (json_int_t)st.st_size));
 	json_array_append_new(member_array(json_object_get(c->config, "rootfs"), "diff_ids"),
 			      json_string(diff_id));
 	cimg_add_history(c, created_by, comment, NULL, false);

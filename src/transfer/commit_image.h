@@ -59,6 +59,13 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 		 const struct layer_diff_opts *opts, const char *created_by, const char *comment,
 		 berth_error *err);
 
+/**
+ * cimg_add_blob() - add the gzip layer blob @blob (already in the store) whose content is
+ * @diff_id as a new top layer, unpacking it unless that layer exists. Hold the store lock.
+ */
+int cimg_add_blob(struct store *s, struct cimg *c, const char *blob, const char *diff_id,
+		  const char *created_by, const char *comment, berth_error *err);
+
 /** cimg_add_history() - a history entry for a step that made no layer. */
 void cimg_add_history(struct cimg *c, const char *created_by, const char *comment,
 		      const char *author, bool empty_layer);

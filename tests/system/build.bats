@@ -217,3 +217,21 @@ CF
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf '1777\nf\nf\n/tmp')" ]
 }
+
+@test "build: RUN layers are reused from the cache unless --no-cache" {
+  d=$(new_context cache)
+  echo c >"$d/c.txt"
+  printf 'FROM localhost/busybox\nWORKDIR /w\nCOPY c.txt .\nRUN cat /proc/sys/kernel/random/uuid >/w/id\nCMD ["cat", "/w/id"]\n' >"$d/Containerfile"
+  berth build -q -t localhost/cache1 "$d"
+  run berth build -t localhost/cache2 "$d"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--> Using cache"* ]]
+  [ "$(berth run --rm localhost/cache1)" = "$(berth run --rm localhost/cache2)" ]
+  run berth build --no-cache -t localhost/cache3 "$d"
+  [[ "$output" != *"Using cache"* ]]
+  [ "$(berth run --rm localhost/cache1)" != "$(berth run --rm localhost/cache3)" ]
+  # a changed context file changes the layers below the RUN: no cache
+  echo changed >"$d/c.txt"
+  run berth build --layers=true -t localhost/cache4 "$d"
+  [[ "$output" != *"Using cache"* ]]
+}
