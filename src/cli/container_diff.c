@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "engine/container.h"
+#include "engine/spec.h"
 #include "store/container.h"
 #include "store/store.h"
 #include "util/macro.h"
@@ -73,8 +74,7 @@ const struct cli_option cmd_export_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-const char *const diff_mount_points[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf",
-					  "run/.containerenv", NULL };
+static const char *const diff_mount_points[] = SPEC_MOUNT_POINT_FILES;
 
 struct diff_walk {
 	json_t *added, *changed, *deleted; /* arrays of "/path" */

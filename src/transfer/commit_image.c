@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/spec.h"
 #include "store/store-time.h"
 #include "util/macro.h"
 #include "util/userns.h"
@@ -28,8 +29,7 @@
 #define DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 
-const char *const cimg_mount_points[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf",
-					  "run/.containerenv", NULL };
+const char *const cimg_mount_points[] = SPEC_MOUNT_POINT_FILES;
 
 static void now_rfc3339(char *buf, size_t len)
 {

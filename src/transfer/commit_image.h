@@ -34,7 +34,7 @@ struct cimg {
 	size_t n;
 };
 
-/** CIMG_MOUNT_POINTS - files a container's upper dir holds only as mount targets. */
+/** cimg_mount_points - SPEC_MOUNT_POINT_FILES, for layer_diff_opts.skip_empty. */
 extern const char *const cimg_mount_points[];
 
 /**
