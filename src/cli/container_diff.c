@@ -47,7 +47,7 @@ const struct cli_option cmd_commit_options[] = {
 	{ "message", 'm', CLI_STRING, "Set commit message for imported image", NULL },
 	{ "pause", 'p', CLI_BOOL, "Pause container during commit", NULL },
 	{ "quiet", 'q', CLI_BOOL, "Suppress output", NULL },
-	{ "squash", 's', CLI_BOOL, "Squash newly built layers into a single new layer (not supported)", NULL },
+	{ "squash", 's', CLI_BOOL, "Squash the image's layers and the container's changes into one layer", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "store/layer_extract.h"
+#include "transfer/commit_image.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
@@ -511,28 +512,6 @@ static int copy_from_root(const struct bcopy *b, int root, berth_error *err)
 	return 0;
 }
 
-int bcopy_mount_layers(char *const *lowers, const char *mnt, bool userxattr, berth_error *err)
-{
-	_cleanup_close_ int fs = -1, m = -1;
-
-	fs = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return berr_errno(err, errno, "open an overlay");
-	for (char *const *l = lowers; *l; l++)
-		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", *l, 0) < 0)
-			return berr_errno(err, errno, "overlay layer %s", *l);
-	if (userxattr && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-		return berr_errno(err, errno, "overlay option userxattr");
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return berr_errno(err, errno, "create the overlay");
-	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-	if (m < 0)
-		return berr_errno(err, errno, "mount the overlay");
-	if (move_mount(m, "", AT_FDCWD, mnt, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return berr_errno(err, errno, "mount the overlay on %s", mnt);
-	return 0;
-}
-
 int bcopy_run(void *data, berth_error *err)
 {
 	const struct bcopy *b = data;
@@ -551,7 +530,7 @@ int bcopy_run(void *data, berth_error *err)
 			return berr(err, ENOMEM, "out of memory");
 		if (mkdir(mnt, 0700) < 0)
 			return berr_errno(err, errno, "create %s", mnt);
-		r = bcopy_mount_layers(b->from_lowers, mnt, b->userxattr, err);
+		r = cimg_mount_layers(b->from_lowers, mnt, b->userxattr, err);
 		if (r < 0) {
 			(void)rmdir(mnt);
 			return r;

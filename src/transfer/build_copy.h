@@ -59,7 +59,4 @@ int bcopy_mkdir_run(void *data, berth_error *err);
  */
 int bcopy_read_ignore(int ctxfd, char ***ret, berth_error *err);
 
-/** bcopy_mount_layers() - mount @lowers (top first) read-only on @mnt (in a private mount ns). */
-int bcopy_mount_layers(char *const *lowers, const char *mnt, bool userxattr, berth_error *err);
-
 #endif

@@ -60,6 +60,17 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 		 berth_error *err);
 
 /**
+ * cimg_add_merged() - as cimg_add_dir(), for the merged view of @layers (top first, mounted
+ * read-only in a child's own mount namespace): one layer holding all their files (squash).
+ */
+int cimg_add_merged(struct berth_ctx *ctx, struct store *s, struct cimg *c, char *const *layers,
+		    const struct layer_diff_opts *opts, const char *created_by, const char *comment,
+		    berth_error *err);
+
+/** cimg_mount_layers() - mount @layers (top first) read-only on @mnt (in a private mount ns). */
+int cimg_mount_layers(char *const *layers, const char *mnt, bool userxattr, berth_error *err);
+
+/**
  * cimg_add_blob() - add the gzip layer blob @blob (already in the store) whose content is
  * @diff_id as a new top layer, unpacking it unless that layer exists. Hold the store lock.
  */

@@ -235,3 +235,13 @@ CF
   run berth build --layers=true -t localhost/cache4 "$d"
   [[ "$output" != *"Using cache"* ]]
 }
+
+@test "commit --squash makes one layer with the whole file system" {
+  berth run --name sq localhost/busybox sh -c 'echo s >/squashed; rm /bin/vi'
+  berth commit -q --squash sq localhost/squashed
+  run berth image inspect --format '{{len .RootFS.Layers}}' localhost/squashed
+  [ "$output" = 1 ]
+  run berth run --rm localhost/squashed sh -c 'cat /squashed; test -e /bin/vi || echo no-vi'
+  [ "$output" = "$(printf 's\nno-vi')" ]
+  berth rm sq
+}
