@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "engine/container.h"
+#include "engine/spec.h"
 #include "store/container.h"
 #include "store/store.h"
 #include "util/macro.h"
@@ -46,7 +47,7 @@ const struct cli_option cmd_commit_options[] = {
 	{ "message", 'm', CLI_STRING, "Set commit message for imported image", NULL },
 	{ "pause", 'p', CLI_BOOL, "Pause container during commit", NULL },
 	{ "quiet", 'q', CLI_BOOL, "Suppress output", NULL },
-	{ "squash", 's', CLI_BOOL, "Squash newly built layers into a single new layer (not supported)", NULL },
+	{ "squash", 's', CLI_BOOL, "Squash the image's layers and the container's changes into one layer", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -56,10 +57,10 @@ const struct cli_option cmd_build_options[] = {
 	{ "build-arg", 0, CLI_LIST, "Argument=value pair for the build", NULL },
 	{ "format", 0, CLI_STRING, "Format of the built image's manifest and metadata (oci, docker)", "oci" },
 	{ "quiet", 'q', CLI_BOOL, "Refrain from announcing build instructions and image read/write progress", NULL },
-	{ "no-cache", 0, CLI_BOOL, "Do not use existing cached images for the container build (berth never caches)", NULL },
-	{ "layers", 0, CLI_STRING, "Cache intermediate layers during build (accepted; berth does not cache)", NULL },
-	{ "rm", 0, CLI_STRING, "Remove intermediate containers after a successful build (always)", NULL },
-	{ "force-rm", 0, CLI_STRING, "Always remove intermediate containers (always)", NULL },
+	{ "no-cache", 0, CLI_BOOL, "Do not use cached RUN layers: run every step", NULL },
+	{ "layers", 0, CLI_BOOL, "Cache RUN layers and reuse them in later builds (default true)", NULL },
+	{ "rm", 0, CLI_BOOL, "Remove intermediate containers after a successful build (always)", NULL },
+	{ "force-rm", 0, CLI_BOOL, "Always remove intermediate containers (always)", NULL },
 	{ "network", 0, CLI_STRING, "Network mode for RUN instructions (host, none, private)", "host" },
 	{ "target", 0, CLI_STRING, "Set the target build stage to build", NULL },
 	{ "label", 0, CLI_LIST, "Set metadata for an image", NULL },
@@ -73,8 +74,7 @@ const struct cli_option cmd_export_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-const char *const diff_mount_points[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf",
-					  "run/.containerenv", NULL };
+static const char *const diff_mount_points[] = SPEC_MOUNT_POINT_FILES;
 
 struct diff_walk {
 	json_t *added, *changed, *deleted; /* arrays of "/path" */

@@ -10,8 +10,8 @@
  * path, a sibling process with the same global flags) runs the command in a container of it,
  * and the container's upper dir becomes the next layer (as commit does). Intermediate images
  * are removed at the end, whether the build succeeds or not, so a failed build leaves no image;
- * layers the final image uses stay. Nothing is cached: every build runs every step (--layers
- * and --no-cache are accepted for podman compatibility). FROM takes local images and earlier
+ * layers the final image uses stay. RUN results are cached (see run_cache_key()); --no-cache or
+ * --layers=false run every step. FROM takes local images and earlier
  * stages ("FROM base AS name", COPY --from=name); it never pulls.
  */
 #include <errno.h>
@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,9 +40,18 @@
 #include "transfer/image_change.h"
 #include "util/fileio.h"
 #include "util/macro.h"
+#include "util/sha256.h"
 
 #define BUILD_MAX_STAGES 64
 #define BUILD_MAX_TEMPS 4096
+
+/* set by SIGINT/SIGTERM: the build stops after the running step and cleans up */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
 
 struct bstage {
 	char *name;
@@ -347,6 +358,75 @@ static int spawn_wait(char **argv, int *ret_status, berth_error *err)
 	return 0;
 }
 
+/*
+ * The RUN cache (podman's --layers, on by default): a RUN's layer is remembered in the store's
+ * meta table under a key made of everything the step sees - the layer it runs on, the image
+ * config (environment, user, working directory, shell...), the command, the ARG values and the
+ * network mode. A later build that meets the same key reuses the layer (its blob is unpacked
+ * again only if the layer was removed) instead of running the command.
+ */
+static void run_cache_key(struct build *b, json_t *cmd, const char *net, char key[SHA256_HEX_LEN + 1])
+{
+	_cleanup_(sha256_freep) struct sha256 *h = sha256_new();
+	_cleanup_free_ char *cfg = json_dumps(cimg_run_config(&b->img), JSON_COMPACT | JSON_SORT_KEYS);
+	_cleanup_free_ char *c = json_dumps(cmd, JSON_COMPACT);
+	const char *top = b->img.n ? b->img.layer_ids[b->img.n - 1] : "scratch";
+
+	key[0] = '\0';
+	if (!h || !cfg || !c)
+		return;
+	sha256_update(h, top, strlen(top) + 1);
+	sha256_update(h, cfg, strlen(cfg) + 1);
+	sha256_update(h, c, strlen(c) + 1);
+	sha256_update(h, net, strlen(net) + 1);
+	for (size_t i = 0; i < b->n_vars; i++)
+		sha256_update(h, b->vars[i], strlen(b->vars[i]) + 1);
+	sha256_final_hex(h, key);
+}
+
+static bool use_cache(struct build *b)
+{
+	return !cli_flag(b->args, "no-cache") &&
+	       !(cli_is_set(b->args, "layers") && !cli_flag(b->args, "layers"));
+}
+
+/* 1 when the cache had the step's layer (now added), 0 when not. */
+static int run_cached(struct build *b, const char *key, const char *text)
+{
+	_cleanup_free_ char *val = NULL;
+	char name[80], blob[STORE_DIGEST_LEN + 1], diff_id[STORE_DIGEST_LEN + 1];
+	berth_error e = { 0 };
+	int r;
+
+	snprintf(name, sizeof(name), "build-cache:%s", key);
+	if (!key[0] || !use_cache(b) || store_meta_get(b->s, name, &val, NULL) < 0 ||
+	    sscanf(val, "%71s %71s", blob, diff_id) != 2 || !store_blob_exists(b->s, blob))
+		return 0;
+	if (store_lock(b->s, false, &e) < 0)
+		return 0;
+	r = cimg_add_blob(b->s, &b->img, blob, diff_id, text, NULL, &e);
+	store_unlock(b->s);
+	if (r < 0)
+		return 0;
+	b->cur_id[0] = '\0';
+	say(b, "--> Using cache %.12s\n", b->img.layer_ids[b->img.n - 1]);
+	return 1;
+}
+
+static void run_remember(struct build *b, const char *key)
+{
+	json_t *l = json_array_get(b->img.layers, json_array_size(b->img.layers) - 1);
+	json_t *ids = json_object_get(json_object_get(b->img.config, "rootfs"), "diff_ids");
+	char name[80], val[2 * STORE_DIGEST_LEN + 2];
+
+	if (!key[0] || !l)
+		return;
+	snprintf(name, sizeof(name), "build-cache:%s", key);
+	snprintf(val, sizeof(val), "%s %s", json_string_value(json_object_get(l, "digest")) ?: "",
+		 json_string_value(json_array_get(ids, json_array_size(ids) - 1)) ?: "");
+	(void)store_meta_set(b->s, name, val, NULL);
+}
+
 static int step_run(struct build *b, const struct cf_instr *in, berth_error *err)
 {
 	_cleanup_free_ char *berth = berth_ctx_helper_path(b->ctx, "berth");
@@ -356,13 +436,16 @@ static int step_run(struct build *b, const struct cf_instr *in, berth_error *err
 	_cleanup_container_ struct store_container *ctr = NULL;
 	const char *net = cf_flag(in, "network") ?: cli_str(b->args, "network") ?: "host";
 	struct layer_diff_opts o = { .skip_empty = cimg_mount_points, .skip_devices = b->ctx->rootless };
-	char name[64];
+	char name[64], key[SHA256_HEX_LEN + 1];
 	size_t n = 0, ng = strv_len(b->ctx->global_argv), i;
 	int status = 0, r;
 	json_t *x;
 
-	if (!berth)
+	if (!berth || !cmd)
 		return berr(err, ENOMEM, "out of memory");
+	run_cache_key(b, cmd, net, key);
+	if (run_cached(b, key, in->text))
+		return 0;
 	r = materialize(b, err);
 	if (r < 0)
 		return r;
@@ -405,6 +488,8 @@ static int step_run(struct build *b, const struct cf_instr *in, berth_error *err
 		r = store_container_dir_path(b->s, ctr->id, "upper", &upper, err);
 		if (r >= 0)
 			r = add_layer(b, upper, &o, in->text, err);
+		if (r >= 0)
+			run_remember(b, key);
 	}
 	if (ctr) {
 		berth_error e2 = { 0 };
@@ -413,28 +498,35 @@ static int step_run(struct build *b, const struct cf_instr *in, berth_error *err
 	return r;
 }
 
-static int parse_chown(const char *v, uid_t *uid, gid_t *gid, berth_error *err)
+/* The diff dirs of the image so far, top first (NULL-terminated, malloc'd; NULL on ENOMEM). */
+static char **layer_dirs(struct build *b)
 {
-	char *end;
-	unsigned long u, g;
+	char **dirs = calloc(b->img.n + 1, sizeof(char *));
+	size_t n = 0;
 
-	if (strcmp(v, "root") == 0 || strcmp(v, "root:root") == 0) {
-		*uid = 0;
-		*gid = 0;
-		return 0;
-	}
-	u = strtoul(v, &end, 10);
-	if (end == v || (*end && *end != ':'))
-		return berr(err, EINVAL, "--chown=%s: use numeric UID[:GID] (user names are not resolved)", v);
-	g = u;
-	if (*end == ':') {
-		const char *gs = end + 1;
-		g = strtoul(gs, &end, 10);
-		if (end == gs || *end)
-			return berr(err, EINVAL, "--chown=%s: use numeric UID[:GID]", v);
-	}
-	*uid = (uid_t)u;
-	*gid = (gid_t)g;
+	for (size_t i = b->img.n; dirs && i-- > 0;)
+		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &dirs[n], NULL) >= 0)
+			n++;
+	return dirs;
+}
+
+/* --chown=USER[:GROUP]: numeric ids, or names from the image's /etc/passwd and /etc/group. */
+static int parse_chown(struct build *b, const char *v, uid_t *uid, gid_t *gid, berth_error *err)
+{
+	_cleanup_strv_free_ char **dirs = layer_dirs(b);
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	struct spec_user u;
+	int r;
+
+	if (!dirs)
+		return berr(err, ENOMEM, "out of memory");
+	(void)ctr_read_layered(dirs, "etc/passwd", &passwd);
+	(void)ctr_read_layered(dirs, "etc/group", &group);
+	r = spec_user_lookup(v, passwd, group, &u, err);
+	if (r < 0)
+		return berr_prefix(err, "--chown=%s (names come from the image's /etc/passwd)", v);
+	*uid = u.uid;
+	*gid = u.gid;
 	return 0;
 }
 
@@ -445,10 +537,31 @@ static const char *workdir(struct build *b)
 	return w && *w ? w : "/";
 }
 
+/* Whether @path (absolute) is a directory in one of the image's layers (top first). */
+static bool layers_have_dir(struct build *b, const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+
+	if (!path[1])
+		return true;
+	for (size_t i = b->img.n; i-- > 0;) {
+		_cleanup_free_ char *d = NULL;
+		_cleanup_close_ int dfd = -1, fd = -1;
+		struct stat st;
+		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &d, NULL) < 0 ||
+		    (dfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			continue;
+		fd = (int)syscall(SYS_openat2, dfd, path + 1, &how, sizeof(how));
+		if (fd >= 0 && fstat(fd, &st) == 0)
+			return S_ISDIR(st.st_mode);
+	}
+	return false;
+}
+
 static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth_error *err)
 {
 	_cleanup_free_ char *exp = NULL, *dest = NULL, *stage = NULL;
-	_cleanup_strv_free_ char **w = NULL, **lowers = NULL;
+	_cleanup_strv_free_ char **w = NULL, **lowers = NULL, **image_layers = NULL;
 	const char *from = cf_flag(in, "from"), *chown_v = cf_flag(in, "chown");
 	struct bcopy c = { .ctxfd = b->ctxfd, .ignore = b->ignore, .add = add,
 			   .userxattr = b->ctx->rootless, .what = in->text };
@@ -482,7 +595,15 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 		return berr(err, ENOMEM, "out of memory");
 	free(w[n - 1]);
 	w[n - 1] = NULL;
-	if (chown_v && (r = parse_chown(chown_v, &c.uid, &c.gid, err)) < 0)
+	if (dest[strlen(dest) - 1] != '/' && layers_have_dir(b, dest)) {
+		/* "COPY app.sh /usr/local/bin": into the image's directory, not over it */
+		char *d2 = NULL;
+		if (asprintf(&d2, "%s/", dest) < 0)
+			return berr(err, ENOMEM, "out of memory");
+		free(dest);
+		dest = d2;
+	}
+	if (chown_v && (r = parse_chown(b, chown_v, &c.uid, &c.gid, err)) < 0)
 		return r;
 	if (from) {
 		const char *id = NULL;
@@ -504,6 +625,10 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 			return r;
 		c.from_lowers = lowers;
 	}
+	image_layers = layer_dirs(b);
+	if (!image_layers)
+		return berr(err, ENOMEM, "out of memory");
+	c.image_layers = image_layers;
 	c.srcs = w;
 	c.dest = dest;
 	r = make_stage_dir(b, &stage, err);
@@ -521,22 +646,16 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 static int ensure_dir(struct build *b, const char *path, const char *text, berth_error *err)
 {
 	_cleanup_free_ char *stage = NULL;
+	_cleanup_strv_free_ char **image_layers = NULL;
 	struct bcopy c = { .dest = path, .what = text };
 	int r;
 
-	for (size_t i = b->img.n; i-- > 0;) {
-		_cleanup_free_ char *d = NULL;
-		struct stat st;
-		if (store_layer_diff_path(b->s, b->img.layer_ids[i], &d, NULL) < 0)
-			continue;
-		{
-			_cleanup_close_ int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (fd >= 0 && path[1] && fstatat(fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0)
-				return 0;
-			if (!path[1])
-				return 0;
-		}
-	}
+	if (layers_have_dir(b, path))
+		return 0;
+	image_layers = layer_dirs(b);
+	if (!image_layers)
+		return berr(err, ENOMEM, "out of memory");
+	c.image_layers = image_layers;
 	r = make_stage_dir(b, &stage, err);
 	if (r < 0)
 		return r;
@@ -785,6 +904,8 @@ static int run_build(struct build *b, const struct cf_file *f, char ret_id[STORE
 			else
 				say(b, "STEP %zu/%zu: %s\n", n, steps, f->v[k].text);
 			r = step(b, &f->v[k], err);
+			if (r >= 0 && interrupted)
+				r = berr(err, EINTR, "building at STEP \"%s\": interrupted", f->v[k].text);
 			if (r < 0)
 				return r;
 		}
@@ -848,6 +969,13 @@ TRANSFER_HANDLER int cmd_build(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_fail(&err);
 	}
 	b.s = s;
+	{
+		/* a Ctrl+C reaches the RUN container too; the build then removes what it made */
+		struct sigaction sa = { .sa_handler = on_signal };
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	r = read_containerfile(&b, ctxdir, &f, &err);
 	if (r >= 0)
 		r = run_build(&b, &f, id, &err);
@@ -857,6 +985,8 @@ TRANSFER_HANDLER int cmd_build(struct berth_ctx *ctx, struct cli_args *args)
 	if (r < 0) {
 		int code = b.exit_code;
 		cli_fail(&err);
+		if (interrupted)
+			return 128 + interrupted;
 		return code ? code : 125;
 	}
 	{

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "store/layer_extract.h"
+#include "transfer/commit_image.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
@@ -161,6 +162,7 @@ static int copy_entry(const struct bcopy *b, int sdir, const char *leaf, int ddi
 		      char *rel, size_t rlen, unsigned depth, berth_error *err)
 {
 	struct stat st;
+	int r;
 
 	if (fstatat(sdir, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return berr_errno(err, errno, "%s: stat %s", b->what, rel);
@@ -188,23 +190,43 @@ static int copy_entry(const struct bcopy *b, int sdir, const char *leaf, int ddi
 		dfd = openat(ddir, dleaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0 || fchown(dfd, b->uid, b->gid) < 0 || fchmod(dfd, st.st_mode & 07777) < 0)
 			return berr_errno(err, errno, "%s: create %s", b->what, dleaf);
-		return copy_dir_contents(b, sfd, dfd, rel, rlen, depth, err);
+		r = copy_dir_contents(b, sfd, dfd, rel, rlen, depth, err);
+		/* after its entries were made, so equal sources give equal layers */
+		(void)futimens(dfd, (struct timespec[]){ st.st_atim, st.st_mtim });
+		return r;
 	}
 	return 0; /* devices, fifos and sockets are not build input */
 }
 
-/* Opens (creating, root-owned 0755) the directory @path under @root; O_NOFOLLOW all the way. */
-static int mkdir_beneath(int root, const char *path, berth_error *err)
+/* The image's owner and mode of directory @path (relative), from the top-most layer that has it. */
+static bool image_dir_stat(char *const *layers, const char *path, struct stat *ret)
 {
-	_cleanup_free_ char *copy = strdup(path);
+	for (char *const *l = layers; l && *l; l++) {
+		_cleanup_close_ int dfd = open(*l, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = dfd < 0 ? -1 : openat2_beneath(dfd, path, O_PATH, RESOLVE_IN_ROOT);
+		if (fd >= 0 && fstat(fd, ret) == 0)
+			return S_ISDIR(ret->st_mode);
+	}
+	return false;
+}
+
+/*
+ * Opens (creating) the directory @path under @root, O_NOFOLLOW all the way. New directories get
+ * the owner and mode the image has for them, else root's 0755.
+ */
+static int mkdir_beneath(int root, const char *path, char *const *layers, berth_error *err)
+{
+	_cleanup_free_ char *copy = strdup(path), *prefix = calloc(1, strlen(path) + 2);
 	int fd = dup(root);
 
-	if (!copy || fd < 0) {
+	if (!copy || !prefix || fd < 0) {
 		if (fd >= 0)
 			close(fd);
 		return berr(err, ENOMEM, "out of memory");
 	}
 	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		struct stat st;
+		bool made;
 		int nfd;
 		if (strcmp(c, ".") == 0)
 			continue;
@@ -212,11 +234,21 @@ static int mkdir_beneath(int root, const char *path, berth_error *err)
 			close(fd);
 			return berr(err, EINVAL, "destination %s: \"..\" is not allowed", path);
 		}
-		bool made = mkdirat(fd, c, 0755) == 0;
+		if (*prefix)
+			strcat(prefix, "/");
+		strcat(prefix, c);
+		made = mkdirat(fd, c, 0755) == 0;
 		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd >= 0 && made && fchown(nfd, 0, 0) < 0) {
-			close(nfd);
-			nfd = -1;
+		if (nfd >= 0 && made) {
+			if (!image_dir_stat(layers, prefix, &st)) {
+				st.st_uid = 0;
+				st.st_gid = 0;
+				st.st_mode = S_IFDIR | 0755;
+			}
+			if (fchown(nfd, st.st_uid, st.st_gid) < 0 || fchmod(nfd, st.st_mode & 07777) < 0) {
+				close(nfd);
+				nfd = -1;
+			}
 		}
 		close(fd);
 		if (nfd < 0)
@@ -224,6 +256,41 @@ static int mkdir_beneath(int root, const char *path, berth_error *err)
 		fd = nfd;
 	}
 	return fd;
+}
+
+/*
+ * Gives the directories of @path in the staging tree the image's times (or the epoch when the
+ * image lacks them), once everything is copied: a layer then depends on what was copied, not
+ * on when, and the RUN cache can match the layers above it.
+ */
+static void settle_dir_times(int stage, const char *path, char *const *layers)
+{
+	_cleanup_free_ char *copy = strdup(path), *prefix = calloc(1, strlen(path) + 2);
+	int fd = dup(stage);
+
+	if (!copy || !prefix || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		struct stat st;
+		int nfd;
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (*prefix)
+			strcat(prefix, "/");
+		strcat(prefix, c);
+		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (nfd < 0)
+			return;
+		fd = nfd;
+		if (!image_dir_stat(layers, prefix, &st))
+			memset(&st, 0, sizeof(st));
+		(void)futimens(fd, (struct timespec[]){ st.st_mtim, st.st_mtim });
+	}
+	close(fd);
 }
 
 /* Refuses a path whose ".." climbs above the root; returns it without leading "/" and "./". */
@@ -415,14 +482,14 @@ static int copy_from_root(const struct bcopy *b, int root, berth_error *err)
 			   (dl >= 2 && strcmp(b->dest + dl - 2, "/.") == 0);
 	}
 	if (dir_dest) {
-		destdir = mkdir_beneath(stage, b->dest, err);
+		destdir = mkdir_beneath(stage, b->dest, b->image_layers, err);
 	} else {
 		const char *slash = strrchr(b->dest, '/');
 		dparent = strndup(b->dest, (size_t)(slash - b->dest));
 		dleaf = slash + 1;
 		if (!dparent)
 			return berr(err, ENOMEM, "out of memory");
-		destdir = mkdir_beneath(stage, dparent, err);
+		destdir = mkdir_beneath(stage, dparent, b->image_layers, err);
 	}
 	if (destdir < 0)
 		return destdir;
@@ -441,28 +508,7 @@ static int copy_from_root(const struct bcopy *b, int root, berth_error *err)
 		if (r < 0)
 			return r;
 	}
-	return 0;
-}
-
-int bcopy_mount_layers(char *const *lowers, const char *mnt, bool userxattr, berth_error *err)
-{
-	_cleanup_close_ int fs = -1, m = -1;
-
-	fs = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return berr_errno(err, errno, "open an overlay");
-	for (char *const *l = lowers; *l; l++)
-		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", *l, 0) < 0)
-			return berr_errno(err, errno, "overlay layer %s", *l);
-	if (userxattr && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-		return berr_errno(err, errno, "overlay option userxattr");
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return berr_errno(err, errno, "create the overlay");
-	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-	if (m < 0)
-		return berr_errno(err, errno, "mount the overlay");
-	if (move_mount(m, "", AT_FDCWD, mnt, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return berr_errno(err, errno, "mount the overlay on %s", mnt);
+	settle_dir_times(stage, dir_dest ? b->dest : dparent, b->image_layers);
 	return 0;
 }
 
@@ -484,7 +530,7 @@ int bcopy_run(void *data, berth_error *err)
 			return berr(err, ENOMEM, "out of memory");
 		if (mkdir(mnt, 0700) < 0)
 			return berr_errno(err, errno, "create %s", mnt);
-		r = bcopy_mount_layers(b->from_lowers, mnt, b->userxattr, err);
+		r = cimg_mount_layers(b->from_lowers, mnt, b->userxattr, err);
 		if (r < 0) {
 			(void)rmdir(mnt);
 			return r;
@@ -510,9 +556,10 @@ int bcopy_mkdir_run(void *data, berth_error *err)
 
 	if (stage < 0)
 		return berr_errno(err, errno, "open %s", b->stage);
-	fd = mkdir_beneath(stage, b->dest, err);
+	fd = mkdir_beneath(stage, b->dest, b->image_layers, err);
 	if (fd < 0)
 		return fd;
 	close(fd);
+	settle_dir_times(stage, b->dest, b->image_layers);
 	return 0;
 }

@@ -25,6 +25,9 @@
  * @add:	ADD: local tar archives are extracted instead of copied
  * @userxattr:	mount with userxattr (rootless)
  * @what:	"COPY a b /dst" for messages
+ * @image_layers: the image's layer dirs (top first, NULL-terminated, or NULL): parent
+ *		directories of @dest take their owner and mode from there, so "COPY x /tmp/"
+ *		leaves /tmp's 1777 alone
  */
 struct bcopy {
 	int ctxfd;
@@ -38,6 +41,7 @@ struct bcopy {
 	bool add;
 	bool userxattr;
 	const char *what;
+	char *const *image_layers;
 };
 
 /**
@@ -54,8 +58,5 @@ int bcopy_mkdir_run(void *data, berth_error *err);
  * (NULL-terminated, malloc'd; empty when neither exists).
  */
 int bcopy_read_ignore(int ctxfd, char ***ret, berth_error *err);
-
-/** bcopy_mount_layers() - mount @lowers (top first) read-only on @mnt (in a private mount ns). */
-int bcopy_mount_layers(char *const *lowers, const char *mnt, bool userxattr, berth_error *err);
 
 #endif

@@ -63,26 +63,61 @@ static void apply_container(json_t *cc, json_t *create)
 	}
 }
 
+/* History "created_by": the container's command, as podman records it. */
 static char *created_by(json_t *create)
 {
 	json_t *cmd = json_object_get(create, "command"), *x;
-	size_t i, len = 0;
+	size_t i, len = 1;
 	char *s;
 
+	if (!json_array_size(cmd))
+		return strdup("/bin/sh -c #(nop) commit");
 	json_array_foreach(cmd, i, x) len += strlen(json_string_value(x) ?: "") + 1;
-	s = calloc(1, len + 32);
+	s = calloc(1, len);
 	if (!s)
 		return NULL;
-	strcpy(s, "/bin/sh -c #(nop) commit");
-	if (len) {
-		strcpy(s, "");
-		json_array_foreach(cmd, i, x) {
-			if (i)
-				strcat(s, " ");
-			strcat(s, json_string_value(x) ?: "");
-		}
+	json_array_foreach(cmd, i, x) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, json_string_value(x) ?: "");
 	}
 	return s;
+}
+
+/*
+ * --squash: one layer with the whole merged file system (the container's changes over every
+ * layer of its image) replaces the image's layers; the old history entries stay, marked empty.
+ */
+static int squash(struct berth_ctx *ctx, struct store *s, struct cimg *c,
+		  const struct store_container *ctr, const char *upper,
+		  const struct layer_diff_opts *o, const char *by, const char *msg, berth_error *err)
+{
+	_cleanup_strv_free_ char **lowers = NULL;
+	_cleanup_free_ char **layers = NULL;
+	json_t *h;
+	size_t n = 0, i;
+	int r;
+
+	r = store_image_lower_dirs(s, ctr->image_id, &lowers, err);
+	if (r < 0)
+		return r;
+	while (lowers[n])
+		n++;
+	layers = calloc(n + 2, sizeof(char *));
+	if (!layers)
+		return berr(err, ENOMEM, "out of memory");
+	layers[0] = (char *)upper;
+	memcpy(layers + 1, lowers, n * sizeof(char *));
+	strv_free(c->layer_ids);
+	c->layer_ids = calloc(1, sizeof(char *));
+	if (!c->layer_ids)
+		return berr(err, ENOMEM, "out of memory");
+	c->n = 0;
+	json_array_clear(c->layers);
+	json_array_clear(json_object_get(json_object_get(c->config, "rootfs"), "diff_ids"));
+	json_array_foreach(json_object_get(c->config, "history"), i, h)
+		json_object_set_new(h, "empty_layer", json_true());
+	return cimg_add_merged(ctx, s, c, layers, o, by, msg, err);
 }
 
 static int do_commit(struct berth_ctx *ctx, struct store *s, struct cli_args *args,
@@ -100,8 +135,6 @@ static int do_commit(struct berth_ctx *ctx, struct store *s, struct cli_args *ar
 
 	if (fmt && strcmp(fmt, "oci") != 0 && strcmp(fmt, "docker") != 0)
 		return berr(err, EINVAL, "unrecognized image type \"%s\": use oci or docker", fmt);
-	if (cli_flag(args, "squash"))
-		return berr(err, ENOTSUP, "commit --squash is not supported yet: commit without it");
 	r = cimg_from_image(s, ctr->image_id, &c, err);
 	if (r < 0)
 		return r;
@@ -117,7 +150,10 @@ static int do_commit(struct berth_ctx *ctx, struct store *s, struct cli_args *ar
 	if (r < 0)
 		return r;
 	by = created_by(create);
-	r = cimg_add_dir(ctx, s, &c, upper, &o, by, cli_str(args, "message"), err);
+	if (cli_flag(args, "squash"))
+		r = squash(ctx, s, &c, ctr, upper, &o, by, cli_str(args, "message"), err);
+	else
+		r = cimg_add_dir(ctx, s, &c, upper, &o, by, cli_str(args, "message"), err);
 	if (r < 0)
 		return r;
 	if (author && *author) {

@@ -12,11 +12,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/spec.h"
 #include "store/store-time.h"
 #include "util/macro.h"
 #include "util/userns.h"
@@ -27,8 +29,7 @@
 #define DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 
-const char *const cimg_mount_points[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf",
-					  "run/.containerenv", NULL };
+const char *const cimg_mount_points[] = SPEC_MOUNT_POINT_FILES;
 
 static void now_rfc3339(char *buf, size_t len)
 {
@@ -204,10 +205,34 @@ int cimg_run_in_root(struct berth_ctx *ctx, bool mount_ns, int (*fn)(void *data,
 	return r;
 }
 
+int cimg_mount_layers(char *const *lowers, const char *mnt, bool userxattr, berth_error *err)
+{
+	_cleanup_close_ int fs = -1, m = -1;
+
+	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return berr_errno(err, errno, "open an overlay");
+	for (char *const *l = lowers; *l; l++)
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", *l, 0) < 0)
+			return berr_errno(err, errno, "overlay layer %s", *l);
+	if (userxattr && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		return berr_errno(err, errno, "overlay option userxattr");
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return berr_errno(err, errno, "create the overlay");
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+	if (m < 0)
+		return berr_errno(err, errno, "mount the overlay");
+	if (move_mount(m, "", AT_FDCWD, mnt, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return berr_errno(err, errno, "mount the overlay on %s", mnt);
+	return 0;
+}
+
 /* ---- layers --------------------------------------------------------------------------------- */
 
 struct diff_job {
 	const char *dir;
+	char *const *mount; /* when set: mounted read-only on @dir first, in the child */
+	bool userxattr;
 	int out;
 	struct layer_diff_opts opts;
 	struct layer_diff_stats *st; /* MAP_SHARED when run in a child */
@@ -216,23 +241,28 @@ struct diff_job {
 static int diff_job_run(void *data, berth_error *err)
 {
 	struct diff_job *j = data;
-	_cleanup_close_ int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int dfd = -1;
 
+	if (j->mount) {
+		int r = cimg_mount_layers(j->mount, j->dir, j->userxattr, err);
+		if (r < 0)
+			return r;
+	}
+	dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return berr_errno(err, errno, "open %s", j->dir);
 	return layer_diff_write(dfd, j->out, &j->opts, j->st, err);
 }
 
-int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const char *dir,
-		 const struct layer_diff_opts *opts, const char *created_by, const char *comment,
-		 berth_error *err)
+static int add_diff(struct berth_ctx *ctx, struct store *s, struct cimg *c, struct diff_job *jp,
+		    const struct layer_diff_opts *opts, const char *created_by, const char *comment,
+		    berth_error *err)
 {
 	_cleanup_free_ char *tmpdir = NULL;
 	_cleanup_close_ int fd = -1;
-	struct diff_job j = { .dir = dir };
-	char blob[STORE_DIGEST_LEN + 1], diff_id[STORE_DIGEST_LEN + 1], id[STORE_ID_LEN + 1];
+	struct diff_job j = *jp;
+	char blob[STORE_DIGEST_LEN + 1], diff_id[STORE_DIGEST_LEN + 1];
 	uint64_t size = 0;
-	char **ids;
 	int r;
 
 	if (asprintf(&tmpdir, "%s/tmp", store_root(s)) < 0)
@@ -248,7 +278,7 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 	j.st = mmap(NULL, sizeof(*j.st), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (j.st == MAP_FAILED)
 		return berr_errno(err, errno, "map shared memory");
-	r = cimg_run_in_root(ctx, false, diff_job_run, &j, err);
+	r = cimg_run_in_root(ctx, j.mount != NULL, diff_job_run, &j, err);
 	if (r >= 0)
 		snprintf(diff_id, sizeof(diff_id), "sha256:%s", j.st->diff_id);
 	munmap(j.st, sizeof(*j.st));
@@ -259,6 +289,50 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 	r = store_blob_ingest_fd(s, fd, NULL, 0, blob, &size, err);
 	if (r < 0)
 		return r;
+	return cimg_add_blob(s, c, blob, diff_id, created_by, comment, err);
+}
+
+int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const char *dir,
+		 const struct layer_diff_opts *opts, const char *created_by, const char *comment,
+		 berth_error *err)
+{
+	struct diff_job j = { .dir = dir };
+
+	return add_diff(ctx, s, c, &j, opts, created_by, comment, err);
+}
+
+int cimg_add_merged(struct berth_ctx *ctx, struct store *s, struct cimg *c, char *const *layers,
+		    const struct layer_diff_opts *opts, const char *created_by, const char *comment,
+		    berth_error *err)
+{
+	_cleanup_free_ char *mnt = NULL;
+	struct diff_job j = { .mount = layers, .userxattr = ctx->rootless };
+	int r;
+
+	if (asprintf(&mnt, "%s/tmp/merged-XXXXXX", store_root(s)) < 0)
+		return berr(err, ENOMEM, "out of memory");
+	if (!mkdtemp(mnt))
+		return berr_errno(err, errno, "create %s", mnt);
+	j.dir = mnt;
+	r = add_diff(ctx, s, c, &j, opts, created_by, comment, err);
+	(void)rmdir(mnt); /* the mount went with the child's namespace */
+	return r;
+}
+
+int cimg_add_blob(struct store *s, struct cimg *c, const char *blob, const char *diff_id,
+		  const char *created_by, const char *comment, berth_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char id[STORE_ID_LEN + 1];
+	struct stat st;
+	char **ids;
+	int r;
+
+	r = store_blob_open(s, blob, &fd, err);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return berr_errno(err, errno, "stat blob %s", blob);
 	r = store_layer_create_from_blob(s, c->n ? c->layer_ids[c->n - 1] : NULL, blob,
 					 OCI_LAYER_GZIP, diff_id, id, err);
 	if (r < 0)
@@ -271,7 +345,7 @@ int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const c
 		return berr(err, ENOMEM, "out of memory");
 	ids[++c->n] = NULL;
 	json_array_append_new(c->layers, json_pack("{s:s, s:s, s:I}", "mediaType", OCI_LAYER_GZIP,
-						   "digest", blob, "size", (json_int_t)size));
+						   "digest", blob, "size", (json_int_t)st.st_size));
 	json_array_append_new(member_array(json_object_get(c->config, "rootfs"), "diff_ids"),
 			      json_string(diff_id));
 	cimg_add_history(c, created_by, comment, NULL, false);

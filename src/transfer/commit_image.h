@@ -34,7 +34,7 @@ struct cimg {
 	size_t n;
 };
 
-/** CIMG_MOUNT_POINTS - files a container's upper dir holds only as mount targets. */
+/** cimg_mount_points - SPEC_MOUNT_POINT_FILES, for layer_diff_opts.skip_empty. */
 extern const char *const cimg_mount_points[];
 
 /**
@@ -58,6 +58,24 @@ json_t *cimg_run_config(struct cimg *c);
 int cimg_add_dir(struct berth_ctx *ctx, struct store *s, struct cimg *c, const char *dir,
 		 const struct layer_diff_opts *opts, const char *created_by, const char *comment,
 		 berth_error *err);
+
+/**
+ * cimg_add_merged() - as cimg_add_dir(), for the merged view of @layers (top first, mounted
+ * read-only in a child's own mount namespace): one layer holding all their files (squash).
+ */
+int cimg_add_merged(struct berth_ctx *ctx, struct store *s, struct cimg *c, char *const *layers,
+		    const struct layer_diff_opts *opts, const char *created_by, const char *comment,
+		    berth_error *err);
+
+/** cimg_mount_layers() - mount @layers (top first) read-only on @mnt (in a private mount ns). */
+int cimg_mount_layers(char *const *layers, const char *mnt, bool userxattr, berth_error *err);
+
+/**
+ * cimg_add_blob() - add the gzip layer blob @blob (already in the store) whose content is
+ * @diff_id as a new top layer, unpacking it unless that layer exists. Hold the store lock.
+ */
+int cimg_add_blob(struct store *s, struct cimg *c, const char *blob, const char *diff_id,
+		  const char *created_by, const char *comment, berth_error *err);
 
 /** cimg_add_history() - a history entry for a step that made no layer. */
 void cimg_add_history(struct cimg *c, const char *created_by, const char *comment,

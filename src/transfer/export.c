@@ -20,7 +20,6 @@
 #include "cli/commands.h"
 #include "engine/container.h"
 #include "store/container.h"
-#include "transfer/build_copy.h"
 #include "transfer/commit_image.h"
 #include "util/macro.h"
 
@@ -48,7 +47,7 @@ static int export_run(void *data, berth_error *err)
 	struct layer_diff_opts o = { .skip_empty = cimg_mount_points };
 	int r;
 
-	r = bcopy_mount_layers(j->layers, j->mnt, j->userxattr, err);
+	r = cimg_mount_layers(j->layers, j->mnt, j->userxattr, err);
 	if (r < 0)
 		return berr_prefix(err, "export");
 	root = open(j->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -109,6 +109,7 @@ WORKDIR $APP_DIR
 COPY hello.txt ./
 COPY conf/ ./conf/
 COPY --chown=1000:1000 hello.txt /owned.txt
+COPY --chown=nobody hello.txt /byname.txt
 RUN echo "hello $WHO in $(pwd)" >/app/greeting && \
     cat /app/hello.txt
 EXPOSE 8080
@@ -118,7 +119,7 @@ CF
   run berth build -t localhost/app:1 --build-arg WHO=berth "$d"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "${lines[0]}" == "STEP 1/11: FROM localhost/busybox" ]]
+  [[ "${lines[0]}" == "STEP 1/12: FROM localhost/busybox" ]]
   [[ "$output" == *"from the context"* ]]
   [[ "$output" == *"COMMIT localhost/app:1"* ]]
   [[ "$output" == *"Successfully tagged localhost/app:1"* ]]
@@ -126,12 +127,13 @@ CF
   run berth run --rm localhost/app:1
   [ "$status" -eq 0 ]
   [ "$output" = "hello berth in /app" ]
-  run berth run --rm localhost/app:1 sh -c 'echo $MODE; cat conf/app.conf; stat -c %u:%g /owned.txt; test -e secret.txt || echo no-secret; echo "[$WHO]"'
+  run berth run --rm localhost/app:1 sh -c 'echo $MODE; cat conf/app.conf; stat -c %u:%g /owned.txt /byname.txt; test -e secret.txt || echo no-secret; echo "[$WHO]"'
   [ "${lines[0]}" = prod ]
   [ "${lines[1]}" = "k=v" ]
   [ "${lines[2]}" = "1000:1000" ]
-  [ "${lines[3]}" = no-secret ]
-  [ "${lines[4]}" = "[]" ]
+  [ "${lines[3]}" = "65534:65534" ]
+  [ "${lines[4]}" = no-secret ]
+  [ "${lines[5]}" = "[]" ]
   run berth image inspect --format '{{.Config.WorkingDir}} {{index .Config.Labels "org.example.app"}}' localhost/app:1
   [ "$output" = "/app demo" ]
   # no intermediate images or build containers stay behind
@@ -204,4 +206,42 @@ CF
   run berth build "$d"
   [ "$status" -eq 125 ]
   [[ "$output" == *"remote sources are not supported"* ]]
+}
+
+@test "build: COPY into a directory the image has keeps that directory as it is" {
+  d=$(new_context into)
+  echo f >"$d/f.txt"
+  printf 'FROM localhost/busybox\nCOPY f.txt /tmp\nCOPY f.txt /bin\nWORKDIR /tmp\n' >"$d/Containerfile"
+  berth build -q -t localhost/into "$d"
+  run berth run --rm localhost/into sh -c 'stat -c %a /tmp; cat /tmp/f.txt /bin/f.txt; pwd'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '1777\nf\nf\n/tmp')" ]
+}
+
+@test "build: RUN layers are reused from the cache unless --no-cache" {
+  d=$(new_context cache)
+  echo c >"$d/c.txt"
+  printf 'FROM localhost/busybox\nWORKDIR /w\nCOPY c.txt .\nRUN cat /proc/sys/kernel/random/uuid >/w/id\nCMD ["cat", "/w/id"]\n' >"$d/Containerfile"
+  berth build -q -t localhost/cache1 "$d"
+  run berth build -t localhost/cache2 "$d"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--> Using cache"* ]]
+  [ "$(berth run --rm localhost/cache1)" = "$(berth run --rm localhost/cache2)" ]
+  run berth build --no-cache -t localhost/cache3 "$d"
+  [[ "$output" != *"Using cache"* ]]
+  [ "$(berth run --rm localhost/cache1)" != "$(berth run --rm localhost/cache3)" ]
+  # a changed context file changes the layers below the RUN: no cache
+  echo changed >"$d/c.txt"
+  run berth build --layers=true -t localhost/cache4 "$d"
+  [[ "$output" != *"Using cache"* ]]
+}
+
+@test "commit --squash makes one layer with the whole file system" {
+  berth run --name sq localhost/busybox sh -c 'echo s >/squashed; rm /bin/vi'
+  berth commit -q --squash sq localhost/squashed
+  run berth image inspect --format '{{len .RootFS.Layers}}' localhost/squashed
+  [ "$output" = 1 ]
+  run berth run --rm localhost/squashed sh -c 'cat /squashed; test -e /bin/vi || echo no-vi'
+  [ "$output" = "$(printf 's\nno-vi')" ]
+  berth rm sq
 }

@@ -49,6 +49,9 @@ ub() {
   run tar -tvf "$BERTH_TEST_DIR/w.tar"
   [[ "$output" == *"1234/4321"*" f"* ]]
   [[ "$output" == *"bin/busybox"* ]]
+  ub commit -q --squash w localhost/rl-squash
+  run ub run --rm localhost/rl-squash sh -c 'stat -c %u:%g /f; test -e /bin/vi || echo gone'
+  [ "$output" = "$(printf '1234:4321\ngone')" ]
   ub rm w
 }
 

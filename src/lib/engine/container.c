@@ -142,6 +142,11 @@ static int read_layered(char *const *dirs, const char *path, char **ret)
 	return -ENOENT;
 }
 
+int ctr_read_layered(char *const *dirs, const char *path, char **ret)
+{
+	return read_layered(dirs, path, ret);
+}
+
 /*
  * write_text() - write a bundle file. No fsync: the bundle lives in a directory that only a
  * committed record makes reachable, and a crash before that leaves garbage for gc, not a

@@ -131,6 +131,12 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 /** ctr_exec_finish() - record the exit code of a finished exec session. */
 int ctr_exec_finish(struct store *s, const char *session, int exit_code, berth_error *err);
 
+/**
+ * ctr_read_layered() - read @path (relative, e.g. "etc/passwd") as a container of the layer dirs
+ * @dirs (top first) sees it, each lookup confined to its layer. Return: 0, -ENOENT.
+ */
+int ctr_read_layered(char *const *dirs, const char *path, char **ret);
+
 /** ctr_config() - the parsed create options of @c (new reference; {} when unparsable). */
 json_t *ctr_config(const struct store_container *c);
 

@@ -28,6 +28,9 @@
 /** SPEC_CATATONIT - the init --init binds into the container, at SPEC_INIT_PATH. */
 #define SPEC_CATATONIT "/usr/bin/catatonit"
 #define SPEC_INIT_PATH "/run/berth-init"
+/** SPEC_MOUNT_POINT_FILES - files a container's upper dir holds only as bind-mount targets
+ * (relative, NULL-terminated initializer): commit, diff and export leave them out. */
+#define SPEC_MOUNT_POINT_FILES { "etc/hosts", "etc/hostname", "etc/resolv.conf", "run/.containerenv", NULL }
 #define SPEC_DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /**
