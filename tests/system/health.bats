@@ -128,6 +128,17 @@ health() {
   berth rm -f hc-kill
 }
 
+@test "--health-on-failure restart stops and starts the container again" {
+  berth run -d --name hc-restart --health-cmd false --health-interval 1s --health-retries 1 \
+    --health-on-failure restart --stop-timeout 1 localhost/busybox sleep 100
+  id=$(berth inspect --format '{{.Id}}' hc-restart)
+  wait_for 150 bash -c "[ \$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' events --stream=false --filter event=start | grep -c $id) -ge 2 ]"
+  # it was stopped (SIGTERM, then SIGKILL after --stop-timeout) before it started again
+  run berth events --stream=false --filter event=died
+  [[ "$output" == *"container died $id (image=localhost/busybox:latest, name=hc-restart, containerExitCode=137)"* ]]
+  berth rm -f hc-restart
+}
+
 @test "the image's HEALTHCHECK applies; --no-healthcheck and bad flags" {
   run berth create --name hc-both --no-healthcheck --health-cmd true localhost/busybox
   [ "$status" -eq 125 ]

@@ -130,7 +130,7 @@ static int collect(struct store *s, const char *session, int sock, int64_t timeo
 		}
 		if (left <= 0)
 			return berr(err, ETIMEDOUT, "the health check's exec session did not end");
-		r = poll(&p, 1, (int)(left / 1000000 + 1));
+		r = poll(&p, 1, (int)(left > 60000000000LL ? 60000 : left / 1000000 + 1));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
