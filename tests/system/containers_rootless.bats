@@ -78,3 +78,16 @@ ub() {
   [ "$status" -eq 1 ]
   [ -z "$(ls -A "$BERTH_TEST_ROOT/overlay-containers" 2>/dev/null)" ]
 }
+
+@test "rootless: a health check runs on the monitor's timer and marks the container unhealthy" {
+  ub run -d --name rlhc --health-cmd 'test -e /nonexistent' --health-interval 1s \
+    --health-retries 2 localhost/busybox sleep 100
+  rl_unhealthy() { [ "$(ub inspect --format '{{.State.Health.Status}}' rlhc)" = unhealthy ]; }
+  wait_for 100 rl_unhealthy
+  run ub ps --format '{{.Names}} {{.Status}}'
+  [[ "$output" == *"rlhc Up "*"(unhealthy)"* ]]
+  run ub healthcheck run rlhc
+  [ "$status" -eq 1 ]
+  [ "$output" = unhealthy ]
+  ub rm -f rlhc
+}
