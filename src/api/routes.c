@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "api/api.h"
 #include "engine/container.h"
+#include "engine/container_health.h"
 #include "engine/container_json.h"
 #include "engine/container_logs.h"
 #include "engine/container_status.h"
@@ -394,6 +395,7 @@ static enum MHD_Result h_containers_list(struct call *c)
 		if (!all && strcmp(sc->state, "running") != 0 && strcmp(sc->state, "paused") != 0)
 			continue;
 		cfg = ctr_config(sc);
+		ctr_health_annotate(&api_ctx, sc, cfg); /* Status "Up ... (healthy)" */
 		row = ctr_json_ps_item(sc, cfg, true, now);
 		json_array_append_new(out, c->path.libpod ? libpod_ps_item(row, sc)
 							 : docker_ps_item(row, sc));

@@ -196,7 +196,7 @@ PY
 }
 
 @test "exec sessions are recorded: exec and exec_died events, exit codes, the API's exec json" {
-  berth run -d --name ex localhost/busybox sleep 100
+  berth run -d --name ex --health-cmd true --health-interval 1s localhost/busybox sleep 100
   id=$(berth inspect --format '{{.Id}}' ex)
   run berth exec ex sh -c 'exit 3'
   [ "$status" -eq 3 ]
@@ -212,6 +212,8 @@ PY
   [ ! -e "$BERTH_TEST_RUNROOT/containers/$id/exec/${sid:0:32}" ]
 
   api_start
+  # the REST API's container list shows the health too
+  wait_for 60 bash -c "curl -sS --unix-socket '$API_SOCK' http://d/v1.44/containers/json | grep -q 'ago (healthy)'"
   # a session the CLI started, seen by the API server (another process): it is in the store
   run api_curl "http://d/v4.0.0/libpod/exec/$sid/json"
   [ "$(code)" = 200 ]
