@@ -831,10 +831,15 @@ static enum MHD_Result h_exec_create(struct call *c, struct store_container *sc)
 
 static enum MHD_Result exec_op(struct call *c, const char *id, const char *op)
 {
-	json_t *j;
+	json_t *j = NULL;
 
-	if (strcmp(op, "resize") == 0 && strcmp(c->method, "POST") == 0)
+	if (strcmp(op, "resize") == 0 && strcmp(c->method, "POST") == 0) {
+		if (api_exec_resize(id, (unsigned)query_long(c, "h", 0), (unsigned)query_long(c, "w", 0)) < 0 &&
+		    !(j = api_exec_inspect(id)))
+			return reply_error(c, 404, "no such exec session: %s", id);
+		json_decref(j);
 		return reply_json(c, 201, json_object());
+	}
 	if (strcmp(op, "json") != 0 || strcmp(c->method, "GET") != 0)
 		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 	j = api_exec_inspect(id);

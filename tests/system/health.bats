@@ -240,6 +240,22 @@ PY
   [ "$(code)" = 409 ]
   run api_curl "http://d/v1.44/exec/0000/json"
   [ "$(code)" = 404 ]
+  # a resize reaches the terminal of a running session
+  run api_curl -X POST -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh","-c","while [ ! -e /tmp/go ]; do sleep 0.1; done; stty size"],"Tty":true,"AttachStdout":true}' \
+    http://d/v1.44/containers/ex/exec
+  tid=$(body | sed -n 's/.*"Id": *"\([0-9a-f]*\)".*/\1/p')
+  curl -sS -m 60 --unix-socket "$API_SOCK" -X POST -H 'Content-Type: application/json' \
+    -d '{"Detach":false,"Tty":true}' "http://d/v1.44/exec/$tid/start" >"$BATS_TEST_TMPDIR/tty.out" 3>&- &
+  cpid=$!
+  wait_for 100 bash -c "curl -sS --unix-socket '$API_SOCK' http://d/v1.44/exec/$tid/json | grep -Eq '\"Running\": ?true'"
+  run api_curl -X POST "http://d/v1.44/exec/$tid/resize?h=33&w=77"
+  [ "$(code)" = 201 ]
+  berth exec ex touch /tmp/go
+  wait "$cpid"
+  grep -q '33 77' "$BATS_TEST_TMPDIR/tty.out"
+  run api_curl -X POST "http://d/v1.44/exec/0000/resize?h=1&w=1"
+  [ "$(code)" = 404 ]
   api_stop
   berth rm -f ex
 }
