@@ -730,6 +730,20 @@ static enum MHD_Result h_container_logs(struct call *c, struct store_container *
 				    : "application/vnd.docker.raw-stream");
 }
 
+/* libpod's GET containers/{id}/healthcheck: run the check once, answer the health state */
+static enum MHD_Result h_container_healthcheck(struct call *c, struct store *s,
+					       struct store_container *sc)
+{
+	_cleanup_free_ char *rundir = ctr_rundir_path(&api_ctx, sc->id);
+	berth_error err = { 0 };
+	bool healthy = false;
+	int r = ctr_health_run(&api_ctx, s, sc->id, &healthy, &err);
+
+	if (r < 0)
+		return reply_error(c, r == -ENOENT ? 404 : 409, "%s", err.msg);
+	return reply_json(c, 200, rundir ? ctr_health_state_load(rundir) : json_object());
+}
+
 /* The container's processes: its pid and every descendant, from /proc. */
 static enum MHD_Result h_container_top(struct call *c, struct store_container *sc)
 {
@@ -884,6 +898,8 @@ static enum MHD_Result container_op(struct call *c, const char *ref, const char 
 		return h_container_logs(c, sc);
 	if (get && strcmp(op, "top") == 0)
 		return h_container_top(c, sc);
+	if (get && strcmp(op, "healthcheck") == 0)
+		return h_container_healthcheck(c, s, sc);
 	if (!post)
 		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 	if (strcmp(op, "resize") == 0)

@@ -195,7 +195,7 @@ PY
   berth rm -f hc-off
 }
 
-@test "exec sessions are recorded: exec and exec_died events, exit codes, the API's exec json" {
+@test "exec sessions are recorded (events, exit codes, the API's exec json and resize); API healthcheck" {
   berth run -d --name ex --health-cmd true --health-interval 1s localhost/busybox sleep 100
   id=$(berth inspect --format '{{.Id}}' ex)
   run berth exec ex sh -c 'exit 3'
@@ -256,6 +256,15 @@ PY
   grep -q '33 77' "$BATS_TEST_TMPDIR/tty.out"
   run api_curl -X POST "http://d/v1.44/exec/0000/resize?h=1&w=1"
   [ "$(code)" = 404 ]
+  # libpod's healthcheck call runs the check and answers the state
+  run api_curl http://d/v4.0.0/libpod/containers/ex/healthcheck
+  [ "$(code)" = 200 ]
+  body | grep -Eq '"Status": ?"healthy"'
+  berth run -d --name ex-none localhost/busybox sleep 100
+  run api_curl http://d/v4.0.0/libpod/containers/ex-none/healthcheck
+  [ "$(code)" = 409 ]
+  [[ "$(body)" == *"has no defined healthcheck"* ]]
+  berth rm -f ex-none
   api_stop
   berth rm -f ex
 }
