@@ -85,6 +85,7 @@ struct monitor {
 	bool exited;
 	int exit_code;
 	struct monitor_health health; /* health.c: the --health-cmd timer */
+	bool owner; /* clients[0] is still the CLI that started the container (--attach-fd) */
 };
 
 static void sync_reply(struct monitor *m, const char *fmt, ...) _printf_(2, 3);
@@ -128,6 +129,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		{ "exec-pid", required_argument, NULL, 'P' },
 		{ "exec-start", required_argument, NULL, 'S' },
 		{ "exec-spec", required_argument, NULL, 'E' },
+		{ "seccomp-cache", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -148,6 +150,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		case 'P': m->exec_pid = (pid_t)atoi(optarg); break;
 		case 'S': m->exec_start = strtoll(optarg, NULL, 10); break;
 		case 'E': m->exec_spec = optarg; break;
+		case 'C': runtime_seccomp_cache(optarg); break;
 		default: return -1;
 		}
 	}
@@ -187,6 +190,8 @@ static void null_stdio(void)
 
 static void client_drop(struct monitor *m, int i)
 {
+	if (i == 0)
+		m->owner = false;
 	close(m->clients[i]);
 	m->clients[i] = -1;
 }
@@ -361,6 +366,37 @@ static void loop(struct monitor *m)
 		pump_output(m, m->out, false);
 	if (m->errp >= 0)
 		pump_output(m, m->errp, true);
+}
+
+/*
+ * owner_done() - after the exit packet, wait for the CLI that started the container (run,
+ * start -a) to record the exit: its DONE, or its socket closing if it died. Running the exit
+ * command meanwhile would only queue on the container's lock behind it. True when the CLI
+ * removed the container itself (--rm), so that there is nothing left to clean up.
+ */
+static bool owner_done(struct monitor *m)
+{
+	char buf[16];
+	struct pollfd p = { .fd = m->clients[0], .events = POLLIN };
+
+	if (!m->owner)
+		return false;
+	for (;;) {
+		/* bounded: a stopped CLI must not keep a --restart policy from acting */
+		int r = poll(&p, 1, 30 * 1000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		ssize_t n = recv(m->clients[0], buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return false;
+		if (buf[0] == CTR_ATTACH_DONE)
+			return n == 8 && memcmp(buf + 1, "removed", 7) == 0;
+		/* late stdin or resize packets: the container is gone, drop them */
+	}
 }
 
 static int write_exit_file(struct monitor *m)
@@ -544,6 +580,7 @@ int main(int argc, char **argv)
 	if (m.attach_fd >= 0) {
 		fcntl(m.attach_fd, F_SETFD, FD_CLOEXEC);
 		m.clients[0] = m.attach_fd;
+		m.owner = true;
 	}
 	if (detach() < 0) {
 		sync_reply(&m, "err 125 detach the monitor: %s\n", strerror(errno));
@@ -605,6 +642,8 @@ int main(int argc, char **argv)
 		snprintf(code, sizeof(code), "%d", m.exit_code);
 		broadcast(&m, CTR_ATTACH_EXIT, code, strlen(code));
 	}
+	if (m.exec_spec == NULL && owner_done(&m))
+		m.exit_cmd = NULL; /* removed by the CLI already */
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m.clients[i] >= 0)
 			client_drop(&m, i);

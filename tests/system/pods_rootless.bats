@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # pods_rootless.bats - pods for an unprivileged user: the infra runs in the user's own user
 # namespace with pasta (as the user) for the pod's ports; stop/rm -f leave nothing running.
-# Joining a rootless pod is refused with a clear message until the runtime can join a user
-# namespace while creating a pid namespace.
+# Members join the infra's user namespace first, then its net/uts/ipc namespaces.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -52,12 +51,42 @@ as_user() { # berth as the test user on this file's store
   [ -z "$output" ]
 }
 
-@test "rootless: joining a pod is refused clearly and leaves nothing behind" {
-  run as_user run --pod new:rp2 --name rc2 localhost/busybox true
-  [ "$status" -eq 125 ]
-  [[ "$output" == *"rootless containers cannot join a pod's namespaces yet"* ]]
-  run as_user pod exists rp2
-  [ "$status" -eq 1 ]
+@test "rootless: two containers in a pod reach each other on localhost; members share uts" {
+  serve='mkdir -p /www && echo pod page >/www/index.html && exec httpd -f -p 8080 -h /www'
+  as_user pod create --name rp2
+  as_user run -d --pod rp2 --name rsrv localhost/busybox sh -c "$serve"
+  run as_user pod ps --format '{{.Status}} {{.NumberOfContainers}}'
+  [ "$output" = "Running 2" ]
+  for i in $(seq 50); do
+    out=$(as_user run --rm --pod rp2 localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
+    sleep 0.1
+  done
+  [ "$out" = "pod page" ]
+  run as_user run --rm --pod rp2 localhost/busybox hostname
+  [ "$output" = rp2 ]
+  # the member is root of the infra's user namespace (the same mapping): uid 0, own pid 1
+  run as_user run --rm --pod rp2 localhost/busybox sh -c 'id -u; echo $$'
+  [ "${lines[0]}" = 0 ]
+  [ "${lines[1]}" = 1 ]
+  as_user exec rsrv true
+  as_user pod rm -f rp2
+  run as_user ps -a --format '{{.Names}}'
+  [ -z "$output" ]
+}
+
+@test "rootless: run --pod new: and --network container:NAME" {
+  serve='mkdir -p /www && echo ctr page >/www/index.html && exec httpd -f -p 8080 -h /www'
+  as_user run -d --pod new:rp3 --name rsrv3 localhost/busybox sh -c "$serve"
+  run as_user ps --pod --format '{{.Names}} {{.PodName}}'
+  [[ "$output" == *"rsrv3 rp3"* ]]
+  as_user run -d --name rnet localhost/busybox sh -c "$serve"
+  for i in $(seq 50); do
+    out=$(as_user run --rm --network container:rnet localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
+    sleep 0.1
+  done
+  [ "$out" = "ctr page" ]
+  as_user rm -f -t 0 rnet
+  as_user pod rm -f rp3
   run as_user ps -a --format '{{.Names}}'
   [ -z "$output" ]
 }

@@ -306,18 +306,10 @@ int pod_join_container(struct berth_ctx *ctx, struct store *s, const char *ref, 
 		for (size_t i = 0; i < ELEMENTSOF(map); i++)
 			if (pod_shares(cfg, map[i].share))
 				json_object_set_new(join, map[i].type, json_string(target));
-		/* Rootless: the netns belongs to the infra's user namespace; only from inside it
-		 * can a member join, and the runtime cannot yet join a user namespace while
-		 * creating a pid namespace. Refuse clearly rather than fail at start. */
-		if (ctx->rootless && json_object_size(join) > 0) {
-			json_decref(join);
-			return berr(err, ENOTSUP,
-				    "pod %s: rootless containers cannot join a pod's "
-				    "namespaces yet (the runtime cannot join the infra's "
-				    "user namespace while creating a pid namespace); run "
-				    "the pod as root",
-				    p->name);
-		}
+		/* Rootless: the shared namespaces belong to the infra's user namespace, so the
+		 * member joins that too (the runtime joins it first, then creates the rest). */
+		if (ctx->rootless && json_object_size(join) > 0)
+			json_object_set_new(join, "user", json_string(target));
 		json_object_set_new(create, "join", join);
 		if (json_object_get(join, "uts"))
 			json_object_del(create, "hostname");
@@ -676,14 +668,11 @@ int pod_prepare_create(struct berth_ctx *ctx, struct store *s, json_t *create, b
 		if (r < 0)
 			return r;
 		snprintf(target, sizeof(target), "container:%s", t->id);
-		if (ctx->rootless)
-			return berr(err, ENOTSUP,
-				    "--network %s: a rootless container cannot join "
-				    "another container's network namespace yet (it "
-				    "belongs to that container's user namespace); run as "
-				    "root or publish ports instead",
-				    net);
 		json_object_set_new(create, "join", json_pack("{s:s}", "network", target));
+		/* rootless: the netns belongs to the other container's user namespace */
+		if (ctx->rootless)
+			json_object_set_new(json_object_get(create, "join"), "user",
+					    json_string(target));
 	} else if (net && strncmp(net, "ns:", 3) == 0) {
 		if (net[3] != '/')
 			return berr(err, EINVAL,

@@ -598,10 +598,6 @@ static int parse_namespaces(json_t *linux_, struct runtime_config *cfg, berth_er
 			cfg->ns_new |= ns_table[k].flag;
 		}
 	}
-	if ((cfg->ns_join & CLONE_NEWUSER) && (cfg->ns_new & CLONE_NEWPID))
-		return berr(err, ENOTSUP,
-			    "joining a user namespace by path while creating a pid namespace is "
-			    "not supported; join the pid namespace too");
 	return 0;
 }
 

@@ -346,6 +346,61 @@ static bool maps_root(const struct userns_idmap *m)
 	return false;
 }
 
+/* Joins every namespace opened by path except the user namespace (see join_userns_and_clone). */
+static void join_namespaces(struct child_args *a)
+{
+	int ui = rt_ns_index(CLONE_NEWUSER);
+	berth_error e = {0};
+
+	for (int i = 0; i < 8; i++) {
+		if (i == ui || a->ns_fds[i] < 0)
+			continue;
+		if (setns(a->ns_fds[i], 0) < 0) {
+			berr_errno(&e, errno, "join namespace %s", a->cfg->ns_path[i]);
+			child_fail(a->sock, &e, 125);
+		}
+		close(a->ns_fds[i]);
+		a->ns_fds[i] = -1;
+	}
+}
+
+/*
+ * join_userns_and_clone() - a member of a rootless pod (or --network container:) joins the
+ * infra's user namespace, then its net/uts/ipc namespaces (which that user namespace owns, so
+ * only now may we enter them), and clones the container's process with the namespaces to create:
+ * they are owned by the joined user namespace, and the new pid namespace gets the process as its
+ * pid 1 (unshare(CLONE_NEWPID) would only move our children there). The clone is the caller's
+ * child (CLONE_PARENT); this joiner passes its pidfd up and exits. The process waits for a
+ * second "go" so that the caller can set up its network before anything runs in it.
+ */
+static void join_userns_and_clone(struct child_args *a)
+{
+	int ui = rt_ns_index(CLONE_NEWUSER), pidfd = -1;
+	struct sync_msg go;
+	berth_error e = {0};
+	pid_t pid;
+
+	if (setns(a->ns_fds[ui], CLONE_NEWUSER) < 0) {
+		berr_errno(&e, errno, "join user namespace %s", a->cfg->ns_path[ui]);
+		child_fail(a->sock, &e, 125);
+	}
+	close(a->ns_fds[ui]);
+	a->ns_fds[ui] = -1;
+	join_namespaces(a);
+	pid = do_clone3(CLONE_PARENT | (uint64_t)(a->cfg->ns_new & ~CLONE_NEWCGROUP), &pidfd);
+	if (pid < 0) {
+		berr_errno(&e, errno, "create the container's namespaces in the joined user namespace");
+		child_fail(a->sock, &e, 125);
+	}
+	if (pid > 0) {
+		if (send_fd(a->sock, SYNC_PIDFD, pidfd) < 0)
+			kill(pid, SIGKILL);
+		_exit(0);
+	}
+	if (recv_msg(a->sock, &go, &pidfd) != 1 || go.type != SYNC_GO)
+		_exit(125);
+}
+
 static _Noreturn void container_child(struct child_args *a)
 {
 	const struct runtime_config *cfg = a->cfg;
@@ -360,27 +415,10 @@ static _Noreturn void container_child(struct child_args *a)
 	 * copy of the monitor (CVE-2019-5736 class). Not earlier: the parent (rootless: as the
 	 * owner) must still be able to write our uid_map. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* Join by path: the user namespace first, so that the others are owned by it. */
-	int ui = rt_ns_index(CLONE_NEWUSER);
-	if (a->ns_fds[ui] >= 0) {
-		if (setns(a->ns_fds[ui], CLONE_NEWUSER) < 0) {
-			berr_errno(&e, errno, "join user namespace %s", cfg->ns_path[ui]);
-			child_fail(a->sock, &e, 125);
-		}
-		if (unshare(cfg->ns_new & ~CLONE_NEWCGROUP) < 0) {
-			berr_errno(&e, errno, "create namespaces in the joined user namespace");
-			child_fail(a->sock, &e, 125);
-		}
-	}
-	for (int i = 0; i < 8; i++) {
-		if (i == ui || a->ns_fds[i] < 0)
-			continue;
-		if (setns(a->ns_fds[i], 0) < 0) {
-			berr_errno(&e, errno, "join namespace %s", cfg->ns_path[i]);
-			child_fail(a->sock, &e, 125);
-		}
-		close(a->ns_fds[i]);
-	}
+	if (a->ns_fds[rt_ns_index(CLONE_NEWUSER)] >= 0)
+		join_userns_and_clone(a); /* returns in the container's process only */
+	else
+		join_namespaces(a);
 	if ((cfg->ns_new & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
 		berr_errno(&e, errno, "create the cgroup namespace");
 		child_fail(a->sock, &e, 125);
@@ -400,6 +438,8 @@ static _Noreturn void container_child(struct child_args *a)
 		child_fail(a->sock, &e, 125);
 	}
 	if ((r = write_sysctls(cfg, &e)) < 0)
+		child_fail(a->sock, &e, 125);
+	if ((cfg->ns_new & CLONE_NEWNET) && (r = rt_loopback_up(&e)) < 0)
 		child_fail(a->sock, &e, 125);
 	finish_and_exec(a);
 }
@@ -449,6 +489,22 @@ static int parent_collect(int sock, int *ret_pty, int *ret_pidfd, berth_error *e
 	}
 }
 
+static pid_t pidfd_to_pid(int pidfd)
+{
+	char path[64], buf[4096];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nPid:");
+	return p ? (pid_t)atoi(p + 5) : -1;
+}
+
 static void reap(pid_t pid)
 {
 	int status;
@@ -457,8 +513,56 @@ static void reap(pid_t pid)
 		;
 }
 
+/*
+ * take_joined_process() - the joiner (join_userns_and_clone) reports the container's process:
+ * it replaces the joiner in @pid/@pidfd, and the exited joiner is reaped.
+ */
+static int take_joined_process(int sock, pid_t *pid, int *pidfd, berth_error *err)
+{
+	struct sync_msg m;
+	int fd, r;
+
+	r = recv_msg(sock, &m, &fd);
+	if (r == 1 && m.type == SYNC_PIDFD && fd >= 0) {
+		pid_t real = pidfd_to_pid(fd);
+		reap(*pid);
+		close(*pidfd);
+		*pid = real;
+		*pidfd = fd;
+		return real > 0 ? 0 : berr(err, ESRCH, "the container's process is gone");
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r == 1 && m.type == SYNC_ERROR) {
+		m.msg[sizeof(m.msg) - 1] = '\0';
+		r = berr(err, m.code, "%s", m.msg);
+		if (err)
+			err->exit_code = m.exit_code;
+		return r;
+	}
+	return berr(err, r < 0 ? -r : EIO, "the container's process was not created");
+}
+
+/* release() - "go" to the child: it has its cgroup, id maps and network; let it run. */
+static int release(int sock, berth_error *err)
+{
+	struct sync_msg go = {.type = SYNC_GO};
+
+	if (send(sock, &go, sizeof(go), MSG_NOSIGNAL) < 0)
+		return berr_errno(err, errno, "start the container process");
+	return 0;
+}
+
 int runtime_create_and_start(const struct runtime_config *cfg, const struct runtime_stdio *io,
 			     struct runtime_process *ret, berth_error *err)
+{
+	return runtime_create_and_start_hooked(cfg, io, NULL, ret, err);
+}
+
+int runtime_create_and_start_hooked(const struct runtime_config *cfg,
+				    const struct runtime_stdio *io,
+				    const struct runtime_hooks *hooks, struct runtime_process *ret,
+				    berth_error *err)
 {
 	struct child_args a = {.cfg = cfg, .io = io, .devnull = -1};
 	_cleanup_strv_free_ char **cgroups = NULL;
@@ -466,6 +570,7 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 	_cleanup_close_ int parent_sock = -1, devnull = -1;
 	int sp[2], pidfd = -1, pty = -1, r;
 	uint64_t flags;
+	bool joined;
 	pid_t pid;
 
 	for (int i = 0; i < 8; i++)
@@ -515,6 +620,7 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 			goto fail_early;
 		}
 	}
+	rt_seccomp_prepare(cfg->seccomp); /* compiled (or cached) once, not in the child */
 	if ((r = rt_cgroup_prepare(cfg, &cgroups, err)) < 0)
 		goto fail_early;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
@@ -528,7 +634,7 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 	 * container sees its own cgroup as "/". */
 	flags = (uint64_t)(cfg->ns_new & ~CLONE_NEWCGROUP);
 	if (cfg->ns_join & CLONE_NEWUSER)
-		flags = 0; /* the child unshares after joining the user namespace */
+		flags = 0; /* the child clones after joining the user namespace */
 	pid = do_clone3(flags, &pidfd);
 	if (pid < 0) {
 		r = berr_errno(err, errno, "create the container's namespaces (clone3)");
@@ -549,11 +655,16 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
 		berr_prefix(err, "container user namespace");
 		goto fail;
 	}
-	struct sync_msg go = {.type = SYNC_GO};
-	if (send(parent_sock, &go, sizeof(go), MSG_NOSIGNAL) < 0) {
-		r = berr_errno(err, errno, "start the container process");
+	/* Joining a user namespace: the joiner goes first, and its clone gets the second "go". */
+	joined = cfg->ns_join & CLONE_NEWUSER;
+	if (joined && ((r = release(parent_sock, err)) < 0 ||
+		       (r = take_joined_process(parent_sock, &pid, &pidfd, err)) < 0))
 		goto fail;
-	}
+	if (hooks && hooks->namespaces_ready &&
+	    (r = hooks->namespaces_ready(pid, hooks->data, err)) < 0)
+		goto fail;
+	if ((r = release(parent_sock, err)) < 0)
+		goto fail;
 	r = parent_collect(parent_sock, &pty, NULL, err);
 	if (r < 0) {
 		if (err && !err->exit_code)
@@ -587,22 +698,6 @@ fail_early:
 	if (err)
 		err->exit_code = 125;
 	return r;
-}
-
-static pid_t pidfd_to_pid(int pidfd)
-{
-	char path[64], buf[4096];
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "\nPid:");
-	return p ? (pid_t)atoi(p + 5) : -1;
 }
 
 static _Noreturn void exec_helper(struct child_args *a, int container_pidfd)
@@ -652,6 +747,7 @@ int runtime_exec(const struct runtime_config *cfg, int container_pidfd,
 		goto out_err;
 	}
 	a.eff = *cfg;
+	rt_seccomp_prepare(cfg->seccomp); /* compiled (or cached) once, not in the child */
 	if (cfg->n_rlimits) {
 		rl = malloc(cfg->n_rlimits * sizeof(*rl));
 		if (!rl) {

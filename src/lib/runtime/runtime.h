@@ -15,6 +15,7 @@
  *
  * What the runtime expects of config.json beyond the spec:
  *   - a new "mount" namespace (always); joining a "pid" namespace by path is not supported;
+ *     joining a "user" namespace by path makes the new namespaces owned by it (rootless pods);
  *     a "user" namespace needs uidMappings/gidMappings (rootless: 0 -> own id and subordinate
  *     ranges through newuidmap, or only the own id, then setgroups is denied);
  *   - linux.cgroupsPath "berth/<id>" relative to each hierarchy (v1: memory, cpu, pids; v2: the
@@ -63,6 +64,19 @@ int runtime_seccomp_from_containers_json(const char *path, unsigned long long ca
 					 berth_error *err);
 
 /**
+ * runtime_rootfs_mount() - mount @cfg's overlay rootfs on its root.path in the caller's mount
+ * namespace (`berth mount`, as root). -ENOTSUP when the bundle has no overlay rootfs.
+ */
+int runtime_rootfs_mount(const struct runtime_config *cfg, berth_error *err);
+
+/**
+ * runtime_seccomp_cache() - keep compiled seccomp filters in @dir (created on demand; the
+ * caller's own run directory), so that containers with the same profile skip libseccomp's
+ * compilation. NULL (the default) compiles every time.
+ */
+void runtime_seccomp_cache(const char *dir);
+
+/**
  * runtime_cgroup_remove() - remove the cgroup(s) runtime_create_and_start() made for @cfg
  * (after the container exited). Missing cgroups are fine.
  */
@@ -97,6 +111,24 @@ struct runtime_process {
  */
 int runtime_create_and_start(const struct runtime_config *cfg, const struct runtime_stdio *io,
 			     struct runtime_process *ret, berth_error *err);
+
+/**
+ * struct runtime_hooks - the caller's say between namespace creation and exec
+ * @namespaces_ready:	called with the container's pid once its namespaces exist (a new user
+ *			namespace has its id maps) and before anything runs in them: the monitor
+ *			configures the network here, so the process never starts without it.
+ *			A negative return (with @err filled) fails the start.
+ */
+struct runtime_hooks {
+	int (*namespaces_ready)(pid_t pid, void *data, berth_error *err);
+	void *data;
+};
+
+/** runtime_create_and_start_hooked() - runtime_create_and_start() with @hooks (may be NULL). */
+int runtime_create_and_start_hooked(const struct runtime_config *cfg,
+				    const struct runtime_stdio *io,
+				    const struct runtime_hooks *hooks, struct runtime_process *ret,
+				    berth_error *err);
 
 /**
  * struct runtime_exec_opts - a process to start inside a running container
