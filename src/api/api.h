@@ -79,6 +79,12 @@ bool api_exit_lookup(const char *id, int *ret_code);
  */
 char *api_exec_create(const char *ctr_id, json_t *cfg);
 
+/**
+ * api_exec_resize() - pass a terminal size to session @id when this server holds its attach
+ * socket; -ENOENT otherwise.
+ */
+int api_exec_resize(const char *id, unsigned rows, unsigned cols);
+
 /** api_exec_inspect() - Docker's ExecInspect of session @id (new reference), NULL if unknown. */
 json_t *api_exec_inspect(const char *id);
 #endif

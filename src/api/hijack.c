@@ -212,6 +212,63 @@ static int exec_claim(struct store *s, const char *id, json_t **ret_cfg, char *r
 	return code;
 }
 
+/*
+ * Sessions this server starts: a resize (another HTTP request) reaches the session's monitor
+ * through the attach socket its start holds; one that comes before the socket is kept for it.
+ */
+struct exec_attached {
+	char id[65];
+	int sock;
+	unsigned rows, cols;
+	struct exec_attached *next;
+};
+static struct exec_attached *attached;
+
+static void exec_attached_add(struct exec_attached *a)
+{
+	pthread_mutex_lock(&exec_lock);
+	a->next = attached;
+	attached = a;
+	pthread_mutex_unlock(&exec_lock);
+}
+
+static void exec_attached_set_sock(struct exec_attached *a, int sock)
+{
+	pthread_mutex_lock(&exec_lock);
+	a->sock = sock;
+	if (a->rows || a->cols)
+		ctr_attach_resize(sock, a->rows, a->cols);
+	pthread_mutex_unlock(&exec_lock);
+}
+
+static void exec_attached_drop(struct exec_attached *a)
+{
+	pthread_mutex_lock(&exec_lock);
+	for (struct exec_attached **p = &attached; *p; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			break;
+		}
+	pthread_mutex_unlock(&exec_lock);
+}
+
+int api_exec_resize(const char *id, unsigned rows, unsigned cols)
+{
+	int r = -ENOENT;
+
+	pthread_mutex_lock(&exec_lock);
+	for (struct exec_attached *a = attached; a; a = a->next)
+		if (strcmp(a->id, id) == 0) {
+			a->rows = rows;
+			a->cols = cols;
+			/* one SEQPACKET packet: atomic beside the pump's own traffic */
+			r = a->sock >= 0 ? ctr_attach_resize(a->sock, rows, cols) : 0;
+			break;
+		}
+	pthread_mutex_unlock(&exec_lock);
+	return r;
+}
+
 /* exec_unclaim() - the start failed: the session may be started again */
 static void exec_unclaim(struct store *s, const char *id)
 {
@@ -555,6 +612,9 @@ static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool 
 			   code == 409 ? "exec session already started" : "no such exec session");
 		return;
 	}
+	struct exec_attached a = { .sock = -1 };
+	snprintf(a.id, sizeof(a.id), "%.64s", exec_id);
+	exec_attached_add(&a);
 	body = h->body_len ? json_loadb(h->body, h->body_len, 0, NULL) : json_object();
 	detach = json_is_true(json_object_get(body, "Detach"));
 	args = calloc(json_array_size(json_object_get(cfg, "Cmd")) + 1, sizeof(char *));
@@ -582,18 +642,23 @@ static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool 
 		goto fail;
 	}
 	if (detach) {
+		exec_attached_drop(&a);
 		send_status(h->fd, http10, 200, "OK", "");
 		return;
 	}
+	exec_attached_set_sock(&a, sock);
 	if (send_upgrade_head(h->fd, h->head, http10) < 0) {
+		exec_attached_drop(&a);
 		close(sock);
 		return; /* it runs on; its monitor records the exit */
 	}
 	code = pump(h->fd, sock, opts.tty, opts.stdin);
+	exec_attached_drop(&a);
 	close(sock);
 	ctr_exec_finish(s, session, code, NULL);
 	return;
 fail:
+	exec_attached_drop(&a);
 	exec_unclaim(s, exec_id);
 }
 

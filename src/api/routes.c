@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "api/api.h"
 #include "engine/container.h"
+#include "engine/container_health.h"
 #include "engine/container_json.h"
 #include "engine/container_logs.h"
 #include "engine/container_status.h"
@@ -394,6 +395,7 @@ static enum MHD_Result h_containers_list(struct call *c)
 		if (!all && strcmp(sc->state, "running") != 0 && strcmp(sc->state, "paused") != 0)
 			continue;
 		cfg = ctr_config(sc);
+		ctr_health_annotate(&api_ctx, sc, cfg); /* Status "Up ... (healthy)" */
 		row = ctr_json_ps_item(sc, cfg, true, now);
 		json_array_append_new(out, c->path.libpod ? libpod_ps_item(row, sc)
 							 : docker_ps_item(row, sc));
@@ -728,6 +730,20 @@ static enum MHD_Result h_container_logs(struct call *c, struct store_container *
 				    : "application/vnd.docker.raw-stream");
 }
 
+/* libpod's GET containers/{id}/healthcheck: run the check once, answer the health state */
+static enum MHD_Result h_container_healthcheck(struct call *c, struct store *s,
+					       struct store_container *sc)
+{
+	_cleanup_free_ char *rundir = ctr_rundir_path(&api_ctx, sc->id);
+	berth_error err = { 0 };
+	bool healthy = false;
+	int r = ctr_health_run(&api_ctx, s, sc->id, &healthy, &err);
+
+	if (r < 0)
+		return reply_error(c, r == -ENOENT ? 404 : 409, "%s", err.msg);
+	return reply_json(c, 200, rundir ? ctr_health_state_load(rundir) : json_object());
+}
+
 /* The container's processes: its pid and every descendant, from /proc. */
 static enum MHD_Result h_container_top(struct call *c, struct store_container *sc)
 {
@@ -829,10 +845,15 @@ static enum MHD_Result h_exec_create(struct call *c, struct store_container *sc)
 
 static enum MHD_Result exec_op(struct call *c, const char *id, const char *op)
 {
-	json_t *j;
+	json_t *j = NULL;
 
-	if (strcmp(op, "resize") == 0 && strcmp(c->method, "POST") == 0)
+	if (strcmp(op, "resize") == 0 && strcmp(c->method, "POST") == 0) {
+		if (api_exec_resize(id, (unsigned)query_long(c, "h", 0), (unsigned)query_long(c, "w", 0)) < 0 &&
+		    !(j = api_exec_inspect(id)))
+			return reply_error(c, 404, "no such exec session: %s", id);
+		json_decref(j);
 		return reply_json(c, 201, json_object());
+	}
 	if (strcmp(op, "json") != 0 || strcmp(c->method, "GET") != 0)
 		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 	j = api_exec_inspect(id);
@@ -877,6 +898,8 @@ static enum MHD_Result container_op(struct call *c, const char *ref, const char 
 		return h_container_logs(c, sc);
 	if (get && strcmp(op, "top") == 0)
 		return h_container_top(c, sc);
+	if (get && strcmp(op, "healthcheck") == 0)
+		return h_container_healthcheck(c, s, sc);
 	if (!post)
 		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 	if (strcmp(op, "resize") == 0)

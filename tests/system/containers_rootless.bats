@@ -99,3 +99,16 @@ ub() {
   [ "$(ub cp rls2:/tmp/hi - | tar xOf - hi)" = hi ]
   ub rm -f -t 0 rls2
 }
+
+@test "rootless: a health check runs on the monitor's timer and marks the container unhealthy" {
+  ub run -d --name rlhc --health-cmd 'test -e /nonexistent' --health-interval 1s \
+    --health-retries 2 localhost/busybox sleep 100
+  rl_unhealthy() { [ "$(ub inspect --format '{{.State.Health.Status}}' rlhc)" = unhealthy ]; }
+  wait_for 100 rl_unhealthy
+  run ub ps --format '{{.Names}} {{.Status}}'
+  [[ "$output" == *"rlhc Up "*"(unhealthy)"* ]]
+  run ub healthcheck run rlhc
+  [ "$status" -eq 1 ]
+  [ "$output" = unhealthy ]
+  ub rm -f rlhc
+}

@@ -128,6 +128,17 @@ health() {
   berth rm -f hc-kill
 }
 
+@test "--health-on-failure restart stops and starts the container again" {
+  berth run -d --name hc-restart --health-cmd false --health-interval 1s --health-retries 1 \
+    --health-on-failure restart --stop-timeout 1 localhost/busybox sleep 100
+  id=$(berth inspect --format '{{.Id}}' hc-restart)
+  wait_for 150 bash -c "[ \$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' events --stream=false --filter event=start | grep -c $id) -ge 2 ]"
+  # it was stopped (SIGTERM, then SIGKILL after --stop-timeout) before it started again
+  run berth events --stream=false --filter event=died
+  [[ "$output" == *"container died $id (image=localhost/busybox:latest, name=hc-restart, containerExitCode=137)"* ]]
+  berth rm -f hc-restart
+}
+
 @test "the image's HEALTHCHECK applies; --no-healthcheck and bad flags" {
   run berth create --name hc-both --no-healthcheck --health-cmd true localhost/busybox
   [ "$status" -eq 125 ]
@@ -184,8 +195,8 @@ PY
   berth rm -f hc-off
 }
 
-@test "exec sessions are recorded: exec and exec_died events, exit codes, the API's exec json" {
-  berth run -d --name ex localhost/busybox sleep 100
+@test "exec sessions are recorded (events, exit codes, the API's exec json and resize); API healthcheck" {
+  berth run -d --name ex --health-cmd true --health-interval 1s localhost/busybox sleep 100
   id=$(berth inspect --format '{{.Id}}' ex)
   run berth exec ex sh -c 'exit 3'
   [ "$status" -eq 3 ]
@@ -201,6 +212,8 @@ PY
   [ ! -e "$BERTH_TEST_RUNROOT/containers/$id/exec/${sid:0:32}" ]
 
   api_start
+  # the REST API's container list shows the health too
+  wait_for 60 bash -c "curl -sS --unix-socket '$API_SOCK' http://d/v1.44/containers/json | grep -q 'ago (healthy)'"
   # a session the CLI started, seen by the API server (another process): it is in the store
   run api_curl "http://d/v4.0.0/libpod/exec/$sid/json"
   [ "$(code)" = 200 ]
@@ -227,6 +240,31 @@ PY
   [ "$(code)" = 409 ]
   run api_curl "http://d/v1.44/exec/0000/json"
   [ "$(code)" = 404 ]
+  # a resize reaches the terminal of a running session
+  run api_curl -X POST -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh","-c","while [ ! -e /tmp/go ]; do sleep 0.1; done; stty size"],"Tty":true,"AttachStdout":true}' \
+    http://d/v1.44/containers/ex/exec
+  tid=$(body | sed -n 's/.*"Id": *"\([0-9a-f]*\)".*/\1/p')
+  curl -sS -m 60 --unix-socket "$API_SOCK" -X POST -H 'Content-Type: application/json' \
+    -d '{"Detach":false,"Tty":true}' "http://d/v1.44/exec/$tid/start" >"$BATS_TEST_TMPDIR/tty.out" 3>&- &
+  cpid=$!
+  wait_for 100 bash -c "curl -sS --unix-socket '$API_SOCK' http://d/v1.44/exec/$tid/json | grep -Eq '\"Running\": ?true'"
+  run api_curl -X POST "http://d/v1.44/exec/$tid/resize?h=33&w=77"
+  [ "$(code)" = 201 ]
+  berth exec ex touch /tmp/go
+  wait "$cpid"
+  grep -q '33 77' "$BATS_TEST_TMPDIR/tty.out"
+  run api_curl -X POST "http://d/v1.44/exec/0000/resize?h=1&w=1"
+  [ "$(code)" = 404 ]
+  # libpod's healthcheck call runs the check and answers the state
+  run api_curl http://d/v4.0.0/libpod/containers/ex/healthcheck
+  [ "$(code)" = 200 ]
+  body | grep -Eq '"Status": ?"healthy"'
+  berth run -d --name ex-none localhost/busybox sleep 100
+  run api_curl http://d/v4.0.0/libpod/containers/ex-none/healthcheck
+  [ "$(code)" = 409 ]
+  [[ "$(body)" == *"has no defined healthcheck"* ]]
+  berth rm -f ex-none
   api_stop
   berth rm -f ex
 }

@@ -1352,8 +1352,8 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	else if (random_id(sid) < 0)
 		return berr(err, EIO, "cannot read random bytes for a session id");
 	userdata = ctr_userdata_path(ctx, c->id);
-	exitcmd = ctr_exec_session_exit_command(ctx, c->id, sid); /* records the exit, exec_died */
-	if (!exitcmd)
+	/* detached: the monitor's exit command records the exit (attached: ctr_exec_finish()) */
+	if (opts->detach && !(exitcmd = ctr_exec_session_exit_command(ctx, c->id, sid)))
 		return berr(err, ENOMEM, "out of memory");
 	if (!monitor || !userdata || !seccache ||
 	    asprintf(&rundir, "%s/containers/%s/exec/%.32s", ctx->runroot, c->id, sid) < 0 ||
@@ -1406,7 +1406,7 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 			argv[n++] = "--stdin";
 	}
 	argv[n++] = "--";
-	for (size_t i = 0; exitcmd[i] && n < ELEMENTSOF(argv) - 1; i++)
+	for (size_t i = 0; exitcmd && exitcmd[i] && n < ELEMENTSOF(argv) - 1; i++)
 		argv[n++] = exitcmd[i];
 	argv[n] = NULL;
 	r = run_monitor(monitor, argv, sync_w, att_child, err);
@@ -1441,14 +1441,5 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 
 int ctr_exec_finish(struct store *s, const char *session, int exit_code, berth_error *err)
 {
-	struct store_exec_session *e = NULL;
-	int r = store_exec_session_get(s, session, &e, err);
-
-	if (r < 0)
-		return r;
-	e->exit_code = exit_code;
-	e->running = false;
-	r = store_exec_session_put(s, e, err);
-	store_exec_session_free(e);
-	return r;
+	return ctr_exec_session_finish(s, session, exit_code, err);
 }

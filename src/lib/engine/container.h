@@ -128,7 +128,10 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	     const struct ctr_exec_opts *opts, int *ret_attach, char **ret_session,
 	     berth_error *err);
 
-/** ctr_exec_finish() - record the exit code of a finished exec session. */
+/**
+ * ctr_exec_finish() - the client of an attached exec session saw its exit: record the code,
+ * emit exec_died, remove its run dir (engine/exec_session.h).
+ */
 int ctr_exec_finish(struct store *s, const char *session, int exit_code, berth_error *err);
 
 /**

@@ -62,9 +62,8 @@ void ctr_health_inspect(const struct berth_ctx *ctx, const struct store_containe
 static char **test_args(json_t *test)
 {
 	const char *first = json_string_value(json_array_get(test, 0));
-	size_t n = json_array_size(test), i;
+	size_t n = json_array_size(test), i, skip;
 	char **v = calloc(n + 3, sizeof(char *));
-	json_t *e;
 
 	if (!v)
 		return NULL;
@@ -79,10 +78,11 @@ static char **test_args(json_t *test)
 		}
 		return v;
 	}
-	json_array_foreach (test, i, e) {
-		if (i == 0 && strcmp(first, "CMD") == 0)
-			continue;
-		if (!(v[i - (strcmp(first, "CMD") == 0)] = strdup(json_string_value(e)))) {
+	/* "CMD" is dropped; anything else is run as given, as podman does */
+	skip = strcmp(first, "CMD") == 0;
+	for (i = skip; i < n; i++) {
+		const char *a = json_string_value(json_array_get(test, i));
+		if (!a || !(v[i - skip] = strdup(a))) {
 			strv_free(v);
 			return NULL;
 		}
@@ -130,7 +130,7 @@ static int collect(struct store *s, const char *session, int sock, int64_t timeo
 		}
 		if (left <= 0)
 			return berr(err, ETIMEDOUT, "the health check's exec session did not end");
-		r = poll(&p, 1, (int)(left / 1000000 + 1));
+		r = poll(&p, 1, (int)(left > 60000000000LL ? 60000 : left / 1000000 + 1));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -152,6 +152,24 @@ static int collect(struct store *s, const char *session, int sock, int64_t timeo
 			out[used] = '\0';
 		}
 	}
+}
+
+/* go_duration() - @ns as Go's Duration.String() writes it: "500ms", "30s", "1m30s", "1h0m0s" */
+static void go_duration(int64_t ns, char *buf, size_t size)
+{
+	int64_t h = ns / 3600000000000LL, m = ns / 60000000000LL % 60;
+	double sec = (double)(ns % 60000000000LL) / 1e9;
+	int n = 0;
+
+	if (ns < 1000000000LL) {
+		snprintf(buf, size, "%gms", (double)ns / 1e6);
+		return;
+	}
+	if (h)
+		n = snprintf(buf, size, "%lldh", (long long)h);
+	if (h || m)
+		n += snprintf(buf + n, size - (size_t)n, "%lldm", (long long)m);
+	snprintf(buf + n, size - (size_t)n, "%gs", sec);
 }
 
 /* exec_test() - run @args in @c like `exec`, with the timeout of @hc */
@@ -178,13 +196,17 @@ static int exec_test(struct berth_ctx *ctx, struct store *s, const struct store_
 	}
 	if (r < 0)
 		return r;
-	r = collect(s, session, sock, timeout > 0 ? timeout : CTR_HEALTH_DEFAULT_TIMEOUT_NS, out,
-		    size, ret_code, err);
+	if (timeout <= 0)
+		timeout = CTR_HEALTH_DEFAULT_TIMEOUT_NS;
+	r = collect(s, session, sock, timeout, out, size, ret_code, err);
+	ctr_exec_finish(s, session, r == 0 ? *ret_code : -1, NULL);
 	/* a check is not an exec session anyone asked for: podman removes it too */
 	store_exec_session_delete(s, session, NULL);
-	if (r == 0 && *ret_code == -1 && !out[0])
-		snprintf(out, size, "healthcheck command exceeded timeout of %llds",
-			 (long long)(timeout / 1000000000));
+	if (r == 0 && *ret_code == -1 && !out[0]) {
+		char d[64];
+		go_duration(timeout, d, sizeof(d));
+		snprintf(out, size, "healthcheck command exceeded timeout of %s", d);
+	}
 	return r;
 }
 

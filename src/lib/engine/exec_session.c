@@ -69,7 +69,7 @@ char **ctr_exec_session_exit_command(const struct berth_ctx *ctx, const char *ct
 	return v;
 }
 
-static void emit(const struct berth_ctx *ctx, const struct store_container *c, const char *action,
+static void emit(const char *runroot, const struct store_container *c, const char *action,
 		 const char *session, int code)
 {
 	char text[16];
@@ -81,14 +81,14 @@ static void emit(const struct berth_ctx *ctx, const struct store_container *c, c
 		snprintf(text, sizeof(text), "%d", code);
 		json_object_set_new(attrs, "containerExitCode", json_string(text));
 	}
-	store_event_emit(ctx->runroot, &ev, NULL);
+	store_event_emit(runroot, &ev, NULL);
 	json_decref(attrs);
 }
 
 void ctr_exec_session_started(const struct berth_ctx *ctx, const struct store_container *c,
 			      const char *session)
 {
-	emit(ctx, c, "exec", session, 0);
+	emit(ctx->runroot, c, "exec", session, 0);
 }
 
 /* the exit code the exec's monitor left in its exit file; -1 when it left none (killed) */
@@ -103,24 +103,21 @@ static int read_exit(const char *dir)
 	return code;
 }
 
-int ctr_exec_session_cleanup(struct berth_ctx *ctx, struct store *s, const char *ctr_ref,
-			     const char *session, berth_error *err)
+static char *session_dir(struct store *s, const struct store_container *c, const char *session)
 {
-	_cleanup_container_ struct store_container *c = NULL;
-	_cleanup_free_ char *dir = NULL;
-	struct store_exec_session *e = NULL;
-	int code, r;
+	char *dir = NULL;
+	return asprintf(&dir, "%s/containers/%s/exec/%.32s", store_runroot(s), c->id, session) < 0
+		       ? NULL
+		       : dir;
+}
 
-	if (!session_id_valid(session))
-		return berr(err, EINVAL, "invalid exec session id \"%s\"", session);
-	r = store_container_lookup(s, ctr_ref, &c, NULL);
-	if (r == -ENOENT)
-		return 0; /* removed meantime, run dir and sessions with it */
-	if (r < 0)
-		return berr(err, -r, "look up container %s", ctr_ref);
-	if (asprintf(&dir, "%s/containers/%s/exec/%.32s", ctx->runroot, c->id, session) < 0)
-		return berr(err, ENOMEM, "out of memory");
-	code = read_exit(dir);
+/* finish() - session @session of @c ended with @code: record it, exec_died, remove its dir */
+static int finish(struct store *s, const struct store_container *c, const char *session,
+		  const char *dir, int code, berth_error *err)
+{
+	struct store_exec_session *e = NULL;
+	int r;
+
 	if (store_exec_session_get(s, session, &e, NULL) == 0) {
 		e->running = false;
 		e->exit_code = code;
@@ -129,9 +126,49 @@ int ctr_exec_session_cleanup(struct berth_ctx *ctx, struct store *s, const char 
 		if (r < 0)
 			return r;
 	}
-	emit(ctx, c, "exec_died", session, code);
+	emit(store_runroot(s), c, "exec_died", session, code);
 	rm_rf_at(AT_FDCWD, dir, NULL);
 	return 0;
+}
+
+int ctr_exec_session_cleanup(struct berth_ctx *ctx, struct store *s, const char *ctr_ref,
+			     const char *session, berth_error *err)
+{
+	_cleanup_container_ struct store_container *c = NULL;
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	(void)ctx;
+	if (!session_id_valid(session))
+		return berr(err, EINVAL, "invalid exec session id \"%s\"", session);
+	r = store_container_lookup(s, ctr_ref, &c, NULL);
+	if (r == -ENOENT)
+		return 0; /* removed meantime, run dir and sessions with it */
+	if (r < 0)
+		return berr(err, -r, "look up container %s", ctr_ref);
+	if (!(dir = session_dir(s, c, session)))
+		return berr(err, ENOMEM, "out of memory");
+	return finish(s, c, session, dir, read_exit(dir), err);
+}
+
+int ctr_exec_session_finish(struct store *s, const char *session, int code, berth_error *err)
+{
+	_cleanup_container_ struct store_container *c = NULL;
+	_cleanup_free_ char *dir = NULL;
+	struct store_exec_session *e = NULL;
+	int r = store_exec_session_get(s, session, &e, err);
+
+	if (r < 0)
+		return r;
+	r = store_container_get(s, e->container_id, &c, NULL);
+	store_exec_session_free(e);
+	if (r == -ENOENT || !session_id_valid(session))
+		return 0;
+	if (r < 0)
+		return berr(err, -r, "look up the container of exec session %s", session);
+	if (!(dir = session_dir(s, c, session)))
+		return berr(err, ENOMEM, "out of memory");
+	return finish(s, c, session, dir, code, err);
 }
 
 int ctr_exec_session_inspect(struct store *s, const char *session, json_t **ret,

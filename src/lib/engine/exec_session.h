@@ -5,10 +5,12 @@
  * process that started it, as podman's do.
  *
  * Life of a session: created (pid 0, not running; the API's POST /containers/{id}/exec) →
- * running (ctr_exec(): pid set, an "exec" event) → exited. The exec's berth-monitor runs
- * `berth [globals] container cleanup --exec SESSION ID` as its exit command, podman's pattern:
- * ctr_exec_session_cleanup() records the exit code from the monitor's exit file, emits
- * "exec_died" and removes the session's run dir (<runroot>/containers/<id>/exec/<id:32>/).
+ * running (ctr_exec(): pid set, an "exec" event) → exited: "exec_died", the exit code recorded
+ * and the session's run dir (<runroot>/containers/<id>/exec/<id:32>/) removed. An attached
+ * session is finished by the client that reads its exit (ctr_exec_finish()); a detached one by
+ * its berth-monitor's exit command, `berth [globals] container cleanup --exec SESSION ID`
+ * (podman's pattern), which reads the monitor's exit file (ctr_exec_session_cleanup()). Only
+ * detached ones pay for that extra process: `exec` stays fast.
  */
 #ifndef BERTH_ENGINE_EXEC_SESSION_H
 #define BERTH_ENGINE_EXEC_SESSION_H
@@ -45,6 +47,12 @@ void ctr_exec_session_started(const struct berth_ctx *ctx, const struct store_co
  */
 int ctr_exec_session_cleanup(struct berth_ctx *ctx, struct store *s, const char *ctr_ref,
 			     const char *session, berth_error *err);
+
+/**
+ * ctr_exec_session_finish() - an attached session's client saw it end with @code: record it,
+ * emit "exec_died", remove the run dir (what the exit command does for detached ones).
+ */
+int ctr_exec_session_finish(struct store *s, const char *session, int code, berth_error *err);
 
 /**
  * ctr_exec_session_inspect() - podman's GET /exec/{id}/json of @session: ID, ContainerID,
