@@ -49,7 +49,7 @@ struct img_src_ops {
 struct img_dst_ops {
 	/* 1 when blob @digest is there already, 0 when not */
 	int (*has_blob)(struct img_dst *d, const char *digest, int64_t size, berth_error *err);
-	/* 1 when the blob could be had without transferring it (cross-repository mount) */
+	/* optional: 1 when the blob could be had without transferring it (cross-repository mount) */
 	int (*mount_blob)(struct img_dst *d, const struct img_src *from, const char *digest,
 			  berth_error *err);
 	int (*put_blob)(struct img_dst *d, const char *digest, int64_t size, int fd,
@@ -125,6 +125,21 @@ int img_tmpfile(int dirfd, int *ret_fd, berth_error *err);
  * rewind it. -EBADMSG with a message naming @what on mismatch.
  */
 int img_verify_fd(int fd, const char *digest, int64_t size, const char *what, berth_error *err);
+
+/**
+ * img_file_get_blob() - blob @digest of source @s as the file HEX in @dirfd (oci: and dir:
+ * layouts): opened without following symlinks, verified unless @s->consumer_verifies.
+ */
+int img_file_get_blob(const struct img_src *s, int dirfd, const char *digest, int64_t size,
+		      img_progress_fn progress, void *ud, int *ret_fd, berth_error *err);
+
+/** img_file_has_blob() - 1 when HEX of @digest in @dirfd is a regular file of @size (-1: any). */
+int img_file_has_blob(const struct img_dst *t, int dirfd, const char *digest, int64_t size,
+		      berth_error *err);
+
+/** img_file_put_digest() - img_file_put_blob() as HEX of @digest, messages naming @t. */
+int img_file_put_digest(const struct img_dst *t, int dirfd, const char *digest, int fd,
+			berth_error *err);
 
 /**
  * img_file_put_blob() - place the verified content of @fd as @name under @dirfd atomically:
