@@ -10,6 +10,8 @@ load ../system/transfer_helpers
 
 setup_file() {
   berth_test_setup_file
+  # blob-location hints stay in this run
+  export XDG_CACHE_HOME="$BERTH_TEST_DIR/cache"
   export REGISTRY_AUTH_FILE="$BERTH_TEST_DIR/auth.json"
   start_docker_registry A
   htpasswd -Bbc "$BERTH_TEST_DIR/htpasswd" bob pa55word >/dev/null 2>&1
