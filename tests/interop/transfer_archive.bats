@@ -168,3 +168,20 @@ EOF
   [ "$status" -eq 125 ]
   [ ! -e "$t/none.tar" ]
 }
+
+@test "copy: docker-archive into the local store and runs; the store to an oci-archive podman loads" {
+  local t=$BATS_TEST_TMPDIR
+  run berth copy -q "oci:$LAYOUT:v1" "docker-archive:$t/a.tar:example.com/a:1"
+  [ "$status" -eq 0 ]
+  run berth copy -q "docker-archive:$t/a.tar" containers-storage:example.com/fromarc:1
+  [ "$status" -eq 0 ]
+  run berth run --rm example.com/fromarc:1 cat /data/file2
+  [ "$status" -eq 0 ]
+  [ "$output" = "layer 2 of v1" ]
+  run berth copy -q containers-storage:example.com/fromarc:1 "oci-archive:$t/o.tar:fromarc"
+  [ "$status" -eq 0 ]
+  run env -u CONTAINERS_STORAGE_CONF -u CONTAINERS_CONF podman --root "$t/podman" --runroot "$t/podman-run" --storage-driver vfs load -i "$t/o.tar"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Loaded image: localhost/fromarc:latest"* ]]
+  berth rmi example.com/fromarc:1 >/dev/null
+}
