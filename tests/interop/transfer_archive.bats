@@ -70,6 +70,9 @@ layout_layer_files() {
   run skopeo inspect --tls-verify=false "docker://$reg/sk:v2"
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | jq -r '.Labels["org.example.tag"]')" = v1 ]
+  # the archive's uncompressed layers reached the registry gzip'd, as skopeo sends them
+  run skopeo inspect --tls-verify=false --raw "docker://$reg/sk:v2"
+  [ "$(echo "$output" | jq -r '[.layers[].mediaType] | unique | .[]')" = application/vnd.oci.image.layer.v1.tar+gzip ]
   # by name, then to an OCI layout whose layers umoci unpacks
   run berth copy -q "docker-archive:$t/sk.tar:example.com/sk:v2" "oci:$t/out:v2"
   [ "$status" -eq 0 ]

@@ -172,12 +172,15 @@ int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error 
 int img_dir_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
 int img_dir_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
 /*
- * img_recompress_src_open() - @inner (taken over) seen through a filter that hands out every
- * layer compressed with zstd: layers that are not are decompressed and recompressed (libzstd)
- * into temp files at open, and the top manifest becomes an OCI manifest naming them with
- * the zstd media type. For push --compression-format and copy --dest-compress-format.
+ * img_recompress_src_open() - @inner (taken over) seen through a filter that hands out its
+ * layers compressed as @format ("zstd" or "gzip"): the layers not in that format (with
+ * @uncompressed_only: those not compressed at all) are decompressed and recompressed into
+ * temp files at open, and the top manifest becomes an OCI manifest naming them; when none
+ * needs it, the manifest passes through untouched. For push --compression-format, copy
+ * --dest-compress-format, and uncompressed layers on their way to a registry.
  */
-int img_recompress_src_open(struct img_src *inner, struct img_src **ret, berth_error *err);
+int img_recompress_src_open(struct img_src *inner, const char *format, bool uncompressed_only,
+			    struct img_src **ret, berth_error *err);
 /* image_archive.c: oci-archive: and docker-archive: */
 int img_archive_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
 int img_archive_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
