@@ -6,7 +6,9 @@
 # Images: "big" (one ~105 MB incompressible layer) and "many" (20 small layers), as OCI layouts.
 # push = copy oci: → docker://; pull = docker:// → oci: (berth copy vs skopeo copy), and
 # pull into the local store (berth pull vs podman pull). Each figure is the median of $RUNS runs
-# (default 3). Prints seconds and the ratio peer/berth (> 1: berth is faster).
+# (default 3). Prints seconds and the ratio peer/berth (> 1: berth is faster), for wall-clock
+# time and for CPU time (user + sys of the tool and its children): on a shared machine the wall
+# clock mostly measures the others' load, the CPU time what each tool itself costs.
 #
 # Usage: bench/transfer.sh [BUILD_DIR]      (default: build-ci, else the first build-* found)
 set -euo pipefail
@@ -72,13 +74,17 @@ layout "$work/big" 1 $((105 * 1024))
 layout "$work/many" 20 64
 
 seq_id=0
-# timed CMD... - seconds one run takes
+# timed CMD... - "wall cpu" seconds of one run (cpu: user + sys of CMD and its children)
 timed() {
-  local s e
-  s=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }; e=$(date +%s.%N)
-  awk -v s="$s" -v e="$e" 'BEGIN {printf "%.4f\n", e - s}' 
+  /usr/bin/time -o "$work/time" -f "%e %U %S" "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }
+  awk '{printf "%.4f %.4f\n", $1, $2 + $3}' "$work/time"
 }
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
+# median - the medians of the wall and the cpu column, each on its own
+median() {
+  local rows; rows=$(cat)
+  printf '%s %s' "$(cut -d' ' -f1 <<<"$rows" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')" \
+    "$(cut -d' ' -f2 <<<"$rows" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')"
+}
 
 # measure NAME -- prints the median of $RUNS runs of the command built by bench_cmd NAME RUN
 measure() {
@@ -106,12 +112,14 @@ for img in big many; do
   "$berth_bin" copy -q --dest-tls-verify=false "oci:$work/$img:latest" "docker://$reg/bench/$img-src:t"
 done
 
-printf '\n%-24s %10s %10s %10s\n' "operation" "berth s" "peer s" "peer/berth"
+printf '\n%-28s %8s %8s %8s   %8s %8s %8s\n' "operation" "berth s" "peer s" "ratio" "berth cpu" "peer cpu" "ratio"
+ratio() { awk -v p="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", p / b; else print "?"}'; }
 row() {
   local label=$1 kind=$2 peer=$3 img=$4 b p
-  b=$(measure "$kind" berth "$img") || b=nan
-  p=$(measure "$kind" "$peer" "$img") || p=nan
-  printf '%-24s %10s %10s %10s\n' "$label" "$b" "$p" "$(awk -v p="$p" -v b="$b" 'BEGIN {if (b > 0) printf "%.2f", p / b; else print "?"}')"
+  b=$(measure "$kind" berth "$img") || b="nan nan"
+  p=$(measure "$kind" "$peer" "$img") || p="nan nan"
+  set -- $b $p
+  printf '%-28s %8s %8s %8s   %8s %8s %8s\n' "$label" "$1" "$3" "$(ratio "$3" "$1")" "$2" "$4" "$(ratio "$4" "$2")"
 }
 row "push big (skopeo)" push skopeo big
 row "push many (skopeo)" push skopeo many

@@ -92,15 +92,23 @@ static int source_location(oci_image_name **n, berth_error *err)
 	return oci_image_name_parse(name, n, err);
 }
 
-/* dest_compress() - --dest-compress-format zstd recompresses; gzip keeps layers as they are. */
-static int dest_compress(struct img_src **src, const char *format, berth_error *err)
+/*
+ * dest_compress() - --dest-compress-format recompresses the layers not in that format; without
+ * it, the uncompressed layers of a docker-archive are gzip'd on their way to a registry, as
+ * skopeo does.
+ */
+static int dest_compress(struct img_src **src, const oci_image_name *dn, const char *format,
+			 berth_error *err)
 {
-	if (!format || strcmp(format, "gzip") == 0)
-		return 0;
-	if (strcmp(format, "zstd") != 0)
+	if (format && strcmp(format, "gzip") != 0 && strcmp(format, "zstd") != 0)
 		return berr(err, EINVAL, "unsupported --dest-compress-format %s: use gzip or zstd",
 			    format);
-	return img_recompress_src_open(TAKE_PTR(*src), src, err);
+	if (format)
+		return img_recompress_src_open(TAKE_PTR(*src), format, false, src, err);
+	if ((*src)->transport == OCI_TRANSPORT_DOCKER_ARCHIVE &&
+	    dn->transport == OCI_TRANSPORT_DOCKER)
+		return img_recompress_src_open(TAKE_PTR(*src), "gzip", true, src, err);
+	return 0;
 }
 
 int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
@@ -139,7 +147,7 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	if (r == 0)
 		r = open_src(ctx, &st, sn, &ss, &src, &err);
 	if (r == 0)
-		r = dest_compress(&src, cli_str(args, "dest-compress-format"), &err);
+		r = dest_compress(&src, dn, cli_str(args, "dest-compress-format"), &err);
 	if (r == 0)
 		r = open_dst(ctx, &st, dn, &ds, &dst, &err);
 	if (r == 0 && !pr.quiet)

@@ -60,36 +60,17 @@ static int manifest_format(const char *f, const char **ret, berth_error *err)
 }
 
 /*
- * compression() - --compression-format: zstd recompresses the layers that are not zstd yet
- * (the source is wrapped); gzip pushes layers as stored, and refuses zstd ones.
+ * compression() - --compression-format: the layers not in that format are recompressed (the
+ * source is wrapped); layers already in it are pushed as stored.
  */
 static int compression(struct img_src **src, const char *want, berth_error *err)
 {
-	_cleanup_free_ char *body = NULL, *mt = NULL;
-	struct img_manifest m = {0};
-	size_t len;
-	int r;
-
 	if (!want)
 		return 0;
-	if (strcmp(want, "zstd") == 0)
-		return img_recompress_src_open(TAKE_PTR(*src), src, err);
-	if (strcmp(want, "gzip") != 0)
+	if (strcmp(want, "gzip") != 0 && strcmp(want, "zstd") != 0)
 		return berr(err, EINVAL, "unsupported --compression-format %s: use gzip or zstd",
 			    want);
-	r = (*src)->ops->get_manifest(*src, NULL, &body, &len, &mt, err);
-	if (r == 0)
-		r = img_manifest_parse(body, len, mt, (*src)->name, &m, err);
-	for (size_t i = 0; r == 0 && i < m.n; i++) {
-		const char *lt = m.descs[i].media_type ? m.descs[i].media_type : "";
-		if (!strstr(lt, "gzip"))
-			r = berr(err, ENOTSUP,
-				 "push %s: layer %s is stored as %s; berth cannot recompress it to "
-				 "gzip yet: push it with --compression-format zstd or as stored",
-				 (*src)->name, m.descs[i].digest, *lt ? lt : "uncompressed");
-	}
-	img_manifest_done(&m);
-	return r;
+	return img_recompress_src_open(TAKE_PTR(*src), want, false, src, err);
 }
 
 int cmd_push(struct berth_ctx *ctx, struct cli_args *args)

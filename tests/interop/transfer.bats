@@ -9,6 +9,8 @@ load ../system/transfer_helpers
 
 setup_file() {
   berth_test_setup_file
+  # blob-location hints stay in this run
+  export XDG_CACHE_HOME="$BERTH_TEST_DIR/cache"
   export REGISTRY_AUTH_FILE="$BERTH_TEST_DIR/auth.json"
   start_docker_registry A
   start_docker_registry B
@@ -166,7 +168,9 @@ teardown_file() {
   small=$(jq -r '.layers | sort_by(.size) | .[0].digest' <"$bad/blobs/sha256/$(cut -d: -f2 "$BERTH_TEST_DIR/layout.digest")" | cut -d: -f2)
   chmod u+w "$bad/blobs/sha256/$small"
   printf 'X' | dd of="$bad/blobs/sha256/$small" bs=1 seek=3 conv=notrunc 2>/dev/null
-  run berth copy --dest-tls-verify=false "oci:$bad:v1" "docker://$REG_B/damaged:v1"
+  # with no blob-location hints: earlier tests put these blobs on REG_B, which a push would
+  # mount (the registry's good copy) instead of reading the damaged file
+  XDG_CACHE_HOME=$BATS_TEST_TMPDIR/nocache run berth copy --dest-tls-verify=false "oci:$bad:v1" "docker://$REG_B/damaged:v1"
   [ "$status" -eq 125 ]
   [[ "$output" == *"blob sha256:$small"* ]]
   run skopeo inspect --tls-verify=false "docker://$REG_B/damaged:v1"
@@ -175,6 +179,26 @@ teardown_file() {
   run berth copy "oci:$bad:v1" "oci:$BERTH_TEST_DIR/damaged-copy:v1"
   [ "$status" -eq 125 ]
   [[ "$output" == *"blob sha256:$small"* ]]
+}
+
+@test "push: a blob the registry holds in another repository is mounted, not uploaded" {
+  local hints="$BATS_TEST_TMPDIR/hints"
+  XDG_CACHE_HOME=$hints run berth copy --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_A/mnt/one:v1"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"skipped: mounted"* ]]
+  ls "$hints/berth/blob-locations" | grep -q .
+  XDG_CACHE_HOME=$hints run berth copy --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_A/mnt/two:v1"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c "skipped: mounted" <<<"$output")" -ge 3 ]
+  run skopeo inspect --tls-verify=false "docker://$REG_A/mnt/two:v1"
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # a stale hint (a repository that never held the blob) falls back to an upload
+  for f in "$hints"/berth/blob-locations/*; do echo "$REG_A/mnt/never" >"$f"; done
+  XDG_CACHE_HOME=$hints run berth copy --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_A/mnt/three:v1"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"skipped: mounted"* ]]
+  run skopeo inspect --tls-verify=false "docker://$REG_A/mnt/three:v1"
+  [ "$status" -eq 0 ]
 }
 
 @test "login: 401 without credentials, wrong password, login, --get-login, logout" {

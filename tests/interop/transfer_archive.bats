@@ -10,6 +10,8 @@ load ../system/transfer_helpers
 
 setup_file() {
   berth_test_setup_file
+  # blob-location hints stay in this run
+  export XDG_CACHE_HOME="$BERTH_TEST_DIR/cache"
   export REGISTRY_AUTH_FILE="$BERTH_TEST_DIR/auth.json"
   start_docker_registry A
   LAYOUT="$BERTH_TEST_DIR/layout"
@@ -68,6 +70,9 @@ layout_layer_files() {
   run skopeo inspect --tls-verify=false "docker://$reg/sk:v2"
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | jq -r '.Labels["org.example.tag"]')" = v1 ]
+  # the archive's uncompressed layers reached the registry gzip'd, as skopeo sends them
+  run skopeo inspect --tls-verify=false --raw "docker://$reg/sk:v2"
+  [ "$(echo "$output" | jq -r '[.layers[].mediaType] | unique | .[]')" = application/vnd.oci.image.layer.v1.tar+gzip ]
   # by name, then to an OCI layout whose layers umoci unpacks
   run berth copy -q "docker-archive:$t/sk.tar:example.com/sk:v2" "oci:$t/out:v2"
   [ "$status" -eq 0 ]
@@ -165,4 +170,21 @@ EOF
   run berth copy -q "oci:$LAYOUT:nosuch" "docker-archive:$t/none.tar"
   [ "$status" -eq 125 ]
   [ ! -e "$t/none.tar" ]
+}
+
+@test "copy: docker-archive into the local store and runs; the store to an oci-archive podman loads" {
+  local t=$BATS_TEST_TMPDIR
+  run berth copy -q "oci:$LAYOUT:v1" "docker-archive:$t/a.tar:example.com/a:1"
+  [ "$status" -eq 0 ]
+  run berth copy -q "docker-archive:$t/a.tar" containers-storage:example.com/fromarc:1
+  [ "$status" -eq 0 ]
+  run berth run --rm example.com/fromarc:1 cat /data/file2
+  [ "$status" -eq 0 ]
+  [ "$output" = "layer 2 of v1" ]
+  run berth copy -q containers-storage:example.com/fromarc:1 "oci-archive:$t/o.tar:fromarc"
+  [ "$status" -eq 0 ]
+  run env -u CONTAINERS_STORAGE_CONF -u CONTAINERS_CONF podman --root "$t/podman" --runroot "$t/podman-run" --storage-driver vfs load -i "$t/o.tar"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Loaded image: localhost/fromarc:latest"* ]]
+  berth rmi example.com/fromarc:1 >/dev/null
 }

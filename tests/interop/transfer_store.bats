@@ -10,6 +10,8 @@ load ../system/transfer_helpers
 
 setup_file() {
   berth_test_setup_file
+  # blob-location hints stay in this run
+  export XDG_CACHE_HOME="$BERTH_TEST_DIR/cache"
   export REGISTRY_AUTH_FILE="$BERTH_TEST_DIR/auth.json"
   start_docker_registry A
   htpasswd -Bbc "$BERTH_TEST_DIR/htpasswd" bob pa55word >/dev/null 2>&1
@@ -177,6 +179,14 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   run "$BERTH_BIN" --root "$root/root" --runroot "$root/run" run --rm "$REG_A/pushed/app:zstd" cat /data/file2
   [ "$status" -eq 0 ]
   [ "$output" = "layer 2 of v1" ]
+  # its zstd layers go back out as gzip when asked; the image id stays
+  run "$BERTH_BIN" --root "$root/root" --runroot "$root/run" push -q --tls-verify=false --compression-format gzip "$REG_A/pushed/app:zstd" "$REG_A/pushed/app:gz"
+  [ "$status" -eq 0 ]
+  skopeo inspect --tls-verify=false --raw "docker://$REG_A/pushed/app:gz" >"$BATS_TEST_TMPDIR/raw"
+  [ "$(jq -r '[.layers[].mediaType] | unique | .[]' "$BATS_TEST_TMPDIR/raw")" = application/vnd.oci.image.layer.v1.tar+gzip ]
+  [ "$(jq -r .config.digest "$BATS_TEST_TMPDIR/raw")" = "sha256:$CONFIG_ID" ]
+  l=$(jq -r '.layers[0].digest' "$BATS_TEST_TMPDIR/raw")
+  curl -sf "http://$REG_A/v2/pushed/app/blobs/$l" | gzip -dc | tar -t >/dev/null
   # and copy --dest-compress-format zstd as skopeo's
   run berth copy -q --dest-compress-format zstd "oci:$LAYOUT:v1" "oci:$BATS_TEST_TMPDIR/c:1"
   [ "$status" -eq 0 ]

@@ -284,7 +284,7 @@ static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *
 		emit(c, IMG_COPY_BLOB_SKIPPED, d);
 		return 0;
 	}
-	r = c->dst->ops->mount_blob(c->dst, c->src, d->digest, err);
+	r = c->dst->ops->mount_blob ? c->dst->ops->mount_blob(c->dst, c->src, d->digest, err) : 0;
 	if (r < 0)
 		return r;
 	if (r > 0) {

@@ -116,6 +116,49 @@ int img_verify_fd(int fd, const char *digest, int64_t size, const char *what, be
 	return 0;
 }
 
+int img_file_get_blob(const struct img_src *s, int dirfd, const char *digest, int64_t size,
+		      img_progress_fn progress, void *ud, int *ret_fd, berth_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char what[160];
+	int r;
+
+	if (!oci_digest_is_sha256(digest))
+		return berr(err, EINVAL, "%s: invalid digest \"%s\"", s->name, digest);
+	fd = openat(dirfd, digest + 7, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return berr_errno(err, errno, "%s: blob %s", s->name, digest);
+	snprintf(what, sizeof(what), "%s: blob %s", s->name, digest);
+	r = s->consumer_verifies ? 0 : img_verify_fd(fd, digest, size, what, err);
+	if (r < 0)
+		return r;
+	if (progress)
+		progress(ud, digest, size, size);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int img_file_has_blob(const struct img_dst *t, int dirfd, const char *digest, int64_t size,
+		      berth_error *err)
+{
+	struct stat st;
+
+	if (!oci_digest_is_sha256(digest))
+		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
+	if (fstatat(dirfd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
+}
+
+int img_file_put_digest(const struct img_dst *t, int dirfd, const char *digest, int fd,
+			berth_error *err)
+{
+	if (!oci_digest_is_sha256(digest))
+		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
+	int r = img_file_put_blob(dirfd, digest + 7, fd, err);
+	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
+}
+
 int img_file_put_blob(int dirfd, const char *name, int fd, berth_error *err)
 {
 	_cleanup_close_ int out = -1;

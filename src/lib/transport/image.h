@@ -49,7 +49,7 @@ struct img_src_ops {
 struct img_dst_ops {
 	/* 1 when blob @digest is there already, 0 when not */
 	int (*has_blob)(struct img_dst *d, const char *digest, int64_t size, berth_error *err);
-	/* 1 when the blob could be had without transferring it (cross-repository mount) */
+	/* optional: 1 when the blob could be had without transferring it (cross-repository mount) */
 	int (*mount_blob)(struct img_dst *d, const struct img_src *from, const char *digest,
 			  berth_error *err);
 	int (*put_blob)(struct img_dst *d, const char *digest, int64_t size, int fd,
@@ -127,6 +127,21 @@ int img_tmpfile(int dirfd, int *ret_fd, berth_error *err);
 int img_verify_fd(int fd, const char *digest, int64_t size, const char *what, berth_error *err);
 
 /**
+ * img_file_get_blob() - blob @digest of source @s as the file HEX in @dirfd (oci: and dir:
+ * layouts): opened without following symlinks, verified unless @s->consumer_verifies.
+ */
+int img_file_get_blob(const struct img_src *s, int dirfd, const char *digest, int64_t size,
+		      img_progress_fn progress, void *ud, int *ret_fd, berth_error *err);
+
+/** img_file_has_blob() - 1 when HEX of @digest in @dirfd is a regular file of @size (-1: any). */
+int img_file_has_blob(const struct img_dst *t, int dirfd, const char *digest, int64_t size,
+		      berth_error *err);
+
+/** img_file_put_digest() - img_file_put_blob() as HEX of @digest, messages naming @t. */
+int img_file_put_digest(const struct img_dst *t, int dirfd, const char *digest, int fd,
+			berth_error *err);
+
+/**
  * img_file_put_blob() - place the verified content of @fd as @name under @dirfd atomically:
  * an unlinked temp file is linked in, anything else is copied (copy_file_range) to a temp name
  * and renamed.
@@ -157,12 +172,15 @@ int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error 
 int img_dir_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
 int img_dir_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
 /*
- * img_recompress_src_open() - @inner (taken over) seen through a filter that hands out every
- * layer compressed with zstd: layers that are not are decompressed and recompressed (libzstd)
- * into temp files at open, and the top manifest becomes an OCI manifest naming them with
- * the zstd media type. For push --compression-format and copy --dest-compress-format.
+ * img_recompress_src_open() - @inner (taken over) seen through a filter that hands out its
+ * layers compressed as @format ("zstd" or "gzip"): the layers not in that format (with
+ * @uncompressed_only: those not compressed at all) are decompressed and recompressed into
+ * temp files at open, and the top manifest becomes an OCI manifest naming them; when none
+ * needs it, the manifest passes through untouched. For push --compression-format, copy
+ * --dest-compress-format, and uncompressed layers on their way to a registry.
  */
-int img_recompress_src_open(struct img_src *inner, struct img_src **ret, berth_error *err);
+int img_recompress_src_open(struct img_src *inner, const char *format, bool uncompressed_only,
+			    struct img_src **ret, berth_error *err);
 /* image_archive.c: oci-archive: and docker-archive: */
 int img_archive_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
 int img_archive_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);

@@ -278,12 +278,6 @@ static int arc_has_blob(struct img_dst *t, const char *digest, int64_t size, ber
 	return in->ops->has_blob(in, digest, size, err);
 }
 
-static int arc_mount_blob(struct img_dst *t, const struct img_src *from, const char *digest,
-			  berth_error *err)
-{
-	return 0;
-}
-
 static int arc_put_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
 			img_progress_fn progress, void *ud, berth_error *err)
 {
@@ -388,7 +382,6 @@ static void arc_dst_free(struct img_dst *t)
 
 static const struct img_dst_ops arc_dst_ops = {
     .has_blob = arc_has_blob,
-    .mount_blob = arc_mount_blob,
     .put_blob = arc_put_blob,
     .put_manifest = arc_put_manifest,
     .commit = arc_commit,

@@ -94,23 +94,7 @@ static int dir_get_manifest(struct img_src *s, const char *digest, char **ret, s
 static int dir_get_blob(struct img_src *s, const char *digest, int64_t size, int tmpdir_fd,
 			img_progress_fn progress, void *ud, int *ret_fd, berth_error *err)
 {
-	_cleanup_close_ int fd = -1;
-	char what[160];
-	int r;
-
-	if (!oci_digest_is_sha256(digest))
-		return berr(err, EINVAL, "%s: invalid digest \"%s\"", s->name, digest);
-	fd = openat(SRC_DIR(s)->dirfd, digest + 7, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return berr_errno(err, errno, "%s: blob %s", s->name, digest);
-	snprintf(what, sizeof(what), "%s: blob %s", s->name, digest);
-	r = s->consumer_verifies ? 0 : img_verify_fd(fd, digest, size, what, err);
-	if (r < 0)
-		return r;
-	if (progress)
-		progress(ud, digest, size, size);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return img_file_get_blob(s, SRC_DIR(s)->dirfd, digest, size, progress, ud, ret_fd, err);
 }
 
 static const struct img_src_ops dir_src_ops = {
@@ -165,27 +149,13 @@ int img_dir_src_open(const oci_image_name *n, struct img_src **ret, berth_error 
 
 static int dir_has_blob(struct img_dst *t, const char *digest, int64_t size, berth_error *err)
 {
-	struct stat st;
-	if (!oci_digest_is_sha256(digest))
-		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
-	if (fstatat(DST_DIR(t)->dirfd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	return S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
-}
-
-static int dir_mount_blob(struct img_dst *t, const struct img_src *from, const char *digest,
-			  berth_error *err)
-{
-	return 0;
+	return img_file_has_blob(t, DST_DIR(t)->dirfd, digest, size, err);
 }
 
 static int dir_put_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
 			img_progress_fn progress, void *ud, berth_error *err)
 {
-	if (!oci_digest_is_sha256(digest))
-		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
-	int r = img_file_put_blob(DST_DIR(t)->dirfd, digest + 7, fd, err);
-	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
+	return img_file_put_digest(t, DST_DIR(t)->dirfd, digest, fd, err);
 }
 
 static int dir_put_manifest(struct img_dst *t, const void *body, size_t len, const char *media_type,
@@ -212,7 +182,6 @@ static int dir_tmpdir_fd(struct img_dst *t)
 
 static const struct img_dst_ops dir_dst_ops = {
     .has_blob = dir_has_blob,
-    .mount_blob = dir_mount_blob,
     .put_blob = dir_put_blob,
     .put_manifest = dir_put_manifest,
     .commit = dir_commit,

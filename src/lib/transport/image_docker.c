@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "transport/blob_locations.h"
 #include "transport/image.h"
 #include "util/macro.h"
 
@@ -116,6 +117,7 @@ static int docker_get_blob(struct img_src *s, const char *digest, int64_t size, 
 	r = reg_blob_fetch(s->repo, digest, size, fd, progress ? progress_cb : NULL, &p, err);
 	if (r < 0)
 		return r;
+	blob_locations_record(digest, reg_repo_host(s->repo), reg_repo_name(s->repo));
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return berr_errno(err, errno, "blob %s: cannot rewind", digest);
 	*ret_fd = TAKE_FD(fd);
@@ -153,24 +155,47 @@ static int docker_has_blob(struct img_dst *t, const char *digest, int64_t size, 
 	int r = reg_blob_exists(t->repo, digest, &have, err);
 	if (r == 1 && size >= 0 && have >= 0 && have != size)
 		return 0; /* not what we are about to send: upload it */
+	if (r == 1)
+		blob_locations_record(digest, reg_repo_host(t->repo), reg_repo_name(t->repo));
 	return r;
 }
 
+/*
+ * docker_mount_blob() - a cross-repository mount: from the source's repository when it is on
+ * the same registry, else from where the blob was last seen there (blob_locations.h).
+ */
 static int docker_mount_blob(struct img_dst *t, const struct img_src *from, const char *digest,
 			     berth_error *err)
 {
-	if (from->transport != OCI_TRANSPORT_DOCKER ||
-	    strcmp(reg_repo_host(from->repo), reg_repo_host(t->repo)) != 0 ||
-	    strcmp(reg_repo_name(from->repo), reg_repo_name(t->repo)) == 0)
-		return 0;
-	return reg_blob_mount(t->repo, digest, reg_repo_name(from->repo), err);
+	const char *host = reg_repo_host(t->repo), *name = reg_repo_name(t->repo);
+	char *seen[2];
+	size_t n;
+	int r = 0;
+
+	if (from->transport == OCI_TRANSPORT_DOCKER && strcmp(reg_repo_host(from->repo), host) == 0)
+		return strcmp(reg_repo_name(from->repo), name) == 0
+			   ? 0
+			   : reg_blob_mount(t->repo, digest, reg_repo_name(from->repo), err);
+	n = blob_locations_find(digest, host, name, seen, ELEMENTSOF(seen));
+	for (size_t i = 0; i < n; i++) {
+		/* only a hint: a failed mount is an upload, not an error */
+		if (r == 0 && reg_blob_mount(t->repo, digest, seen[i], NULL) == 1)
+			r = 1;
+		free(seen[i]);
+	}
+	if (r == 1)
+		blob_locations_record(digest, host, name);
+	return r;
 }
 
 static int docker_put_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
 			   img_progress_fn progress, void *ud, berth_error *err)
 {
 	struct progress_ctx p = {progress, ud, digest};
-	return reg_blob_upload(t->repo, digest, size, fd, progress ? progress_cb : NULL, &p, err);
+	int r = reg_blob_upload(t->repo, digest, size, fd, progress ? progress_cb : NULL, &p, err);
+	if (r == 0)
+		blob_locations_record(digest, reg_repo_host(t->repo), reg_repo_name(t->repo));
+	return r;
 }
 
 static int docker_put_manifest(struct img_dst *t, const void *body, size_t len,

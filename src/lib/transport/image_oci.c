@@ -188,24 +188,7 @@ static int oci_get_manifest(struct img_src *s, const char *digest, char **ret, s
 static int oci_get_blob(struct img_src *s, const char *digest, int64_t size, int tmpdir_fd,
 			img_progress_fn progress, void *ud, int *ret_fd, berth_error *err)
 {
-	struct oci_img *o = SRC_OCI(s);
-	_cleanup_close_ int fd = -1;
-	char what[160];
-	int r;
-
-	if (!oci_digest_is_sha256(digest))
-		return berr(err, EINVAL, "%s: invalid digest \"%s\"", s->name, digest);
-	fd = openat(o->blobsfd, digest + 7, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return berr_errno(err, errno, "%s: blob %s", s->name, digest);
-	snprintf(what, sizeof(what), "%s: blob %s", s->name, digest);
-	r = s->consumer_verifies ? 0 : img_verify_fd(fd, digest, size, what, err);
-	if (r < 0)
-		return r;
-	if (progress)
-		progress(ud, digest, size, size);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return img_file_get_blob(s, SRC_OCI(s)->blobsfd, digest, size, progress, ud, ret_fd, err);
 }
 
 static const struct img_src_ops oci_src_ops = {
@@ -244,27 +227,13 @@ int img_oci_src_open(const oci_image_name *n, struct img_src **ret, berth_error 
 
 static int oci_has_blob(struct img_dst *t, const char *digest, int64_t size, berth_error *err)
 {
-	struct stat st;
-	if (!oci_digest_is_sha256(digest))
-		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
-	if (fstatat(DST_OCI(t)->blobsfd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	return S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
-}
-
-static int oci_mount_blob(struct img_dst *t, const struct img_src *from, const char *digest,
-			  berth_error *err)
-{
-	return 0;
+	return img_file_has_blob(t, DST_OCI(t)->blobsfd, digest, size, err);
 }
 
 static int oci_put_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
 			img_progress_fn progress, void *ud, berth_error *err)
 {
-	if (!oci_digest_is_sha256(digest))
-		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
-	int r = img_file_put_blob(DST_OCI(t)->blobsfd, digest + 7, fd, err);
-	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
+	return img_file_put_digest(t, DST_OCI(t)->blobsfd, digest, fd, err);
 }
 
 static int oci_put_manifest(struct img_dst *t, const void *body, size_t len, const char *media_type,
@@ -346,7 +315,6 @@ static int oci_tmpdir_fd(struct img_dst *t)
 
 static const struct img_dst_ops oci_dst_ops = {
     .has_blob = oci_has_blob,
-    .mount_blob = oci_mount_blob,
     .put_blob = oci_put_blob,
     .put_manifest = oci_put_manifest,
     .commit = oci_commit,

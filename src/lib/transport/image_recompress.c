@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * image_recompress.c - a source filter that hands out an image's layers as zstd (podman push
- * --compression-format zstd, skopeo copy --dest-compress-format zstd).
+ * image_recompress.c - a source filter that hands out an image's layers as zstd or gzip (podman
+ * push --compression-format, skopeo copy --dest-compress-format, and the gzip skopeo gives the
+ * uncompressed layers of a docker-archive on their way to a registry).
  *
- * The new digests must be in the manifest before any blob moves, so every layer that is not
- * zstd already is fetched (verified by the inner source), decompressed and recompressed with
- * libzstd (multithreaded) into an unlinked temp file when the filter opens; the config is
+ * The new digests must be in the manifest before any blob moves, so every layer to convert is
+ * fetched (verified by the inner source), decompressed and recompressed (libzstd,
+ * multithreaded, or zlib) into an unlinked temp file when the filter opens; the config is
  * unchanged (diff_ids name uncompressed content). get_blob hands out a fresh open of the temp
- * file, everything else goes to the inner source.
+ * file, everything else goes to the inner source. When no layer needs converting, the
+ * manifest passes through untouched.
  */
 #include <archive.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "oci/digest.h"
@@ -39,7 +42,10 @@ struct rc_layer {
 struct rc_img {
 	struct img_src src;
 	struct img_src *in;
+	bool gzip;		/* the target: gzip, else zstd */
+	bool uncompressed_only; /* convert only layers that are not compressed at all */
 	char *manifest;
+	char *manifest_type;
 	size_t manifest_len;
 	struct rc_layer *layers;
 	size_t n;
@@ -57,6 +63,7 @@ static void rc_free(struct img_src *s)
 			close(c->layers[i].fd);
 	free(c->layers);
 	free(c->manifest);
+	free(c->manifest_type);
 	free(c->src.name);
 	free(c);
 }
@@ -68,7 +75,7 @@ static int rc_get_manifest(struct img_src *s, const char *digest, char **ret, si
 
 	if (digest)
 		return c->in->ops->get_manifest(c->in, digest, ret, ret_len, ret_media_type, err);
-	if (!(*ret = strdup(c->manifest)) || !(*ret_media_type = strdup(OCI_MT_MANIFEST))) {
+	if (!(*ret = strdup(c->manifest)) || !(*ret_media_type = strdup(c->manifest_type))) {
 		free(*ret);
 		return berr(err, ENOMEM, "out of memory");
 	}
@@ -105,75 +112,141 @@ static const struct img_src_ops rc_ops = {
     .free = rc_free,
 };
 
-/* zstd_out() - compress @len bytes of @in (end the frame when @end), writing to @fd. */
-static int zstd_out(ZSTD_CCtx *z, const void *in, size_t len, bool end, int fd, char *buf,
-		    struct sha256 *h, uint64_t *total, berth_error *err)
-{
-	ZSTD_inBuffer ib = {in, len, 0};
+/* struct compressor - zstd or gzip behind one "feed bytes, write what comes out" call */
+struct compressor {
+	ZSTD_CCtx *zstd;
+	z_stream gz;
+	bool gz_live;
+	int fd;
+	char *buf;
+	struct sha256 *h;
+	uint64_t total;
+};
 
-	for (;;) {
-		ZSTD_outBuffer ob = {buf, RC_CHUNK, 0};
-		size_t left = ZSTD_compressStream2(z, &ob, &ib, end ? ZSTD_e_end : ZSTD_e_continue);
-		if (ZSTD_isError(left))
-			return berr(err, EIO, "zstd: %s", ZSTD_getErrorName(left));
-		if (ob.pos) {
-			sha256_update(h, buf, ob.pos);
-			*total += ob.pos;
-			int r = write_all(fd, buf, ob.pos);
+static int emit_out(struct compressor *k, size_t n, berth_error *err)
+{
+	if (!n)
+		return 0;
+	sha256_update(k->h, k->buf, n);
+	k->total += n;
+	int r = write_all(k->fd, k->buf, n);
+	return r < 0 ? berr_errno(err, -r, "write a recompressed layer") : 0;
+}
+
+/* compressor_feed() - feed @len bytes of @in (end the stream when @end). */
+static int compressor_feed(struct compressor *k, const void *in, size_t len, bool end, berth_error *err)
+{
+	if (k->zstd) {
+		ZSTD_inBuffer ib = {in, len, 0};
+		for (;;) {
+			ZSTD_outBuffer ob = {k->buf, RC_CHUNK, 0};
+			size_t left = ZSTD_compressStream2(k->zstd, &ob, &ib,
+							   end ? ZSTD_e_end : ZSTD_e_continue);
+			if (ZSTD_isError(left))
+				return berr(err, EIO, "zstd: %s", ZSTD_getErrorName(left));
+			int r = emit_out(k, ob.pos, err);
 			if (r < 0)
-				return berr_errno(err, -r, "write a recompressed layer");
+				return r;
+			if (end ? left == 0 : ib.pos == ib.size)
+				return 0;
 		}
-		if (end ? left == 0 : ib.pos == ib.size)
+	}
+	k->gz.next_in = (Bytef *)in;
+	k->gz.avail_in = (uInt)len;
+	for (;;) {
+		k->gz.next_out = (Bytef *)k->buf;
+		k->gz.avail_out = RC_CHUNK;
+		int z = deflate(&k->gz, end ? Z_FINISH : Z_NO_FLUSH);
+		if (z == Z_STREAM_ERROR)
+			return berr(err, EIO, "gzip: %s", k->gz.msg ? k->gz.msg : "stream error");
+		int r = emit_out(k, RC_CHUNK - k->gz.avail_out, err);
+		if (r < 0)
+			return r;
+		if (end ? z == Z_STREAM_END : k->gz.avail_in == 0 && k->gz.avail_out != 0)
 			return 0;
 	}
 }
 
-/* recompress() - layer @d of the inner source as zstd into a temp file. */
+static int compressor_init(struct compressor *k, bool gzip, berth_error *err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (gzip) {
+		/* 16 + 15: a gzip header around deflate's largest window */
+		if (deflateInit2(&k->gz, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+			return berr(err, ENOMEM, "gzip: cannot start a stream");
+		k->gz_live = true;
+		return 0;
+	}
+	if (!(k->zstd = ZSTD_createCCtx()))
+		return berr(err, ENOMEM, "out of memory");
+	ZSTD_CCtx_setParameter(k->zstd, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	/* fails harmlessly on a libzstd built without threads */
+	ZSTD_CCtx_setParameter(k->zstd, ZSTD_c_nbWorkers,
+			       cpus > 1 ? (int)(cpus < 8 ? cpus : 8) : 0);
+	return 0;
+}
+
+static void compressor_done(struct compressor *k)
+{
+	ZSTD_freeCCtx(k->zstd);
+	if (k->gz_live)
+		deflateEnd(&k->gz);
+}
+
+/* recompress() - layer @d of the inner source, recompressed into a temp file. */
 static int recompress(struct rc_img *c, const struct img_desc *d, struct rc_layer *out,
 		      uint64_t *ret_size, berth_error *err)
 {
 	_cleanup_close_ int in = -1, fd = -1;
 	_cleanup_(sha256_freep) struct sha256 *h = sha256_new();
 	_cleanup_free_ char *ibuf = malloc(RC_CHUNK), *obuf = malloc(RC_CHUNK);
-	ZSTD_CCtx *z = ZSTD_createCCtx();
+	struct compressor k = {.buf = obuf, .h = h};
 	struct archive *rd = NULL;
 	char hex[SHA256_HEX_LEN + 1], what[160];
-	uint64_t total = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int r;
 
-	if (!h || !ibuf || !obuf || !z) {
-		ZSTD_freeCCtx(z);
+	if (!h || !ibuf || !obuf)
 		return berr(err, ENOMEM, "out of memory");
-	}
-	ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, ZSTD_LEVEL);
-	/* fails harmlessly on a libzstd built without threads */
-	ZSTD_CCtx_setParameter(z, ZSTD_c_nbWorkers, cpus > 1 ? (int)(cpus < 8 ? cpus : 8) : 0);
 	snprintf(what, sizeof(what), "%s: layer %s", c->src.name, d->digest);
-	r = c->in->ops->get_blob(c->in, d->digest, d->size, -1, NULL, NULL, &in, err);
+	r = compressor_init(&k, c->gzip, err);
+	if (r == 0)
+		r = c->in->ops->get_blob(c->in, d->digest, d->size, -1, NULL, NULL, &in, err);
 	if (r == 0)
 		r = img_tmpfile(-1, &fd, err);
 	if (r == 0)
 		r = img_decompressor(in, what, &rd, err);
+	k.fd = fd;
 	while (r == 0) {
 		la_ssize_t n = archive_read_data(rd, ibuf, RC_CHUNK);
 		if (n < 0)
 			r = berr(err, EBADMSG, "%s: %s", what, archive_error_string(rd) ?: "corrupt");
 		else
-			r = zstd_out(z, ibuf, (size_t)n, n == 0, fd, obuf, h, &total, err);
+			r = compressor_feed(&k, ibuf, (size_t)n, n == 0, err);
 		if (n == 0)
 			break;
 	}
 	if (rd)
 		archive_read_free(rd);
-	ZSTD_freeCCtx(z);
+	compressor_done(&k);
 	if (r < 0)
 		return r;
 	sha256_final_hex(h, hex);
 	snprintf(out->digest, sizeof(out->digest), "sha256:%s", hex);
 	out->fd = TAKE_FD(fd);
-	*ret_size = total;
+	*ret_size = k.total;
 	return 0;
+}
+
+/* wanted() - whether layer type @lt is converted. */
+static bool wanted(const struct rc_img *c, const char *lt)
+{
+	bool gz = strstr(lt, "gzip") != NULL, zs = strstr(lt, "zstd") != NULL;
+
+	if (c->uncompressed_only)
+		return !gz && !zs;
+	return c->gzip ? !gz : !zs;
 }
 
 /* rewrite() - the top manifest as OCI, with the recompressed layers' descriptors. */
@@ -203,18 +276,27 @@ static int rewrite(struct rc_img *c, berth_error *err)
 		json_t *e = json_array_get(layers, i);
 		uint64_t size = 0;
 
-		if (strstr(lt, "zstd"))
+		if (!wanted(c, lt))
 			continue;
 		c->layers[c->n].fd = -1;
 		r = recompress(c, &m.descs[i], &c->layers[c->n], &size, err);
 		if (r < 0)
 			break;
-		json_object_set_new(e, "mediaType", json_string(OCI_MT_LAYER_ZSTD));
+		json_object_set_new(e, "mediaType",
+				    json_string(c->gzip ? OCI_MT_LAYER_GZIP : OCI_MT_LAYER_ZSTD));
 		json_object_set_new(e, "digest", json_string(c->layers[c->n].digest));
 		json_object_set_new(e, "size", json_integer((json_int_t)size));
 		c->n++;
 	}
-	if (r == 0 && !(c->manifest = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+	if (r == 0 && c->n == 0) {
+		/* nothing to convert: the manifest passes through as it was */
+		c->manifest = TAKE_PTR(body);
+		c->manifest_type = TAKE_PTR(mt);
+	} else if (r == 0) {
+		c->manifest = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		c->manifest_type = strdup(OCI_MT_MANIFEST);
+	}
+	if (r == 0 && (!c->manifest || !c->manifest_type))
 		r = berr(err, ENOMEM, "out of memory");
 	if (r == 0)
 		c->manifest_len = strlen(c->manifest);
@@ -223,7 +305,8 @@ static int rewrite(struct rc_img *c, berth_error *err)
 	return r;
 }
 
-int img_recompress_src_open(struct img_src *inner, struct img_src **ret, berth_error *err)
+int img_recompress_src_open(struct img_src *inner, const char *format, bool uncompressed_only,
+			    struct img_src **ret, berth_error *err)
 {
 	struct rc_img *c = calloc(1, sizeof(*c));
 	int r;
@@ -234,6 +317,8 @@ int img_recompress_src_open(struct img_src *inner, struct img_src **ret, berth_e
 		return berr(err, ENOMEM, "out of memory");
 	}
 	c->in = inner;
+	c->gzip = strcmp(format, "gzip") == 0;
+	c->uncompressed_only = uncompressed_only;
 	c->src.ops = &rc_ops;
 	c->src.transport = inner->transport;
 	c->src.repo = inner->repo;

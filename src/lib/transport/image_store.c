@@ -152,12 +152,6 @@ static int st_has_blob(struct img_dst *t, const char *digest, int64_t size, bert
 	return store_blob_exists(DST_ST(t)->store, digest);
 }
 
-static int st_mount_blob(struct img_dst *t, const struct img_src *from, const char *digest,
-			 berth_error *err)
-{
-	return 0;
-}
-
 static int st_put_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
 		       img_progress_fn progress, void *ud, berth_error *err)
 {
@@ -305,7 +299,6 @@ static int st_tmpdir_fd(struct img_dst *t)
 
 static const struct img_dst_ops st_dst_ops = {
     .has_blob = st_has_blob,
-    .mount_blob = st_mount_blob,
     .put_blob = st_put_blob,
     .put_manifest = st_put_manifest,
     .commit = st_commit,

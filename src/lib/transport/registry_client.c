@@ -965,6 +965,17 @@ static int http_failure(struct reg_repo *r, const struct reg_response *resp, con
 		    resp->status, r->host);
 }
 
+/* perform_expect() - perform(), then any status but @want is a failure described for @what. */
+static int perform_expect(struct reg_repo *r, const struct req *q, struct reg_response *resp,
+			  long want, const char *what, berth_error *err)
+{
+	int rc = perform(r, q, resp, err);
+
+	if (rc == 0 && resp->status != want)
+		rc = http_failure(r, resp, what, err);
+	return rc;
+}
+
 /* ---- repositories ----------------------------------------------------------------------- */
 
 void reg_repo_free(struct reg_repo *r)
@@ -1300,9 +1311,7 @@ int reg_blob_fetch(struct reg_repo *r, const char *digest, int64_t size, int fd,
 			.actions = "pull",
 			.progress = progress,
 			.ud = ud};
-	rc = perform(r, &q, &resp, err);
-	if (rc == 0 && resp.status != 200)
-		rc = http_failure(r, &resp, "blob", err);
+	rc = perform_expect(r, &q, &resp, 200, "blob", err);
 	if (rc == 0) {
 		off_t got = lseek(fd, 0, SEEK_CUR);
 		sha256_final_hex(h, hex);
@@ -1344,9 +1353,7 @@ int reg_blob_fetch_mem(struct reg_repo *r, const char *digest, int64_t size, siz
 			.max_body = max,
 			.follow = true,
 			.actions = "pull"};
-	rc = perform(r, &q, &resp, err);
-	if (rc == 0 && resp.status != 200)
-		rc = http_failure(r, &resp, "blob", err);
+	rc = perform_expect(r, &q, &resp, 200, "blob", err);
 	if (rc == 0) {
 		sha256_hex_of(resp.body ? resp.body : "", resp.len, hex);
 		if ((size >= 0 && (int64_t)resp.len != size) || strcmp(hex, digest + 7) != 0)
@@ -1457,18 +1464,13 @@ int reg_blob_mount(struct reg_repo *r, const char *digest, const char *from_repo
 	return 0;
 }
 
-static int put_blob(struct reg_repo *r, const char *url, const char *digest, int64_t size, int fd,
-		    off_t off, void (*progress)(void *, int64_t, int64_t), void *ud,
-		    berth_error *err)
+/* upload_req() - a request sending @size bytes of @fd from @off, hashed as blob @digest. */
+static struct req upload_req(const char *method, const char *url, const char *digest,
+			     int64_t size, int fd, off_t off,
+			     void (*progress)(void *, int64_t, int64_t), void *ud)
 {
-	_cleanup_free_ char *put_url = with_digest(url, digest);
-	struct reg_response resp = {0};
-	int rc;
-
-	if (!put_url)
-		return berr(err, ENOMEM, "out of memory");
-	struct req q = {.method = "PUT",
-			.url = put_url,
+	struct req q = {.method = method,
+			.url = url,
 			.content_type = "application/octet-stream",
 			.body_fd = fd,
 			.body_off = off,
@@ -1479,6 +1481,20 @@ static int put_blob(struct reg_repo *r, const char *url, const char *digest, int
 			.progress = progress,
 			.ud = ud,
 			.upload_digest = digest};
+	return q;
+}
+
+static int put_blob(struct reg_repo *r, const char *url, const char *digest, int64_t size, int fd,
+		    off_t off, void (*progress)(void *, int64_t, int64_t), void *ud,
+		    berth_error *err)
+{
+	_cleanup_free_ char *put_url = with_digest(url, digest);
+	struct reg_response resp = {0};
+	int rc;
+
+	if (!put_url)
+		return berr(err, ENOMEM, "out of memory");
+	struct req q = upload_req("PUT", put_url, digest, size, fd, off, progress, ud);
 	if (size == 0) {
 		q.body_fd = -1;
 		q.content_type = NULL;
@@ -1508,22 +1524,9 @@ static int upload_chunked(struct reg_repo *r, const char *url, const char *diges
 	if (size > 0) {
 		if (asprintf(&range, "0-%lld", (long long)size - 1) < 0)
 			return berr(err, ENOMEM, "out of memory");
-		struct req q = {.method = "PATCH",
-				.url = url,
-				.content_type = "application/octet-stream",
-				.content_range = range,
-				.body_fd = fd,
-				.body_off = off,
-				.body_size = size,
-				.sink_fd = -1,
-				.max_body = REG_MAX_SMALL_BODY,
-				.actions = "pull,push",
-				.progress = progress,
-				.ud = ud,
-				.upload_digest = digest};
-		rc = perform(r, &q, &resp, err);
-		if (rc == 0 && resp.status != 202)
-			rc = http_failure(r, &resp, "blob upload", err);
+		struct req q = upload_req("PATCH", url, digest, size, fd, off, progress, ud);
+		q.content_range = range;
+		rc = perform_expect(r, &q, &resp, 202, "blob upload", err);
 		if (rc == 0 && (!resp.location || !(next = absolute_url(r, resp.location))))
 			rc = berr(err, EPROTO,
 				  "%s: the registry accepted a chunk without a Location", r->name);
@@ -1605,9 +1608,7 @@ static int list_paginated(struct reg_repo *r, const char *first, const char *fie
 				.max_body = REG_MAX_SMALL_BODY,
 				.actions = actions,
 				.scope = scope};
-		rc = perform(r, &q, &resp, err);
-		if (rc == 0 && resp.status != 200)
-			rc = http_failure(r, &resp, field, err);
+		rc = perform_expect(r, &q, &resp, 200, field, err);
 		if (rc < 0) {
 			reg_response_done(&resp);
 			return rc;
