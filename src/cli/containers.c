@@ -617,20 +617,21 @@ static int pump_tty(int sock, bool in, bool tty, int *code, berth_error *err)
 	return r;
 }
 
-/* attach_and_finish() - pump the attach socket; then record the exit (and --rm) ourselves. */
-static int attach_and_finish(struct berth_ctx *ctx, const char *id, int sock, bool in, bool tty)
+/*
+ * attach_and_finish() - pump the attach socket; then record the exit (and --rm) ourselves in
+ * @s, which stays open meanwhile (no locks are held between transactions; reopening would
+ * rebuild the WAL index) and is closed here.
+ */
+static int attach_and_finish(struct berth_ctx *ctx, struct store *s, const char *id, int sock,
+			     bool in, bool tty)
 {
 	berth_error err = { 0 };
-	struct store *s = NULL;
 	int code = 0, r;
 
+	store_unlock(s); /* a pull's shared store lock must not last as long as the container */
 	r = pump_tty(sock, in, tty, &code, &err);
 	/* The socket stays open until the exit is recorded: the monitor runs its own cleanup only
 	 * after our DONE (or our death), so the two do not queue on the container's lock. */
-	if (open_store(ctx, &s, &err) < 0) {
-		close(sock);
-		return cli_fail(&err);
-	}
 	if (ctr_cleanup(ctx, s, id, &err) < 0) {
 		close(sock);
 		return fail_close(s, &err);
@@ -683,13 +684,13 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 		store_close(s);
 		return code;
 	}
-	store_close(s);
 	if (detach) {
+		store_close(s);
 		printf("%s\n", id);
 		return 0;
 	}
 	fflush(stdout);
-	return attach_and_finish(ctx, id, sock, so.stdin, cli_flag(args, "tty"));
+	return attach_and_finish(ctx, s, id, sock, so.stdin, cli_flag(args, "tty"));
 }
 
 const struct cli_option cmd_start_options[] = {
@@ -731,8 +732,11 @@ int cmd_start(struct berth_ctx *ctx, struct cli_args *args)
 			bool tty = json_is_true(json_object_get(cfg, "tty"));
 			char *id = strdup(c->id);
 			store_container_free(c);
-			store_close(s);
-			rc = id ? attach_and_finish(ctx, id, sock, so.stdin, tty) : cli_error("out of memory");
+			if (!id) {
+				store_close(s);
+				return cli_error("out of memory");
+			}
+			rc = attach_and_finish(ctx, s, id, sock, so.stdin, tty);
 			free(id);
 			return rc;
 		}
