@@ -8,68 +8,12 @@
 # Usage: bench/exec.sh [-n RUNS] [-b BUILD_DIR]     (as root; defaults 20 and the first build)
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-runs=20
-build=""
-while getopts "n:b:" o; do
-  case "$o" in
-  n) runs=$OPTARG ;;
-  b) build=$OPTARG ;;
-  *) echo "usage: $0 [-n RUNS] [-b BUILD_DIR]" >&2; exit 2 ;;
-  esac
-done
-if [ -z "$build" ]; then
-  for d in "$top/build-ci" "$top"/build-*; do
-    [ -x "$d/src/berth" ] && [ -x "$d/src/berth-monitor" ] && { build=$d; break; }
-  done
-fi
-[ -x "$build/src/berth" ] || { echo "bench/exec.sh: build berth first (meson setup build-ci && ninja -C build-ci)" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench/exec.sh: run as root" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+bench_init bench/exec.sh 20 "$@"
 
-work=$(mktemp -d /tmp/berth-bench.XXXXXX)
-B() { "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" "$@"; }
-cat >"$work/containers.conf" <<CONF
-[containers]
-default_ulimits = []
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-podman_() {
-  CONTAINERS_CONF="$work/containers.conf" podman --root "$work/podman" --runroot "$work/podman-run" \
-    --storage-driver overlay "$@"
-}
-cleanup() {
-  B rm -a -f -t 0 >/dev/null 2>&1 || true
-  podman_ rm -a -f -t 0 >/dev/null 2>&1 || true
-  podman_ system reset -f >/dev/null 2>&1 || true
-  for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-now_ns() { date +%s%N; }
-time_ms() {
-  local n=$1 i start end
-  shift
-  start=$(now_ns)
-  for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1; done
-  end=$(now_ns)
-  echo $(( (end - start) / n / 1000000 ))
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
-
-tar=$("$top/tests/lib/make-busybox-tar")
-B import --change 'CMD ["/bin/sh"]' "$tar" localhost/busybox:latest >/dev/null
 B run -d --name benchexec --network none localhost/busybox sleep 100000 >/dev/null
-have_podman=0
-if command -v podman >/dev/null && podman_ import "$tar" localhost/busybox:latest >/dev/null 2>&1 &&
-   podman_ run -d --name benchexec --network none localhost/busybox sleep 100000 >/dev/null 2>&1; then
-  have_podman=1
-else
-  echo "note: podman could not run a container here; its column is skipped"
-fi
+[ $have_podman = 1 ] && ! podman_ run -d --name benchexec --network none localhost/busybox sleep 100000 >/dev/null 2>&1 &&
+  have_podman=0
 
 printf '%-28s %10s %10s %12s\n' "operation ($runs runs)" "berth ms" "podman ms" "berth/podman"
 row() {

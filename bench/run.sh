@@ -11,74 +11,9 @@
 # `--network none` so that neither pays for network setup. Must run as root.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-runs=10
-build=""
-while getopts "n:b:" o; do
-  case "$o" in
-  n) runs=$OPTARG ;;
-  b) build=$OPTARG ;;
-  *) echo "usage: $0 [-n RUNS] [-b BUILD_DIR]" >&2; exit 2 ;;
-  esac
-done
-if [ -z "$build" ]; then
-  for d in "$top/build-ci" "$top"/build-*; do
-    [ -x "$d/src/berth" ] && [ -x "$d/src/berth-monitor" ] && { build=$d; break; }
-  done
-fi
-[ -x "$build/src/berth" ] || { echo "bench/run.sh: build berth first (meson setup build-ci && ninja -C build-ci)" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: run as root" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+bench_init bench/run.sh 10 "$@"
 
-work=$(mktemp -d /tmp/berth-bench.XXXXXX)
-cleanup() {
-  "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" rm -a -f >/dev/null 2>&1 || true
-  podman_ rm -a -f >/dev/null 2>&1 || true
-  podman_ system reset -f >/dev/null 2>&1 || true
-  for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-B() { "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" "$@"; }
-cat >"$work/containers.conf" <<CONF
-[containers]
-default_ulimits = []
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-podman_() {
-  CONTAINERS_CONF="$work/containers.conf" podman --root "$work/podman" --runroot "$work/podman-run" \
-    --storage-driver overlay "$@"
-}
-
-now_ns() { date +%s%N; }
-# time_ms N CMD... - average milliseconds of CMD over N runs (output discarded)
-time_ms() {
-  local n=$1 i start end
-  shift
-  start=$(now_ns)
-  for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1; done
-  end=$(now_ns)
-  echo $(( (end - start) / n / 1000000 ))
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
-
-# the image, for everybody
-if [ -x "$top/tests/lib/make-busybox-tar" ]; then
-  tar=$("$top/tests/lib/make-busybox-tar")
-else
-  echo "bench/run.sh: tests/lib/make-busybox-tar is missing" >&2; exit 1
-fi
-B import --change 'CMD ["/bin/sh"]' "$tar" localhost/busybox:latest >/dev/null 2>&1
-have_podman=0
-if command -v podman >/dev/null && podman_ import "$tar" localhost/busybox:latest >/dev/null 2>&1 &&
-   podman_ run --rm --network none localhost/busybox true >/dev/null 2>&1; then
-  have_podman=1
-else
-  echo "note: podman could not run a container here; its columns are skipped"
-fi
 have_runc=0
 if command -v runc >/dev/null; then
   mkdir -p "$work/bundle/rootfs"
@@ -114,6 +49,18 @@ b=$(time_ms "$runs" B ps -a)
 p=0
 [ $have_podman = 1 ] && p=$(time_ms "$runs" podman_ ps -a)
 printf '%-34s %10s %10s %10s %12s %12s\n' "ps -a (50 containers)" "$b" "$p" "-" "$(ratio "$b" "$p")" "-"
+
+large=${BENCH_PS_LARGE:-500} # podman needs minutes to create 500: BENCH_PS_LARGE=0 skips the row
+[ "$large" -gt 50 ] && for ((i = $(B ps -aq | wc -l); i < large; i++)); do B create --network none localhost/busybox true >/dev/null; done
+if [ "$large" -gt 50 ]; then
+  if [ $have_podman = 1 ]; then
+    for ((i = $(podman_ ps -aq | wc -l); i < large; i++)); do podman_ create --network none localhost/busybox true >/dev/null; done
+  fi
+  b=$(time_ms "$runs" B ps -a)
+  p=0
+  [ $have_podman = 1 ] && p=$(time_ms "$runs" podman_ ps -a)
+  printf '%-34s %10s %10s %10s %12s %12s\n' "ps -a ($large containers)" "$b" "$p" "-" "$(ratio "$b" "$p")" "-"
+fi
 
 # peak RSS of the CLI (ps -a) and of a monitor
 rss_b=$( { /usr/bin/time -f '%M' "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" ps -a >/dev/null; } 2>&1 | tail -1)

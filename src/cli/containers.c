@@ -632,25 +632,26 @@ static int pump_tty(struct cli_args *args, int sock, bool in, bool tty, int *cod
 	return r;
 }
 
-/* attach_and_finish() - pump the attach socket; then record the exit (and --rm) ourselves. */
-static int attach_and_finish(struct berth_ctx *ctx, struct cli_args *args, const char *id,
-			     int sock, bool in, bool tty)
+/*
+ * attach_and_finish() - pump the attach socket; then record the exit (and --rm) ourselves in
+ * @s, which stays open meanwhile (no locks are held between transactions; reopening would
+ * rebuild the WAL index) and is closed here.
+ */
+static int attach_and_finish(struct berth_ctx *ctx, struct cli_args *args, struct store *s,
+			     const char *id, int sock, bool in, bool tty)
 {
 	berth_error err = { 0 };
-	struct store *s = NULL;
 	int code = 0, r;
 
+	store_unlock(s); /* a pull's shared store lock must not last as long as the container */
 	r = pump_tty(args, sock, in, tty, &code, &err);
 	if (r == 1) { /* detached: the container runs on */
 		close(sock);
+		store_close(s);
 		return 0;
 	}
 	/* The socket stays open until the exit is recorded: the monitor runs its own cleanup only
 	 * after our DONE (or our death), so the two do not queue on the container's lock. */
-	if (open_store(ctx, &s, &err) < 0) {
-		close(sock);
-		return cli_fail(&err);
-	}
 	if (ctr_cleanup(ctx, s, id, &err) < 0) {
 		close(sock);
 		return fail_close(s, &err);
@@ -705,13 +706,13 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 		store_close(s);
 		return code;
 	}
-	store_close(s);
 	if (detach) {
+		store_close(s);
 		printf("%s\n", id);
 		return 0;
 	}
 	fflush(stdout);
-	return attach_and_finish(ctx, args, id, sock, so.stdin, cli_flag(args, "tty"));
+	return attach_and_finish(ctx, args, s, id, sock, so.stdin, cli_flag(args, "tty"));
 }
 
 const struct cli_option cmd_start_options[] = {
@@ -757,8 +758,11 @@ int cmd_start(struct berth_ctx *ctx, struct cli_args *args)
 			bool tty = json_is_true(json_object_get(cfg, "tty"));
 			char *id = strdup(c->id);
 			store_container_free(c);
-			store_close(s);
-			rc = id ? attach_and_finish(ctx, args, id, sock, so.stdin, tty) : cli_error("out of memory");
+			if (!id) {
+				store_close(s);
+				return cli_error("out of memory");
+			}
+			rc = attach_and_finish(ctx, args, s, id, sock, so.stdin, tty);
 			free(id);
 			return rc;
 		}

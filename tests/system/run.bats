@@ -150,3 +150,43 @@ teardown_file() { containers_teardown_file; }
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf '120\ngone\nlayer 0004')" ]
 }
+
+@test "a seccomp profile is compiled once, reused from the runroot, and a bad cached copy is not" {
+  prof=$BATS_TEST_TMPDIR/deny-mkdir.json
+  printf '%s\n' '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' >"$prof"
+  cache=$BERTH_TEST_RUNROOT/seccomp
+  rm -rf "$cache"
+  deny() {
+    run berth run --rm --security-opt seccomp="$prof" localhost/busybox sh -c 'mkdir /tmp/d 2>&1; echo rc=$?'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Operation not permitted"*"rc=1" ]]
+  }
+  deny
+  [ "$(ls "$cache" | grep -c '\.bpf$')" -eq 1 ]
+  f=$(ls "$cache"/*.bpf)
+  deny # from the cache
+  # a copy others may write is not trusted: compiled again and replaced by a private one
+  chmod 0666 "$f"
+  deny
+  [ "$(stat -c %a "$f")" = 600 ]
+  # a torn program is compiled again and replaced
+  truncate -s -3 "$f"
+  size=$(stat -c %s "$f")
+  deny
+  [ "$(stat -c %s "$f")" -eq $((size + 3)) ]
+  # another profile gets its own entry; the default profile still filters
+  run berth run --rm localhost/busybox grep '^Seccomp:' /proc/self/status
+  [ "$output" = "Seccomp:	2" ]
+  [ "$(ls "$cache" | grep -c '\.bpf$')" -eq 2 ]
+}
+
+@test "run --rm whose CLI is killed is still cleaned up by the monitor" {
+  "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" \
+    run --rm --name orphan localhost/busybox sleep 2 >/dev/null 3>&- &
+  cli=$!
+  wait_for 50 bash -c "'$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' ps --format '{{.Names}}' | grep -qx orphan"
+  kill -9 "$cli"
+  wait "$cli" || true
+  # no DONE came from the CLI: the monitor's own cleanup removes the container
+  wait_for 100 bash -c "! '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' ps -a --format '{{.Names}}' | grep -qx orphan"
+}

@@ -5,7 +5,8 @@
  * containers' writable-layer directories and the events log.
  *
  * Layout under the store root (--root):
- *   berth.db                      SQLite, WAL mode, numbered migrations (PRAGMA user_version)
+ *   berth.db                      SQLite, WAL mode, numbered migrations (PRAGMA user_version);
+ *                                 berth.db-wal/-shm stay between commands (see open_db())
  *   blobs/sha256/<hex>            blobs exactly as received (compressed layers, configs, manifests)
  *   overlay/<chain-id>/diff       unpacked layers, keyed by OCI chain id (hex, no "sha256:")
  *   overlay-containers/<id>/      a container's upper/, work/, merged/
@@ -14,6 +15,7 @@
  * and under the run root (--runroot):
  *   events/events.log             one JSON object per line (podman's event fields)
  *   locks/<id>.lock               per-container locks
+ *   seccomp/<hash>.bpf            compiled seccomp filters (profile text + program; a cache)
  *
  * The database is the truth. Writers put files in place first (blob renamed in after its digest
  * matched, layer dir renamed in after it was unpacked) and reference them from the database in one
