@@ -66,6 +66,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "net", 0, CLI_STRING, "Alias of --network", NULL },                                     \
 	{ "pod", 0, CLI_STRING, "Run container in an existing pod (or new:NAME to create one)", NULL }, \
 	{ "publish", 'p', CLI_LIST, "Publish a container's port to the host", NULL },             \
+	{ "publish-all", 'P', CLI_BOOL, "Publish all exposed ports to random ports on the host interfaces", NULL }, \
 	{ "init", 0, CLI_BOOL, "Run an init binary inside the container", NULL },                 \
 	{ "ulimit", 0, CLI_LIST, "Ulimit options (e.g. nofile=1024:2048)", NULL },                \
 	{ "cap-add", 0, CLI_LIST, "Add capabilities to the container", NULL },                    \
@@ -369,7 +370,7 @@ static int parse_publish(struct cli_args *args, json_t *create, berth_error *err
 	size_t n = 0;
 	int r;
 
-	if (!specs[0])
+	if (!specs[0] && !cli_flag(args, "publish-all"))
 		return 0;
 	if (net && (strcmp(net, "none") == 0 || strcmp(net, "host") == 0))
 		return berr(err, EINVAL, "cannot publish ports with --network %s: the container has %s",
@@ -383,6 +384,8 @@ static int parse_publish(struct cli_args *args, json_t *create, berth_error *err
 		n++;
 	}
 	json_object_set_new(create, "ports", port_mappings_to_json(m, n));
+	if (cli_flag(args, "publish-all")) /* the engine adds the image's EXPOSE ports */
+		json_object_set_new(create, "publish_all", json_true());
 	return 0;
 }
 
