@@ -105,6 +105,8 @@ static const struct cli_command pod_commands[] = {
 	  cmd_pod_stop_options, cmd_pod_restart, NULL, 1, -1, 0, NULL },
 	{ "rm", NULL, "Remove one or more stopped pods and containers", "[options] POD [POD...]",
 	  cmd_pod_rm_options, cmd_pod_rm, NULL, 1, -1, 0, NULL },
+	{ "top", NULL, "Display the running processes of containers in a pod",
+	  "POD [FORMAT-DESCRIPTORS...]", NULL, cmd_pod_top, NULL, 1, -1, 0, NULL },
 	{ "unpause", NULL, "Unpause one or more pods", "POD [POD...]", cmd_pod_start_options,
 	  cmd_pod_unpause, NULL, 1, -1, 0, NULL },
 	{ "start", NULL, "Start one or more pods", "[options] POD [POD...]", cmd_pod_start_options,

@@ -195,3 +195,35 @@ fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
   run berth run --rm localhost/busybox ip -4 route
   [[ "$output" != *default* ]]
 }
+
+@test "pod top lists the processes of every running member; pause, unpause, kill and restart" {
+  berth pod create --name ptop
+  berth run -d --pod ptop --name ptop-a localhost/busybox sleep 1001
+  berth run -d --pod ptop --name ptop-b localhost/busybox sleep 1002
+  run berth pod top ptop
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "USER "*"PID "*"COMMAND"* ]]
+  [ "$(grep -c '^USER' <<<"$output")" -eq 1 ]
+  [[ "$output" == *catatonit* ]]
+  [[ "$output" == *"sleep 1001"* ]]
+  [[ "$output" == *"sleep 1002"* ]]
+  run berth pod top ptop pid,args
+  [[ "${lines[0]}" =~ ^PID\ +COMMAND$ ]]
+  berth pod pause ptop
+  run berth pod ps --format '{{.Status}}' --filter name=ptop
+  [ "$output" = Paused ]
+  berth pod unpause ptop
+  run berth pod ps --format '{{.Status}}' --filter name=ptop
+  [ "$output" = Running ]
+  berth pod kill ptop
+  wait_for 50 sh -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' pod ps --format '{{.Status}}' --filter name=ptop)\" = Exited ]"
+  run berth pod top ptop
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"pod ptop has no running containers; start it first"* ]]
+  berth pod restart ptop
+  run berth pod top ptop
+  [[ "$output" == *"sleep 1002"* ]]
+  run berth pod top nosuchpod
+  [ "$status" -eq 125 ]
+  berth pod rm -f ptop
+}
