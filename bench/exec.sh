@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# bench/exec.sh - `exec true` into a running container, `top` and `pause`+`unpause`, berth vs
+# bench/exec.sh - `exec true` into a running container, `top`, `pause`+`unpause` and
+# `stats --no-stream` with 20 containers, berth vs
 # Debian's podman (own --root/--runroot, runc, cgroupfs; the host's store is not touched).
 # Target (issue 4): berth exec <= 0.1x podman's.
 #
@@ -85,3 +86,13 @@ b=$(time_ms "$runs" pu_berth); p=0
 pu_podman() { podman_ pause benchexec && podman_ unpause benchexec; }
 [ $have_podman = 1 ] && p=$(time_ms "$runs" pu_podman)
 printf '%-28s %10s %10s %12s\n' "pause + unpause" "$b" "$p" "$(ratio "$b" "$p")"
+
+# stats --no-stream with 20 running containers (issue 4); benchexec is one of them
+for i in $(seq 1 19); do
+  B run -d --name "benchstat$i" --network none localhost/busybox sleep 100000 >/dev/null
+  [ $have_podman = 1 ] &&
+    podman_ run -d --name "benchstat$i" --network none localhost/busybox sleep 100000 >/dev/null
+done
+[ "$(B stats --no-stream --format '{{.Name}}' | wc -l)" -eq 20 ] ||
+  { echo "bench/exec.sh: berth stats does not show 20 containers" >&2; exit 1; }
+row "stats --no-stream (20 ctrs)" stats --no-stream

@@ -73,8 +73,9 @@ void api_pending_attach_give(const char *id, int sock, int err_code);
 bool api_exit_lookup(const char *id, int *ret_code);
 
 /**
- * api_exec_create() - remember an exec session's config @cfg (Docker's ExecConfig: Cmd, Env,
- * User, WorkingDir, Tty, AttachStdin) for container @ctr_id. Return: a new id (malloc'd).
+ * api_exec_create() - record an exec session with config @cfg (Docker's ExecConfig: Cmd, Env,
+ * User, WorkingDir, Tty, AttachStdin) for container @ctr_id in the store, not started yet
+ * (engine/exec_session.h). Return: a new id (malloc'd), NULL on failure.
  */
 char *api_exec_create(const char *ctr_id, json_t *cfg);
 

@@ -26,6 +26,7 @@
 #include "api/api.h"
 #include "engine/container.h"
 #include "engine/container_attach.h"
+#include "engine/exec_session.h"
 #include "store/store.h"
 #include "util/macro.h"
 
@@ -153,75 +154,75 @@ bool api_exit_lookup(const char *id, int *ret_code)
 	return found;
 }
 
-/* ---- exec sessions (in memory: they live as long as the service) ---- */
+/* ---- exec sessions: records in the store (engine/exec_session.h) ---- */
 
-struct exec_entry {
-	char id[65];
-	char ctr[65];
-	json_t *cfg;
-	bool running;
-	bool done;
-	int exit_code;
-	struct exec_entry *next;
-};
-
+/* serializes "is it started yet?" and marking it started among this server's threads */
 static pthread_mutex_t exec_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct exec_entry *execs;
 
 char *api_exec_create(const char *ctr_id, json_t *cfg)
 {
-	struct exec_entry *e = calloc(1, sizeof(*e));
-	unsigned char rnd[32];
-	FILE *f;
+	_cleanup_(store_closep) struct store *s = NULL;
+	char *id = NULL;
 
-	if (!e)
+	if (store_open(api_ctx.root, api_ctx.runroot, &s, NULL) < 0 ||
+	    ctr_exec_session_create(s, ctr_id, cfg, &id, NULL) < 0)
 		return NULL;
-	f = fopen("/dev/urandom", "rbe");
-	if (!f || fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd)) {
-		if (f)
-			fclose(f);
-		free(e);
-		return NULL;
-	}
-	fclose(f);
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(e->id + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(e->ctr, sizeof(e->ctr), "%s", ctr_id);
-	e->cfg = json_incref(cfg);
-	pthread_mutex_lock(&exec_lock);
-	e->next = execs;
-	execs = e;
-	pthread_mutex_unlock(&exec_lock);
-	return strdup(e->id);
-}
-
-static struct exec_entry *exec_find(const char *id)
-{
-	for (struct exec_entry *e = execs; e; e = e->next)
-		if (strcmp(e->id, id) == 0)
-			return e;
-	return NULL;
+	return id;
 }
 
 json_t *api_exec_inspect(const char *id)
 {
-	struct exec_entry *e;
+	_cleanup_(store_closep) struct store *s = NULL;
 	json_t *j = NULL;
 
-	pthread_mutex_lock(&exec_lock);
-	e = exec_find(id);
-	if (e)
-		j = json_pack("{s:s, s:s, s:b, s:O, s:b, s:b, s:b, s:i, s:{s:b, s:s, s:O}}", "ID",
-			      e->id, "ContainerID", e->ctr, "Running", e->running, "ExitCode",
-			      e->done ? json_integer(e->exit_code) : json_null(), "OpenStdin",
-			      json_is_true(json_object_get(e->cfg, "AttachStdin")), "OpenStdout", 1,
-			      "OpenStderr", 1, "Pid", 0, "ProcessConfig", "tty",
-			      json_is_true(json_object_get(e->cfg, "Tty")), "entrypoint", "",
-			      "arguments", json_object_get(e->cfg, "Cmd") ?: json_array());
-	if (j && !e->done)
-		json_object_set_new(j, "ExitCode", json_null());
-	pthread_mutex_unlock(&exec_lock);
+	if (store_open(api_ctx.root, api_ctx.runroot, &s, NULL) < 0 ||
+	    ctr_exec_session_inspect(s, id, &j, NULL) < 0)
+		return NULL;
 	return j;
+}
+
+/*
+ * exec_claim() - mark created session @id of this store as starting; its config (the API's
+ * ExecConfig) and container go to @ret_cfg/@ret_ctr. Return: 0, 404 or 409.
+ */
+static int exec_claim(struct store *s, const char *id, json_t **ret_cfg, char *ret_ctr,
+		      size_t size)
+{
+	struct store_exec_session *e = NULL;
+	int code = 0;
+
+	pthread_mutex_lock(&exec_lock);
+	if (store_exec_session_get(s, id, &e, NULL) < 0)
+		code = 404;
+	else if (e->running || e->pid > 0)
+		code = 409;
+	else {
+		e->running = true;
+		if (store_exec_session_put(s, e, NULL) < 0)
+			code = 409;
+	}
+	pthread_mutex_unlock(&exec_lock);
+	if (!code) {
+		*ret_cfg = e->config ? json_loads(e->config, 0, NULL) : NULL;
+		snprintf(ret_ctr, size, "%s", e->container_id ? e->container_id : "");
+		if (!*ret_cfg)
+			code = 404;
+	}
+	store_exec_session_free(e);
+	return code;
+}
+
+/* exec_unclaim() - the start failed: the session may be started again */
+static void exec_unclaim(struct store *s, const char *id)
+{
+	struct store_exec_session *e = NULL;
+
+	if (store_exec_session_get(s, id, &e, NULL) < 0)
+		return;
+	e->running = false;
+	e->pid = 0;
+	store_exec_session_put(s, e, NULL);
+	store_exec_session_free(e);
 }
 
 /* ---- the connection ---- */
@@ -537,7 +538,6 @@ static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool 
 	_cleanup_free_ char *session = NULL;
 	_cleanup_free_ char **args = NULL, **env = NULL;
 	struct ctr_exec_opts opts = { 0 };
-	struct exec_entry *e;
 	berth_error err = { 0 };
 	char ctr[65];
 	json_t *v;
@@ -545,17 +545,14 @@ static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool 
 	int sock = -1, r, code;
 	bool detach;
 
-	pthread_mutex_lock(&exec_lock);
-	e = exec_find(exec_id);
-	if (e && !e->running && !e->done) {
-		cfg = json_incref(e->cfg);
-		snprintf(ctr, sizeof(ctr), "%s", e->ctr);
-		e->running = true;
+	if ((r = store_open(api_ctx.root, api_ctx.runroot, &s, &err)) < 0) {
+		send_error(h->fd, http10, libpod, 500, err.msg);
+		return;
 	}
-	pthread_mutex_unlock(&exec_lock);
-	if (!cfg) {
-		send_error(h->fd, http10, libpod, e ? 409 : 404,
-			   e ? "exec session already started" : "no such exec session");
+	code = exec_claim(s, exec_id, &cfg, ctr, sizeof(ctr));
+	if (code) {
+		send_error(h->fd, http10, libpod, code,
+			   code == 409 ? "exec session already started" : "no such exec session");
 		return;
 	}
 	body = h->body_len ? json_loadb(h->body, h->body_len, 0, NULL) : json_object();
@@ -579,33 +576,25 @@ static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool 
 	opts.tty = json_is_true(json_object_get(cfg, "Tty"));
 	opts.stdin = json_is_true(json_object_get(cfg, "AttachStdin"));
 	opts.detach = detach;
-	if ((r = store_open(api_ctx.root, api_ctx.runroot, &s, &err)) < 0 ||
-	    (r = ctr_exec(&api_ctx, s, ctr, &opts, detach ? NULL : &sock, &session, &err)) < 0) {
+	opts.session = exec_id;
+	if ((r = ctr_exec(&api_ctx, s, ctr, &opts, detach ? NULL : &sock, &session, &err)) < 0) {
 		send_error(h->fd, http10, libpod, r == -ENOENT ? 404 : 409, err.msg);
 		goto fail;
 	}
 	if (detach) {
 		send_status(h->fd, http10, 200, "OK", "");
-		goto fail;
+		return;
 	}
 	if (send_upgrade_head(h->fd, h->head, http10) < 0) {
 		close(sock);
-		goto fail;
+		return; /* it runs on; its monitor records the exit */
 	}
 	code = pump(h->fd, sock, opts.tty, opts.stdin);
 	close(sock);
 	ctr_exec_finish(s, session, code, NULL);
-	pthread_mutex_lock(&exec_lock);
-	e->running = false;
-	e->done = true;
-	e->exit_code = code;
-	pthread_mutex_unlock(&exec_lock);
 	return;
 fail:
-	pthread_mutex_lock(&exec_lock);
-	e->running = false;
-	e->done = detach && sock < 0 && session;
-	pthread_mutex_unlock(&exec_lock);
+	exec_unclaim(s, exec_id);
 }
 
 static void *hijack_thread(void *arg)

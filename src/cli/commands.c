@@ -34,6 +34,9 @@ static const struct cli_command manifest_commands[] = {
 
 /* store: berth image ... */
 static const struct cli_command image_commands[] = {
+	/* build: berth-transfer */
+	{ "build", NULL, "Build an image using instructions from Containerfiles",
+	  "[options] [CONTEXT]", cmd_build_options, cmd_build, NULL, 0, 1, CLI_TRANSFER, NULL },
 	{ "exists", NULL, "Check if an image exists in local storage", "IMAGE", NULL, cmd_image_exists,
 	  NULL, 1, 1, 0, "images" },
 	{ "history", NULL, "Show history of a specified image", "[options] IMAGE", cmd_history_options,
@@ -136,8 +139,18 @@ static const struct cli_command volume_commands[] = {
 
 /* lifecycle: berth container ... */
 static const struct cli_command container_commands[] = {
+	/* build: commit, diff, export */
+	{ "commit", NULL, "Create new image based on the changed container",
+	  "[options] CONTAINER [IMAGE]", cmd_commit_options, cmd_commit, NULL, 1, 2, CLI_TRANSFER,
+	  "containers" },
+	{ "diff", NULL, "Inspect changes to the container's file systems", "[options] CONTAINER",
+	  cmd_container_diff_options, cmd_container_diff, NULL, 1, 1, 0, "containers" },
+	{ "export", NULL, "Export a container's filesystem contents as a tar archive",
+	  "[options] CONTAINER", cmd_export_options, cmd_export, NULL, 1, 1, CLI_TRANSFER,
+	  "containers" },
 	{ "cleanup", NULL, "Clean up the container after its process exited (run by berth-monitor)",
-	  "ID", NULL, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN, "containers" },
+	  "ID", cmd_container_cleanup_options, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN,
+	  "containers" },
 	{ "create", NULL, "Create but do not start a container", "[options] IMAGE [COMMAND [ARG...]]",
 	  cmd_create_options, cmd_create, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
 	{ "exec", NULL, "Run a process in a running container", "[options] CONTAINER COMMAND [ARG...]",
@@ -154,6 +167,8 @@ static const struct cli_command container_commands[] = {
 	  cmd_logs_options, cmd_logs, NULL, 1, -1, 0, "containers" },
 	{ "prune", NULL, "Remove all non running containers", "[options]", cmd_container_prune_options,
 	  cmd_container_prune, NULL, 0, 0, 0, NULL },
+	{ "rename", NULL, "Rename an existing container", "CONTAINER NAME", NULL, cmd_rename, NULL,
+	  2, 2, 0, "containers" },
 	{ "restart", NULL, "Restart one or more containers", "[options] CONTAINER [CONTAINER...]",
 	  cmd_restart_options, cmd_restart, NULL, 0, -1, 0, "containers" },
 	{ "rm", NULL, "Remove one or more containers", "[options] CONTAINER [CONTAINER...]",
@@ -169,18 +184,31 @@ static const struct cli_command container_commands[] = {
 	{ "cp", NULL, "Copy files/folders between a container and the local filesystem",
 	  "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH", NULL, cmd_cp, NULL, 2, 2, 0,
 	  "containers" },
+	{ "mount", NULL, "Mount a working container's root filesystem", "[options] [CONTAINER...]",
+	  cmd_mount_options, cmd_mount, NULL, 0, -1, 0, "containers" },
 	{ "pause", NULL, "Pause all the processes in one or more containers",
 	  "[options] CONTAINER [CONTAINER...]", cmd_pause_options, cmd_pause, NULL, 0, -1, 0,
 	  "containers" },
 	{ "port", NULL, "List port mappings or a specific mapping for the container",
 	  "[options] CONTAINER [PORT]", cmd_port_options, cmd_port, NULL, 0, 2, 0, "containers" },
+	{ "stats", NULL, "Display a live stream of container resource usage statistics",
+	  "[options] [CONTAINER...]", cmd_stats_options, cmd_stats, NULL, 0, -1, 0, "containers" },
 	{ "top", NULL, "Display the running processes of a container",
 	  "CONTAINER [FORMAT-DESCRIPTORS...]", NULL, cmd_top, NULL, 1, -1, 0, "containers" },
+	{ "unmount", "umount", "Unmount working container's root filesystem",
+	  "[options] CONTAINER [CONTAINER...]", cmd_unmount_options, cmd_unmount, NULL, 0, -1, 0,
+	  "containers" },
 	{ "unpause", NULL, "Unpause the processes in one or more containers",
 	  "[options] CONTAINER [CONTAINER...]", cmd_unpause_options, cmd_unpause, NULL, 0, -1, 0,
 	  "containers" },
 	{ "wait", NULL, "Block on one or more containers", "[options] CONTAINER [CONTAINER...]", NULL,
 	  cmd_wait, NULL, 1, -1, 0, "containers" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
+static const struct cli_command healthcheck_commands[] = {
+	{ "run", NULL, "Run the health check of a container", "CONTAINER", NULL,
+	  cmd_healthcheck_run, NULL, 1, 1, 0, "containers" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
@@ -191,6 +219,17 @@ static const struct cli_command generate_commands[] = {
 };
 
 static const struct cli_command top_commands[] = {
+	/* build: build, commit, diff, export */
+	{ "build", NULL, "Build an image using instructions from Containerfiles",
+	  "[options] [CONTEXT]", cmd_build_options, cmd_build, NULL, 0, 1, CLI_TRANSFER, NULL },
+	{ "commit", NULL, "Create new image based on the changed container",
+	  "[options] CONTAINER [IMAGE]", cmd_commit_options, cmd_commit, NULL, 1, 2, CLI_TRANSFER,
+	  "containers" },
+	{ "diff", NULL, "Inspect changes to the container's file systems", "[options] CONTAINER",
+	  cmd_container_diff_options, cmd_container_diff, NULL, 1, 1, 0, "containers" },
+	{ "export", NULL, "Export a container's filesystem contents as a tar archive",
+	  "[options] CONTAINER", cmd_export_options, cmd_export, NULL, 1, 1, CLI_TRANSFER,
+	  "containers" },
 	{ "version", NULL, "Display the berth version information", "[options]", cmd_version_options,
 	  cmd_version, NULL, 0, 0, 0, NULL },
 	{ "__complete", NULL, "Print completion candidates", "WORDS...", NULL, cli_complete_words,
@@ -254,6 +293,8 @@ static const struct cli_command top_commands[] = {
 	{ "logs", NULL, "Fetch the logs of one or more containers", "[options] CONTAINER [CONTAINER...]",
 	  cmd_logs_options, cmd_logs, NULL, 1, -1, 0, "containers" },
 	{ "ps", NULL, "List containers", "[options]", cmd_ps_options, cmd_ps, NULL, 0, 0, 0, NULL },
+	{ "rename", NULL, "Rename an existing container", "CONTAINER NAME", NULL, cmd_rename, NULL,
+	  2, 2, 0, "containers" },
 	{ "restart", NULL, "Restart one or more containers", "[options] CONTAINER [CONTAINER...]",
 	  cmd_restart_options, cmd_restart, NULL, 0, -1, 0, "containers" },
 	{ "rm", NULL, "Remove one or more containers", "[options] CONTAINER [CONTAINER...]",
@@ -269,13 +310,20 @@ static const struct cli_command top_commands[] = {
 	{ "cp", NULL, "Copy files/folders between a container and the local filesystem",
 	  "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH", NULL, cmd_cp, NULL, 2, 2, 0,
 	  "containers" },
+	{ "mount", NULL, "Mount a working container's root filesystem", "[options] [CONTAINER...]",
+	  cmd_mount_options, cmd_mount, NULL, 0, -1, 0, "containers" },
 	{ "pause", NULL, "Pause all the processes in one or more containers",
 	  "[options] CONTAINER [CONTAINER...]", cmd_pause_options, cmd_pause, NULL, 0, -1, 0,
 	  "containers" },
 	{ "port", NULL, "List port mappings or a specific mapping for the container",
 	  "[options] CONTAINER [PORT]", cmd_port_options, cmd_port, NULL, 0, 2, 0, "containers" },
+	{ "stats", NULL, "Display a live stream of container resource usage statistics",
+	  "[options] [CONTAINER...]", cmd_stats_options, cmd_stats, NULL, 0, -1, 0, "containers" },
 	{ "top", NULL, "Display the running processes of a container",
 	  "CONTAINER [FORMAT-DESCRIPTORS...]", NULL, cmd_top, NULL, 1, -1, 0, "containers" },
+	{ "unmount", "umount", "Unmount working container's root filesystem",
+	  "[options] CONTAINER [CONTAINER...]", cmd_unmount_options, cmd_unmount, NULL, 0, -1, 0,
+	  "containers" },
 	{ "unpause", NULL, "Unpause the processes in one or more containers",
 	  "[options] CONTAINER [CONTAINER...]", cmd_unpause_options, cmd_unpause, NULL, 0, -1, 0,
 	  "containers" },
@@ -285,6 +333,8 @@ static const struct cli_command top_commands[] = {
 	{ "volume", NULL, "Manage volumes", "[command]", NULL, NULL, volume_commands, 0, -1, 0, NULL },
 	{ "generate", NULL, "Generate structured data based on containers and pods", NULL, NULL,
 	  NULL, generate_commands, 0, -1, 0, NULL },
+	{ "healthcheck", NULL, "Manage health checks on containers", "[command]", NULL, NULL,
+	  healthcheck_commands, 0, -1, 0, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 

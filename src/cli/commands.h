@@ -73,6 +73,17 @@ int cli_open_store(struct berth_ctx *ctx, struct store **ret);
 /* cli_prune_images() - remove unused (dangling unless @all) images, printing their ids. */
 int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed);
 
+/* container_diff.c (build): diff, and the options of the berth-transfer commands commit,
+ * build, export (handlers in src/transfer/commit.c, build.c, export.c) */
+extern const struct cli_option cmd_container_diff_options[];
+extern const struct cli_option cmd_commit_options[];
+extern const struct cli_option cmd_build_options[];
+extern const struct cli_option cmd_export_options[];
+int cmd_container_diff(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_commit(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_build(struct berth_ctx *ctx, struct cli_args *args);
+TRANSFER_HANDLER int cmd_export(struct berth_ctx *ctx, struct cli_args *args);
+
 /* containers.c (lifecycle): running containers */
 extern const struct cli_option cmd_run_options[];
 extern const struct cli_option cmd_create_options[];
@@ -97,6 +108,7 @@ int cmd_logs(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_ps(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_inspect(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_inspect(struct berth_ctx *ctx, struct cli_args *args);
+extern const struct cli_option cmd_container_cleanup_options[];
 int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_exists(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args);
@@ -156,6 +168,29 @@ int cmd_port(struct berth_ctx *ctx, struct cli_args *args);
 extern const struct cli_option cmd_attach_options[];
 int cmd_attach(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_cp(struct berth_ctx *ctx, struct cli_args *args);
+/* health.c: healthcheck run */
+int cmd_healthcheck_run(struct berth_ctx *ctx, struct cli_args *args);
+/* src/transfer/cp_archive.c: cp with "-" (tar archives); plain berth execs berth-transfer */
+TRANSFER_HANDLER int cli_cp_archive(struct berth_ctx *ctx, struct cli_args *args);
+/* cli_exec_transfer() (main.c) - run this command line in berth-transfer instead. */
+int cli_exec_transfer(struct berth_ctx *ctx, struct cli_args *args);
+/* container_stats.c (living): stats */
+extern const struct cli_option cmd_stats_options[];
+int cmd_stats(struct berth_ctx *ctx, struct cli_args *args);
+/* container_rename.c (living): rename */
+int cmd_rename(struct berth_ctx *ctx, struct cli_args *args);
+/* container_mount.c (living): mount, unmount */
+extern const struct cli_option cmd_mount_options[];
+extern const struct cli_option cmd_unmount_options[];
+int cmd_mount(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_unmount(struct berth_ctx *ctx, struct cli_args *args);
+/* cli_detach_keys_check() - validate --detach-keys of @args; prints the error, returns 125. */
+int cli_detach_keys_check(struct cli_args *args);
+/*
+ * cli_attach_pump() - pump attach socket @sock and stdio, stdin included, until the exit code
+ * comes (0, *@ret_exit set) or @detach_keys ("ctrl-p,ctrl-q"; NULL or "" for none) are typed (1).
+ */
+int cli_attach_pump(int sock, const char *detach_keys, int *ret_exit, berth_error *err);
 /* cli_start_all() - `start --all [--filter K=V]`: start every stopped container that matches. */
 int cli_start_all(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_tty_watch_resize() - until cli_tty_unwatch_resize(), send the terminal size of stdin to

@@ -468,6 +468,28 @@ static int attach_pump(int sock, bool in, const char *keys, size_t nkeys, int *r
 	}
 }
 
+int cli_detach_keys_check(struct cli_args *args)
+{
+	char keys[DETACH_MAX];
+	size_t n;
+
+	if (parse_detach_keys(cli_str(args, "detach-keys"), keys, &n) < 0)
+		return cli_error("invalid detach keys \"%s\": use a comma-separated list of "
+				 "single characters or ctrl-<a-z@[\\]^_>",
+				 cli_str(args, "detach-keys"));
+	return 0;
+}
+
+int cli_attach_pump(int sock, const char *detach_keys, int *ret_exit, berth_error *err)
+{
+	char keys[DETACH_MAX];
+	size_t n = 0;
+
+	if (parse_detach_keys(detach_keys, keys, &n) < 0)
+		n = 0;
+	return attach_pump(sock, true, keys, n, ret_exit, err);
+}
+
 int cmd_attach(struct berth_ctx *ctx, struct cli_args *args)
 {
 	struct store *s = NULL;
@@ -481,10 +503,9 @@ int cmd_attach(struct berth_ctx *ctx, struct cli_args *args)
 	bool restore = false, tty, in;
 	int code = 0, r;
 
-	if (parse_detach_keys(cli_str(args, "detach-keys"), keys, &nkeys) < 0)
-		return cli_error("invalid detach keys \"%s\": use a comma-separated list of "
-				 "single characters or ctrl-<a-z@[\\]^_>",
-				 cli_str(args, "detach-keys"));
+	if (cli_detach_keys_check(args))
+		return 125;
+	parse_detach_keys(cli_str(args, "detach-keys"), keys, &nkeys);
 	r = cli_open_store(ctx, &s);
 	if (r)
 		return r;
@@ -610,9 +631,9 @@ int cmd_cp(struct berth_ctx *ctx, struct cli_args *args)
 	berth_error err = { 0 };
 	int rc;
 
+	/* tar archives need libarchive: berth-transfer links cli_cp_archive */
 	if (strcmp(cli_argv(args)[0], "-") == 0 || strcmp(cli_argv(args)[1], "-") == 0)
-		return cli_error("cp with \"-\" (tar archives on stdin/stdout) is not supported yet: "
-				 "copy to or from a host path");
+		return cli_cp_archive ? cli_cp_archive(ctx, args) : cli_exec_transfer(ctx, args);
 	rc = cli_open_store(ctx, &s);
 	if (rc)
 		return rc;

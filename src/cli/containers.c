@@ -28,11 +28,14 @@
 #include "network/slirp.h"
 #include "engine/container_attach.h"
 #include "engine/container_json.h"
+#include "engine/container_health.h"
 #include "engine/container_log.h"
 #include "engine/container_logs.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/exec_session.h"
 #include "engine/spec.h"
+#include "cli/health.h"
 #include "store/container.h"
 #include "store/store.h"
 #include "util/fileio.h"
@@ -53,6 +56,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "tty", 't', CLI_BOOL, "Allocate a pseudo-TTY for container", NULL },                    \
 	{ "rm", 0, CLI_BOOL, "Remove container (and pod if created) after exit", NULL },          \
 	{ "restart", 0, CLI_STRING, "Restart policy to apply when a container exits", NULL },   \
+	CLI_HEALTH_OPTIONS,                                                                       \
 	{ "env", 'e', CLI_LIST, "Set environment variables in container", NULL },                 \
 	{ "env-file", 0, CLI_LIST, "Read in a file of environment variables", NULL },             \
 	{ "workdir", 'w', CLI_STRING, "Working directory inside the container", NULL },           \
@@ -95,6 +99,8 @@ const struct cli_option cmd_create_options[] = {
 const struct cli_option cmd_run_options[] = {
 	CREATE_OPTIONS,
 	{ "detach", 'd', CLI_BOOL, "Run container in background and print container ID", NULL },
+	{ "detach-keys", 0, CLI_STRING, "Override the key sequence for detaching a container",
+	  "ctrl-p,ctrl-q" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -506,6 +512,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0)
 		return berr(err, ENOTSUP, "--pull=%s is not supported yet: pull the image first", v);
 	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
+	if ((r = cli_health_create(args, c, err)) < 0)
+		return r;
 	if ((v = cli_str(args, "restart"))) {
 		if (ctr_restart_policy_parse(v, NULL, NULL, err) < 0)
 			return -EINVAL;
@@ -601,9 +609,11 @@ int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
 
 /*
  * pump_tty() - ctr_attach_pump() with, for -t on a terminal, the local terminal in raw mode
- * (restored afterwards) and its size sent to the container's terminal first.
+ * (restored afterwards) and its size sent to the container's terminal first. With stdin, the
+ * detach keys of @args end the pump early: 1 is returned and the container goes on.
  */
-static int pump_tty(int sock, bool in, bool tty, int *code, berth_error *err)
+static int pump_tty(struct cli_args *args, int sock, bool in, bool tty, int *code,
+		    berth_error *err)
 {
 	struct termios saved, raw;
 	bool restore = false;
@@ -621,26 +631,48 @@ static int pump_tty(int sock, bool in, bool tty, int *code, berth_error *err)
 	}
 	if (tty && isatty(STDIN_FILENO))
 		cli_tty_watch_resize(sock);
-	r = ctr_attach_pump(sock, in ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO, code, err);
+	if (in)
+		r = cli_attach_pump(sock, cli_str(args, "detach-keys"), code, err);
+	else
+		r = ctr_attach_pump(sock, -1, STDOUT_FILENO, STDERR_FILENO, code, err);
 	cli_tty_unwatch_resize();
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (r == 1 && restore)
+		(void)!write(STDOUT_FILENO, "\r\n", 2);
 	return r;
 }
 
 /* attach_and_finish() - pump the attach socket; then record the exit (and --rm) ourselves. */
-static int attach_and_finish(struct berth_ctx *ctx, const char *id, int sock, bool in, bool tty)
+static int attach_and_finish(struct berth_ctx *ctx, struct cli_args *args, const char *id,
+			     int sock, bool in, bool tty)
 {
 	berth_error err = { 0 };
 	struct store *s = NULL;
 	int code = 0, r;
 
-	r = pump_tty(sock, in, tty, &code, &err);
-	close(sock);
-	if (open_store(ctx, &s, &err) < 0)
+	r = pump_tty(args, sock, in, tty, &code, &err);
+	if (r == 1) { /* detached: the container runs on */
+		close(sock);
+		return 0;
+	}
+	/* The socket stays open until the exit is recorded: the monitor runs its own cleanup only
+	 * after our DONE (or our death), so the two do not queue on the container's lock. */
+	if (open_store(ctx, &s, &err) < 0) {
+		close(sock);
 		return cli_fail(&err);
-	if (ctr_cleanup(ctx, s, id, &err) < 0)
+	}
+	if (ctr_cleanup(ctx, s, id, &err) < 0) {
+		close(sock);
 		return fail_close(s, &err);
+	}
+	if (r == 0) {
+		struct store_container *c = NULL;
+		bool removed = store_container_lookup(s, id, &c, NULL) == -ENOENT;
+		store_container_free(c);
+		ctr_attach_done(sock, removed);
+	}
+	close(sock);
 	if (r < 0) {
 		struct store_container *c = NULL;
 		if (ctr_get(ctx, s, id, &c, NULL) == 0) {
@@ -664,6 +696,8 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 	bool detach = cli_flag(args, "detach");
 	int sock = -1;
 
+	if (cli_detach_keys_check(args))
+		return 125;
 	if (build_create(args, &create, &err) < 0)
 		return cli_fail(&err);
 	if (open_store(ctx, &s, &err) < 0)
@@ -688,7 +722,7 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 		return 0;
 	}
 	fflush(stdout);
-	return attach_and_finish(ctx, id, sock, so.stdin, cli_flag(args, "tty"));
+	return attach_and_finish(ctx, args, id, sock, so.stdin, cli_flag(args, "tty"));
 }
 
 const struct cli_option cmd_start_options[] = {
@@ -697,6 +731,8 @@ const struct cli_option cmd_start_options[] = {
 	{ "all", 0, CLI_BOOL, "Start all containers regardless of their state or configuration",
 	  NULL },
 	{ "filter", 0, CLI_LIST, "Filter output based on conditions given (with --all)", NULL },
+	{ "detach-keys", 0, CLI_STRING, "Override the key sequence for detaching a container",
+	  "ctrl-p,ctrl-q" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -714,6 +750,8 @@ int cmd_start(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (so.attach && cli_argc(args) > 1)
 		return cli_error("you cannot start and attach multiple containers at once");
+	if (cli_detach_keys_check(args))
+		return 125;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	for (int i = 0; i < cli_argc(args); i++) {
@@ -731,7 +769,7 @@ int cmd_start(struct berth_ctx *ctx, struct cli_args *args)
 			char *id = strdup(c->id);
 			store_container_free(c);
 			store_close(s);
-			rc = id ? attach_and_finish(ctx, id, sock, so.stdin, tty) : cli_error("out of memory");
+			rc = id ? attach_and_finish(ctx, args, id, sock, so.stdin, tty) : cli_error("out of memory");
 			free(id);
 			return rc;
 		}
@@ -951,6 +989,11 @@ const struct cli_option cmd_restart_options[] = {
 
 /* ---- hidden: container cleanup, and exists ---- */
 
+const struct cli_option cmd_container_cleanup_options[] = {
+	{ "exec", 0, CLI_STRING, "Clean up the given exec session instead of the container", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
 {
 	struct store *s = NULL;
@@ -958,6 +1001,13 @@ int cmd_container_cleanup(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
+	if (cli_str(args, "exec")) { /* an exec's monitor: engine/exec_session.h */
+		if (ctr_exec_session_cleanup(ctx, s, cli_argv(args)[0], cli_str(args, "exec"),
+					     &err) < 0)
+			return fail_close(s, &err);
+		store_close(s);
+		return 0;
+	}
 	if (ctr_cleanup(ctx, s, cli_argv(args)[0], &err) < 0 ||
 	    ctr_restart_after_exit(ctx, s, cli_argv(args)[0], &err) < 0)
 		return fail_close(s, &err);
@@ -1191,10 +1241,13 @@ static bool match_filter(const struct store_container *c, json_t *cfg, const cha
 	}
 	if (klen == 6 && strncmp(f, "exited", 6) == 0)
 		return strcmp(c->state, "exited") == 0 && c->exit_code == atoi(val);
+	if (klen == 6 && strncmp(f, "health", 6) == 0)
+		return strcmp(json_string_value(json_object_get(cfg, "health_status")) ?: "", val) == 0;
 	return false;
 }
 
-static const char *filter_keys[] = { "name", "id", "status", "label", "ancestor", "exited", NULL };
+static const char *filter_keys[] = { "name", "id", "status", "label", "ancestor", "exited",
+				     "health", NULL };
 
 static int check_filters(char *const *filters)
 {
@@ -1206,7 +1259,7 @@ static int check_filters(char *const *filters)
 			      strncmp(*k, *filters, (size_t)(eq - *filters)) == 0;
 		if (!ok)
 			return cli_error("invalid filter \"%s\": use name=, id=, status=, label=, "
-					 "ancestor= or exited=",
+					 "ancestor=, exited= or health=",
 					 *filters);
 	}
 	return 0;
@@ -1261,6 +1314,7 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 		if (last >= 0 && (long)shown >= last)
 			break;
 		cfg = ctr_config(c);
+		ctr_health_annotate(ctx, c, cfg); /* STATUS "(healthy)", --filter health= */
 		for (char *const *f = filters; *f && keep; f++)
 			keep = match_filter(c, cfg, *f);
 		if (keep && !all && filters[0] && !strstr(filters[0], "status") &&
@@ -1443,6 +1497,8 @@ int cmd_inspect(struct berth_ctx *ctx, struct cli_args *args)
 
 const struct cli_option cmd_exec_options[] = {
 	{ "detach", 'd', CLI_BOOL, "Run the exec session in detached mode (backgrounded)", NULL },
+	{ "detach-keys", 0, CLI_STRING, "Override the key sequence for detaching a container",
+	  "ctrl-p,ctrl-q" },
 	{ "env", 'e', CLI_LIST, "Set environment variables", NULL },
 	{ "env-file", 0, CLI_LIST, "Read in a file of environment variables", NULL },
 	{ "interactive", 'i', CLI_BOOL, "Keep STDIN open even if not attached", NULL },
@@ -1488,6 +1544,8 @@ int cmd_exec(struct berth_ctx *ctx, struct cli_args *args)
 	o.workdir = cli_str(args, "workdir");
 	if (o.workdir && o.workdir[0] != '/')
 		return cli_error("invalid --workdir %s: it must be an absolute path", o.workdir);
+	if (cli_detach_keys_check(args))
+		return 125;
 	o.detach = cli_flag(args, "detach");
 	o.stdin = cli_flag(args, "interactive");
 	o.tty = cli_flag(args, "tty");
@@ -1501,10 +1559,14 @@ int cmd_exec(struct berth_ctx *ctx, struct cli_args *args)
 		return 0;
 	}
 	/* The store stays open across the pump: no fork happens meanwhile. */
-	r = pump_tty(sock, o.stdin, o.tty, &code, &err);
+	r = pump_tty(args, sock, o.stdin, o.tty, &code, &err);
 	close(sock);
 	if (r < 0)
 		return fail_close(s, &err);
+	if (r == 1) { /* detached: the session runs on */
+		store_close(s);
+		return 0;
+	}
 	ctr_exec_finish(s, session, code, NULL);
 	store_close(s);
 	return code;

@@ -14,6 +14,8 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/image_format.h"
+#include "cli/image_sort.h"
+#include "engine/container.h"
 #include "engine/image_ops.h"
 #include "store/events.h"
 #include "store/store-time.h"
@@ -40,6 +42,7 @@ const struct cli_option cmd_images_options[] = {
 	{ "noheading", 'n', CLI_BOOL, "Do not print column headings", NULL },
 	{ "no-trunc", 0, CLI_BOOL, "Do not truncate output", NULL },
 	{ "quiet", 'q', CLI_BOOL, "Display only image IDs", NULL },
+	{ "sort", 0, CLI_STRING, "Sort by created, id, repository, size, tag", "created" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -193,8 +196,12 @@ int cmd_images(struct berth_ctx *ctx, struct cli_args *args)
 		return rc;
 	if (cli_argc(args) == 1 && strv_append(&f.reference, cli_argv(args)[0]) < 0)
 		return cli_error("out of memory");
+	if (!image_sort_valid(cli_str(args, "sort")))
+		return cli_error("\"%s\" is not a valid value for sorting images; must be one of: "
+				 "created, id, repository, size, tag", cli_str(args, "sort"));
 	if (store_image_list(s, &imgs, &n, &err) < 0)
 		return cli_fail(&err);
+	image_sort(imgs, n, cli_str(args, "sort"));
 
 	if (cli_flag(args, "quiet")) {
 		for (size_t i = 0; i < n; i++)
@@ -250,6 +257,8 @@ int cmd_images(struct berth_ctx *ctx, struct cli_args *args)
 		}
 	}
 	store_image_list_free(imgs, n);
+	if (image_sort_rows(rows, cli_str(args, "sort")) < 0)
+		return cli_error("out of memory");
 	{
 		static const char *const headers[] = {
 			"ID=IMAGE ID", "Id=IMAGE ID", "CreatedSince=CREATED", "CreatedAt=CREATED AT",
@@ -456,17 +465,34 @@ int cmd_untag(struct berth_ctx *ctx, struct cli_args *args)
 
 const struct cli_option cmd_rmi_options[] = {
 	{ "all", 'a', CLI_BOOL, "Remove all images", NULL },
-	{ "force", 'f', CLI_BOOL, "Remove an image even if it has several names", NULL },
+	{ "force", 'f', CLI_BOOL, "Force removal: remove the containers that use the image, and every name", NULL },
 	{ "ignore", 'i', CLI_BOOL, "Ignore errors if a specified image does not exist", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+/* podman's rmi -f: the containers that use @id are removed (killed first) before the image. */
+static int remove_image_users(struct berth_ctx *ctx, struct store *s, const char *id,
+			      berth_error *err)
+{
+	for (;;) {
+		_cleanup_free_ char *user = NULL;
+		int r = store_image_in_use(s, id, &user, err);
+		if (r <= 0)
+			return r;
+		r = ctr_remove(ctx, s, user, true, false, err);
+		if (r < 0)
+			return r;
+	}
+}
+
 /* Deletes @img, printing podman's Untagged:/Deleted: lines. Returns podman's rmi exit code. */
-static int remove_image(struct berth_ctx *ctx, struct store *s, const struct store_image *img)
+static int remove_image(struct berth_ctx *ctx, struct store *s, const struct store_image *img,
+			bool force)
 {
 	berth_error err = { 0 };
 
-	if (store_image_delete(s, img->id, &err) < 0) {
+	if ((force && remove_image_users(ctx, s, img->id, &err) < 0) ||
+	    store_image_delete(s, img->id, &err) < 0) {
 		fflush(stdout);
 		fprintf(stderr, "Error: %s\n", err.msg);
 		return err.code == -EBUSY ? 2 : err.code == -ENOENT ? 1 : 125;
@@ -500,7 +526,7 @@ int cmd_rmi(struct berth_ctx *ctx, struct cli_args *args)
 		if (store_image_list(s, &imgs, &n, &err) < 0)
 			return cli_fail(&err);
 		for (size_t i = 0; i < n; i++) {
-			int r = remove_image(ctx, s, imgs[i]);
+			int r = remove_image(ctx, s, imgs[i], cli_flag(args, "force"));
 			if (r)
 				result = r;
 		}
@@ -542,7 +568,7 @@ int cmd_rmi(struct berth_ctx *ctx, struct cli_args *args)
 			engine_image_event(ctx->runroot, "untag", img->id, img->names[0]);
 			goto next;
 		}
-		r = remove_image(ctx, s, img);
+		r = remove_image(ctx, s, img, cli_flag(args, "force"));
 		if (r)
 			result = r;
 next:;

@@ -15,6 +15,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "util/log.h"
 
 static bool word_matches(const struct cli_command *c, const char *word)
@@ -48,6 +49,11 @@ static int exec_transfer(struct berth_ctx *ctx, char **argv)
 		return cli_error("out of memory");
 	execv(path, argv);
 	return cli_error("cannot run %s: %s; reinstall berth", path, strerror(errno));
+}
+
+int cli_exec_transfer(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return exec_transfer(ctx, args->argv0);
 }
 
 static int keep_global_argv(struct berth_ctx *ctx, char **argv, int n)

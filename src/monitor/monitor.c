@@ -9,7 +9,7 @@
  *      it never holds a monitor as a child and can exit (`run -d` leaves no berth process);
  *   2. become a child subreaper, point our own stdio at /dev/null, block SIGCHLD (signalfd);
  *   3. bind <rundir>/attach, make the container's stdio pipes, and call
- *      runtime_create_and_start_hooked(), whose hook sets up the network (loopback, pasta and
+ *      runtime_create_and_start_hooked(), whose hook sets up the network (pasta or slirp4netns and
  *      its ports) before the container's process is released, so it never runs without its
  *      network and a taken port fails the start; a failure goes back over the sync pipe as
  *      "err EXIT-CODE message" (125/126/127), success as "ok PID PID-START MONITOR-PID";
@@ -45,6 +45,7 @@
 #include "engine/container_log.h"
 #include "engine/container_proc.h"
 #include "engine/container_status.h"
+#include "monitor/health.h"
 #include "monitor/network.h"
 #include "runtime/runtime.h"
 #include "util/fileio.h"
@@ -85,6 +86,8 @@ struct monitor {
 	bool pty;
 	bool exited;
 	int exit_code;
+	struct monitor_health health; /* health.c: the --health-cmd timer */
+	bool owner; /* clients[0] is still the CLI that started the container (--attach-fd) */
 };
 
 static void sync_reply(struct monitor *m, const char *fmt, ...) _printf_(2, 3);
@@ -128,6 +131,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		{ "exec-pid", required_argument, NULL, 'P' },
 		{ "exec-start", required_argument, NULL, 'S' },
 		{ "exec-spec", required_argument, NULL, 'E' },
+		{ "seccomp-cache", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -148,6 +152,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		case 'P': m->exec_pid = (pid_t)atoi(optarg); break;
 		case 'S': m->exec_start = strtoll(optarg, NULL, 10); break;
 		case 'E': m->exec_spec = optarg; break;
+		case 'C': runtime_seccomp_cache(optarg); break;
 		default: return -1;
 		}
 	}
@@ -187,6 +192,8 @@ static void null_stdio(void)
 
 static void client_drop(struct monitor *m, int i)
 {
+	if (i == 0)
+		m->owner = false;
 	close(m->clients[i]);
 	m->clients[i] = -1;
 }
@@ -292,8 +299,10 @@ static void reap(struct monitor *m)
 	while (read(m->sigfd, &si, sizeof(si)) > 0)
 		;
 	while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-		if (p != m->pid)
+		if (p != m->pid) {
+			monitor_health_reaped(&m->health, p);
 			continue;
+		}
 		m->exited = true;
 		if (WIFEXITED(status))
 			m->exit_code = WEXITSTATUS(status);
@@ -305,8 +314,8 @@ static void reap(struct monitor *m)
 static void loop(struct monitor *m)
 {
 	while (!m->exited) {
-		struct pollfd p[4 + MAX_CLIENTS];
-		int n = 0, idx_out = -1, idx_err = -1, idx_listen = -1, first_client;
+		struct pollfd p[5 + MAX_CLIENTS];
+		int n = 0, idx_out = -1, idx_err = -1, idx_listen = -1, idx_health = -1, first_client;
 
 		p[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 		if (m->out >= 0) {
@@ -320,6 +329,10 @@ static void loop(struct monitor *m)
 		if (m->listen_fd >= 0) {
 			idx_listen = n;
 			p[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		}
+		if (m->health.timer_fd >= 0) {
+			idx_health = n;
+			p[n++] = (struct pollfd){ .fd = m->health.timer_fd, .events = POLLIN };
 		}
 		first_client = n;
 		for (int i = 0; i < MAX_CLIENTS; i++)
@@ -345,6 +358,8 @@ static void loop(struct monitor *m)
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			if (m->clients[i] >= 0 && p[first_client + i].revents)
 				client_input(m, i);
+		if (idx_health >= 0 && p[idx_health].revents)
+			monitor_health_fire(&m->health);
 		if (p[0].revents)
 			reap(m);
 	}
@@ -353,6 +368,37 @@ static void loop(struct monitor *m)
 		pump_output(m, m->out, false);
 	if (m->errp >= 0)
 		pump_output(m, m->errp, true);
+}
+
+/*
+ * owner_done() - after the exit packet, wait for the CLI that started the container (run,
+ * start -a) to record the exit: its DONE, or its socket closing if it died. Running the exit
+ * command meanwhile would only queue on the container's lock behind it. True when the CLI
+ * removed the container itself (--rm), so that there is nothing left to clean up.
+ */
+static bool owner_done(struct monitor *m)
+{
+	char buf[16];
+	struct pollfd p = { .fd = m->clients[0], .events = POLLIN };
+
+	if (!m->owner)
+		return false;
+	for (;;) {
+		/* bounded: a stopped CLI must not keep a --restart policy from acting */
+		int r = poll(&p, 1, 30 * 1000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		ssize_t n = recv(m->clients[0], buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return false;
+		if (buf[0] == CTR_ATTACH_DONE)
+			return n == 8 && memcmp(buf + 1, "removed", 7) == 0;
+		/* late stdin or resize packets: the container is gone, drop them */
+	}
 }
 
 static int write_exit_file(struct monitor *m)
@@ -533,7 +579,8 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct monitor m = { .listen_fd = -1, .out = -1, .errp = -1, .in = -1, .sigfd = -1 };
+	struct monitor m = { .listen_fd = -1, .out = -1, .errp = -1, .in = -1, .sigfd = -1,
+			     .health.timer_fd = -1 };
 	struct runtime_config *cfg = NULL;
 	berth_error err = { 0 };
 	sigset_t mask;
@@ -548,6 +595,7 @@ int main(int argc, char **argv)
 	if (m.attach_fd >= 0) {
 		fcntl(m.attach_fd, F_SETFD, FD_CLOEXEC);
 		m.clients[0] = m.attach_fd;
+		m.owner = true;
 	}
 	if (detach() < 0) {
 		sync_reply(&m, "err 125 detach the monitor: %s\n", strerror(errno));
@@ -591,7 +639,10 @@ int main(int argc, char **argv)
 		ctr_log_writer_close(m.log);
 		return 125;
 	}
+	if (!m.exec_spec)
+		monitor_health_init(&m.health, m.bundle, m.rundir, m.exit_cmd);
 	loop(&m);
+	monitor_health_done(&m.health);
 	stop_pasta(&m);
 	write_exit_file(&m);
 	if (m.listen_fd >= 0)
@@ -603,6 +654,8 @@ int main(int argc, char **argv)
 		snprintf(code, sizeof(code), "%d", m.exit_code);
 		broadcast(&m, CTR_ATTACH_EXIT, code, strlen(code));
 	}
+	if (m.exec_spec == NULL && owner_done(&m))
+		m.exit_cmd = NULL; /* removed by the CLI already */
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m.clients[i] >= 0)
 			client_drop(&m, i);

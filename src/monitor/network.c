@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * network.c - the monitor's part of networking: once the container's namespaces exist and
- * before its process runs (the runtime's hook), bring up its loopback and start pasta or
- * slirp4netns for outbound traffic and the ports its config.json asks for.
+ * before its process runs (the runtime's hook), start pasta or slirp4netns for outbound
+ * traffic and the ports its config.json asks for.
  *
  * The ports travel in the "io.berth.network.ports" annotation (network/ports.h JSON form).
  * pasta gets the namespaces as fds, and for a rootless container also the user namespace
@@ -16,9 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <net/if.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -39,72 +37,6 @@ static bool has_user_namespace(json_t *cfg)
 		if (strcmp(json_string_value(json_object_get(it, "type")) ?: "", "user") == 0)
 			return true;
 	return false;
-}
-
-/* Whether config.json asks for a new network namespace (not the host's, not a joined one). */
-static bool has_new_netns(json_t *cfg)
-{
-	json_t *ns = json_object_get(json_object_get(cfg, "linux"), "namespaces"), *it;
-	size_t i;
-
-	json_array_foreach(ns, i, it)
-		if (strcmp(json_string_value(json_object_get(it, "type")) ?: "", "network") == 0)
-			return !json_string_value(json_object_get(it, "path")) ||
-			       !*json_string_value(json_object_get(it, "path"));
-	return false;
-}
-
-/*
- * loopback_up() - bring "lo" up in @pid's new network namespace, so that a pod's members (and
- * any private container) reach each other on 127.0.0.1 without pasta. A child joins the
- * namespaces (rootless: the user namespace first, which owns the netns): setns needs a
- * single-threaded process and must not change the monitor's own namespaces.
- */
-static int loopback_up(pid_t pid, bool userns, berth_error *err)
-{
-	char path[64];
-	int netfd, userfd = -1, status;
-	pid_t child;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	netfd = open(path, O_RDONLY | O_CLOEXEC);
-	/* A container that already exited (`run busybox true`) has no namespace left to set up. */
-	if (netfd < 0 && (errno == ENOENT || errno == ESRCH))
-		return 0;
-	if (netfd < 0)
-		return berr_errno(err, errno, "open the container's network namespace");
-	if (userns) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		userfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (userfd < 0) {
-			int e = errno;
-			close(netfd);
-			return e == ENOENT || e == ESRCH ? 0 : berr_errno(err, e, "open the container's user namespace");
-		}
-	}
-	child = fork();
-	if (child == 0) {
-		struct ifreq ifr = { 0 };
-		int sk;
-		if ((userfd >= 0 && setns(userfd, CLONE_NEWUSER) < 0) || setns(netfd, CLONE_NEWNET) < 0)
-			_exit(1);
-		sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-		if (sk < 0 || ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
-			_exit(2);
-		ifr.ifr_flags |= IFF_UP;
-		_exit(ioctl(sk, SIOCSIFFLAGS, &ifr) < 0 ? 3 : 0);
-	}
-	close(netfd);
-	if (userfd >= 0)
-		close(userfd);
-	if (child < 0)
-		return berr_errno(err, errno, "fork to set up the loopback interface");
-	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return berr(err, EIO, "could not bring up the loopback interface of the container "
-				      "(step %d)",
-			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	return 0;
 }
 
 static void add_hosts_line(const char *bundle, const char *line)
@@ -248,11 +180,8 @@ int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid
 	cfg = json_load_file(path, 0, &jerr);
 	if (!cfg)
 		return berr(err, EINVAL, "%s: %s", path, jerr.text);
+	/* "lo" of a new network namespace: the runtime brings it up in the container's process */
 	rootless = has_user_namespace(cfg);
-	if (has_new_netns(cfg) && (r = loopback_up(pid, rootless, err)) < 0) {
-		json_decref(cfg);
-		return r;
-	}
 	s = annotation(cfg, "io.berth.network.ports");
 	if ((annotation(cfg, "io.berth.network.pasta") &&
 	     !(pasta = strdup(annotation(cfg, "io.berth.network.pasta")))) ||

@@ -16,12 +16,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -30,6 +28,7 @@
 #include "store/events.h"
 #include "store/layer_extract.h"
 #include "store/store.h"
+#include "transport/image_archive.h"
 #include "util/fileio.h"
 #include "util/lock.h"
 #include "util/macro.h"
@@ -58,25 +57,7 @@ struct load_ctx {
 /* Open @name (from the archive's JSON: untrusted) as a regular file inside the archive dir. */
 static int open_in_archive(struct load_ctx *l, const char *name, int *ret_fd, berth_error *err)
 {
-	struct open_how how = {
-	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	struct stat st;
-	long fd;
-
-	if (!name || !*name || strlen(name) > LAYER_MAX_PATH)
-		return berr(err, EINVAL, "%s: the archive names an invalid file", l->what);
-	fd = syscall(SYS_openat2, l->dir, name, &how, sizeof(how));
-	if (fd < 0)
-		return berr_errno(err, errno, "%s: %s (named by the archive's index)", l->what,
-				  name);
-	if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close((int)fd);
-		return berr(err, EBADMSG, "%s: %s is not a regular file", l->what, name);
-	}
-	*ret_fd = (int)fd;
-	return 0;
+	return img_archive_open_in(l->dir, name, l->what, ret_fd, err);
 }
 
 static int read_in_archive(struct load_ctx *l, const char *name, size_t max, char **ret,

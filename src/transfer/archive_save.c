@@ -28,6 +28,7 @@
 #include "cli/commands.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "transport/image.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/sha256.h"
@@ -155,30 +156,19 @@ static int tar_layer_uncompressed(struct save_ctx *c, const struct store_layer *
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_(sha256_freep) struct sha256 *h = sha256_new();
-	struct archive *rd = archive_read_new();
-	struct archive_entry *raw;
-	char hex[SHA256_HEX_LEN + 1];
+	struct archive *rd = NULL;
+	char hex[SHA256_HEX_LEN + 1], what[120];
 	int64_t total = 0;
 	int r;
 
-	if (!h || !rd) {
-		if (rd)
-			archive_read_free(rd);
+	if (!h)
 		return berr(err, ENOMEM, "out of memory");
-	}
+	snprintf(what, sizeof(what), "save: layer blob %s", layer->compressed_digest);
 	r = store_blob_open(c->s, layer->compressed_digest, &fd, err);
+	if (r == 0)
+		r = img_decompressor(fd, what, &rd, err);
 	if (r < 0)
-		goto out;
-	archive_read_support_filter_gzip(rd);
-	archive_read_support_filter_zstd(rd);
-	archive_read_support_format_raw(rd);
-	archive_read_support_format_empty(rd);
-	if (archive_read_open_fd(rd, fd, SAVE_CHUNK) != ARCHIVE_OK ||
-	    archive_read_next_header(rd, &raw) < ARCHIVE_WARN) {
-		r = berr(err, EBADMSG, "save: layer blob %s: %s", layer->compressed_digest,
-			 archive_error_string(rd) ?: "unreadable");
-		goto out;
-	}
+		return r;
 	r = tar_header(c, name, AE_IFREG, 0444, layer->size, err);
 	if (r < 0)
 		goto out;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "oci/mediatype.h"
 #include "oci/reference.h"
 #include "store/store.h"
 #include "transfer/transfer.h"
@@ -91,6 +92,17 @@ static int source_location(oci_image_name **n, berth_error *err)
 	return oci_image_name_parse(name, n, err);
 }
 
+/* dest_compress() - --dest-compress-format zstd recompresses; gzip keeps layers as they are. */
+static int dest_compress(struct img_src **src, const char *format, berth_error *err)
+{
+	if (!format || strcmp(format, "gzip") == 0)
+		return 0;
+	if (strcmp(format, "zstd") != 0)
+		return berr(err, EINVAL, "unsupported --dest-compress-format %s: use gzip or zstd",
+			    format);
+	return img_recompress_src_open(TAKE_PTR(*src), src, err);
+}
+
 int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 {
 	_cleanup_(oci_image_name_freep) oci_image_name *sn = NULL, *dn = NULL;
@@ -115,6 +127,10 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	    .arch = cli_str(args, "override-arch"),
 	    .variant = cli_str(args, "override-variant"),
 	};
+	/* as skopeo: an OCI layout holds OCI manifests, the only ones other tools read there */
+	if (!o.all &&
+	    (dn->transport == OCI_TRANSPORT_OCI || dn->transport == OCI_TRANSPORT_OCI_ARCHIVE))
+		o.manifest_type = OCI_MT_MANIFEST;
 	xfer_printer_init(&pr, stdout, cli_flag(args, "quiet"), &o);
 	created = new_layout_path(dn);
 	r = side_for(&ss, sn, args, true, &err);
@@ -122,6 +138,8 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 		r = side_for(&ds, dn, args, false, &err);
 	if (r == 0)
 		r = open_src(ctx, &st, sn, &ss, &src, &err);
+	if (r == 0)
+		r = dest_compress(&src, cli_str(args, "dest-compress-format"), &err);
 	if (r == 0)
 		r = open_dst(ctx, &st, dn, &ds, &dst, &err);
 	if (r == 0 && !pr.quiet)

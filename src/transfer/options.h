@@ -27,6 +27,7 @@ static const struct cli_option cmd_copy_options[] = {
 	{ "override-arch", 0, CLI_STRING, "Use ARCH instead of the architecture of the machine for choosing images", NULL },
 	{ "override-variant", 0, CLI_STRING, "Use VARIANT instead of the running architecture variant for choosing images", NULL },
 	{ "quiet", 'q', CLI_BOOL, "Suppress output information when copying images", NULL },
+	{ "dest-compress-format", 0, CLI_STRING, "Compress layers with FORMAT (zstd) in the destination", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 

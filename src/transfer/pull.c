@@ -54,9 +54,11 @@ static int platform(const struct cli_args *args, struct img_copy_opts *o, char *
 
 /*
  * candidates() - the fully-qualified references to try for @arg, normalized ("docker.io/library/
- * busybox:latest"), in order.
+ * busybox:latest"), in order. With several search registries and a terminal the user picks one
+ * (short-name-mode enforcing or permissive), and *@ret_chosen says so; enforcing without a
+ * terminal is an error, as in podman.
  */
-static int candidates(const char *arg, char ***ret, berth_error *err)
+static int candidates(const char *arg, char ***ret, bool *ret_chosen, berth_error *err)
 {
 	_cleanup_(registries_conf_freep) struct registries_conf *conf = NULL;
 	_cleanup_(oci_ref_freep) oci_ref *ref = NULL;
@@ -108,12 +110,12 @@ static int candidates(const char *arg, char ***ret, berth_error *err)
 		    "registries are defined in registries.conf; use a full name such as "
 		    "docker.io/%s",
 		    arg, arg);
-	if (n > 1 && conf->short_name_mode == SHORT_NAME_ENFORCING)
-		return berr(
-		    err, EINVAL,
-		    "short-name resolution of \"%s\" is enforced in registries.conf but there are "
-		    "%zu search registries and no prompt; use a full name",
-		    arg, n);
+	bool prompt = n > 1 && conf->short_name_mode != SHORT_NAME_DISABLED && xfer_can_prompt();
+	if (n > 1 && conf->short_name_mode == SHORT_NAME_ENFORCING && !prompt)
+		return berr(err, EINVAL,
+			    "short-name resolution enforced but cannot prompt without a TTY (pulling "
+			    "\"%s\"; use a full name or an alias in registries.conf)",
+			    arg);
 	if (!(v = calloc(n + 1, sizeof(char *))))
 		return berr(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
@@ -142,8 +144,37 @@ static int candidates(const char *arg, char ***ret, berth_error *err)
 		if (!(v[i] = oci_ref_string(c)))
 			return berr(err, ENOMEM, "out of memory");
 	}
+	if (prompt) {
+		size_t k;
+		r = xfer_short_name_choose(v, n, &k, err);
+		if (r < 0)
+			return r;
+		char *keep = TAKE_PTR(v[k]);
+		strv_free(v);
+		if (!(v = calloc(2, sizeof(char *)))) {
+			free(keep);
+			return berr(err, ENOMEM, "out of memory");
+		}
+		v[0] = keep;
+		if (ret_chosen)
+			*ret_chosen = true;
+	}
 	*ret = TAKE_PTR(v);
 	return 0;
+}
+
+/* remember() - a chosen short name goes into the alias cache (its repository, no tag). */
+static void remember(const char *arg, const char *chosen)
+{
+	_cleanup_(oci_ref_freep) oci_ref *a = NULL, *c = NULL;
+	_cleanup_free_ char *value = NULL;
+	berth_error err = {0};
+
+	if (oci_ref_parse(arg, 0, &a, NULL) < 0 || oci_ref_parse(chosen, 0, &c, NULL) < 0 ||
+	    !(value = oci_ref_name(c)))
+		return;
+	if (xfer_short_name_record(a->path, value, &err) < 0)
+		fprintf(stderr, "Warning: %s\n", err.msg);
 }
 
 struct puller {
@@ -197,7 +228,8 @@ static int pull_resolved(struct puller *p, const char *arg, char ret_id[STORE_ID
 			 berth_error *err)
 {
 	_cleanup_strv_free_ char **cands = NULL;
-	int r = candidates(arg, &cands, err);
+	bool chosen = false;
+	int r = candidates(arg, &cands, &chosen, err);
 
 	if (r < 0)
 		return r;
@@ -215,6 +247,8 @@ static int pull_resolved(struct puller *p, const char *arg, char ret_id[STORE_ID
 			if (asprintf(&src, "docker://%s", *from) < 0)
 				return berr(err, ENOMEM, "out of memory");
 			r = pull_one(p, src, *c, ret_id, &e1);
+			if (r == 0 && chosen)
+				remember(arg, *c);
 			if (r == 0)
 				return 0;
 			*err = e1;
@@ -234,7 +268,7 @@ static int pull_all_tags(struct puller *p, const char *arg, berth_error *err)
 	struct xfer_side side = {0};
 	int r;
 
-	r = candidates(arg, &cands, err);
+	r = candidates(arg, &cands, NULL, err);
 	if (r == 0)
 		r = oci_ref_parse(cands[0], OCI_REF_NORMALIZE, &ref, err);
 	if (r < 0)

@@ -59,8 +59,11 @@ static int manifest_format(const char *f, const char **ret, berth_error *err)
 	return 0;
 }
 
-/* compression() - the stored layers are pushed as they are: a different format is refused. */
-static int check_compression(struct img_src *src, const char *want, berth_error *err)
+/*
+ * compression() - --compression-format: zstd recompresses the layers that are not zstd yet
+ * (the source is wrapped); gzip pushes layers as stored, and refuses zstd ones.
+ */
+static int compression(struct img_src **src, const char *want, berth_error *err)
 {
 	_cleanup_free_ char *body = NULL, *mt = NULL;
 	struct img_manifest m = {0};
@@ -69,21 +72,21 @@ static int check_compression(struct img_src *src, const char *want, berth_error 
 
 	if (!want)
 		return 0;
-	if (strcmp(want, "gzip") != 0 && strcmp(want, "zstd") != 0)
+	if (strcmp(want, "zstd") == 0)
+		return img_recompress_src_open(TAKE_PTR(*src), src, err);
+	if (strcmp(want, "gzip") != 0)
 		return berr(err, EINVAL, "unsupported --compression-format %s: use gzip or zstd",
 			    want);
-	r = src->ops->get_manifest(src, NULL, &body, &len, &mt, err);
+	r = (*src)->ops->get_manifest(*src, NULL, &body, &len, &mt, err);
 	if (r == 0)
-		r = img_manifest_parse(body, len, mt, src->name, &m, err);
+		r = img_manifest_parse(body, len, mt, (*src)->name, &m, err);
 	for (size_t i = 0; r == 0 && i < m.n; i++) {
 		const char *lt = m.descs[i].media_type ? m.descs[i].media_type : "";
-		bool gz = strstr(lt, "gzip") != NULL, zs = strstr(lt, "zstd") != NULL;
-		if ((strcmp(want, "gzip") == 0 && !gz) || (strcmp(want, "zstd") == 0 && !zs))
-			r = berr(
-			    err, ENOTSUP,
-			    "push %s: layer %s is stored as %s; berth pushes layers as stored and "
-			    "cannot recompress them to %s yet",
-			    src->name, m.descs[i].digest, *lt ? lt : "uncompressed", want);
+		if (!strstr(lt, "gzip"))
+			r = berr(err, ENOTSUP,
+				 "push %s: layer %s is stored as %s; berth cannot recompress it to "
+				 "gzip yet: push it with --compression-format zstd or as stored",
+				 (*src)->name, m.descs[i].digest, *lt ? lt : "uncompressed");
 	}
 	img_manifest_done(&m);
 	return r;
@@ -116,7 +119,7 @@ int cmd_push(struct berth_ctx *ctx, struct cli_args *args)
 	if (r == 0)
 		r = img_store_src_open(s, image, &src, &err);
 	if (r == 0)
-		r = check_compression(src, cli_str(args, "compression-format"), &err);
+		r = compression(&src, cli_str(args, "compression-format"), &err);
 	if (r == 0 && dn->transport == OCI_TRANSPORT_DOCKER && !(ref = img_docker_repo_string(dn)))
 		r = berr(&err, ENOMEM, "out of memory");
 	if (r == 0)

@@ -101,6 +101,21 @@ void xfer_printer_done(struct xfer_printer *p);
 void xfer_print_event(void *ud, enum img_copy_event ev, const char *digest, int64_t size);
 void xfer_print_progress(void *ud, const char *digest, int64_t done, int64_t total);
 
+/** xfer_can_prompt() - stdin and stdout are terminals (podman's condition for prompting). */
+bool xfer_can_prompt(void);
+
+/**
+ * xfer_short_name_choose() - list the @n candidates of a short name, numbered, and read the
+ * user's choice from stdin into *@ret (0-based); -ECANCELED after three wrong answers or EOF.
+ */
+int xfer_short_name_choose(char *const *cands, size_t n, size_t *ret, berth_error *err);
+
+/**
+ * xfer_short_name_record() - remember "@name" = "@value" in the short-name alias cache
+ * (registries_conf_aliases_path()), keeping its other aliases, as podman does after a choice.
+ */
+int xfer_short_name_record(const char *name, const char *value, berth_error *err);
+
 /** xfer_client() - the process's registry client, created on first use. */
 struct reg_client *xfer_client(void);
 

@@ -63,6 +63,49 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *'short-name "app" did not resolve to an alias and no unqualified-search registries are defined'* ]]
 }
 
+@test "pull: short-name-mode enforcing prompts on a terminal, refuses without one, and records the choice" {
+  command -v script >/dev/null || skip "script (util-linux) is not installed"
+  start_docker_registry B
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_B/library/app:v1"
+  printf 'short-name-mode = "enforcing"\nunqualified-search-registries = ["%s", "%s"]\n[[registry]]\nlocation = "%s"\ninsecure = true\n[[registry]]\nlocation = "%s"\ninsecure = true\n' \
+    "$REG_A" "$REG_B" "$REG_A" "$REG_B" >"$CONTAINERS_REGISTRIES_CONF"
+  # no terminal: podman's error
+  run berth pull library/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"short-name resolution enforced but cannot prompt without a TTY"* ]]
+  # a terminal (script gives one), in a mount namespace of our own so root's alias cache
+  # (/var/cache/containers/short-name-aliases.conf) is a tmpfs, not the host's
+  local root="$BATS_TEST_TMPDIR/s" cmd
+  cmd="$BERTH_BIN --root $root/root --runroot $root/run pull library/app:v1"
+  run unshare -m --propagation private sh -c '
+    mount -t tmpfs none /var/cache || exit 99
+    printf "x\n2\n" | script -qec "$1" /dev/null
+    echo "status=$?"
+    echo "--- cache"; cat /var/cache/containers/short-name-aliases.conf
+    # the alias now answers without a prompt, even without a terminal
+    $2 --root '"$root"'/root --runroot '"$root"'/run pull -q library/app:v1 </dev/null
+    echo "again=$?"' sh "$cmd" "$BERTH_BIN"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"? Please select an image:"* ]]
+  [[ "$output" == *"1) $REG_A/library/app:v1"* ]]
+  [[ "$output" == *"2) $REG_B/library/app:v1"* ]]
+  [[ "$output" == *'"x" is not a number from 1 to 2'* ]]
+  [[ "$output" == *"Trying to pull $REG_B/library/app:v1..."* ]]
+  [[ "$output" != *"Trying to pull $REG_A/library/app:v1..."* ]]
+  [[ "$output" == *"status=0"* ]]
+  [[ "$output" == *"\"library/app\" = \"$REG_B/library/app\""* ]]
+  [[ "$output" == *"again=0"* ]]
+  # the host's cache was not touched
+  ! grep -qs "$REG_B" /var/cache/containers/short-name-aliases.conf
+  # disabled: no prompt, every registry in turn
+  sed -i 's/enforcing/disabled/' "$CONTAINERS_REGISTRIES_CONF"
+  run script -qec "$BERTH_BIN --root $root/root --runroot $root/run pull library/app:v1" /dev/null </dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"Please select"* ]]
+  [[ "$output" == *"Trying to pull $REG_A/library/app:v1..."* ]]
+  : >"$CONTAINERS_REGISTRIES_CONF"
+}
+
 @test "pull: errors leave no image; a corrupted layer is refused" {
   local before; before=$(image_ids)
   run berth pull --tls-verify=false "$REG_A/library/app:nosuch"
@@ -106,10 +149,42 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   rm -rf "$prun"
   [ "$st" -eq 0 ]
   [ "$out" = "$CONFIG_ID" ]
-  # zstd would need recompression: refused with the reason
-  run berth push --tls-verify=false --compression-format zstd "$REG_A/library/app:v1" "$REG_A/pushed/app:z"
+  # Docker schema2 has no zstd layer type: refused with the reason
+  run berth push --tls-verify=false --format v2s2 --compression-format zstd "$REG_A/library/app:v1" "$REG_A/pushed/app:z"
   [ "$status" -eq 125 ]
-  [[ "$output" == *"cannot recompress them to zstd yet"* ]]
+  [[ "$output" == *"has no equivalent in application/vnd.docker.distribution.manifest.v2+json; push with --format oci"* ]]
+}
+
+@test "push --compression-format zstd: recompressed layers that skopeo and berth pull" {
+  berth pull -q --tls-verify=false "$REG_A/library/app:v1"
+  run berth push -q --tls-verify=false --compression-format zstd "$REG_A/library/app:v1" "$REG_A/pushed/app:zstd"
+  [ "$status" -eq 0 ]
+  skopeo inspect --tls-verify=false --raw "docker://$REG_A/pushed/app:zstd" >"$BATS_TEST_TMPDIR/raw"
+  [ "$(jq -r .mediaType "$BATS_TEST_TMPDIR/raw")" = application/vnd.oci.image.manifest.v1+json ]
+  [ "$(jq -r '[.layers[].mediaType] | unique | .[]' "$BATS_TEST_TMPDIR/raw")" = application/vnd.oci.image.layer.v1.tar+zstd ]
+  [ "$(jq -r .config.digest "$BATS_TEST_TMPDIR/raw")" = "sha256:$CONFIG_ID" ]
+  # the blobs really are zstd frames
+  local l; l=$(jq -r '.layers[0].digest' "$BATS_TEST_TMPDIR/raw")
+  curl -sf "http://$REG_A/v2/pushed/app/blobs/$l" | head -c 4 | od -An -tx1 | grep -q "28 b5 2f fd"
+  # skopeo reads the zstd layers
+  run skopeo copy -q --src-tls-verify=false "docker://$REG_A/pushed/app:zstd" "oci:$BATS_TEST_TMPDIR/z:1"
+  [ "$status" -eq 0 ]
+  # berth pulls it into a fresh store: the same image id, and the files are there
+  local root="$BATS_TEST_TMPDIR/store2"
+  run "$BERTH_BIN" --root "$root/root" --runroot "$root/run" pull -q --tls-verify=false "$REG_A/pushed/app:zstd"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" --root "$root/root" --runroot "$root/run" run --rm "$REG_A/pushed/app:zstd" cat /data/file2
+  [ "$status" -eq 0 ]
+  [ "$output" = "layer 2 of v1" ]
+  # and copy --dest-compress-format zstd as skopeo's
+  run berth copy -q --dest-compress-format zstd "oci:$LAYOUT:v1" "oci:$BATS_TEST_TMPDIR/c:1"
+  [ "$status" -eq 0 ]
+  run skopeo inspect --raw "oci:$BATS_TEST_TMPDIR/c:1"
+  [ "$(echo "$output" | jq -r '.layers[2].mediaType')" = application/vnd.oci.image.layer.v1.tar+zstd ]
+  run berth copy -q --dest-compress-format lz4 "oci:$LAYOUT:v1" "oci:$BATS_TEST_TMPDIR/c:2"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"unsupported --dest-compress-format lz4: use gzip or zstd"* ]]
 }
 
 @test "push and pull with htpasswd auth: 401 explained, then login" {

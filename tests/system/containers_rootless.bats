@@ -78,3 +78,24 @@ ub() {
   [ "$status" -eq 1 ]
   [ -z "$(ls -A "$BERTH_TEST_ROOT/overlay-containers" 2>/dev/null)" ]
 }
+
+@test "rootless: stats reads what it can (-- without a cgroup), mount is refused, rename and cp - work" {
+  ub run -d --name rls localhost/busybox sleep 1000
+  run ub stats --no-stream --format '{{.Name}} {{.NetIO}} {{.PIDS}}' rls
+  [ "$status" -eq 0 ]
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    [ "$output" = "rls 0B / 0B --" ]
+  else
+    [[ "$output" == "rls 0B / 0B "* ]]
+  fi
+  run ub mount rls
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'in rootless mode, must execute `berth unshare` first'* ]]
+  ub rename rls rls2
+  [ "$(ub ps --format '{{.Names}}')" = rls2 ]
+  printf 'hi\n' >"$BERTH_TEST_DIR/hi"
+  tar -C "$BERTH_TEST_DIR" -cf - hi | su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' cp - rls2:/tmp"
+  [ "$(ub exec rls2 cat /tmp/hi)" = hi ]
+  [ "$(ub cp rls2:/tmp/hi - | tar xOf - hi)" = hi ]
+  ub rm -f -t 0 rls2
+}

@@ -272,6 +272,48 @@ EOF
   berth rmi used
 }
 
+@test "rmi -f removes the containers that use the image first, as podman" {
+  tar=$(busybox_tarball)
+  berth import --change 'CMD ["/bin/sh"]' "$tar" forced
+  berth create --name forced-c1 forced true
+  berth run -d --name forced-c2 forced sleep 1000
+  run berth rmi forced
+  [ "$status" -eq 2 ]
+  [[ "$output" == "Error: image is in use by a container: "* ]]
+  run berth rmi -f forced
+  [ "$status" -eq 0 ]
+  [[ "${lines[-1]}" == Deleted:* ]]
+  run berth container exists forced-c1
+  [ "$status" -eq 1 ]
+  run berth container exists forced-c2
+  [ "$status" -eq 1 ]
+  run berth image exists forced
+  [ "$status" -eq 1 ]
+  run berth system check
+  [ "$status" -eq 0 ]
+}
+
+@test "images --sort created|id|repository|size|tag" {
+  for n in sortb sorta sortc; do berth import "$(small_tar $n)" "$n:t-$n" >/dev/null; sleep 1; done
+  berth tag sortb:t-sortb sortb:a-tag
+  run berth images --filter reference='sort*' --format '{{.Repository}}:{{.Tag}}'
+  [ "${lines[0]}" = "localhost/sortc:t-sortc" ]
+  [ "${lines[2]}" = "localhost/sortb:t-sortb" ] || [ "${lines[3]}" = "localhost/sortb:t-sortb" ]
+  run berth images --sort repository --filter reference='sort*' --format '{{.Repository}}'
+  [ "$(echo "$output" | tr '\n' ' ')" = "localhost/sorta localhost/sortb localhost/sortb localhost/sortc " ]
+  run berth images --sort tag --filter reference='sort*' --format '{{.Tag}}'
+  [ "$(echo "$output" | tr '\n' ' ')" = "a-tag t-sorta t-sortb t-sortc " ]
+  run berth images --sort id --filter reference='sort*' -q
+  [ "$output" = "$(echo "$output" | sort)" ]
+  big=$(small_tar sortbig "$(head -c 300000 /dev/zero | tr '\0' x)")
+  berth import "$big" sortbig >/dev/null
+  run berth images --sort size --filter reference='sort*' --format '{{.Repository}}'
+  [ "${lines[-1]}" = "localhost/sortbig" ]
+  run berth images --sort name
+  [ "$status" -eq 125 ]
+  [ "$output" = 'Error: "name" is not a valid value for sorting images; must be one of: created, id, repository, size, tag' ]
+}
+
 @test "image prune removes dangling images only (-a: all unused)" {
   busybox_image
   tar=$(small_tar dangling)

@@ -217,7 +217,7 @@ counter() {
   run berth cp "$out/h" "$out/h2"
   [ "$status" -eq 125 ]
   [[ "$output" == *"exactly one of source and destination"* ]]
-  run berth cp cpy:/data/f -
-  [ "$status" -eq 125 ]
+  # "-" is a tar archive on stdout (stats.bats tests archives in depth)
+  [ "$(berth cp cpy:/data/f - | tar t)" = f ]
   berth rm -f -t 0 cpy
 }

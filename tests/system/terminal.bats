@@ -131,3 +131,44 @@ screen_has() {
   screen_has one 'started'
   screen_has one 'EXIT=7'
 }
+
+@test "run -it and start -ai: ctrl-p,ctrl-q detaches and the container runs on" {
+  pane one "$(B) run -it --name dk1 localhost/busybox sh"
+  screen_has one '/ #'
+  keys one C-p C-q
+  screen_has one 'EXIT=0'
+  run berth ps --format '{{.Names}} {{.State}}'
+  [[ "$output" == *"dk1 running"* ]]
+  # start -ai on a created container, with keys of our own
+  berth create -it --name dk2 localhost/busybox sh
+  pane two "$(B) start -ai --detach-keys ctrl-x,a dk2"
+  screen_has two '/ #'
+  keys two C-x a
+  screen_has two 'EXIT=0'
+  run berth ps --format '{{.Names}} {{.State}}'
+  [[ "$output" == *"dk2 running"* ]]
+  berth rm -f -t 0 dk1 dk2
+}
+
+@test "exec -it: ctrl-p,ctrl-q leaves the session running; --detach-keys \"\" disables detaching" {
+  berth run -d --name dk3 localhost/busybox sleep 1000
+  pane one "$(B) exec -it dk3 sh -c 'echo ready; sleep 1000'"
+  screen_has one 'ready'
+  keys one C-p C-q
+  screen_has one 'EXIT=0'
+  # the exec'd sleep is still there after the client left
+  run berth top dk3 args
+  [[ "$output" == *"sleep 1000"* ]]
+  run berth exec -it --detach-keys 'ctrl-' dk3 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'invalid detach keys'* ]]
+  # with "" ctrl-p,ctrl-q reach the shell as typed; Ctrl+D still ends it
+  pane two "$(B) exec -it --detach-keys '' dk3 sh"
+  screen_has two '/ #'
+  keys two C-p C-q
+  sleep 0.3
+  screen two | grep -q 'EXIT=' && false
+  keys two C-d
+  screen_has two 'EXIT=0'
+  berth rm -f -t 0 dk3
+}

@@ -79,6 +79,32 @@ static void test_add_lookup_conflict(void **state)
 	assert_string_equal(err.msg, "no container with name or ID \"nope\" found: no such container");
 }
 
+static void test_rename(void **state)
+{
+	struct store_container *got = NULL;
+	berth_error err = { 0 };
+
+	(void)state;
+	/* a taken name: nothing changes */
+	assert_int_equal(store_container_rename(st, ID_A, "db", "{}", &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "the container name \"db\" is already in use by " ID_B));
+	assert_int_equal(store_container_lookup(st, "web", &got, NULL), 0);
+	assert_string_equal(got->config, "{\"rm\":false}");
+	store_container_free(got);
+	/* name and config change together; the old name is free again */
+	assert_int_equal(store_container_rename(st, ID_A, "front", "{\"name\":\"front\"}", NULL), 0);
+	assert_int_equal(store_container_lookup(st, "front", &got, NULL), 0);
+	assert_string_equal(got->id, ID_A);
+	assert_string_equal(got->config, "{\"name\":\"front\"}");
+	store_container_free(got);
+	assert_int_equal(store_container_lookup(st, "web", &got, NULL), -ENOENT);
+	assert_int_equal(store_container_rename(st, "ffff0000000000000000000000000000000000000000000"
+						    "00000000000000009",
+						"x", "{}", &err),
+			 -ENOENT);
+	assert_int_equal(store_container_rename(st, ID_A, "web", "{\"rm\":false}", NULL), 0);
+}
+
 static void test_update_list_delete(void **state)
 {
 	struct store_container **list = NULL, *got = NULL;
@@ -132,6 +158,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_lookup_conflict),
+		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_update_list_delete),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

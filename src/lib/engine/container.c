@@ -28,11 +28,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/container_health.h"
+#include "engine/container_mount.h"
 #include "engine/container_proc.h"
 #include "engine/container_pause.h"
 #include "engine/container_restart.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/exec_session.h"
 #include "engine/names.h"
 #include "engine/pod.h"
 #include "engine/spec.h"
@@ -468,6 +471,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	r = build_bundle(ctx, s, img, imgcfg, create, &st, err);
 	if (r < 0)
 		goto fail;
+	r = ctr_health_prepare(create, imgcfg, st.userdata, err); /* --health-*, HEALTHCHECK */
+	if (r < 0)
+		goto fail;
 	json_object_set_new(create, "name", json_string(st.name));
 	createtext = json_dumps(create, JSON_COMPACT);
 	if (!createtext) {
@@ -755,6 +761,14 @@ static int run_monitor(const char *monitor, const char *const *argv, int sync_w,
 	return 0;
 }
 
+/* seccomp_cache_path() - where monitors keep compiled seccomp filters (runtime_seccomp_cache) */
+static char *seccomp_cache_path(const struct berth_ctx *ctx)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s/seccomp", ctx->runroot) < 0 ? NULL : p;
+}
+
 static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c, json_t *cfg,
 			 const char *rundir, int sync_w, int attach_child, bool want_stdin,
 			 berth_error *err)
@@ -762,12 +776,14 @@ static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c,
 	_cleanup_free_ char *monitor = berth_ctx_helper_path(ctx, "berth-monitor");
 	_cleanup_free_ char *userdata = ctr_userdata_path(ctx, c->id), *logpath = NULL;
 	_cleanup_strv_free_ char **exitcmd = exit_command(ctx, c->id);
+	_cleanup_free_ char *seccache = seccomp_cache_path(ctx);
 	const char *driver = json_string_value(json_object_get(cfg, "log_driver"));
 	char maxsz[32];
 	const char *argv[40];
 	size_t n = 0;
 
-	if (!monitor || !userdata || !exitcmd || asprintf(&logpath, "%s/ctr.log", userdata) < 0)
+	if (!monitor || !userdata || !exitcmd || !seccache ||
+	    asprintf(&logpath, "%s/ctr.log", userdata) < 0)
 		return berr(err, ENOMEM, "out of memory");
 	snprintf(maxsz, sizeof(maxsz), "%lld",
 		 (long long)json_integer_value(json_object_get(cfg, "log_max_size")));
@@ -786,6 +802,8 @@ static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c,
 	argv[n++] = maxsz;
 	argv[n++] = "--sync-fd";
 	argv[n++] = "3";
+	argv[n++] = "--seccomp-cache";
+	argv[n++] = seccache;
 	if (attach_child >= 0) {
 		argv[n++] = "--attach-fd";
 		argv[n++] = "4";
@@ -1124,6 +1142,8 @@ static int remove_locked(struct berth_ctx *ctx, struct store *s, struct store_co
 		if (r < 0)
 			return r;
 	}
+	/* `berth mount` left it mounted: never let rm -rf walk into the image's layers */
+	ctr_mount_release(ctx, s, c->id);
 	r = store_container_dirs_remove(s, c->id, err);
 	if (r < 0)
 		return r;
@@ -1320,13 +1340,14 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	_cleanup_(store_container_freep) struct store_container *c = NULL;
 	_cleanup_free_ char *monitor = berth_ctx_helper_path(ctx, "berth-monitor");
 	_cleanup_free_ char *userdata = NULL, *rundir = NULL, *specpath = NULL, *sync_text = NULL;
-	_cleanup_free_ char *spectext = NULL;
+	_cleanup_free_ char *spectext = NULL, *seccache = seccomp_cache_path(ctx);
 	_cleanup_close_ int sync_r = -1, sync_w = -1, att_parent = -1, att_child = -1;
 	_cleanup_json_ json_t *spec = NULL;
+	_cleanup_strv_free_ char **exitcmd = NULL;
 	struct store_exec_session rec = { 0 };
 	struct store_container tmp = { 0 };
 	char sid[65], pidbuf[16], startbuf[32];
-	const char *argv[32];
+	const char *argv[48];
 	size_t n = 0;
 	int fds[2], r;
 
@@ -1342,10 +1363,15 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	r = exec_spec(ctx, c, opts, &spec, err);
 	if (r < 0)
 		return r;
-	if (random_id(sid) < 0)
+	if (opts->session)
+		snprintf(sid, sizeof(sid), "%s", opts->session);
+	else if (random_id(sid) < 0)
 		return berr(err, EIO, "cannot read random bytes for a session id");
 	userdata = ctr_userdata_path(ctx, c->id);
-	if (!monitor || !userdata ||
+	exitcmd = ctr_exec_session_exit_command(ctx, c->id, sid); /* records the exit, exec_died */
+	if (!exitcmd)
+		return berr(err, ENOMEM, "out of memory");
+	if (!monitor || !userdata || !seccache ||
 	    asprintf(&rundir, "%s/containers/%s/exec/%.32s", ctx->runroot, c->id, sid) < 0 ||
 	    asprintf(&specpath, "%s/exec.json", rundir) < 0)
 		return berr(err, ENOMEM, "out of memory");
@@ -1385,6 +1411,8 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	argv[n++] = startbuf;
 	argv[n++] = "--exec-spec";
 	argv[n++] = specpath;
+	argv[n++] = "--seccomp-cache";
+	argv[n++] = seccache;
 	argv[n++] = "--sync-fd";
 	argv[n++] = "3";
 	if (att_child >= 0) {
@@ -1393,6 +1421,9 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 		if (opts->stdin)
 			argv[n++] = "--stdin";
 	}
+	argv[n++] = "--";
+	for (size_t i = 0; exitcmd[i] && n < ELEMENTSOF(argv) - 1; i++)
+		argv[n++] = exitcmd[i];
 	argv[n] = NULL;
 	r = run_monitor(monitor, argv, sync_w, att_child, err);
 	if (r < 0)
@@ -1416,6 +1447,7 @@ int ctr_exec(struct berth_ctx *ctx, struct store *s, const char *ref,
 	r = store_exec_session_put(s, &rec, err);
 	if (r < 0)
 		return r;
+	ctr_exec_session_started(ctx, c, sid);
 	if (ret_session && !(*ret_session = strdup(sid)))
 		return berr(err, ENOMEM, "out of memory");
 	if (ret_attach)

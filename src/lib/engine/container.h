@@ -105,6 +105,7 @@ int ctr_cleanup(struct berth_ctx *ctx, struct store *s, const char *id, berth_er
  * @detach:	do not attach (exec -d)
  * @stdin:	forward stdin (exec -i)
  * @tty:	allocate a terminal (exec -t)
+ * @session:	start this created session (ctr_exec_session_create()) instead of a new one
  */
 struct ctr_exec_opts {
 	char *const *args;
@@ -114,6 +115,7 @@ struct ctr_exec_opts {
 	bool detach;
 	bool stdin;
 	bool tty;
+	const char *session;
 };
 
 /**

@@ -128,6 +128,12 @@ int ctr_attach_pump(int sock, int in_fd, int out_fd, int err_fd, int *ret_exit,
 	}
 }
 
+int ctr_attach_done(int sock, bool removed)
+{
+	return removed ? send_packet(sock, CTR_ATTACH_DONE, "removed", 7)
+		       : send_packet(sock, CTR_ATTACH_DONE, NULL, 0);
+}
+
 int ctr_attach_resize(int sock, unsigned rows, unsigned cols)
 {
 	char buf[32];

@@ -11,7 +11,9 @@
  *   monitor → client: CTR_ATTACH_STDOUT / CTR_ATTACH_STDERR + data;
  *                     CTR_ATTACH_EXIT + decimal exit code (the last packet)
  *   client → monitor: CTR_ATTACH_STDIN + data; CTR_ATTACH_STDIN_EOF (close the container's
- *                     stdin); CTR_ATTACH_RESIZE + "ROWS COLS"
+ *                     stdin); CTR_ATTACH_RESIZE + "ROWS COLS"; after the exit packet, the
+ *                     client that started the container sends CTR_ATTACH_DONE (+ "removed"
+ *                     when it removed a --rm container itself) once it recorded the exit.
  */
 #ifndef BERTH_ENGINE_CONTAINER_ATTACH_H
 #define BERTH_ENGINE_CONTAINER_ATTACH_H
@@ -27,6 +29,7 @@ enum ctr_attach_type {
 	CTR_ATTACH_EXIT = 3,
 	CTR_ATTACH_RESIZE = 4,
 	CTR_ATTACH_STDIN_EOF = 5,
+	CTR_ATTACH_DONE = 6,
 };
 
 /** CTR_ATTACH_PACKET_MAX - largest packet (type byte included). */
@@ -50,6 +53,12 @@ int ctr_attach_connect(const char *rundir, berth_error *err);
  */
 int ctr_attach_pump(int sock, int in_fd, int out_fd, int err_fd, int *ret_exit,
 		    berth_error *err);
+
+/**
+ * ctr_attach_done() - tell the monitor that the client recorded the exit (and, when @removed,
+ * removed the container), so that its cleanup does not wait for or repeat that work.
+ */
+int ctr_attach_done(int sock, bool removed);
 
 /** ctr_attach_resize() - tell the monitor the client's terminal size. */
 int ctr_attach_resize(int sock, unsigned rows, unsigned cols);

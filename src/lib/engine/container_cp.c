@@ -133,22 +133,15 @@ static char *split_ref(const char *arg, const char **ret_path)
 	return strndup(arg, (size_t)(colon - arg));
 }
 
-int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *dst,
-	   berth_error *err)
+/* running container @ref and an O_PATH fd of its root (/proc/PID/root) */
+static int container_root(struct berth_ctx *ctx, struct store *s, const char *ref,
+			  struct store_container **ret, int *ret_root, berth_error *err)
 {
-	const char *spath = src, *dpath = dst;
-	_cleanup_free_ char *sref = split_ref(src, &spath), *dref = split_ref(dst, &dpath);
 	_cleanup_container_ struct store_container *c = NULL;
-	_cleanup_close_ int root = -1, sdir = -1, ddir = -1, probe = -1;
-	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *d1 = NULL, *d2 = NULL;
 	char proot[64];
-	int r;
+	int r, root;
 
-	if (!!sref == !!dref)
-		return berr(err, EINVAL, "copying %s: exactly one of source and destination must "
-					 "be CONTAINER:PATH", sref ? "between containers" : "on the host");
-	r = ctr_get(ctx, s, sref ? sref : dref, &c, err);
-	if (r < 0)
+	if ((r = ctr_get(ctx, s, ref, &c, err)) < 0)
 		return r;
 	if (strcmp(c->state, "running") != 0)
 		return berr(err, EINVAL, "container %s is not running: start it to copy files "
@@ -157,6 +150,50 @@ int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *
 	root = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return berr_errno(err, errno, "open the root of container %s", c->name);
+	*ret = TAKE_PTR(c);
+	*ret_root = root;
+	return 0;
+}
+
+int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
+		int flags, int *ret_fd, berth_error *err)
+{
+	_cleanup_container_ struct store_container *c = NULL;
+	_cleanup_close_ int root = -1;
+	int r, fd;
+
+	if ((r = container_root(ctx, s, ref, &c, &root, err)) < 0)
+		return r;
+	if (!*path)
+		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
+	fd = open_at(root, path, flags, true);
+	if (fd < 0)
+		return berr_errno(err, -fd, "%s in container %s", path, c->name);
+	*ret_fd = fd;
+	return 0;
+}
+
+char *ctr_cp_split(const char *arg, const char **ret_path)
+{
+	return split_ref(arg, ret_path);
+}
+
+int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *dst,
+	   berth_error *err)
+{
+	const char *spath = src, *dpath = dst;
+	_cleanup_free_ char *sref = split_ref(src, &spath), *dref = split_ref(dst, &dpath);
+	_cleanup_container_ struct store_container *c = NULL;
+	_cleanup_close_ int root = -1, sdir = -1, ddir = -1, probe = -1;
+	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *d1 = NULL, *d2 = NULL;
+	int r;
+
+	if (!!sref == !!dref)
+		return berr(err, EINVAL, "copying %s: exactly one of source and destination must "
+					 "be CONTAINER:PATH", sref ? "between containers" : "on the host");
+	r = container_root(ctx, s, sref ? sref : dref, &c, &root, err);
+	if (r < 0)
+		return r;
 	if (!*spath || !*dpath)
 		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
 	/* the source's parent directory, and the source's own name */

@@ -23,4 +23,17 @@
 int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *dst,
 	   berth_error *err);
 
+/**
+ * ctr_cp_split() - "CONTAINER:PATH" → malloc'd "CONTAINER" and *@ret_path; NULL for a host path
+ * (absolute, relative with "." or without a colon).
+ */
+char *ctr_cp_split(const char *arg, const char **ret_path);
+
+/**
+ * ctr_cp_open() - open @path inside the root of running container @ref with @flags (O_CLOEXEC
+ * added), resolved with RESOLVE_IN_ROOT; for `cp` with archives (berth-transfer).
+ */
+int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
+		int flags, int *ret_fd, berth_error *err);
+
 #endif

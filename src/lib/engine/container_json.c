@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/container.h"
+#include "engine/container_health.h"
 #include "engine/container_json.h"
 #include "engine/container_log.h"
 #include "engine/container_status.h"
@@ -63,6 +64,9 @@ json_t *ctr_json_ps_item(const struct store_container *c, json_t *cfg, bool no_t
 		strcpy(cmd + 17, "...");
 	ctr_status_text(c->state, c->started_at, c->finished_at, c->exit_code, now, status,
 			sizeof(status));
+	if (json_string_value(json_object_get(cfg, "health_status"))) /* ctr_health_annotate() */
+		snprintf(status + strlen(status), sizeof(status) - strlen(status), " (%s)",
+			 json_string_value(json_object_get(cfg, "health_status")));
 	ctr_human_duration(now - c->created, created, sizeof(created));
 	snprintf(when, sizeof(when), "%s ago", created);
 	snprintf(shortid, sizeof(shortid), "%.12s", c->id);
@@ -196,6 +200,7 @@ json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 		json_object_set_new(hc, "Init", json_boolean(json_is_true(json_object_get(cfg, "init"))));
 		json_object_set_new(j, "OCIConfigPath", json_string(specpath ? specpath : ""));
 		json_object_set_new(j, "IsInfra", json_false());
+		ctr_health_inspect(ctx, c, cfg, j);
 	}
 	json_decref(cfg);
 	return j;

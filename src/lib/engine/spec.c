@@ -150,6 +150,11 @@ static void env_set(json_t *env, const char *kv)
 	json_array_append_new(env, json_string(kv));
 }
 
+void spec_env_set(json_t *env, const char *kv)
+{
+	env_set(env, kv);
+}
+
 static bool env_has(json_t *env, const char *key)
 {
 	size_t klen = strlen(key), i;

@@ -71,6 +71,9 @@ struct spec_input {
 	json_t *gid_map;
 };
 
+/** spec_env_set() - set "KEY=VALUE" in the Env array @env, replacing an earlier KEY. */
+void spec_env_set(json_t *env, const char *kv);
+
 /** spec_generate() - build config.json; the caller dumps it into the bundle. */
 int spec_generate(const struct spec_input *in, json_t **ret, berth_error *err);
 

@@ -25,7 +25,8 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-static const char *const v1_controllers[] = {"memory", "cpu", "pids", "devices"};
+/* cpuacct and blkio only for `stats` (no limits are written there) */
+static const char *const v1_controllers[] = {"memory", "cpu", "pids", "devices", "cpuacct", "blkio"};
 
 /*
  * The devices a container may always use (runc's list): mknod of any node, and read/write of

@@ -465,6 +465,15 @@ static int mount_overlay(struct mount_ctx *c, berth_error *err)
 	return 0;
 }
 
+int runtime_rootfs_mount(const struct runtime_config *cfg, berth_error *err)
+{
+	struct mount_ctx c = {.cfg = cfg, .in_userns = false, .rootfd = -1};
+
+	if (!cfg->lowerdirs)
+		return berr(err, ENOTSUP, "%s has no overlay rootfs to mount", cfg->root_path);
+	return mount_overlay(&c, err);
+}
+
 static int pivot(const char *root, berth_error *err)
 {
 	_cleanup_close_ int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include "runtime/runtime.h"
@@ -85,6 +86,10 @@ struct rt_seccomp {
 	size_t n_arches;
 	struct rt_seccomp_rule *rules;
 	size_t n_rules;
+	char *canon;		 /* libseccomp's version and the object's text: the cache key ... */
+	char key[17];		 /* ... and its hash, the cache file's name */
+	struct sock_filter *bpf; /* the compiled filter, once rt_seccomp_prepare() made it */
+	size_t bpf_len;		 /* ... in instructions */
 };
 
 /** struct runtime_config - config.json as the runtime uses it */
@@ -146,6 +151,16 @@ void rt_seccomp_free(struct rt_seccomp *s);
 
 /** rt_seccomp_load() - build and load the filter (in the container's process). */
 int rt_seccomp_load(const struct rt_seccomp *s, berth_error *err);
+
+/**
+ * rt_seccomp_prepare() - compile the filter before cloning (in the parent), reusing the copy
+ * cached by an earlier container with the same profile. Failing is not an error: then
+ * rt_seccomp_load() compiles in the child as before.
+ */
+void rt_seccomp_prepare(struct rt_seccomp *s);
+
+/** rt_loopback_up() - bring "lo" up (in the child, in its new network namespace). */
+int rt_loopback_up(berth_error *err);
 
 /** rt_mounts_setup() - build the rootfs and pivot into it (in the child, namespaces ready). */
 int rt_mounts_setup(const struct runtime_config *cfg, bool in_userns, berth_error *err);

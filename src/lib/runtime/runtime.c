@@ -439,6 +439,8 @@ static _Noreturn void container_child(struct child_args *a)
 	}
 	if ((r = write_sysctls(cfg, &e)) < 0)
 		child_fail(a->sock, &e, 125);
+	if ((cfg->ns_new & CLONE_NEWNET) && (r = rt_loopback_up(&e)) < 0)
+		child_fail(a->sock, &e, 125);
 	finish_and_exec(a);
 }
 
@@ -618,6 +620,7 @@ int runtime_create_and_start_hooked(const struct runtime_config *cfg,
 			goto fail_early;
 		}
 	}
+	rt_seccomp_prepare(cfg->seccomp); /* compiled (or cached) once, not in the child */
 	if ((r = rt_cgroup_prepare(cfg, &cgroups, err)) < 0)
 		goto fail_early;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
@@ -744,6 +747,7 @@ int runtime_exec(const struct runtime_config *cfg, int container_pidfd,
 		goto out_err;
 	}
 	a.eff = *cfg;
+	rt_seccomp_prepare(cfg->seccomp); /* compiled (or cached) once, not in the child */
 	if (cfg->n_rlimits) {
 		rl = malloc(cfg->n_rlimits * sizeof(*rl));
 		if (!rl) {

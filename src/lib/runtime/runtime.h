@@ -64,6 +64,19 @@ int runtime_seccomp_from_containers_json(const char *path, unsigned long long ca
 					 berth_error *err);
 
 /**
+ * runtime_rootfs_mount() - mount @cfg's overlay rootfs on its root.path in the caller's mount
+ * namespace (`berth mount`, as root). -ENOTSUP when the bundle has no overlay rootfs.
+ */
+int runtime_rootfs_mount(const struct runtime_config *cfg, berth_error *err);
+
+/**
+ * runtime_seccomp_cache() - keep compiled seccomp filters in @dir (created on demand; the
+ * caller's own run directory), so that containers with the same profile skip libseccomp's
+ * compilation. NULL (the default) compiles every time.
+ */
+void runtime_seccomp_cache(const char *dir);
+
+/**
  * runtime_cgroup_remove() - remove the cgroup(s) runtime_create_and_start() made for @cfg
  * (after the container exited). Missing cgroups are fine.
  */

@@ -6,11 +6,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "runtime/runtime-internal.h"
 #include "util/fileio.h"
@@ -54,6 +60,8 @@ void rt_seccomp_free(struct rt_seccomp *s)
 		free(s->rules[i].args);
 	}
 	free(s->rules);
+	free(s->bpf);
+	free(s->canon);
 	free(s);
 }
 
@@ -191,6 +199,25 @@ static int parse_rule(json_t *e, size_t idx, struct rt_seccomp_rule *rule, berth
 	return 0;
 }
 
+/* cache_key() - what the compiled filter depends on: the object and the libseccomp that
+ * compiles it (the architecture is in the object's arches, or the native one of this host).
+ * The whole text goes into the cache file and is compared on reading, so the name's hash
+ * (FNV-1a, no libcrypto in the runtime) need not be collision-proof. */
+static int cache_key(json_t *json, struct rt_seccomp *s)
+{
+	_cleanup_free_ char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS);
+	const struct scmp_version *v = seccomp_version();
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (!text || asprintf(&s->canon, "libseccomp %u.%u.%u %u\n%s", v->major, v->minor,
+			      v->micro, seccomp_arch_native(), text) < 0)
+		return -ENOMEM;
+	for (const char *p = s->canon; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	snprintf(s->key, sizeof(s->key), "%016llx", (unsigned long long)h);
+	return 0;
+}
+
 int rt_seccomp_parse(json_t *json, struct rt_seccomp **ret, berth_error *err)
 {
 	_cleanup_(rt_seccomp_freep) struct rt_seccomp *s = NULL;
@@ -240,6 +267,9 @@ int rt_seccomp_parse(json_t *json, struct rt_seccomp **ret, berth_error *err)
 				return r;
 		}
 	}
+	r = cache_key(json, s);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -250,7 +280,8 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
-int rt_seccomp_load(const struct rt_seccomp *s, berth_error *err)
+/* build() - the libseccomp filter for @s (not loaded). */
+static int build(const struct rt_seccomp *s, scmp_filter_ctx *ret, berth_error *err)
 {
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	int r;
@@ -289,10 +320,144 @@ int rt_seccomp_load(const struct rt_seccomp *s, berth_error *err)
 				return berr_errno(err, -r, "seccomp: add the rule for %s", *n);
 		}
 	}
+	*ret = TAKE_PTR(ctx);
+	return 0;
+}
+
+int rt_seccomp_load(const struct rt_seccomp *s, berth_error *err)
+{
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	int r;
+
+	if (s->bpf) {
+		/* What libseccomp's seccomp_load() does with the same program: flags 0 (no TSYNC,
+		 * no LOG), no_new_privs left to the caller. */
+		struct sock_fprog prog = { .len = (unsigned short)s->bpf_len, .filter = s->bpf };
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+			return 0;
+		if (errno != ENOSYS)
+			return berr_errno(err, errno, "seccomp: load the filter");
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			return berr_errno(err, errno, "seccomp: load the filter");
+		return 0;
+	}
+	r = build(s, &ctx, err);
+	if (r < 0)
+		return r;
 	r = seccomp_load(ctx);
 	if (r < 0)
 		return berr_errno(err, -r, "seccomp: load the filter");
 	return 0;
+}
+
+/* --- the compiled-filter cache ------------------------------------------------------------ */
+
+#define BPF_INSNS_MAX 4096 /* the kernel's BPF_MAXINSNS */
+
+static char *cache_dir;
+
+void runtime_seccomp_cache(const char *dir)
+{
+	free(cache_dir);
+	cache_dir = dir ? strdup(dir) : NULL;
+}
+
+/* take_program() - check @data as a filter program and move it into @s. */
+static int take_program(struct rt_seccomp *s, char *data, size_t len)
+{
+	if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+	    len / sizeof(struct sock_filter) > BPF_INSNS_MAX) {
+		free(data);
+		return -EINVAL;
+	}
+	s->bpf = (struct sock_filter *)(void *)data;
+	s->bpf_len = len / sizeof(struct sock_filter);
+	return 0;
+}
+
+/* cache_read() - the cached program, only from a regular file of ours, and only when the
+ * profile text stored in it is @s's own. Format: the text, a NUL, the program. */
+static int cache_read(struct rt_seccomp *s, int dirfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0, head = strlen(s->canon) + 1;
+	char *prog;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
+	if (read_fd_all(fd, head + BPF_INSNS_MAX * sizeof(struct sock_filter), &data, &len,
+			NULL) < 0)
+		return -EIO;
+	if (len <= head || memcmp(data, s->canon, head) != 0)
+		return -ESTALE;
+	prog = malloc(len - head);
+	if (!prog)
+		return -ENOMEM;
+	memcpy(prog, data + head, len - head);
+	return take_program(s, prog, len - head);
+}
+
+/* cache_write() - store @s's program for the next container, atomically and durably: a crash
+ * never leaves a torn program under a valid name. */
+static void cache_write(const struct rt_seccomp *s, int dirfd, const char *name)
+{
+	size_t head = strlen(s->canon) + 1, plen = s->bpf_len * sizeof(struct sock_filter);
+	_cleanup_free_ char *data = malloc(head + plen);
+
+	if (!data)
+		return;
+	memcpy(data, s->canon, head);
+	memcpy(data + head, s->bpf, plen);
+	(void)write_file_atomic_at(dirfd, name, data, head + plen, 0600, NULL);
+}
+
+/* compile() - libseccomp's program for @s, exported through a memfd. */
+static int compile(struct rt_seccomp *s)
+{
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_close_ int fd = -1;
+	char *data = NULL;
+	size_t len = 0;
+
+	if (build(s, &ctx, NULL) < 0)
+		return -EINVAL;
+	fd = memfd_create("berth-seccomp", MFD_CLOEXEC);
+	if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return -EIO;
+	if (read_fd_all(fd, BPF_INSNS_MAX * sizeof(struct sock_filter), &data, &len, NULL) < 0)
+		return -EIO;
+	return take_program(s, data, len);
+}
+
+void rt_seccomp_prepare(struct rt_seccomp *s)
+{
+	_cleanup_close_ int dirfd = -1;
+	char name[32];
+
+	if (!s || s->bpf)
+		return;
+	snprintf(name, sizeof(name), "%s.bpf", s->key);
+	if (cache_dir) {
+		(void)mkdir(cache_dir, 0700);
+		dirfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (dirfd >= 0) {
+		struct stat st;
+		if (fstat(dirfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+			close(dirfd); /* not ours alone: neither trust nor feed it */
+			dirfd = -1;
+		}
+	}
+	if (dirfd >= 0 && cache_read(s, dirfd, name) == 0)
+		return;
+	if (compile(s) < 0)
+		return; /* rt_seccomp_load() compiles in the child and reports the error */
+	if (dirfd >= 0)
+		cache_write(s, dirfd, name);
 }
 
 /* --- containers-common profile → OCI object --------------------------------------------- */

@@ -78,30 +78,38 @@ static struct store_container *row_to_container(sqlite3_stmt *st)
 	return c;
 }
 
+/* inside a transaction: -EEXIST with podman's message when @name belongs to a container */
+static int check_name_free(struct store *s, const char *name, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = NULL;
+	int r, rc;
+
+	r = store_prepare(s, "SELECT id FROM containers WHERE name = ?1", &q, err);
+	if (r < 0)
+		return r;
+	bind_text(q, 1, name);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		return berr(err, EEXIST,
+			    "the container name \"%s\" is already in use by %s. You have to remove "
+			    "that container to be able to reuse that name: that name is already in use",
+			    name, (const char *)sqlite3_column_text(q, 0));
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, err, "look up container name");
+	return 0;
+}
+
 int store_container_add(struct store *s, const struct store_container *c, berth_error *err)
 {
-	_cleanup_stmt_ sqlite3_stmt *q = NULL, *ins = NULL;
-	int r, rc;
+	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
+	int r;
 
 	r = store_tx_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s, "SELECT id FROM containers WHERE name = ?1", &q, err);
+	r = check_name_free(s, c->name, err);
 	if (r < 0)
 		goto fail;
-	bind_text(q, 1, c->name);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		r = berr(err, EEXIST,
-			 "the container name \"%s\" is already in use by %s. You have to remove that "
-			 "container to be able to reuse that name: that name is already in use",
-			 c->name, (const char *)sqlite3_column_text(q, 0));
-		goto fail;
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_sql_error(s, err, "look up container name");
-		goto fail;
-	}
 	r = store_prepare(s,
 			  "INSERT INTO containers (" CONTAINER_COLUMNS ") VALUES "
 			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -291,6 +299,36 @@ int store_container_update(struct store *s, const struct store_container *c, ber
 		return berr(err, ENOENT, "no container with ID \"%s\" found: no such container",
 			    c->id);
 	return 0;
+}
+
+int store_container_rename(struct store *s, const char *id, const char *name, const char *config,
+			   berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *up = NULL;
+	int r;
+
+	r = store_tx_begin(s, err);
+	if (r < 0)
+		return r;
+	if ((r = check_name_free(s, name, err)) < 0 ||
+	    (r = store_prepare(s, "UPDATE containers SET name = ?2, config = ?3 WHERE id = ?1", &up,
+			       err)) < 0)
+		goto fail;
+	bind_text(up, 1, id);
+	bind_text(up, 2, name);
+	bind_text(up, 3, config);
+	if (sqlite3_step(up) != SQLITE_DONE) {
+		r = store_sql_error(s, err, "rename container record");
+		goto fail;
+	}
+	if (sqlite3_changes(store_db(s)) == 0) {
+		r = berr(err, ENOENT, "no container with ID \"%s\" found: no such container", id);
+		goto fail;
+	}
+	return store_tx_commit(s, err);
+fail:
+	store_tx_rollback(s);
+	return r;
 }
 
 int store_container_delete(struct store *s, const char *id, berth_error *err)

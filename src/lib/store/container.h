@@ -89,6 +89,13 @@ int store_container_list(struct store *s, struct store_container ***ret, size_t 
  */
 int store_container_update(struct store *s, const struct store_container *c, berth_error *err);
 
+/**
+ * store_container_rename() - give container @id the name @name and the create options @config
+ * (which carry the name too), in one transaction; -EEXIST as store_container_add() when the
+ * name is taken.
+ */
+int store_container_rename(struct store *s, const char *id, const char *name, const char *config,
+			   berth_error *err);
 /** store_container_delete() - delete the row and its exec sessions (missing is fine). */
 int store_container_delete(struct store *s, const char *id, berth_error *err);
 

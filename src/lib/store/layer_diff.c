@@ -315,6 +315,16 @@ static int skip_dots(const struct dirent *d)
 }
 
 /* Archive the children of @dirfd; @path holds "a/b/" (plen bytes), "" at the root. */
+static bool skipped(const struct diff_ctx *c, const char *path, const struct stat *s)
+{
+	if (!c->opts->skip_empty || !S_ISREG(s->st_mode) || s->st_size != 0)
+		return false;
+	for (const char *const *p = c->opts->skip_empty; *p; p++)
+		if (strcmp(*p, path) == 0)
+			return true;
+	return false;
+}
+
 static int walk(struct diff_ctx *c, int dirfd, char *path, size_t plen, unsigned depth,
 		berth_error *err)
 {
@@ -340,6 +350,8 @@ static int walk(struct diff_ctx *c, int dirfd, char *path, size_t plen, unsigned
 			r = berr_errno(err, errno, "layer diff: stat %s", path);
 			break;
 		}
+		if (skipped(c, path, &s))
+			continue;
 		if (S_ISCHR(s.st_mode) && s.st_rdev == 0) {
 			snprintf(c->name, NAME_BUF, "%.*s.wh.%s", (int)plen, path, leaf);
 			r = put_marker(c, c->name, &s, err);

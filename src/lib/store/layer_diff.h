@@ -33,11 +33,14 @@ enum layer_diff_compression {
  * @clamp_mtime:   when non-zero, no mtime is written later than this (reproducible builds;
  *		   SOURCE_DATE_EPOCH)
  * @skip_devices:  leave device nodes out (rootless diffs hold none worth keeping)
+ * @skip_empty:    NULL-terminated relative paths ("etc/hosts") left out when they are empty
+ *		   regular files: the mount points a container's upper dir gets (commit, export)
  */
 struct layer_diff_opts {
 	enum layer_diff_compression compression;
 	int64_t clamp_mtime;
 	bool skip_devices;
+	const char *const *skip_empty;
 };
 
 /**

@@ -2,6 +2,8 @@
 /* image.c - opening sources and destinations by transport, and the file helpers they share. */
 #include "transport/image.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -26,6 +28,9 @@ int img_src_open(const oci_image_name *n, const struct img_opts *o, struct img_s
 		return img_oci_src_open(n, ret, err);
 	case OCI_TRANSPORT_DIR:
 		return img_dir_src_open(n, ret, err);
+	case OCI_TRANSPORT_OCI_ARCHIVE:
+	case OCI_TRANSPORT_DOCKER_ARCHIVE:
+		return img_archive_src_open(n, ret, err);
 	default:
 		return berr(err, ENOTSUP, "%s: images cannot be read from the %s transport yet",
 			    n->path ? n->path : "image", oci_transport_name(n->transport));
@@ -42,6 +47,9 @@ int img_dst_open(const oci_image_name *n, const struct img_opts *o, struct img_d
 		return img_oci_dst_open(n, ret, err);
 	case OCI_TRANSPORT_DIR:
 		return img_dir_dst_open(n, ret, err);
+	case OCI_TRANSPORT_OCI_ARCHIVE:
+	case OCI_TRANSPORT_DOCKER_ARCHIVE:
+		return img_archive_dst_open(n, ret, err);
 	default:
 		return berr(err, ENOTSUP, "%s: images cannot be written to the %s transport yet",
 			    n->path ? n->path : "image", oci_transport_name(n->transport));
@@ -154,6 +162,27 @@ place:
 		(void)unlinkat(dirfd, tmp, 0);
 		return berr_errno(err, e, "blob %s: cannot put it in place", name);
 	}
+	return 0;
+}
+
+int img_decompressor(int fd, const char *what, struct archive **ret, berth_error *err)
+{
+	struct archive *rd = archive_read_new();
+	struct archive_entry *raw;
+
+	if (!rd)
+		return berr(err, ENOMEM, "out of memory");
+	archive_read_support_filter_gzip(rd);
+	archive_read_support_filter_zstd(rd);
+	archive_read_support_format_raw(rd);
+	archive_read_support_format_empty(rd);
+	if (archive_read_open_fd(rd, fd, 256u << 10) != ARCHIVE_OK ||
+	    archive_read_next_header(rd, &raw) < ARCHIVE_WARN) {
+		int r = berr(err, EBADMSG, "%s: %s", what, archive_error_string(rd) ?: "unreadable");
+		archive_read_free(rd);
+		return r;
+	}
+	*ret = rd;
 	return 0;
 }
 

@@ -133,6 +133,13 @@ int img_verify_fd(int fd, const char *digest, int64_t size, const char *what, be
  */
 int img_file_put_blob(int dirfd, const char *name, int fd, berth_error *err);
 
+struct archive;
+/**
+ * img_decompressor() - a libarchive reader of @fd's content decompressed (gzip, zstd or none),
+ * ready for archive_read_data(); free it with archive_read_free(). @what names the blob.
+ */
+int img_decompressor(int fd, const char *what, struct archive **ret, berth_error *err);
+
 /**
  * img_guess_media_type() - the media type of a manifest from its content ("mediaType", or the
  * shape: "manifests" → OCI index, a Docker config type → Docker schema2): a static string, or
@@ -149,6 +156,16 @@ int img_oci_src_open(const oci_image_name *n, struct img_src **ret, berth_error 
 int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
 int img_dir_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
 int img_dir_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
+/*
+ * img_recompress_src_open() - @inner (taken over) seen through a filter that hands out every
+ * layer compressed with zstd: layers that are not are decompressed and recompressed (libzstd)
+ * into temp files at open, and the top manifest becomes an OCI manifest naming them with
+ * the zstd media type. For push --compression-format and copy --dest-compress-format.
+ */
+int img_recompress_src_open(struct img_src *inner, struct img_src **ret, berth_error *err);
+/* image_archive.c: oci-archive: and docker-archive: */
+int img_archive_src_open(const oci_image_name *n, struct img_src **ret, berth_error *err);
+int img_archive_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err);
 
 struct store;
 /** img_store_src_open() - image @ref of the local store (store_image_lookup()'s rules). */
