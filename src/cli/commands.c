@@ -108,6 +108,8 @@ static const struct cli_command pod_commands[] = {
 	  cmd_pod_stop_options, cmd_pod_restart, NULL, 1, -1, 0, NULL },
 	{ "rm", NULL, "Remove one or more stopped pods and containers", "[options] POD [POD...]",
 	  cmd_pod_rm_options, cmd_pod_rm, NULL, 1, -1, 0, NULL },
+	{ "stats", NULL, "Display a live stream of resource usage statistics for the containers in one or more pods",
+	  "[options] [POD...]", cmd_stats_options, cmd_pod_stats, NULL, 0, -1, 0, NULL },
 	{ "top", NULL, "Display the running processes of containers in a pod",
 	  "POD [FORMAT-DESCRIPTORS...]", NULL, cmd_pod_top, NULL, 1, -1, 0, NULL },
 	{ "unpause", NULL, "Unpause one or more pods", "POD [POD...]", cmd_pod_start_options,

@@ -227,3 +227,19 @@ fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
   [ "$status" -eq 125 ]
   berth pod rm -f ptop
 }
+
+@test "pod stats shows a row per running container of the pod" {
+  berth pod create --name pstat
+  berth run -d --pod pstat --name pstat-a localhost/busybox sleep 1000
+  run berth pod stats --no-stream pstat
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "POD "*"CID "*"NAME "*"CPU %"*"MEM USAGE / LIMIT"*"PIDS" ]]
+  [ "${#lines[@]}" -eq 3 ] # the header, the member and the infra
+  pod=$(berth pod inspect --format '{{.Id}}' pstat)
+  run berth pod stats --no-stream --format '{{.Pod}} {{.Name}} {{.PIDS}}' pstat
+  [[ "$output" == *"${pod:0:12} pstat-a 1"* ]]
+  run berth pod stats --no-stream nosuchpod
+  [ "$status" -eq 125 ]
+  [[ "$output" == *nosuchpod* ]]
+  berth pod rm -f pstat
+}
