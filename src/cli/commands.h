@@ -135,6 +135,8 @@ int cmd_pod_rm(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_pod_exists(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_pod_prune(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_pod_pause(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_top(struct berth_ctx *ctx, struct cli_args *args);
+int cmd_pod_stats(struct berth_ctx *ctx, struct cli_args *args);
 int cmd_pod_unpause(struct berth_ctx *ctx, struct cli_args *args);
 struct store_container;
 struct json_t;

@@ -22,6 +22,7 @@
 #include "engine/container_pause.h"
 #include "engine/container_restart.h"
 #include "engine/container_top.h"
+#include "engine/pod_top.h"
 #include "network/ports.h"
 #include "store/store.h"
 #include "util/macro.h"
@@ -92,8 +93,24 @@ int cmd_unpause(struct berth_ctx *ctx, struct cli_args *args)
 	return each(ctx, args, true, ctr_unpause);
 }
 
+typedef int (*top_fn)(struct berth_ctx *ctx, struct store *s, const char *ref,
+		      char *const *descs, char ****ret_rows, size_t *ret_cols, berth_error *err);
+
+static int top_table(struct berth_ctx *ctx, struct cli_args *args, top_fn top);
+
 /* `top CONTAINER [DESCRIPTOR...]`: descriptors may also come comma-separated, as ps -o. */
 int cmd_top(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return top_table(ctx, args, ctr_top);
+}
+
+/* `pod top POD [DESCRIPTOR...]`: the same table for every running container of the pod. */
+int cmd_pod_top(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return top_table(ctx, args, pod_top);
+}
+
+static int top_table(struct berth_ctx *ctx, struct cli_args *args, top_fn top)
 {
 	struct store *s = NULL;
 	berth_error err = { 0 };
@@ -123,7 +140,7 @@ int cmd_top(struct berth_ctx *ctx, struct cli_args *args)
 	rc = cli_open_store(ctx, &s);
 	if (rc)
 		return rc;
-	if (ctr_top(ctx, s, cli_argv(args)[0], descs, &rows, &ncols, &err) < 0) {
+	if (top(ctx, s, cli_argv(args)[0], descs, &rows, &ncols, &err) < 0) {
 		store_close(s);
 		return cli_fail(&err);
 	}

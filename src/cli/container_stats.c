@@ -3,6 +3,8 @@
  * container_stats.c (living) - `stats`: podman's table (ID NAME CPU % MEM USAGE / LIMIT MEM %
  * NET IO BLOCK IO PIDS CPU TIME AVG CPU %), its json and its Go-template fields, once
  * (--no-stream) or every --interval seconds. The readings come from engine/container_stats.h.
+ * `pod stats` shows the same readings for the running containers of pods, with podman's pod
+ * columns (POD CID NAME CPU % ...).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +19,7 @@
 #include "cli/format.h"
 #include "engine/container.h"
 #include "engine/container_stats.h"
+#include "store/pod.h"
 #include "store/store.h"
 #include "util/macro.h"
 
@@ -36,10 +39,15 @@ const struct cli_option cmd_stats_options[] = {
 static const char default_format[] =
 	"table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t"
 	"{{.BlockIO}}\t{{.PIDS}}\t{{.UpTime}}\t{{.AVGCPU}}";
+static const char pod_default_format[] =
+	"table {{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPU}}\t{{.MemUsage}}\t{{.Mem}}\t{{.NetIO}}\t"
+	"{{.BlockIO}}\t{{.PIDS}}";
 static const char *const headers[] = {
 	"CPUPerc=CPU %",   "MemUsage=MEM USAGE / LIMIT", "MemUsageBytes=MEM USAGE / LIMIT",
 	"MemPerc=MEM %",   "NetIO=NET IO",		 "BlockIO=BLOCK IO",
 	"PIDS=PIDS",	   "UpTime=CPU TIME",		 "AVGCPU=AVG CPU %",
+	"Pod=POD",	   "CID=CID",			 "CPU=CPU %",
+	"Mem=MEM %",
 	NULL,
 };
 
@@ -184,6 +192,7 @@ struct stats_run {
 	struct cli_args *args;
 	struct prev_reading *prev;
 	size_t nprev;
+	bool pods; /* `pod stats`: the arguments are pods, the rows their running containers */
 };
 
 static const struct ctr_stats *prev_find(struct stats_run *run, const char *id)
@@ -192,6 +201,51 @@ static const struct ctr_stats *prev_find(struct stats_run *run, const char *id)
 		if (strcmp(run->prev[i].id, id) == 0)
 			return &run->prev[i].st;
 	return NULL;
+}
+
+/* `pod stats [POD...]`: the running containers of the named pods, or of every pod */
+static int select_pod_containers(struct stats_run *run, struct store *s,
+				 struct store_container ***ret, size_t *ret_n, berth_error *err)
+{
+	struct store_container **list = NULL;
+	size_t n = 0, k = 0;
+	int argc = cli_argc(run->args), r;
+	_cleanup_free_ char **pod_ids = calloc((size_t)argc + 1, sizeof(char *));
+
+	if (!pod_ids)
+		return berr(err, ENOMEM, "out of memory");
+	for (int i = 0; i < argc; i++) {
+		_cleanup_(store_pod_freep) struct store_pod *p = NULL;
+		if ((r = store_pod_lookup(s, cli_argv(run->args)[i], &p, err)) < 0)
+			goto out;
+		pod_ids[i] = TAKE_PTR(p->id);
+	}
+	if ((r = store_container_list(s, &list, &n, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		bool keep = list[i]->pod_id != NULL;
+		for (int j = 0; keep && argc > 0; j++) {
+			if (j == argc) {
+				keep = false;
+				break;
+			}
+			if (strcmp(pod_ids[j], list[i]->pod_id) == 0)
+				break;
+		}
+		if (keep)
+			ctr_refresh(run->ctx, s, list[i], NULL);
+		if (keep && strcmp(list[i]->state, "running") == 0)
+			list[k++] = list[i];
+		else
+			store_container_free(list[i]);
+	}
+	*ret = list;
+	*ret_n = k;
+	r = 0;
+out:
+	for (int i = 0; i < argc; i++)
+		free(pod_ids[i]);
+	return r;
 }
 
 /* the containers to show: the named ones, the latest, every one (-a) or the running ones */
@@ -203,6 +257,8 @@ static int select_containers(struct stats_run *run, struct store *s,
 	int argc = cli_argc(run->args);
 	int r;
 
+	if (run->pods)
+		return select_pod_containers(run, s, ret, ret_n, err);
 	if (argc > 0) {
 		list = calloc((size_t)argc, sizeof(*list));
 		if (!list)
@@ -236,6 +292,19 @@ static int select_containers(struct stats_run *run, struct store *s,
 	*ret = list;
 	*ret_n = k;
 	return 0;
+}
+
+/* podman's pod stats fields: .Pod and .CID, and .CPU/.Mem as the percent strings */
+static void pod_fields(json_t *tmpl, json_t *js, const struct store_container *c)
+{
+	char pod[13];
+
+	snprintf(pod, sizeof(pod), "%.12s", c->pod_id ? c->pod_id : "");
+	json_object_set_new(tmpl, "Pod", json_string(pod));
+	json_object_set(tmpl, "CID", json_object_get(tmpl, "ID"));
+	json_object_set(tmpl, "CPU", json_object_get(tmpl, "CPUPerc"));
+	json_object_set(tmpl, "Mem", json_object_get(tmpl, "MemPerc"));
+	json_object_set_new(js, "pod", json_string(pod));
 }
 
 static int print_json(json_t *items)
@@ -275,6 +344,8 @@ static int stats_round(struct stats_run *run, struct store *s, bool clear)
 			rc = err.code ? cli_fail(&err) : cli_error("out of memory");
 			break;
 		}
+		if (run->pods)
+			pod_fields(t, j, list[i]);
 		json_array_append_new(tmpl, t);
 		json_array_append_new(js, j);
 		snprintf(next[i].id, sizeof(next[i].id), "%s", list[i]->id);
@@ -291,7 +362,8 @@ static int stats_round(struct stats_run *run, struct store *s, bool clear)
 			fputs("\033[2J\033[H", stdout);
 		if (fmt && strcmp(fmt, "json") == 0)
 			rc = print_json(js);
-		else if (fmt_print(stdout, fmt, default_format, tmpl, headers, 0, &err) < 0)
+		else if (fmt_print(stdout, fmt, run->pods ? pod_default_format : default_format,
+				   tmpl, headers, 0, &err) < 0)
 			rc = cli_fail(&err);
 		fflush(stdout);
 	}
@@ -301,9 +373,22 @@ static int stats_round(struct stats_run *run, struct store *s, bool clear)
 	return rc;
 }
 
+static int stats_main(struct berth_ctx *ctx, struct cli_args *args, bool pods);
+
 int cmd_stats(struct berth_ctx *ctx, struct cli_args *args)
 {
-	struct stats_run run = { ctx, args, NULL, 0 };
+	return stats_main(ctx, args, false);
+}
+
+/* `pod stats [POD...]`: the same readings for the running containers of pods */
+int cmd_pod_stats(struct berth_ctx *ctx, struct cli_args *args)
+{
+	return stats_main(ctx, args, true);
+}
+
+static int stats_main(struct berth_ctx *ctx, struct cli_args *args, bool pods)
+{
+	struct stats_run run = { ctx, args, NULL, 0, pods };
 	struct store *s = NULL;
 	long interval = cli_int(args, "interval", 5);
 	bool stream = !cli_flag(args, "no-stream");

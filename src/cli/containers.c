@@ -25,6 +25,7 @@
 #include "engine/container.h"
 #include "engine/container_restart.h"
 #include "network/ports.h"
+#include "network/slirp.h"
 #include "engine/container_attach.h"
 #include "engine/container_json.h"
 #include "engine/container_health.h"
@@ -65,10 +66,11 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "read-only", 0, CLI_BOOL, "Make containers root filesystem read-only", NULL },          \
 	{ "volume", 'v', CLI_LIST, "Bind mount a volume into the container", NULL },              \
 	{ "tmpfs", 0, CLI_LIST, "Mount a temporary filesystem (tmpfs) into a container", NULL },  \
-	{ "network", 0, CLI_STRING, "Connect a container to a network (private, none, host, container:NAME, ns:PATH, pasta[:OPTIONS])", NULL }, \
+	{ "network", 0, CLI_STRING, "Connect a container to a network (private, none, host, container:NAME, ns:PATH, pasta[:OPTIONS], slirp4netns[:OPTIONS])", NULL }, \
 	{ "net", 0, CLI_STRING, "Alias of --network", NULL },                                     \
 	{ "pod", 0, CLI_STRING, "Run container in an existing pod (or new:NAME to create one)", NULL }, \
 	{ "publish", 'p', CLI_LIST, "Publish a container's port to the host", NULL },             \
+	{ "publish-all", 'P', CLI_BOOL, "Publish all exposed ports to random ports on the host interfaces", NULL }, \
 	{ "init", 0, CLI_BOOL, "Run an init binary inside the container", NULL },                 \
 	{ "ulimit", 0, CLI_LIST, "Ulimit options (e.g. nofile=1024:2048)", NULL },                \
 	{ "cap-add", 0, CLI_LIST, "Add capabilities to the container", NULL },                    \
@@ -374,7 +376,7 @@ static int parse_publish(struct cli_args *args, json_t *create, berth_error *err
 	size_t n = 0;
 	int r;
 
-	if (!specs[0])
+	if (!specs[0] && !cli_flag(args, "publish-all"))
 		return 0;
 	if (net && (strcmp(net, "none") == 0 || strcmp(net, "host") == 0))
 		return berr(err, EINVAL, "cannot publish ports with --network %s: the container has %s",
@@ -388,6 +390,8 @@ static int parse_publish(struct cli_args *args, json_t *create, berth_error *err
 		n++;
 	}
 	json_object_set_new(create, "ports", port_mappings_to_json(m, n));
+	if (cli_flag(args, "publish-all")) /* the engine adds the image's EXPOSE ports */
+		json_object_set_new(create, "publish_all", json_true());
 	return 0;
 }
 
@@ -444,11 +448,18 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if (v) {
 		if (strcmp(v, "none") != 0 && strcmp(v, "host") != 0 && strcmp(v, "private") != 0 &&
 		    strncmp(v, "container:", 10) != 0 && strncmp(v, "ns:", 3) != 0 && /* pods */
-		    strcmp(v, "pasta") != 0 && strncmp(v, "pasta:", 6) != 0)
+		    strcmp(v, "pasta") != 0 && strncmp(v, "pasta:", 6) != 0 &&
+		    strcmp(v, "slirp4netns") != 0 && strncmp(v, "slirp4netns:", 12) != 0)
 			return berr(err, ENOTSUP,
 				    "network mode \"%s\" is not supported yet: use private (the "
-				    "default), none or host",
+				    "default), none, host, container:NAME, ns:PATH, pasta or "
+				    "slirp4netns",
 				    v);
+		if (strncmp(v, "slirp4netns:", 12) == 0) {
+			struct slirp_opts so = {0};
+			if ((r = slirp_parse_options(v + 12, &so, err)) < 0)
+				return r;
+		}
 		json_object_set_new(c, "network", json_string(v));
 	}
 	for (char *const *u = cli_list(args, "ulimit"); *u; u++)

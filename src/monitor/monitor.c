@@ -9,7 +9,9 @@
  *      it never holds a monitor as a child and can exit (`run -d` leaves no berth process);
  *   2. become a child subreaper, point our own stdio at /dev/null, block SIGCHLD (signalfd);
  *   3. bind <rundir>/attach, make the container's stdio pipes, and call
- *      runtime_create_and_start(); a failure goes back over the sync pipe as
+ *      runtime_create_and_start_hooked(), whose hook sets up the network (pasta or slirp4netns and
+ *      its ports) before the container's process is released, so it never runs without its
+ *      network and a taken port fails the start; a failure goes back over the sync pipe as
  *      "err EXIT-CODE message" (125/126/127), success as "ok PID PID-START MONITOR-PID";
  *   4. loop: container output → k8s-file log + every attached client; clients' stdin → the
  *      container; new clients accepted; SIGCHLD reaps everything (we are the subreaper);
@@ -495,8 +497,26 @@ static void write_pid_file(struct monitor *m, int64_t start)
 	renameat(dirfd, "pid.tmp", dirfd, "pid");
 }
 
+/* The runtime's hook: the network is configured before the container's process runs. */
+static int network_hook(pid_t pid, void *data, berth_error *err)
+{
+	struct monitor *m = data;
+
+	return monitor_network_setup(m->bundle, pid, m->rundir, &m->pasta, err);
+}
+
+static void stop_pasta(struct monitor *m)
+{
+	if (m->pasta > 0) {
+		kill(m->pasta, SIGTERM);
+		waitpid(m->pasta, NULL, 0);
+		m->pasta = 0;
+	}
+}
+
 static int start_container(struct monitor *m, struct runtime_config *cfg)
 {
+	struct runtime_hooks hooks = { .namespaces_ready = network_hook, .data = m };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
 	struct runtime_stdio io = { .fds = { -1, -1, -1 } };
 	struct runtime_process proc = { .pid = 0, .pidfd = -1, .pty_master = -1 };
@@ -512,12 +532,14 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 	io.fds[1] = outp[1];
 	io.fds[2] = errp[1];
 	r = m->exec_spec ? exec_in_container(m, cfg, &io, &proc, &err)
-			 : runtime_create_and_start(cfg, &io, &proc, &err);
+			 : runtime_create_and_start_hooked(cfg, &io, &hooks, &proc, &err);
 	close(outp[1]);
 	close(errp[1]);
 	if (inp[0] >= 0)
 		close(inp[0]);
 	if (r < 0) {
+		/* A port that cannot be published fails the start: no half-started container. */
+		stop_pasta(m);
 		sync_reply(m, "err %d %s\n", err.exit_code ? err.exit_code : 125,
 			   err.msg[0] ? err.msg : strerror(-r));
 		return -1;
@@ -542,13 +564,6 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 	}
 	fcntl(m->out, F_SETFL, O_NONBLOCK);
 	ctr_proc_start_time(m->pid, &start);
-	if (!m->exec_spec && monitor_network_setup(m->bundle, m->pid, m->rundir, &m->pasta, &err) < 0) {
-		/* A port that cannot be published fails the start: no half-started container. */
-		kill(m->pid, SIGKILL);
-		waitpid(m->pid, NULL, 0);
-		sync_reply(m, "err 125 %s\n", err.msg);
-		return -1;
-	}
 	if (!m->exec_spec)
 		write_pid_file(m, start);
 	sync_reply(m, "ok %d %lld %d\n", (int)m->pid, (long long)start, (int)getpid());
@@ -628,10 +643,7 @@ int main(int argc, char **argv)
 		monitor_health_init(&m.health, m.bundle, m.rundir, m.exit_cmd);
 	loop(&m);
 	monitor_health_done(&m.health);
-	if (m.pasta > 0) {
-		kill(m.pasta, SIGTERM);
-		waitpid(m.pasta, NULL, 0);
-	}
+	stop_pasta(&m);
 	write_exit_file(&m);
 	if (m.listen_fd >= 0)
 		close(m.listen_fd);

@@ -54,3 +54,17 @@ as_user() { # berth as the test user on this file's store
   run as_user ps -a --format '{{.Names}}'
   [[ "$output" != *rlow* ]]
 }
+
+@test "rootless: slirp4netns (run as the user) publishes a port; rm ends it" {
+  port=$(random_port)
+  as_user run -d --name rslirp --network slirp4netns:port_handler=slirp4netns -p "127.0.0.1:$port:80" localhost/busybox \
+    sh -c 'mkdir -p /www && echo rootless-slirp > /www/index.html && exec httpd -f -p 80 -h /www'
+  wait_for_port "$port"
+  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  [ "$status" -eq 0 ]
+  [ "$output" = rootless-slirp ]
+  pid=$(pgrep -x slirp4netns -u "$RL_USER" | head -1)
+  [ -n "$pid" ]
+  as_user rm -f -t 0 rslirp
+  ! kill -0 "$pid" 2>/dev/null
+}

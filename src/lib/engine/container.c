@@ -39,6 +39,7 @@
 #include "engine/names.h"
 #include "engine/pod.h"
 #include "engine/spec.h"
+#include "network/ports.h"
 #include "runtime/runtime.h"
 #include "store/events.h"
 #include "util/fileio.h"
@@ -401,6 +402,23 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	return write_text(st->userdata, "config.json", text, err);
 }
 
+
+/* -P: the image's EXPOSE ports join the -p list, each on a free host port chosen now, so that
+ * `port` and ps show them and every start uses the same ones (as podman). */
+static int publish_exposed(json_t *create, json_t *imgcfg, berth_error *err)
+{
+	json_t *ports = json_object_get(create, "ports");
+
+	if (!json_is_true(json_object_get(create, "publish_all")))
+		return 0;
+	json_object_del(create, "publish_all");
+	if (!json_is_array(ports)) {
+		ports = json_array();
+		json_object_set_new(create, "ports", ports);
+	}
+	return port_mappings_add_exposed(ports, json_object_get(imgcfg, "ExposedPorts"), err);
+}
+
 int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, json_t *create,
 	       char **ret_id, berth_error *err)
 {
@@ -425,6 +443,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 		return r;
 	json_object_set(create, "process_args", args);
 	r = check_volume_sources(create, err);
+	if (r < 0)
+		return r;
+	r = publish_exposed(create, imgcfg, err); /* -P */
 	if (r < 0)
 		return r;
 	r = pod_prepare_create(ctx, s, create, err); /* --pod, --network container:|ns: */

@@ -580,9 +580,9 @@ int pod_status(struct berth_ctx *ctx, struct store *s, const struct store_pod *p
 		_cleanup_(store_container_freep) struct store_container *c = NULL;
 		if (ctr_get(ctx, s, ids[n], &c, NULL) < 0)
 			continue;
-		if (strcmp(c->state, "running") == 0)
+		if (strcmp(c->state, "running") == 0 && !ctr_paused(c->id))
 			running++;
-		else if (strcmp(c->state, "paused") == 0)
+		else if (strcmp(c->state, "paused") == 0 || strcmp(c->state, "running") == 0)
 			paused++;
 		else if (strcmp(c->state, "created") == 0 || strcmp(c->state, "configured") == 0)
 			created++;
@@ -724,8 +724,9 @@ int pod_pause(struct berth_ctx *ctx, struct store *s, const char *ref, bool paus
 		return r;
 	for (size_t i = 0; ids[i]; i++) {
 		_cleanup_(store_container_freep) struct store_container *c = NULL;
-		if (ctr_get(ctx, s, ids[i], &c, NULL) < 0 ||
-		    strcmp(c->state, pause ? "running" : "paused") != 0)
+		/* the freezer, not the record, says whether a running container is paused */
+		if (ctr_get(ctx, s, ids[i], &c, NULL) < 0 || strcmp(c->state, "running") != 0 ||
+		    ctr_paused(c->id) == pause)
 			continue;
 		r = pause ? ctr_pause(ctx, s, ids[i], err) : ctr_unpause(ctx, s, ids[i], err);
 		if (r < 0)

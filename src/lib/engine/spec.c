@@ -582,6 +582,12 @@ static json_t *annotations(const struct spec_input *in, json_t *create)
 				    json_string(jstr(create, "network")[5] == ':'
 							? jstr(create, "network") + 6
 							: ""));
+	/* --network slirp4netns[:OPTIONS]: slirp4netns instead of pasta (network/slirp.h) */
+	if (jstr(create, "network") && strncmp(jstr(create, "network"), "slirp4netns", 11) == 0)
+		json_object_set_new(a, "io.berth.network.slirp4netns",
+				    json_string(jstr(create, "network")[11] == ':'
+							? jstr(create, "network") + 12
+							: ""));
 	/* The monitor publishes these through pasta once the network namespace exists. */
 	if (json_array_size(json_object_get(create, "ports")) > 0) {
 		char *ports = json_dumps(json_object_get(create, "ports"), JSON_COMPACT);

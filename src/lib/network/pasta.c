@@ -13,21 +13,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "network/helper.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
 #define PASTA_MAX_ARGS 64
-#define PASTA_NETNS_FD 3
-#define PASTA_USERNS_FD 4
 
 static const char *find_pasta(void)
 {
 	static const char *const candidates[] = { "/usr/bin/pasta", "/usr/local/bin/pasta",
-						  "/usr/sbin/pasta" };
-	for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
-		if (access(candidates[i], X_OK) == 0)
-			return candidates[i];
-	return NULL;
+						  "/usr/sbin/pasta", NULL };
+	return net_helper_find(candidates);
+}
+
+bool pasta_available(void)
+{
+	return find_pasta() != NULL;
 }
 
 /* "-t 5000:5000,8080:80" style lists, one per protocol; pasta wants HOST:CTR pairs. */
@@ -127,10 +128,10 @@ int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, pid_
 		argv[n++] = "0";
 	}
 	argv[n++] = "--netns";
-	argv[n++] = "/proc/self/fd/3";
+	argv[n++] = "/proc/self/fd/3" /* NET_HELPER_NETNS_FD */;
 	if (userns_fd >= 0) {
 		argv[n++] = "--userns";
-		argv[n++] = "/proc/self/fd/4";
+		argv[n++] = "/proc/self/fd/4" /* NET_HELPER_USERNS_FD */;
 	}
 	argv[n++] = "-t";
 	argv[n++] = tcp;
@@ -152,32 +153,9 @@ int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, pid_
 	logfd = open(opts->logfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (logfd < 0)
 		return berr_errno(err, errno, "create %s", opts->logfile);
-	pid = fork();
-	if (pid < 0)
-		return berr_errno(err, errno, "fork");
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		/* Move the namespace fds to 3 and 4 without clobbering each other. */
-		int nfd = fcntl(netns_fd, F_DUPFD_CLOEXEC, 10);
-		int ufd = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
-		/*
-		 * pasta holds the namespace open, so it would outlive the container: it is ended
-		 * by our caller when the container exits, and by the kernel if the caller dies.
-		 */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (devnull < 0 || nfd < 0 || dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 ||
-		    dup2(logfd, 2) < 0 || dup2(nfd, PASTA_NETNS_FD) != PASTA_NETNS_FD ||
-		    (ufd >= 0 && dup2(ufd, PASTA_USERNS_FD) != PASTA_USERNS_FD))
-			_exit(127);
-		close_range(ufd >= 0 ? 5 : 4, ~0U, 0);
-		/* Callers (the monitor) block SIGCHLD for signalfd; pasta needs a clean slate. */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		execv(pasta, (char *const *)argv);
-		_exit(127);
-	}
+	int r = net_helper_spawn(pasta, argv, NULL, netns_fd, userns_fd, -1, logfd, &pid, err);
+	if (r < 0)
+		return r;
 	if (wait_ready(pid, opts->pidfile, &status) < 0) {
 		_cleanup_free_ char *out = NULL;
 		(void)read_file_at(AT_FDCWD, opts->logfile, 64 * 1024, &out, NULL, NULL);

@@ -37,6 +37,9 @@ struct pasta_opts {
 	const char *logfile;
 };
 
+/** pasta_available() - whether pasta is installed. */
+bool pasta_available(void);
+
 /**
  * pasta_start() - configure the namespace behind @netns_fd and forward ports into it
  * @userns_fd:	the namespace's owning user namespace (rootless), or -1

@@ -46,4 +46,11 @@ int port_mapping_check_privileged(const struct port_mapping *m, bool rootless, b
 json_t *port_mappings_to_json(const struct port_mapping *m, size_t n);
 int port_mappings_from_json(json_t *arr, struct port_mapping **ret, size_t *ret_n, berth_error *err);
 
+/**
+ * port_mappings_add_exposed() - -P: publish each port of @exposed (an image's ExposedPorts
+ * object, keys "80/tcp") that @ports (port_mappings_to_json() form) does not publish yet, on a
+ * free host port the kernel picks, by appending to @ports. sctp ports are skipped.
+ */
+int port_mappings_add_exposed(json_t *ports, json_t *exposed, berth_error *err);
+
 #endif
