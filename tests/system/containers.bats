@@ -105,6 +105,9 @@ teardown_file() { containers_teardown_file; }
   run berth kill victim
   [ "$status" -eq 125 ]
   [[ "$output" == *"can only kill running containers"* ]]
+  # podman's lifecycle events: create, init, start, kill, died
+  run berth events --stream=false --filter container=victim --format '{{.Status}}'
+  [ "$(echo "$output" | tr '\n' ' ')" = "create init start kill died " ]
   berth rm victim
 }
 

@@ -34,6 +34,9 @@ counter() {
   n2=$(cat /proc/$pid/root/tmp/n)
   [ -n "$n1" ]
   [ "$n1" = "$n2" ]
+  # ps and inspect tell the truth while frozen (the record itself still says running)
+  [ "$(berth ps --format '{{.Status}}' --filter name=counting)" = Paused ]
+  [ "$(berth container inspect --format '{{.State.Status}} {{.State.Paused}}' counting)" = "paused true" ]
   run berth pause counting
   [ "$status" -eq 125 ]
   [[ "$output" == *'"counting" is already paused'* ]]
@@ -67,6 +70,8 @@ counter() {
   [ "$SECONDS" -le 4 ]
   [ "$(ctr_state counting)" = exited ]
   wait_for 30 test ! -d "/sys/fs/cgroup/freezer/berth/$id"
+  run berth events --stream=false --filter event=stop
+  [[ "$output" == *"container stop $id"* ]]
   berth rm counting
 }
 

@@ -925,6 +925,7 @@ int ctr_start(struct berth_ctx *ctx, struct store *s, const char *ref,
 	r = store_container_update(s, c, err);
 	if (r < 0)
 		return r;
+	emit(ctx, c, "init", -1); /* podman's pair: the runtime set it up, then started it */
 	emit(ctx, c, "start", -1);
 	if (ret_attach)
 		*ret_attach = TAKE_FD(att_parent);
@@ -1034,6 +1035,7 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 	r = mark_exited(ctx, s, c, err);
 	if (r < 0)
 		return r;
+	emit(ctx, c, "stop", -1);
 	return 0;
 }
 
@@ -1053,6 +1055,7 @@ int ctr_kill(struct berth_ctx *ctx, struct store *s, const char *ref, int sig, b
 			    c->id, c->state);
 	if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
 		return berr_errno(err, errno, "send signal %d to container %s", sig, c->name);
+	emit(ctx, c, "kill", -1);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "engine/container_health.h"
 #include "engine/container_json.h"
 #include "engine/container_log.h"
+#include "engine/container_pause.h"
 #include "engine/container_status.h"
 #include "network/ports.h"
 #include "util/fileio.h"
@@ -56,13 +57,13 @@ json_t *ctr_json_ps_item(const struct store_container *c, json_t *cfg, bool no_t
 	char ports[1024], status[128], created[64], when[80], shortid[13];
 	_cleanup_free_ char *cmd = NULL;
 	json_t *args = json_object_get(cfg, "process_args");
-	const char *state = strcmp(c->state, "configured") == 0 ? "created" : c->state;
+	const char *state = ctr_state_now(c);
 	json_t *item, *empty;
 
 	cmd = ctr_json_join_args(args ? args : json_object_get(cfg, "command"));
 	if (cmd && !no_trunc && strlen(cmd) > 17)
 		strcpy(cmd + 17, "...");
-	ctr_status_text(c->state, c->started_at, c->finished_at, c->exit_code, now, status,
+	ctr_status_text(state, c->started_at, c->finished_at, c->exit_code, now, status,
 			sizeof(status));
 	if (json_string_value(json_object_get(cfg, "health_status"))) /* ctr_health_annotate() */
 		snprintf(status + strlen(status), sizeof(status) - strlen(status), " (%s)",
@@ -110,7 +111,7 @@ json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 	json_t *cfg = ctr_config(c), *process, *args, *path, *mounts = json_array(), *m;
 	json_t *ea = json_array(), *eo = json_object(); /* shared empties for absent keys */
 	char created[48], started[48], finished[48];
-	const char *state = strcmp(c->state, "configured") == 0 ? "created" : c->state;
+	const char *state = ctr_state_now(c);
 	bool running = strcmp(state, "running") == 0 || strcmp(state, "paused") == 0;
 	size_t i;
 	json_t *o;

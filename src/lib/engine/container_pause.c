@@ -77,6 +77,15 @@ bool ctr_paused(const char *id)
 	return v && strncmp(v, "FROZEN", 6) == 0;
 }
 
+const char *ctr_state_now(const struct store_container *c)
+{
+	if (strcmp(c->state, "configured") == 0)
+		return "created";
+	if (strcmp(c->state, "running") == 0 && ctr_paused(c->id))
+		return "paused";
+	return c->state;
+}
+
 static void nap_ms(long ms)
 {
 	struct timespec ts = { 0, ms * 1000000L };

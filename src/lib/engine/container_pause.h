@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "engine/context.h"
+#include "store/container.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -23,6 +24,12 @@ int ctr_unpause(struct berth_ctx *ctx, struct store *s, const char *ref, berth_e
 
 /** ctr_paused() - whether the container with full @id is frozen now. */
 bool ctr_paused(const char *id);
+
+/**
+ * ctr_state_now() - the state users see for @c: podman's "created" for a configured record and
+ * "paused" for a running one whose cgroup is frozen (the record itself says "running").
+ */
+const char *ctr_state_now(const struct store_container *c);
 
 /** ctr_pause_thaw() - thaw @id if it is frozen (before stop/kill: frozen processes don't die). */
 void ctr_pause_thaw(const char *id);
