@@ -415,11 +415,20 @@ EOF
   [[ "$output" == *"No errors found"* ]]
 }
 
-@test "system reset --force empties the store" {
+@test "system reset --force empties the store, stopping containers first" {
   busybox_image
+  berth run -d --name resetme busybox sleep 1000
+  pid=$(berth inspect --format '{{.State.Pid}}' resetme)
+  kill -0 "$pid"
   run berth system reset --force
   [ "$status" -eq 0 ]
+  run kill -0 "$pid"
+  [ "$status" -ne 0 ]
+  run grep -c "$BERTH_TEST_ROOT" /proc/self/mountinfo
+  [ "$output" = 0 ]
   run berth images -q
   [ "$status" -eq 0 ]
+  [ "$output" = "" ]
+  run berth ps -aq
   [ "$output" = "" ]
 }
