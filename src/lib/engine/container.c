@@ -444,6 +444,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	r = ctr_volumes_resolve(ctx, s, create, json_object_get(imgcfg, "Volumes"), made, err);
 	if (r < 0)
 		goto fail;
+	r = ctr_volumes_copy_up(ctx, s, img->id, create, made, err);
+	if (r < 0)
+		goto fail;
 	r = build_bundle(ctx, s, img, imgcfg, create, &st, err);
 	if (r < 0)
 		goto fail;
