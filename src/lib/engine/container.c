@@ -362,9 +362,16 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	in.create = create;
 	in.image = imgcfg;
 	in.rootfs = merged;
-	in.lowerdirs = lowers;
-	in.upperdir = upper;
-	in.workdir = work;
+	if (ctx->storage_driver && strcmp(ctx->storage_driver, "vfs") == 0) {
+		/* vfs: the rootfs is a full copy of the layers, a plain directory, no overlay. */
+		r = ctr_layers_copy(ctx, lowers, "", merged, err);
+		if (r < 0)
+			return berr_prefix(err, "vfs: copy the image's layers");
+	} else {
+		in.lowerdirs = lowers;
+		in.upperdir = upper;
+		in.workdir = work;
+	}
 	in.userxattr = ctx->rootless;
 	in.userdata = st->userdata;
 	if (ctx->rootless) {

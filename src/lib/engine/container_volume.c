@@ -218,18 +218,33 @@ int ctr_volumes_resolve(struct berth_ctx *ctx, struct store *s, json_t *create,
 
 /* ---- copy-up ---- */
 
-struct copy_up {
-	char **layers;
-	const char *dest;
-	const char *data;
+struct layers_copy {
+	char *const *layers;
+	const char *subpath;
+	const char *dst;
 };
 
-static int copy_up_fn(void *data, berth_error *err)
+static int layers_copy_fn(void *data, berth_error *err)
 {
-	const struct copy_up *c = data;
-	int r = layer_merge(c->layers, c->dest, c->data, err);
+	const struct layers_copy *c = data;
+	int r = layer_merge(c->layers, c->subpath, c->dst, err);
 
-	return r < 0 ? berr_prefix(err, "copy the image's %s into the volume", c->dest) : 0;
+	return r < 0 ? r : 0;
+}
+
+int ctr_layers_copy(struct berth_ctx *ctx, char *const *layers, const char *subpath,
+		    const char *dst, berth_error *err)
+{
+	struct layers_copy c = { layers, subpath, dst };
+	struct userns_mapping map;
+	int r;
+
+	if (!ctx->rootless)
+		return layers_copy_fn(&c, err);
+	/* The layers' files carry subordinate ids: copy where those are ours. */
+	r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid", "/etc/subgid", &map,
+				    err);
+	return r < 0 ? r : userns_run(&map, layers_copy_fn, &c, err);
 }
 
 static bool json_strv_has(json_t *a, const char *s)
@@ -255,32 +270,21 @@ int ctr_volumes_copy_up(struct berth_ctx *ctx, struct store *s, const char *imag
 			json_t *create, json_t *made, berth_error *err)
 {
 	_cleanup_strv_free_ char **layers = NULL;
-	struct userns_mapping map;
 	size_t i;
 	json_t *m;
 	int r;
 
 	json_array_foreach (json_object_get(create, "mounts"), i, m) {
 		const char *name = json_string_value(json_object_get(m, "volume"));
-		struct copy_up c = { NULL, json_string_value(json_object_get(m, "destination")),
-				     json_string_value(json_object_get(m, "source")) };
-		if (!name || !c.dest || !c.data || json_is_true(json_object_get(m, "nocopy")) ||
-		    !needs_copy_up(s, made, name, c.data))
+		const char *dest = json_string_value(json_object_get(m, "destination"));
+		const char *data = json_string_value(json_object_get(m, "source"));
+		if (!name || !dest || !data || !needs_copy_up(s, made, name, data))
 			continue;
 		if (!layers && (r = store_image_lower_dirs(s, image_id, &layers, err)) < 0)
 			return r;
-		c.layers = layers;
-		if (!ctx->rootless) {
-			r = copy_up_fn(&c, err);
-		} else {
-			/* The layers' files carry subordinate ids: copy where those are ours. */
-			r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid",
-						    "/etc/subgid", &map, err);
-			if (r == 0)
-				r = userns_run(&map, copy_up_fn, &c, err);
-		}
+		r = ctr_layers_copy(ctx, layers, dest, data, err);
 		if (r < 0)
-			return r;
+			return berr_prefix(err, "copy the image's %s into volume %.12s", dest, name);
 	}
 	return 0;
 }
