@@ -83,7 +83,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "pull", 0, CLI_STRING, "Pull image policy (only local images are used for now)", NULL }, \
 	{ "cidfile", 0, CLI_STRING, "Write the container ID to the file", NULL },                 \
 	{ "replace", 0, CLI_BOOL, "If a container with the same name exists, replace it", NULL }, \
-	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, ignore)", "conmon" }
+	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, container, ignore)", "conmon" }
 
 const struct cli_option cmd_create_options[] = {
 	CREATE_OPTIONS,
@@ -495,6 +495,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0)
 		return berr(err, ENOTSUP, "--pull=%s is not supported yet: pull the image first", v);
 	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
+	if ((v = cli_str(args, "sdnotify")) && strcmp(v, "container") == 0)
+		json_object_set_new(c, "sdnotify", json_string(v));
 	if ((v = cli_str(args, "restart"))) {
 		if (ctr_restart_policy_parse(v, NULL, NULL, err) < 0)
 			return -EINVAL;
@@ -538,8 +540,10 @@ static int create_prepare(struct berth_ctx *ctx, struct store *s, struct cli_arg
 	const char *name = cli_str(args, "name"), *sd = cli_str(args, "sdnotify");
 	const char *cidfile = cli_str(args, "cidfile");
 
-	if (sd && strcmp(sd, "conmon") != 0 && strcmp(sd, "ignore") != 0)
-		return berr(err, EINVAL, "--sdnotify=%s is not supported: use conmon or ignore", sd);
+	if (sd && strcmp(sd, "conmon") != 0 && strcmp(sd, "container") != 0 &&
+	    strcmp(sd, "ignore") != 0)
+		return berr(err, EINVAL,
+			    "--sdnotify=%s is not supported: use conmon, container or ignore", sd);
 	if (sd && strcmp(sd, "ignore") == 0)
 		unsetenv("NOTIFY_SOCKET");
 	if (cidfile && access(cidfile, F_OK) == 0)

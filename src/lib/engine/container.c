@@ -33,6 +33,7 @@
 #include "engine/container_restart.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/container_sdnotify.h"
 #include "engine/names.h"
 #include "engine/pod.h"
 #include "engine/spec.h"
@@ -387,6 +388,9 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 		in.gid_map = gid_map;
 	}
 	r = spec_generate(&in, &spec, err);
+	if (r < 0)
+		return r;
+	r = ctr_sdnotify_spec(ctx, st->id, create, spec, err);
 	if (r < 0)
 		return r;
 	r = seccomp_for(create, spec, &seccomp, err);
@@ -781,6 +785,8 @@ static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c,
 	}
 	if (want_stdin)
 		argv[n++] = "--stdin";
+	if (ctr_sdnotify_container(cfg))
+		argv[n++] = "--sdnotify-container";
 	argv[n++] = "--";
 	for (size_t i = 0; exitcmd[i] && n < ELEMENTSOF(argv) - 1; i++)
 		argv[n++] = exitcmd[i];
