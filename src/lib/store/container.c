@@ -80,26 +80,21 @@ static struct store_container *row_to_container(sqlite3_stmt *st)
 
 int store_container_add(struct store *s, const struct store_container *c, berth_error *err)
 {
-	_cleanup_stmt_ sqlite3_stmt *q = NULL, *ins = NULL;
-	int r, rc;
+	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
+	_cleanup_free_ char *owner = NULL;
+	int r;
 
 	r = store_tx_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s, "SELECT id FROM containers WHERE name = ?1", &q, err);
+	r = store_name_owner(s, "containers", c->name, &owner, err);
 	if (r < 0)
 		goto fail;
-	bind_text(q, 1, c->name);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	if (r > 0) {
 		r = berr(err, EEXIST,
 			 "the container name \"%s\" is already in use by %s. You have to remove that "
 			 "container to be able to reuse that name: that name is already in use",
-			 c->name, (const char *)sqlite3_column_text(q, 0));
-		goto fail;
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_sql_error(s, err, "look up container name");
+			 c->name, owner);
 		goto fail;
 	}
 	r = store_prepare(s,
