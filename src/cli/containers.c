@@ -988,14 +988,9 @@ int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args)
 	size_t n = 0;
 	int rc = 0;
 
-	if (!cli_flag(args, "force") && isatty(STDIN_FILENO)) {
-		char answer[16] = "";
-		printf("WARNING! This will remove all non running containers.\n"
-		       "Are you sure you want to continue? [y/N] ");
-		fflush(stdout);
-		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-			return 0;
-	}
+	if (!cli_flag(args, "force") && isatty(STDIN_FILENO) &&
+	    !cli_confirm("WARNING! This will remove all non running containers."))
+		return 0;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	if (store_container_list(s, &list, &n, &err) < 0)

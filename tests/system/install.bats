@@ -64,10 +64,10 @@ man_page_gaps() {
   [ -z "$output" ]
   # the walk really reaches subcommands and options: a page removed is reported
   rm "$mandir/berth-volume.1"
-  run man_page_gaps "$dest$prefix/bin/berth" "$mandir"
+  run man_page_gaps "$dest$prefix/bin/berth" "$mandir" volume
   [[ "$output" == *"no page: berth volume ls (berth-volume-ls.1)"* ]]
   sed -i 's/--sort//g' "$mandir/berth-images.1"
-  run man_page_gaps "$dest$prefix/bin/berth" "$mandir"
+  run man_page_gaps "$dest$prefix/bin/berth" "$mandir" images
   [[ "$output" == *"berth images: --sort not documented in berth-images.1"* ]]
   # man itself follows the links
   if command -v man >/dev/null; then
