@@ -98,6 +98,8 @@ const char *cli_command_path(const struct cli_args *args);
 
 /** cli_error() - print "Error: msg" on stderr; returns 125 (the engine-error exit code). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** cli_confirm() - print @question and podman's "Are you sure ...? [y/N] "; true on y/Y. */
+bool cli_confirm(const char *question);
 /** cli_fail() - print @err as "Error: ..." and return its exit code (125 unless set). */
 int cli_fail(const berth_error *err);
 

@@ -272,14 +272,9 @@ int cmd_volume_prune(struct berth_ctx *ctx, struct cli_args *args)
 	size_t n = 0;
 	int rc = 0;
 
-	if (!cli_flag(args, "force") && isatty(STDIN_FILENO)) {
-		char answer[16] = "";
-		printf("WARNING! This will remove all volumes not used by at least one container.\n"
-		       "Are you sure you want to continue? [y/N] ");
-		fflush(stdout);
-		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-			return 0;
-	}
+	if (!cli_flag(args, "force") && isatty(STDIN_FILENO) &&
+	    !cli_confirm("WARNING! This will remove all volumes not used by at least one container."))
+		return 0;
 	if (store_open(ctx->root, ctx->runroot, &s, &err) < 0 ||
 	    store_volume_list(s, &list, &n, &err) < 0) {
 		store_close(s);

@@ -89,7 +89,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "pull", 0, CLI_STRING, "Pull image policy (only local images are used for now)", NULL }, \
 	{ "cidfile", 0, CLI_STRING, "Write the container ID to the file", NULL },                 \
 	{ "replace", 0, CLI_BOOL, "If a container with the same name exists, replace it", NULL }, \
-	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, ignore)", "conmon" }
+	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, container, ignore)", "conmon" }
 
 const struct cli_option cmd_create_options[] = {
 	CREATE_OPTIONS,
@@ -514,6 +514,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
 	if ((r = cli_health_create(args, c, err)) < 0)
 		return r;
+	if ((v = cli_str(args, "sdnotify")) && strcmp(v, "container") == 0)
+		json_object_set_new(c, "sdnotify", json_string(v));
 	if ((v = cli_str(args, "restart"))) {
 		if (ctr_restart_policy_parse(v, NULL, NULL, err) < 0)
 			return -EINVAL;
@@ -557,8 +559,10 @@ static int create_prepare(struct berth_ctx *ctx, struct store *s, struct cli_arg
 	const char *name = cli_str(args, "name"), *sd = cli_str(args, "sdnotify");
 	const char *cidfile = cli_str(args, "cidfile");
 
-	if (sd && strcmp(sd, "conmon") != 0 && strcmp(sd, "ignore") != 0)
-		return berr(err, EINVAL, "--sdnotify=%s is not supported: use conmon or ignore", sd);
+	if (sd && strcmp(sd, "conmon") != 0 && strcmp(sd, "container") != 0 &&
+	    strcmp(sd, "ignore") != 0)
+		return berr(err, EINVAL,
+			    "--sdnotify=%s is not supported: use conmon, container or ignore", sd);
 	if (sd && strcmp(sd, "ignore") == 0)
 		unsetenv("NOTIFY_SOCKET");
 	if (cidfile && access(cidfile, F_OK) == 0)
@@ -1049,14 +1053,9 @@ int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args)
 	size_t n = 0;
 	int rc = 0;
 
-	if (!cli_flag(args, "force") && isatty(STDIN_FILENO)) {
-		char answer[16] = "";
-		printf("WARNING! This will remove all non running containers.\n"
-		       "Are you sure you want to continue? [y/N] ");
-		fflush(stdout);
-		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-			return 0;
-	}
+	if (!cli_flag(args, "force") && isatty(STDIN_FILENO) &&
+	    !cli_confirm("WARNING! This will remove all non running containers."))
+		return 0;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	if (store_container_list(s, &list, &n, &err) < 0)

@@ -17,6 +17,10 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/image_format.h"
+#include "engine/container.h"
+#include "engine/pod.h"
+#include "store/container.h"
+#include "store/pod.h"
 #include "store/events.h"
 #include "store/store-time.h"
 #include "store/store.h"
@@ -118,6 +122,30 @@ const struct cli_option cmd_system_reset_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+/* Pods and containers go through the engine first, so no process or mount outlives the reset. */
+static int reset_stop_all(struct berth_ctx *ctx, berth_error *err)
+{
+	_cleanup_store_ struct store *s = NULL;
+	struct store_pod **pods = NULL;
+	struct store_container **ctrs = NULL;
+	size_t n = 0;
+	int r;
+
+	if (store_open(ctx->root, ctx->runroot, &s, NULL) < 0)
+		return 0; /* nothing usable to stop: store_reset() removes what is there */
+	r = store_pod_list(s, &pods, &n, err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = pod_remove(ctx, s, pods[i]->id, true, err);
+	store_pod_list_free(pods, n);
+	if (r < 0)
+		return r;
+	r = store_container_list(s, &ctrs, &n, err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = ctr_remove(ctx, s, ctrs[i]->id, true, true, err);
+	store_container_list_free(ctrs, n);
+	return r < 0 ? r : 0;
+}
+
 int cmd_system_reset(struct berth_ctx *ctx, struct cli_args *args)
 {
 	berth_error err = { 0 };
@@ -129,7 +157,7 @@ int cmd_system_reset(struct berth_ctx *ctx, struct cli_args *args)
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
 			return 0;
 	}
-	if (store_reset(ctx->root, ctx->runroot, &err) < 0)
+	if (reset_stop_all(ctx, &err) < 0 || store_reset(ctx->root, ctx->runroot, &err) < 0)
 		return cli_fail(&err);
 	return 0;
 }

@@ -583,7 +583,7 @@ const struct cli_option cmd_image_prune_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-static bool confirm(const char *question)
+bool cli_confirm(const char *question)
 {
 	char line[16] = { 0 };
 
@@ -642,7 +642,7 @@ int cmd_image_prune(struct berth_ctx *ctx, struct cli_args *args)
 		if (strcmp(*f, "dangling=true") != 0)
 			return cli_error("invalid image prune filter \"%s\": only dangling=true is supported", *f);
 	if (!cli_flag(args, "force") &&
-	    !confirm(all ? "WARNING! This command removes all images without at least one container associated with them."
+	    !cli_confirm(all ? "WARNING! This command removes all images without at least one container associated with them."
 			 : "WARNING! This command removes all dangling images."))
 		return 0;
 	if ((rc = cli_open_store(ctx, &s)) != 0)

@@ -47,6 +47,7 @@
 #include "engine/container_status.h"
 #include "monitor/health.h"
 #include "monitor/network.h"
+#include "monitor/notify_proxy.h"
 #include "runtime/runtime.h"
 #include "util/fileio.h"
 #include "util/sd_notify.h"
@@ -88,6 +89,8 @@ struct monitor {
 	int exit_code;
 	struct monitor_health health; /* health.c: the --health-cmd timer */
 	bool owner; /* clients[0] is still the CLI that started the container (--attach-fd) */
+	bool sdnotify_container; /* --sdnotify=container: relay the container's messages */
+	int notify_fd;		 /* ... from this socket (notify_proxy.h), or -1 */
 };
 
 static void sync_reply(struct monitor *m, const char *fmt, ...) _printf_(2, 3);
@@ -132,6 +135,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		{ "exec-start", required_argument, NULL, 'S' },
 		{ "exec-spec", required_argument, NULL, 'E' },
 		{ "seccomp-cache", required_argument, NULL, 'C' },
+		{ "sdnotify-container", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -153,6 +157,7 @@ static int parse_args(struct monitor *m, int argc, char **argv)
 		case 'S': m->exec_start = strtoll(optarg, NULL, 10); break;
 		case 'E': m->exec_spec = optarg; break;
 		case 'C': runtime_seccomp_cache(optarg); break;
+		case 'N': m->sdnotify_container = true; break;
 		default: return -1;
 		}
 	}
@@ -314,8 +319,9 @@ static void reap(struct monitor *m)
 static void loop(struct monitor *m)
 {
 	while (!m->exited) {
-		struct pollfd p[5 + MAX_CLIENTS];
-		int n = 0, idx_out = -1, idx_err = -1, idx_listen = -1, idx_health = -1, first_client;
+		struct pollfd p[6 + MAX_CLIENTS];
+		int n = 0, idx_out = -1, idx_err = -1, idx_listen = -1, idx_health = -1,
+		    idx_notify = -1, first_client;
 
 		p[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 		if (m->out >= 0) {
@@ -333,6 +339,10 @@ static void loop(struct monitor *m)
 		if (m->health.timer_fd >= 0) {
 			idx_health = n;
 			p[n++] = (struct pollfd){ .fd = m->health.timer_fd, .events = POLLIN };
+		}
+		if (m->notify_fd >= 0) {
+			idx_notify = n;
+			p[n++] = (struct pollfd){ .fd = m->notify_fd, .events = POLLIN };
 		}
 		first_client = n;
 		for (int i = 0; i < MAX_CLIENTS; i++)
@@ -360,6 +370,8 @@ static void loop(struct monitor *m)
 				client_input(m, i);
 		if (idx_health >= 0 && p[idx_health].revents)
 			monitor_health_fire(&m->health);
+		if (idx_notify >= 0 && p[idx_notify].revents)
+			notify_proxy_relay(m->notify_fd, (int)getpid());
 		if (p[0].revents)
 			reap(m);
 	}
@@ -567,8 +579,9 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 	if (!m->exec_spec)
 		write_pid_file(m, start);
 	sync_reply(m, "ok %d %lld %d\n", (int)m->pid, (long long)start, (int)getpid());
-	/* Under systemd (Type=notify units): we are the service's main process. */
-	if (!m->exec_spec) {
+	/* Under systemd (Type=notify units): we are the service's main process. With
+	 * --sdnotify=container the container says when it is ready (notify_proxy_relay()). */
+	if (!m->exec_spec && !m->sdnotify_container) {
 		char state[64];
 		snprintf(state, sizeof(state), "MAINPID=%d\nREADY=1", (int)getpid());
 		sd_notify_send(NULL, state);
@@ -580,7 +593,7 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 int main(int argc, char **argv)
 {
 	struct monitor m = { .listen_fd = -1, .out = -1, .errp = -1, .in = -1, .sigfd = -1,
-			     .health.timer_fd = -1 };
+			     .health.timer_fd = -1, .notify_fd = -1 };
 	struct runtime_config *cfg = NULL;
 	berth_error err = { 0 };
 	sigset_t mask;
@@ -611,6 +624,11 @@ int main(int argc, char **argv)
 
 	if (mkdir(m.rundir, 0700) < 0 && errno != EEXIST) {
 		sync_reply(&m, "err 125 create %s: %s\n", m.rundir, strerror(errno));
+		return 125;
+	}
+	if (m.sdnotify_container && (m.notify_fd = notify_proxy_open(m.rundir)) < 0) {
+		sync_reply(&m, "err 125 create the notify socket in %s: %s\n", m.rundir,
+			   strerror(errno));
 		return 125;
 	}
 	r = runtime_config_load(m.bundle, &cfg, &err);

@@ -4,6 +4,10 @@
 #
 #   tests/lib/rootless-user.sh create [NAME] [--no-subids]   prints NAME (default berth-test)
 #   tests/lib/rootless-user.sh remove [NAME]
+#   tests/lib/rootless-user.sh hold PID            the test run PID may use the test users
+#   tests/lib/rootless-user.sh release PID         PID is done: once no live holder is left,
+#                                                  remove every user "create" made (not users
+#                                                  that existed before), leaving the host as found
 #
 # "create" is idempotent: it adds the user (home /home/NAME, shell /bin/sh) if missing and, unless
 # --no-subids, one 65536-id range in /etc/subuid and /etc/subgid that overlaps no other line
@@ -26,11 +30,14 @@ for a in "$@"; do
   *) name=$a ;;
   esac
 done
-[[ "$name" =~ ^[a-z_][a-z0-9_-]{0,30}$ ]] || die "bad user name \"$name\""
+[[ "$cmd" == hold || "$cmd" == release || "$name" =~ ^[a-z_][a-z0-9_-]{0,30}$ ]] || die "bad user name \"$name\""
 
 exec 9>/run/lock/berth-rootless-user.lock
 flock 9
 touch /etc/subuid /etc/subgid
+# Users "create" made (one file per name) and the runs holding them (one file per pid).
+state=${BERTH_ROOTLESS_STATE:-/run/lock/berth-rootless-user.d}
+mkdir -p "$state/made" "$state/holders"
 
 drop_ranges() { # $1 = file
   local tmp
@@ -54,10 +61,22 @@ first_free() {
   done
 }
 
+remove_user() { # $1 = name: the user, its home, its ranges
+  local name=$1 p
+  drop_ranges /etc/subuid
+  drop_ranges /etc/subgid
+  if getent passwd "$name" >/dev/null; then
+    for p in $(pgrep -u "$name" || true); do kill -9 "$p" 2>/dev/null || true; done
+    userdel --remove "$name" >/dev/null 2>&1 || userdel "$name"
+  fi
+  rm -f "$state/made/$name"
+}
+
 case "$cmd" in
 create)
   if ! getent passwd "$name" >/dev/null; then
     useradd --create-home --shell /bin/sh --user-group "$name" >/dev/null
+    : >"$state/made/$name"
   fi
   if ((subids)); then
     for f in /etc/subuid /etc/subgid; do
@@ -70,15 +89,26 @@ create)
   echo "$name"
   ;;
 remove)
-  drop_ranges /etc/subuid
-  drop_ranges /etc/subgid
-  if getent passwd "$name" >/dev/null; then
-    pkill_pids=$(pgrep -u "$name" || true)
-    for p in $pkill_pids; do kill -9 "$p" 2>/dev/null || true; done
-    userdel --remove "$name" >/dev/null 2>&1 || userdel "$name"
+  remove_user "$name"
+  ;;
+hold | release)
+  [[ "$name" =~ ^[0-9]+$ ]] || die "usage: rootless-user.sh $cmd PID"
+  if [ "$cmd" = hold ]; then
+    : >"$state/holders/$name"
+    exit 0
   fi
+  rm -f "$state/holders/$name"
+  for h in "$state"/holders/*; do # holders that died without releasing do not count
+    [ -e "$h" ] || continue
+    kill -0 "${h##*/}" 2>/dev/null && exit 0
+    rm -f "$h"
+  done
+  for m in "$state"/made/*; do
+    [ -e "$m" ] || continue
+    remove_user "${m##*/}"
+  done
   ;;
 *)
-  die "usage: rootless-user.sh create [NAME] [--no-subids] | remove [NAME]"
+  die "usage: rootless-user.sh create [NAME] [--no-subids] | remove [NAME] | hold PID | release PID"
   ;;
 esac

@@ -112,3 +112,20 @@ ub() {
   [ "$output" = unhealthy ]
   ub rm -f rlhc
 }
+
+@test "rootless: volume copy-up keeps the image's owners (subordinate ids); vfs copies the layers" {
+  d="$BERTH_TEST_DIR/cu"
+  mkdir -p "$d/srv/data"
+  echo from-image >"$d/srv/data/hello"
+  cp "$BERTH_TEST_DIR/busybox.tar" "$BERTH_TEST_DIR/cu.tar"
+  tar -C "$d" --owner=1234 --group=5678 --numeric-owner -rf "$BERTH_TEST_DIR/cu.tar" ./srv
+  chown "$RL_USER:" "$BERTH_TEST_DIR/cu.tar"
+  ub import --change 'VOLUME /srv/data' "$BERTH_TEST_DIR/cu.tar" localhost/rlcopyup >/dev/null
+  run ub run --rm localhost/rlcopyup sh -c 'stat -c "%u:%g" /srv/data/hello; cat /srv/data/hello'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '1234:5678\nfrom-image')" ]
+  run ub --storage-driver vfs run --rm localhost/rlcopyup sh -c 'stat -c "%u:%g" /srv/data/hello; awk "\$5 == \"/\" {print \$9}" /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "1234:5678" ]
+  [ "${lines[1]}" != overlay ]
+}

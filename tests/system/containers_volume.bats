@@ -76,3 +76,40 @@ teardown_file() { containers_teardown_file; }
   [ "$(cat "$BATS_TEST_TMPDIR/g")" = "y" ]
   [ "$(berth volume ls -q | wc -l)" -eq "$before" ]
 }
+
+# An image whose VOLUME /srv/data holds files owned by 1234:5678 (podman's copy-up source).
+copyup_image() {
+  berth image exists localhost/copyup && return 0
+  local d="$BATS_FILE_TMPDIR/copyup" tar="$BATS_FILE_TMPDIR/copyup.tar"
+  mkdir -p "$d/srv/data/sub"
+  echo from-image >"$d/srv/data/hello"
+  echo deep >"$d/srv/data/sub/deeper"
+  chmod 0640 "$d/srv/data/hello"
+  ln -s hello "$d/srv/data/link"
+  cp "$(busybox_tarball)" "$tar"
+  tar -C "$d" --owner=1234 --group=5678 --numeric-owner -rf "$tar" ./srv
+  berth import --change 'VOLUME /srv/data' --change 'CMD ["/bin/sh"]' "$tar" localhost/copyup >/dev/null
+}
+
+@test "new volumes get the image's content at their path, owners kept (copy-up)" {
+  copyup_image
+  # anonymous volume for the image's VOLUME
+  run berth run --rm localhost/copyup sh -c 'stat -c "%u:%g %a" /srv/data/hello; cat /srv/data/hello /srv/data/sub/deeper; readlink /srv/data/link'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '1234:5678 640\nfrom-image\ndeep\nhello')" ]
+  # a named volume on first use is filled; later uses see its own data, not the image's
+  run berth run --rm -v cu-named:/srv/data localhost/copyup sh -c 'cat /srv/data/hello; echo changed >/srv/data/hello; rm /srv/data/sub/deeper'
+  [ "$output" = "from-image" ]
+  run berth run --rm -v cu-named:/srv/data localhost/copyup sh -c 'cat /srv/data/hello; ls /srv/data/sub'
+  [ "$output" = "changed" ]
+  dir=$(berth volume inspect --format '{{.Mountpoint}}' cu-named)
+  [ "$(stat -c %u:%g "$dir/sub")" = "$(stat -c %u:%g "$dir/hello")" ]
+  # an empty volume made by `volume create` is filled on first use too
+  berth volume create cu-pre >/dev/null
+  run berth run --rm -v cu-pre:/srv/data localhost/copyup cat /srv/data/hello
+  [ "$output" = "from-image" ]
+  # a path the image does not have leaves the volume empty
+  run berth run --rm -v cu-other:/nothing-here localhost/copyup ls -A /nothing-here
+  [ "$output" = "" ]
+  berth volume rm cu-named cu-pre cu-other
+}

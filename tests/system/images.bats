@@ -388,6 +388,37 @@ EOF
   [ "$(date +%s)" -ge "$until" ]
 }
 
+@test "the events file is rotated at containers.conf's events_logfile_max_size, as podman" {
+  export CONTAINERS_CONF="$BATS_TEST_TMPDIR/containers.conf"
+  printf '[engine]\nevents_logfile_max_size = "3k"\n' >"$CONTAINERS_CONF"
+  log="$BERTH_TEST_RUNROOT/events/events.log"
+  berth import "$(small_tar rot)" rot >/dev/null
+  # a follower goes on across rotations
+  timeout 15 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" events \
+    --filter event=tag --format '{{.Name}}' >"$BATS_TEST_TMPDIR/follow.out" 3>&- &
+  follower=$!
+  sleep 0.5
+  for i in $(seq 1 40); do berth tag rot "rot:t$i"; done
+  [ "$(stat -c %s "$log")" -lt 3000 ]
+  run berth events --stream=false --filter event=log-rotation --format '{{.Type}} {{.Status}} {{.Name}}'
+  [[ "${lines[-1]}" == "system log-rotation $log" ]]
+  # every line is whole JSON, the newest tag is kept, the oldest is gone
+  run jq -c .Status "$log"
+  [ "$status" -eq 0 ]
+  run berth events --stream=false --filter event=tag --format '{{.Name}}'
+  [[ "$output" == *"localhost/rot:t40"* ]]
+  [[ "$output" != *"localhost/rot:t1"$'\n'* ]]
+  for i in $(seq 50); do grep -q 'rot:t40$' "$BATS_TEST_TMPDIR/follow.out" && break; sleep 0.1; done
+  kill "$follower"; wait "$follower" || true
+  [ "$(grep -c '^localhost/rot:t' "$BATS_TEST_TMPDIR/follow.out")" -eq 40 ]
+  # 0 means no limit
+  printf '[engine]\nevents_logfile_max_size = 0\n' >"$CONTAINERS_CONF"
+  size=$(stat -c %s "$log")
+  for i in $(seq 41 60); do berth tag rot "rot:t$i"; done
+  [ "$(stat -c %s "$log")" -gt "$size" ]
+  [ "$(stat -c %s "$log")" -gt 3000 ]
+}
+
 @test "info reports the store" {
   run berth info
   [ "$status" -eq 0 ]
@@ -415,11 +446,20 @@ EOF
   [[ "$output" == *"No errors found"* ]]
 }
 
-@test "system reset --force empties the store" {
+@test "system reset --force empties the store, stopping containers first" {
   busybox_image
+  berth run -d --name resetme busybox sleep 1000
+  pid=$(berth inspect --format '{{.State.Pid}}' resetme)
+  kill -0 "$pid"
   run berth system reset --force
   [ "$status" -eq 0 ]
+  run kill -0 "$pid"
+  [ "$status" -ne 0 ]
+  run grep -c "$BERTH_TEST_ROOT" /proc/self/mountinfo
+  [ "$output" = 0 ]
   run berth images -q
   [ "$status" -eq 0 ]
+  [ "$output" = "" ]
+  run berth ps -aq
   [ "$output" = "" ]
 }

@@ -139,3 +139,61 @@ verify_unit() {
   [[ "$output" != *gsd7* ]]
   berth pod rm -f gsdpod
 }
+
+# notify_reader SOCKET OUT - collect sd_notify datagrams on SOCKET into OUT (one per line, "|"
+# between fields) until one carries READY=1, for at most 20 s.
+notify_reader() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+with open(sys.argv[2], "w") as out:
+    end = time.time() + 20
+    while time.time() < end:
+        try:
+            msg = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        out.write(msg.replace("\n", "|") + "\n"); out.flush()
+        if "READY=1" in msg.split("\n"):
+            break
+PY
+}
+
+@test "run --sdnotify=container: the container's READY and STATUS reach systemd, with the monitor as MAINPID" {
+  helper="$BERTH_BUILD/tests/sd-notify-send"
+  [ -x "$helper" ]
+  sock="$BATS_TEST_TMPDIR/notify.sock"
+  notify_reader "$sock" "$BATS_TEST_TMPDIR/notes" 3>&- &
+  reader=$!
+  for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  NOTIFY_SOCKET="$sock" berth run -d --name sdn1 --sdnotify=container -v "$helper:/usr/bin/sd-notify-send:ro" \
+    localhost/busybox sh -c 'echo "$NOTIFY_SOCKET" >/tmp/ns; sleep 1; sd-notify-send STATUS=warming; sleep 1; sd-notify-send READY=1 MAINPID=1; exec sleep 1000'
+  wait "$reader"
+  run cat "$BATS_TEST_TMPDIR/notes"
+  echo "$output"
+  [ "${#lines[@]}" -eq 2 ]
+  [ "${lines[0]}" = "STATUS=warming" ]
+  # READY comes when the container says so (not when it starts), and MAINPID is the monitor's
+  [[ "${lines[1]}" =~ ^READY=1\|MAINPID=([0-9]+)$ ]]
+  mainpid=${BASH_REMATCH[1]}
+  [ "$(cat /proc/$mainpid/comm)" = berth-monitor ]
+  run berth exec sdn1 cat /tmp/ns
+  [ "$output" = /run/notify/notify.sock ]
+  berth rm -f -t 0 sdn1
+}
+
+@test "run --sdnotify=conmon notifies at start; ignore sends nothing; bad values are refused" {
+  sock="$BATS_TEST_TMPDIR/notify.sock"
+  notify_reader "$sock" "$BATS_TEST_TMPDIR/notes" 3>&- &
+  reader=$!
+  for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  NOTIFY_SOCKET="$sock" berth run -d --name sdn2 localhost/busybox sleep 1000
+  wait "$reader"
+  [[ "$(cat "$BATS_TEST_TMPDIR/notes")" =~ ^MAINPID=[0-9]+\|READY=1$ ]]
+  berth rm -f -t 0 sdn2
+  run berth run --sdnotify=sometimes localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"--sdnotify=sometimes is not supported: use conmon, container or ignore"* ]]
+}

@@ -245,6 +245,30 @@ static void test_bad_files(void **state)
 	expect_bad("[containers]\ndefault_sysctls = [\"x\"]\n", "is not NAME=VALUE");
 	expect_bad("[containers]\ninit = \"yes\"\n", "init must be true or false");
 	expect_bad("[containers]\npids_limit = 1\npids_limit = 2\n", ":3:1: duplicate key");
+	expect_bad("[engine]\nevents_logfile_max_size = \"lots\"\n", "invalid size \"lots\"");
+	expect_bad("[engine]\nevents_logfile_max_size = -5\n", "events_logfile_max_size must be >= 0");
+}
+
+static void test_events_logfile_max_size(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t want;
+	} cases[] = {
+		{ "", 1000000 }, { "= 4096", 4096 }, { "= \"500k\"", 500000 }, { "= \"1m\"", 1000000 },
+		{ "= \"2MB\"", 2000000 }, { "= \"1.5 g\"", 1500000000 }, { "= 0", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_(containers_conf_freep) struct containers_conf *c = NULL;
+		berth_error err = {0};
+		char text[128], *files[] = {at("ev.conf"), NULL};
+		snprintf(text, sizeof(text), "[engine]\n%s%s\n", cases[i].text[0] ? "events_logfile_max_size " : "", cases[i].text);
+		put("ev.conf", text);
+		assert_int_equal(containers_conf_load_files(files, &c, &err), 0);
+		assert_int_equal(c->events_logfile_max_size, cases[i].want);
+	}
 }
 
 int main(void)
@@ -254,6 +278,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_search_order_and_merge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_env_overrides, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events_logfile_max_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_debian_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

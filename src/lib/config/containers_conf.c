@@ -97,6 +97,7 @@ static int set_defaults(struct containers_conf *c)
 	for (size_t i = 0; i < ELEMENTSOF(strs); i++)
 		if (conf_set_str(strs[i].dst, strs[i].val) < 0)
 			return -ENOMEM;
+	c->events_logfile_max_size = 1000000; /* podman's "1m" */
 	if (conf_strv_dup((char *const *)default_caps, &c->default_capabilities) < 0 ||
 	    conf_strv_push(
 		&c->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
@@ -207,6 +208,44 @@ static int merge_containers(struct containers_conf *c, const toml_value *t, cons
 	return 0;
 }
 
+/* podman's sizes (docker's units.FromHumanSize): a number with an optional decimal suffix. */
+static int read_human_size(const toml_value *t, const char *f, const char *s, const char *key,
+			   int64_t *ret, berth_error *err)
+{
+	static const char suffixes[] = "kmgtp";
+	_cleanup_free_ char *text = NULL;
+	const toml_value *v = toml_get(t, key);
+	double n, mult = 1;
+	char *end;
+
+	if (!v)
+		return 0;
+	if (toml_type_of(v) == TOML_INTEGER)
+		return conf_read_int(t, f, s, key, ret, err);
+	if (conf_read_str(t, f, s, key, &text, err) < 0)
+		return -EINVAL;
+	n = strtod(text, &end);
+	while (*end == ' ')
+		end++;
+	if (*end) {
+		const char *k = strchr(suffixes, tolower((unsigned char)*end));
+		if (!k)
+			goto bad;
+		for (const char *p = suffixes; p <= k; p++)
+			mult *= 1000;
+		end++;
+		if (*end == 'b' || *end == 'B')
+			end++;
+	}
+	if (end == text || *end || n < 0 || n * mult > (double)INT64_MAX)
+		goto bad;
+	*ret = (int64_t)(n * mult);
+	return 0;
+bad:
+	return berr(err, EINVAL, "%s: [%s] %s: invalid size \"%s\" (use e.g. 500k, 1m or 1000000)", f,
+		    s, key, text);
+}
+
 static int merge_engine(struct containers_conf *c, const toml_value *t, const char *f,
 			berth_error *err)
 {
@@ -230,6 +269,11 @@ static int merge_engine(struct containers_conf *c, const toml_value *t, const ch
 	if (toml_get(t, "events_logger") &&
 	    (r = check_one_of(f, s, "events_logger", c->events_logger, loggers, err)) < 0)
 		return r;
+	if ((r = read_human_size(t, f, s, "events_logfile_max_size", &c->events_logfile_max_size,
+				 err)) < 0)
+		return r;
+	if (c->events_logfile_max_size < 0)
+		return berr(err, EINVAL, "%s: [engine] events_logfile_max_size must be >= 0", f);
 	if (c->stop_timeout < 0 || c->stop_timeout > UINT32_MAX)
 		return berr(err, EINVAL,
 			    "%s: [engine] stop_timeout must be a number of seconds >= 0", f);

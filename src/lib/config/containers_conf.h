@@ -53,6 +53,9 @@
  * @runtime:		[engine] runtime as written, or NULL; informational only
  * @cgroup_manager:	"cgroupfs" or "systemd" (default: systemd when PID 1 is systemd)
  * @events_logger:	"file" (default), "journald" or "none"
+ * @events_logfile_max_size: bytes the events file may reach before it is rotated (podman's
+ *			"1m" = 1000000 by default; 0: no limit). Written as a number or podman's
+ *			human size ("500k", "1m", "2MB": decimal, as docker's FromHumanSize).
  * @infra_image:	the pod infra image, or NULL for berth's built-in choice
  * @stop_timeout:	seconds before SIGKILL on stop (10)
  * @image_default_transport: "docker://"
@@ -87,6 +90,7 @@ struct containers_conf {
 	char *runtime;
 	char *cgroup_manager;
 	char *events_logger;
+	int64_t events_logfile_max_size;
 	char *infra_image;
 	int64_t stop_timeout;
 	char *image_default_transport;

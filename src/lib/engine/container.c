@@ -35,6 +35,7 @@
 #include "engine/container_restart.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/container_sdnotify.h"
 #include "engine/exec_session.h"
 #include "engine/names.h"
 #include "engine/pod.h"
@@ -371,9 +372,16 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	in.create = create;
 	in.image = imgcfg;
 	in.rootfs = merged;
-	in.lowerdirs = lowers;
-	in.upperdir = upper;
-	in.workdir = work;
+	if (ctx->storage_driver && strcmp(ctx->storage_driver, "vfs") == 0) {
+		/* vfs: the rootfs is a full copy of the layers, a plain directory, no overlay. */
+		r = ctr_layers_copy(ctx, lowers, "", merged, err);
+		if (r < 0)
+			return berr_prefix(err, "vfs: copy the image's layers");
+	} else {
+		in.lowerdirs = lowers;
+		in.upperdir = upper;
+		in.workdir = work;
+	}
 	in.userxattr = ctx->rootless;
 	in.userdata = st->userdata;
 	if (ctx->rootless) {
@@ -389,6 +397,9 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 		in.gid_map = gid_map;
 	}
 	r = spec_generate(&in, &spec, err);
+	if (r < 0)
+		return r;
+	r = ctr_sdnotify_spec(ctx, st->id, create, spec, err);
 	if (r < 0)
 		return r;
 	r = seccomp_for(create, spec, &seccomp, err);
@@ -471,6 +482,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	}
 	made = json_array();
 	r = ctr_volumes_resolve(ctx, s, create, json_object_get(imgcfg, "Volumes"), made, err);
+	if (r < 0)
+		goto fail;
+	r = ctr_volumes_copy_up(ctx, s, img->id, create, made, err);
 	if (r < 0)
 		goto fail;
 	r = build_bundle(ctx, s, img, imgcfg, create, &st, err);
@@ -815,6 +829,8 @@ static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c,
 	}
 	if (want_stdin)
 		argv[n++] = "--stdin";
+	if (ctr_sdnotify_container(cfg))
+		argv[n++] = "--sdnotify-container";
 	argv[n++] = "--";
 	for (size_t i = 0; exitcmd[i] && n < ELEMENTSOF(argv) - 1; i++)
 		argv[n++] = exitcmd[i];

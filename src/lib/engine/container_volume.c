@@ -18,8 +18,10 @@
 #include "engine/container.h"
 #include "engine/container_status.h"
 #include "engine/names.h"
+#include "store/layer_merge.h"
 #include "util/fileio.h"
 #include "util/macro.h"
+#include "util/userns.h"
 
 bool ctr_volume_valid_name(const char *name)
 {
@@ -210,6 +212,79 @@ int ctr_volumes_resolve(struct berth_ctx *ctx, struct store *s, json_t *create,
 						v->name, "anonymous", 1, "options", "rbind",
 						"rprivate"));
 		store_volume_free(v);
+	}
+	return 0;
+}
+
+/* ---- copy-up ---- */
+
+struct layers_copy {
+	char *const *layers;
+	const char *subpath;
+	const char *dst;
+};
+
+static int layers_copy_fn(void *data, berth_error *err)
+{
+	const struct layers_copy *c = data;
+	int r = layer_merge(c->layers, c->subpath, c->dst, err);
+
+	return r < 0 ? r : 0;
+}
+
+int ctr_layers_copy(struct berth_ctx *ctx, char *const *layers, const char *subpath,
+		    const char *dst, berth_error *err)
+{
+	struct layers_copy c = { layers, subpath, dst };
+	struct userns_mapping map;
+	int r;
+
+	if (!ctx->rootless)
+		return layers_copy_fn(&c, err);
+	/* The layers' files carry subordinate ids: copy where those are ours. */
+	r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid", "/etc/subgid", &map,
+				    err);
+	return r < 0 ? r : userns_run(&map, layers_copy_fn, &c, err);
+}
+
+static bool json_strv_has(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (a, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+/* podman's NeedsCopyUp: a volume made for this container, or an empty one nobody mounts yet. */
+static bool needs_copy_up(struct store *s, json_t *made, const char *name, const char *data)
+{
+	if (json_strv_has(made, name))
+		return true;
+	return layer_merge_dir_empty(data) == 1 && ctr_volume_users(s, name, NULL, NULL) == 0;
+}
+
+int ctr_volumes_copy_up(struct berth_ctx *ctx, struct store *s, const char *image_id,
+			json_t *create, json_t *made, berth_error *err)
+{
+	_cleanup_strv_free_ char **layers = NULL;
+	size_t i;
+	json_t *m;
+	int r;
+
+	json_array_foreach (json_object_get(create, "mounts"), i, m) {
+		const char *name = json_string_value(json_object_get(m, "volume"));
+		const char *dest = json_string_value(json_object_get(m, "destination"));
+		const char *data = json_string_value(json_object_get(m, "source"));
+		if (!name || !dest || !data || !needs_copy_up(s, made, name, data))
+			continue;
+		if (!layers && (r = store_image_lower_dirs(s, image_id, &layers, err)) < 0)
+			return r;
+		r = ctr_layers_copy(ctx, layers, dest, data, err);
+		if (r < 0)
+			return berr_prefix(err, "copy the image's %s into volume %.12s", dest, name);
 	}
 	return 0;
 }

@@ -46,6 +46,21 @@ int ctr_volume_remove(struct berth_ctx *ctx, struct store *s, const char *name, 
 int ctr_volumes_resolve(struct berth_ctx *ctx, struct store *s, json_t *create,
 			json_t *image_volumes, json_t *made, berth_error *err);
 
+/**
+ * ctr_volumes_copy_up() - podman's copy-up: each volume mount of @create whose volume is new
+ * (named in @made, or empty and used by no container) gets the content image @image_id has at
+ * the mount's destination, owners and modes kept.
+ */
+int ctr_volumes_copy_up(struct berth_ctx *ctx, struct store *s, const char *image_id,
+			json_t *create, json_t *made, berth_error *err);
+
+/**
+ * ctr_layers_copy() - copy the union of @layers (top-most first) at @subpath into directory
+ * @dst (layer_merge()), inside the store's user namespace when rootless.
+ */
+int ctr_layers_copy(struct berth_ctx *ctx, char *const *layers, const char *subpath,
+		    const char *dst, berth_error *err);
+
 /** ctr_volume_valid_name() - podman's rule for volume names. */
 bool ctr_volume_valid_name(const char *name);
 

@@ -81,22 +81,16 @@ static struct store_container *row_to_container(sqlite3_stmt *st)
 /* inside a transaction: -EEXIST with podman's message when @name belongs to a container */
 static int check_name_free(struct store *s, const char *name, berth_error *err)
 {
-	_cleanup_stmt_ sqlite3_stmt *q = NULL;
-	int r, rc;
+	_cleanup_free_ char *owner = NULL;
+	int r;
 
-	r = store_prepare(s, "SELECT id FROM containers WHERE name = ?1", &q, err);
-	if (r < 0)
+	r = store_name_owner(s, "containers", name, &owner, err);
+	if (r <= 0)
 		return r;
-	bind_text(q, 1, name);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		return berr(err, EEXIST,
-			    "the container name \"%s\" is already in use by %s. You have to remove "
-			    "that container to be able to reuse that name: that name is already in use",
-			    name, (const char *)sqlite3_column_text(q, 0));
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, err, "look up container name");
-	return 0;
+	return berr(err, EEXIST,
+		    "the container name \"%s\" is already in use by %s. You have to remove that "
+		    "container to be able to reuse that name: that name is already in use",
+		    name, owner);
 }
 
 int store_container_add(struct store *s, const struct store_container *c, berth_error *err)

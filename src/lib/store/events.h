@@ -54,4 +54,17 @@ typedef int (*store_event_cb)(json_t *ev, void *userdata);
 int store_events_read(const char *runroot, int64_t since_ns, int64_t until_ns, bool follow,
 		      store_event_cb cb, void *userdata, berth_error *err);
 
+/**
+ * store_events_max_size() - containers.conf's [engine] events_logfile_max_size (read once per
+ * process; podman's default 1000000 when unset or unreadable; 0 = no limit).
+ */
+int64_t store_events_max_size(void);
+
+/**
+ * store_events_rotate() - when events.log in @dirfd plus @incoming bytes would reach @limit,
+ * keep only its newer half (whole lines). The caller holds the events lock.
+ * Return: 1 when rotated, 0 when not needed, or a negative errno
+ */
+int store_events_rotate(int dirfd, size_t incoming, int64_t limit, berth_error *err);
+
 #endif

@@ -62,26 +62,21 @@ static struct store_pod *row_to_pod(sqlite3_stmt *st)
 
 int store_pod_add(struct store *s, const struct store_pod *p, berth_error *err)
 {
-	_cleanup_stmt_ sqlite3_stmt *q = NULL, *ins = NULL;
-	int r, rc;
+	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
+	_cleanup_free_ char *owner = NULL;
+	int r;
 
 	r = store_tx_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s, "SELECT id FROM pods WHERE name = ?1", &q, err);
+	r = store_name_owner(s, "pods", p->name, &owner, err);
 	if (r < 0)
 		goto fail;
-	bind_text(q, 1, p->name);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	if (r > 0) {
 		r = berr(err, EEXIST,
 			 "pod %s already exists (ID %.12s); remove it or choose another "
 			 "--name: pod already exists",
-			 p->name, (const char *)sqlite3_column_text(q, 0));
-		goto fail;
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_sql_error(s, err, "look up pod name");
+			 p->name, owner);
 		goto fail;
 	}
 	r = store_prepare(s, "INSERT INTO pods (" POD_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)", &ins,

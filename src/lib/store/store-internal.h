@@ -32,6 +32,13 @@ void store_tx_rollback(struct store *s);
  */
 int store_sql_error(struct store *s, berth_error *err, const char *what);
 
+/**
+ * store_name_owner() - the id of the row of @table ("containers" or "pods") named @name:
+ * 1 with *@ret_id set (malloc'd), 0 when the name is free, or a negative errno.
+ */
+int store_name_owner(struct store *s, const char *table, const char *name, char **ret_id,
+		     berth_error *err);
+
 /** store_exec() - run SQL without results (no parameters). */
 int store_exec(struct store *s, const char *sql, berth_error *err);
 

@@ -132,6 +132,27 @@ sqlite3 *store_db(struct store *s)
 	return s->db;
 }
 
+int store_name_owner(struct store *s, const char *table, const char *name, char **ret_id,
+		     berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = NULL;
+	char sql[64];
+	int r, rc;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1", table);
+	r = store_prepare(s, sql, &q, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, err, "look up a name");
+	*ret_id = strdup((const char *)sqlite3_column_text(q, 0));
+	return *ret_id ? 1 : berr(err, ENOMEM, "out of memory");
+}
+
 int store_sql_error(struct store *s, berth_error *err, const char *what)
 {
 	int code = sqlite3_errcode(s->db);
