@@ -27,6 +27,7 @@
 #include "network/ports.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 struct req_body {
@@ -355,7 +356,10 @@ static json_t *libpod_ps_item(json_t *row, const struct store_container *sc)
 	json_object_set_new(j, "Id", json_string(sc->id));
 	json_object_set_new(j, "Names", json_pack("[s]", sc->name));
 	json_object_set(j, "Command", json_object_get(row, "CommandArgs"));
-	json_object_set_new(j, "Created", json_integer(sc->created / 1000000000));
+	/* libpod's ListContainer.Created is a time.Time (cockpit Date.parse()s it) */
+	char when[64];
+	json_object_set_new(j, "Created",
+			    json_string(ctr_json_rfc3339(sc->created, when, sizeof(when))));
 	json_object_set_new(j, "CreatedAt", json_string(""));
 	json_object_set_new(j, "Ports", json_null());
 	json_object_set_new(j, "Mounts", json_array());
@@ -431,6 +435,16 @@ static json_t *docker_inspect(json_t *j, const struct store_container *sc)
 	return j;
 }
 
+/* libpod's inspect: what the CLI prints plus the sections cockpit reads unconditionally. */
+static json_t *libpod_inspect(json_t *j)
+{
+	if (!json_object_get(j, "NetworkSettings"))
+		json_object_set_new(j, "NetworkSettings",
+				    json_pack("{s:{}, s:{}, s:s, s:s, s:s}", "Ports", "Networks",
+					      "IPAddress", "", "Gateway", "", "MacAddress", ""));
+	return j;
+}
+
 /* Look up a container by the name in the path (validated first). */
 static int get_container(struct call *c, struct store *s, const char *ref,
 			 struct store_container **ret, berth_error *err)
@@ -452,7 +466,7 @@ static enum MHD_Result h_container_inspect(struct call *c, struct store *s, cons
 	j = ctr_json_inspect(&api_ctx, sc);
 	if (!j)
 		return reply_error(c, 500, "container %s: cannot build its description", ref);
-	return reply_json(c, 200, c->path.libpod ? j : docker_inspect(j, sc));
+	return reply_json(c, 200, c->path.libpod ? libpod_inspect(j) : docker_inspect(j, sc));
 }
 
 static int signal_parse(const char *s)
@@ -1366,6 +1380,8 @@ static enum MHD_Result route(struct call *c)
 		return h_images_list(c);
 	if (strcmp(p, "/pods/json") == 0 && get && c->path.libpod)
 		return reply_json(c, 200, json_array());
+	if (strcmp(p, "/containers/stats") == 0 && get)
+		return reply_error(c, 501, "container stats are not served yet: use berth stats");
 	if (split_object(p, "/containers/", id, sizeof(id), &op))
 		return container_op(c, id, op);
 	if (split_object(p, "/exec/", id, sizeof(id), &op))
@@ -1374,6 +1390,7 @@ static enum MHD_Result route(struct call *c)
 		split_image(p + 8, id, sizeof(id), &op);
 		return image_op(c, id, op);
 	}
+	log_debug("api: no route for %s %s", c->method, p);
 	return reply_error(c, 404, "no such endpoint: %s %s", c->method, p);
 }
 
@@ -1409,6 +1426,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	api_activity();
+	log_debug("api: %s %s", method, url);
 	api_path_parse(url, &c.path);
 	c.body = b->data;
 	c.len = b->len;
