@@ -336,6 +336,7 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
+	api_stop_streams();
 	MHD_stop_daemon(mhd);
 	/* unlink only our own socket: a successor may already listen at the same path */
 	if (is_unix && path && n <= 0) {

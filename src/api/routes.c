@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,19 +563,51 @@ struct stream {
 	bool libpod;
 	const char *wait_cond;
 	char cond[32];
+	char **argv; /* a child command's arguments (pull, push) */
+	bool docker_progress;
+	/* the writer thread and the response each hold a reference: a writer blocked on a
+	 * quiet source (events, logs -f) must not keep the connection's thread, or a stop,
+	 * waiting; it ends at its next write (EPIPE) or wake-up (@cancelled) */
+	atomic_int refs;
+	atomic_bool cancelled;
+	void *(*fn)(void *);
 };
+
+static atomic_bool streams_stopped;
+
+void api_stop_streams(void)
+{
+	atomic_store(&streams_stopped, true);
+}
+
+static void stream_unref(struct stream *st)
+{
+	if (atomic_fetch_sub(&st->refs, 1) != 1)
+		return;
+	free(st->log_path);
+	strv_free(st->argv);
+	free(st);
+}
 
 static void stream_free(void *cls)
 {
 	struct stream *st = cls;
 
+	atomic_store(&st->cancelled, true);
 	if (st->out[0] >= 0)
 		close(st->out[0]);
 	if (st->err[0] >= 0)
 		close(st->err[0]);
-	pthread_join(st->thread, NULL);
-	free(st->log_path);
-	free(st);
+	stream_unref(st);
+}
+
+static void *stream_main(void *arg)
+{
+	struct stream *st = arg;
+
+	st->fn(st);
+	stream_unref(st);
+	return NULL;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -589,8 +622,12 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		p[0].fd = st->done_out ? -1 : st->out[0];
 		p[1].fd = st->done_err ? -1 : st->err[0];
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		/* wake up now and then: a stop must not wait for a quiet stream (events) */
+		int pr = poll(p, 2, 500);
+		if ((pr < 0 && errno != EINTR) || atomic_load(&streams_stopped))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (pr <= 0)
+			continue;
 		for (int i = 0; i < 2; i++) {
 			ssize_t n;
 			size_t off = st->mux ? 8 : 0;
@@ -617,7 +654,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 static bool pid_alive(void *userdata)
 {
 	struct stream *st = userdata;
-	return st->pid > 0 && kill(st->pid, 0) == 0;
+	return !atomic_load(&st->cancelled) && st->pid > 0 && kill(st->pid, 0) == 0;
 }
 
 static void *logs_thread(void *arg)
@@ -666,19 +703,25 @@ static enum MHD_Result reply_stream(struct call *c, struct stream *st, void *(*f
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (pthread_create(&st->thread, NULL, fn, st) != 0) {
+	st->fn = fn;
+	atomic_store(&st->refs, 2);
+	if (pthread_create(&st->thread, NULL, stream_main, st) != 0) {
 		close(st->out[0]);
 		close(st->out[1]);
 		close(st->err[0]);
 		close(st->err[1]);
 		free(st->log_path);
+		strv_free(st->argv);
 		free(st);
 		return reply_error(c, 500, "cannot start a thread for the stream");
 	}
+	pthread_detach(st->thread);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, st,
 					      stream_free);
-	if (!r)
+	if (!r) {
+		stream_free(st);
 		return MHD_NO;
+	}
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Api-Version", API_VERSION_DOCKER);
 	ret = MHD_queue_response(c->conn, 200, r);
@@ -1296,6 +1339,281 @@ static enum MHD_Result image_op(struct call *c, const char *name, const char *op
 	return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 }
 
+/* ---- images through child commands: pull, push, search, prune, commit ---- */
+
+/* One NDJSON line to the stream's body; @j stolen. */
+static void stream_json(struct stream *st, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (text && write(st->out[1], text, strlen(text)) >= 0 && write(st->out[1], "\n", 1) >= 0) {
+	}
+	free(text);
+}
+
+/*
+ * Runs `berth pull|push ...` and turns each line it prints into progress: libpod's
+ * {"stream"} lines then {"id","images"} or {"error"}; Docker's {"status"} lines then
+ * {"error","errorDetail"}. @log_path holds the reference whose id a pull reports.
+ */
+static void *child_stream_thread(void *arg)
+{
+	struct stream *st = arg;
+	char line[4096], last[4096] = "";
+	int p[2], code = -1;
+	pid_t pid;
+	FILE *f;
+
+	if (pipe2(p, O_CLOEXEC) < 0 ||
+	    api_child_spawn((const char *const *)st->argv, p[1], p[1], &pid) < 0) {
+		snprintf(last, sizeof(last), "cannot run berth %s: %s", st->argv[0], strerror(errno));
+		goto done;
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *shown = strncmp(line, "Error: ", 7) == 0 ? line + 7 : line;
+		snprintf(last, sizeof(last), "%.*s", (int)strcspn(shown, "\n"), shown);
+		if (st->docker_progress)
+			stream_json(st, json_pack("{s:s}", "status", last));
+		else
+			stream_json(st, json_pack("{s:s}", "stream", line));
+	}
+	if (f)
+		fclose(f);
+	else
+		close(p[0]);
+	code = api_child_wait(pid);
+done:
+	if (code != 0) {
+		if (st->docker_progress)
+			stream_json(st, json_pack("{s:s, s:{s:s}}", "error", last, "errorDetail",
+						  "message", last));
+		else
+			stream_json(st, json_pack("{s:s}", "error", last));
+	} else if (!st->docker_progress && st->log_path) {
+		_cleanup_(store_closep) struct store *s = NULL;
+		_cleanup_(store_image_freep) struct store_image *img = NULL;
+		if (open_store(&s, NULL) == 0 && store_image_lookup(s, st->log_path, &img, NULL) == 0)
+			stream_json(st, json_pack("{s:s, s:[s]}", "id", img->id, "images", img->id));
+		else
+			stream_json(st, json_pack("{s:s}", "error", "the pulled image is not in the store"));
+	}
+	close(st->out[1]);
+	close(st->err[1]);
+	return NULL;
+}
+
+/* NULL-terminated copy of @args (@n entries). */
+static char **strv_make(const char *const *args, size_t n)
+{
+	char **v = calloc(n + 1, sizeof(char *));
+
+	for (size_t i = 0; v && i < n; i++)
+		if (args[i] && !(v[i] = strdup(args[i]))) {
+			strv_free(v);
+			return NULL;
+		}
+	return v;
+}
+
+static bool tls_off(struct call *c)
+{
+	const char *v = query(c, "tlsVerify");
+	return v && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
+}
+
+static enum MHD_Result reply_child_stream(struct call *c, const char *const *args, size_t n,
+					  const char *ref)
+{
+	struct stream *st = stream_new();
+
+	if (!st || !(st->argv = strv_make(args, n)) || (ref && !(st->log_path = strdup(ref)))) {
+		if (st) {
+			close(st->out[0]);
+			close(st->out[1]);
+			close(st->err[0]);
+			close(st->err[1]);
+			strv_free(st->argv);
+			free(st);
+		}
+		return reply_error(c, 500, "out of memory");
+	}
+	st->docker_progress = !c->path.libpod;
+	/* no stderr stream here: the body is the NDJSON the thread writes */
+	close(st->err[0]);
+	st->err[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	st->done_err = true;
+	return reply_stream(c, st, child_stream_thread, "application/json");
+}
+
+/* libpod POST images/pull?reference=; Docker POST images/create?fromImage=&tag= */
+static enum MHD_Result h_images_pull(struct call *c)
+{
+	_cleanup_free_ char *ref = NULL;
+	const char *from = query(c, c->path.libpod ? "reference" : "fromImage");
+	const char *tag = c->path.libpod ? NULL : query(c, "tag");
+	const char *args[6];
+	size_t n = 0;
+
+	if (!c->path.libpod && query(c, "fromSrc"))
+		return reply_error(c, 501, "images/create: importing (fromSrc) is not served; use "
+					   "berth import");
+	if (!from || !api_name_ok(from) || (tag && *tag && !api_name_ok(tag)))
+		return reply_error(c, 400, "images pull: give a valid image reference, such as "
+					   "?reference=registry.example/busybox:latest");
+	/* Docker sends a digest or tag separately */
+	if (asprintf(&ref, "%s%s%s", from, tag && *tag ? (strncmp(tag, "sha256:", 7) ? ":" : "@") : "",
+		     tag && *tag ? tag : "") < 0)
+		return reply_error(c, 500, "out of memory");
+	args[n++] = "pull";
+	if (tls_off(c))
+		args[n++] = "--tls-verify=false";
+	if (query_bool(c, "allTags"))
+		args[n++] = "--all-tags";
+	args[n++] = ref;
+	return reply_child_stream(c, args, n, ref);
+}
+
+/* POST images/{name}/push: libpod ?destination=&tlsVerify=; Docker ?tag= */
+static enum MHD_Result h_image_push(struct call *c, const char *name)
+{
+	_cleanup_free_ char *src = NULL;
+	const char *tag = c->path.libpod ? NULL : query(c, "tag");
+	const char *dest = c->path.libpod ? query(c, "destination") : NULL;
+	const char *args[5];
+	size_t n = 0;
+
+	if (!api_name_ok(name) || (tag && *tag && !api_name_ok(tag)) || (dest && !api_name_ok(dest)))
+		return reply_error(c, 400, "push %s: give a valid image name (and tag)", name);
+	if (asprintf(&src, "%s%s%s", name, tag && *tag ? ":" : "", tag && *tag ? tag : "") < 0)
+		return reply_error(c, 500, "out of memory");
+	args[n++] = "push";
+	if (tls_off(c))
+		args[n++] = "--tls-verify=false";
+	args[n++] = src;
+	if (dest && *dest)
+		args[n++] = dest;
+	return reply_child_stream(c, args, n, NULL);
+}
+
+/* GET images/search?term=&limit=&tlsVerify= (`berth search --format json` is libpod's shape) */
+static enum MHD_Result h_images_search(struct call *c)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	const char *term = query(c, "term"), *args[7];
+	char limit[24];
+	json_t *j;
+	size_t n = 0;
+	int r;
+
+	if (!term || !api_name_ok(term))
+		return reply_error(c, 400, "images search: give ?term=NAME or ?term=HOST/NAME");
+	args[n++] = "search";
+	args[n++] = "--format=json";
+	if (query_long(c, "limit", 0) > 0) {
+		snprintf(limit, sizeof(limit), "--limit=%ld", query_long(c, "limit", 0));
+		args[n++] = limit;
+	}
+	if (tls_off(c))
+		args[n++] = "--tls-verify=false";
+	if (query_bool(c, "listTags"))
+		args[n++] = "--list-tags";
+	args[n++] = term;
+	args[n] = NULL;
+	r = api_child_run(args, &out, &err);
+	if (r < 0)
+		return reply_error(c, 500, "images search %s: cannot run berth search: %s", term,
+				   strerror(-r));
+	if (r != 0)
+		return reply_error(c, 500, "%s", err);
+	j = json_loads(out, 0, NULL);
+	if (!json_is_array(j)) {
+		json_decref(j);
+		j = json_array();
+	}
+	if (!c->path.libpod) {
+		size_t i;
+		json_t *e;
+		json_array_foreach (j, i, e) {
+			json_object_set_new(e, "is_official", json_boolean(*json_string_value(
+						 json_object_get(e, "Official")) != '\0'));
+			json_object_set(e, "name", json_object_get(e, "Name"));
+			json_object_set(e, "description", json_object_get(e, "Description"));
+			json_object_set(e, "star_count", json_object_get(e, "Stars"));
+		}
+	}
+	return reply_json(c, 200, j);
+}
+
+/* POST images/prune?all=: what `berth image prune -f` removes, listed as libpod/Docker do. */
+static enum MHD_Result h_images_prune(struct call *c)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	const char *args[5] = { "image", "prune", "--force", NULL, NULL };
+	json_t *list = json_array();
+	char *save = NULL;
+	int r;
+
+	if (query_bool(c, "all"))
+		args[3] = "--all";
+	r = api_child_run(args, &out, &err);
+	if (r != 0) {
+		json_decref(list);
+		return reply_error(c, 500, "images prune: %s", r < 0 ? strerror(-r) : err);
+	}
+	for (char *id = strtok_r(out, "\n", &save); id; id = strtok_r(NULL, "\n", &save))
+		json_array_append_new(list, c->path.libpod ? json_pack("{s:s, s:i}", "Id", id,
+								       "Size", 0)
+							   : json_pack("{s:s}", "Deleted", id));
+	if (c->path.libpod)
+		return reply_json(c, 200, list);
+	return reply_json(c, 200, json_pack("{s:o, s:i}", "ImagesDeleted", list,
+					    "SpaceReclaimed", 0));
+}
+
+/* POST commit?container=&repo=&tag=&comment=&author=&pause=&changes= (`berth commit`) */
+static enum MHD_Result h_commit(struct call *c)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL, *image = NULL, *author = NULL,
+			    *msg = NULL, *change = NULL;
+	const char *ctr = query(c, "container"), *repo = query(c, "repo"), *tag = query(c, "tag");
+	const char *args[10], *last;
+	size_t n = 0;
+	int r;
+
+	if (!ctr || !api_name_ok(ctr) || (repo && *repo && !api_name_ok(repo)) ||
+	    (tag && *tag && !api_name_ok(tag)))
+		return reply_error(c, 400, "commit: give ?container=NAME and optionally "
+					   "?repo=NAME&tag=TAG");
+	args[n++] = "commit";
+	if (query(c, "author") && asprintf(&author, "--author=%s", query(c, "author")) >= 0)
+		args[n++] = author;
+	if (query(c, "comment") && asprintf(&msg, "--message=%s", query(c, "comment")) >= 0)
+		args[n++] = msg;
+	if (query(c, "changes") && asprintf(&change, "--change=%s", query(c, "changes")) >= 0)
+		args[n++] = change;
+	if (c->path.libpod && query(c, "pause") && !query_bool(c, "pause"))
+		args[n++] = "--pause=false";
+	args[n++] = ctr;
+	if (repo && *repo) {
+		if (asprintf(&image, "%s%s%s", repo, tag && *tag ? ":" : "", tag && *tag ? tag : "") < 0)
+			return reply_error(c, 500, "out of memory");
+		args[n++] = image;
+	}
+	args[n] = NULL;
+	r = api_child_run(args, &out, &err);
+	if (r != 0)
+		return reply_error(c, r == 125 && strstr(err, "no such container") ? 404 : 500,
+				   "commit %s: %s", ctr, r < 0 ? strerror(-r) : err);
+	/* the id is the last line berth commit prints */
+	while (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
+	return reply_json(c, 201, json_pack("{s:s}", "Id", last));
+}
+
 /* ---- events ---- */
 
 static int event_cb(json_t *ev, void *userdata)
@@ -1378,6 +1696,14 @@ static enum MHD_Result route(struct call *c)
 		return h_container_create(c);
 	if (strcmp(p, "/images/json") == 0 && get)
 		return h_images_list(c);
+	if (strcmp(p, c->path.libpod ? "/images/pull" : "/images/create") == 0 && post)
+		return h_images_pull(c);
+	if (strcmp(p, "/images/search") == 0 && get)
+		return h_images_search(c);
+	if (strcmp(p, "/images/prune") == 0 && post)
+		return h_images_prune(c);
+	if (strcmp(p, "/commit") == 0 && post)
+		return h_commit(c);
 	if (strcmp(p, "/pods/json") == 0 && get && c->path.libpod)
 		return reply_json(c, 200, json_array());
 	if (strcmp(p, "/containers/stats") == 0 && get)
@@ -1388,6 +1714,8 @@ static enum MHD_Result route(struct call *c)
 		return exec_op(c, id, op);
 	if (strncmp(p, "/images/", 8) == 0 && strlen(p + 8) < sizeof(id)) {
 		split_image(p + 8, id, sizeof(id), &op);
+		if (strcmp(op, "push") == 0 && post)
+			return h_image_push(c, id);
 		return image_op(c, id, op);
 	}
 	log_debug("api: no route for %s %s", c->method, p);

@@ -85,10 +85,11 @@ async function rowAction(page, row, action) {
     await step(page, 'pull', async () => {
       await page.locator('#image-actions-dropdown').click();
       await page.getByRole('menuitem', { name: 'Download new image' }).click();
-      await page.locator('#search-image-dialog-name').fill(PULL);
-      await page.locator('.image-list-item').first().click();
+      // the dialog searches on key presses: type, as a person does
+      await page.locator('#search-image-dialog-name').pressSequentially(PULL, { delay: 20 });
+      await page.locator('#image-list-item-0').click();
       await page.getByRole('button', { name: 'Download', exact: true }).click();
-      await page.locator('#containers-images').getByText(PULL.replace(/:[^:/]*$/, '')).first().waitFor();
+      await page.locator('#containers-images').getByText(PULL + ':latest').first().waitFor();
     });
   }
   await browser.close();

@@ -14,6 +14,8 @@ out=$1; shift
 pids=()
 cleanup() {
   local p
+  # cockpit-ws runs in a session of its own (setsid): its bridge goes with it
+  [ -z "${ws_pid:-}" ] || kill -- "-$ws_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 }
@@ -30,8 +32,9 @@ port=
 for _ in $(seq 20); do
   p=$(( (RANDOM % 20000) + 30000 ))
   (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-  /usr/lib/cockpit/cockpit-ws --no-tls --local-session=cockpit-bridge -a 127.0.0.1 -p "$p" \
+  setsid /usr/lib/cockpit/cockpit-ws --no-tls --local-session=cockpit-bridge -a 127.0.0.1 -p "$p" \
     >"$out/cockpit-ws.log" 2>&1 3>&- &
+  ws_pid=$!
   pids+=($!)
   for _ in $(seq 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && { port=$p; break; }

@@ -24,30 +24,44 @@ setup_file() {
   export COCKPIT_OUT="${BERTH_ARTIFACTS:-$BERTH_BUILD/test-artifacts}/cockpit"
   rm -rf "$COCKPIT_OUT"
   mkdir -p "$COCKPIT_OUT"
-  # playwright-core, pinned by package-lock.json (the browser itself is Debian's)
-  (cd "$COCKPIT_DIR" && npm ci --no-audit --no-fund --loglevel=error) >"$COCKPIT_OUT/npm.log" 2>&1 ||
-    { cat "$COCKPIT_OUT/npm.log" >&2; return 1; }
+  echo "$(date +%T) start" >"$COCKPIT_OUT/setup.log"
+  # playwright-core, pinned by package-lock.json (the browser itself is Debian's); npm ci
+  # again only when the installed one is not the locked one
+  local want have
+  want=$(jq -r '.packages["node_modules/playwright-core"].version' "$COCKPIT_DIR/package-lock.json")
+  have=$(jq -r .version "$COCKPIT_DIR/node_modules/playwright-core/package.json" 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    (cd "$COCKPIT_DIR" && npm ci --no-audit --no-fund --loglevel=error) >"$COCKPIT_OUT/npm.log" 2>&1 ||
+      { cat "$COCKPIT_OUT/npm.log" >&2; return 1; }
+  fi
+  echo "$(date +%T) npm done" >>"$COCKPIT_OUT/setup.log"
   busybox_image
   berth run -d --name web localhost/busybox sh -c 'while :; do echo tick; sleep 1; done' >/dev/null
+  echo "$(date +%T) container running" >>"$COCKPIT_OUT/setup.log"
 
   # a local registry with an image for the page to pull; registries.conf marks it plain HTTP
   REG_ROOT="$BERTH_TEST_DIR/registry" BATS_TEST_TMPDIR="$BERTH_TEST_DIR" reg_start
   echo "$REG_PID" >"$BERTH_TEST_DIR/registry.pid"
+  export REG_PORT
   printf '[[registry]]\nlocation = "127.0.0.1:%s"\ninsecure = true\n' "$REG_PORT" \
     >"$CONTAINERS_REGISTRIES_CONF"
-  berth tag localhost/busybox:latest "127.0.0.1:$REG_PORT/cockpit/pulled:v1"
-  berth push "127.0.0.1:$REG_PORT/cockpit/pulled:v1" >/dev/null
-  berth rmi "127.0.0.1:$REG_PORT/cockpit/pulled:v1" >/dev/null
+  # an image of its own (another config, so another id) for the page to list once pulled
+  berth import --change 'CMD ["echo", "pulled"]' "$(busybox_tarball)" \
+    "127.0.0.1:$REG_PORT/cockpit/pulled:latest" >/dev/null
+  berth push "127.0.0.1:$REG_PORT/cockpit/pulled:latest" >/dev/null
+  berth rmi "127.0.0.1:$REG_PORT/cockpit/pulled:latest" >/dev/null
 
   # the mount point for the private tmpfs (removed again if this test made it)
   if [ ! -d /run/podman ]; then
     mkdir /run/podman
     touch "$BERTH_TEST_DIR/made-run-podman"
   fi
-  BERTH_CTR=web BERTH_PULL="127.0.0.1:$REG_PORT/cockpit/pulled:v1" \
+  echo "$(date +%T) registry ready" >>"$COCKPIT_OUT/setup.log"
+  BERTH_CTR=web BERTH_PULL="127.0.0.1:$REG_PORT/cockpit/pulled" \
     timeout -s KILL 170 unshare -m --propagation private "$COCKPIT_DIR/session.sh" "$COCKPIT_OUT" \
     "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" --log-level debug \
     >"$COCKPIT_OUT/session.out" 2>&1 3>&- || true
+  echo "$(date +%T) session done" >>"$COCKPIT_OUT/setup.log"
 }
 
 teardown_file() {
@@ -82,7 +96,7 @@ step() {
 @test "cockpit: the Console tab runs echo hi and shows hi" { step console; }
 @test "cockpit: an image is pulled from a local registry through the page" {
   step pull
-  run berth image exists "127.0.0.1:$REG_PORT/cockpit/pulled:v1"
+  run berth image exists "127.0.0.1:$REG_PORT/cockpit/pulled:latest"
   [ "$status" -eq 0 ]
 }
 @test "cockpit: a screenshot of every step is kept" {
