@@ -1614,6 +1614,92 @@ static enum MHD_Result h_commit(struct call *c)
 	return reply_json(c, 201, json_pack("{s:s}", "Id", last));
 }
 
+/* ---- pods, through the pod commands (libpod only) ---- */
+
+/* Reply with the child's JSON stdout, or its error (404 when it names no such pod). */
+static enum MHD_Result reply_child_json(struct call *c, const char *const *args, const char *what)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	json_t *j;
+	int r = api_child_run(args, &out, &err);
+
+	if (r != 0)
+		return reply_error(c, r > 0 && strstr(err, "no such pod") ? 404 : 500, "%s: %s", what,
+				   r < 0 ? strerror(-r) : err);
+	j = json_loads(out, 0, NULL);
+	return j ? reply_json(c, 200, j) : reply_error(c, 500, "%s: unreadable output", what);
+}
+
+static enum MHD_Result h_pods_create(struct call *c)
+{
+	_cleanup_(json_decrefp) json_t *body = json_loadb(c->body ? c->body : "", c->len, 0, NULL);
+	_cleanup_free_ char *out = NULL, *err = NULL, *name_opt = NULL;
+	const char *name = json_string_value(json_object_get(body, "name"));
+	const char *args[4] = { "pod", "create", NULL, NULL };
+
+	if (!json_is_object(body))
+		return reply_error(c, 400, "pod create: the body must be a JSON object");
+	if (name && *name) {
+		if (!api_name_ok(name) || strchr(name, '/') || strchr(name, ':'))
+			return reply_error(c, 400, "pod create: invalid name \"%s\"; use letters, "
+						   "digits, '_', '.' and '-'", name);
+		if (asprintf(&name_opt, "--name=%s", name) < 0)
+			return reply_error(c, 500, "out of memory");
+		args[2] = name_opt;
+	}
+	int r = api_child_run(args, &out, &err);
+	if (r != 0)
+		return reply_error(c, r > 0 && strstr(err, "already") ? 409 : 500, "pod create: %s",
+				   r < 0 ? strerror(-r) : err);
+	out[strcspn(out, "\n")] = '\0';
+	return reply_json(c, 201, json_pack("{s:s}", "Id", out));
+}
+
+/* pods/{id}/start|stop|restart|pause|unpause|kill|json|exists, DELETE pods/{id} */
+static enum MHD_Result pod_op(struct call *c, const char *id, const char *op)
+{
+	static const char *const verbs[] = { "start", "stop", "restart", "pause", "unpause", "kill",
+					     NULL };
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	bool post = strcmp(c->method, "POST") == 0, del = strcmp(c->method, "DELETE") == 0;
+	const char *args[6] = { "pod", NULL, NULL, NULL, NULL, NULL };
+	int r;
+
+	if (!api_name_ok(id))
+		return reply_error(c, 400, "invalid pod name \"%s\": use a name or an id", id);
+	if (strcmp(op, "json") == 0 && !post && !del) {
+		const char *a[] = { "pod", "inspect", id, NULL };
+		return reply_child_json(c, a, "pod inspect");
+	}
+	if (strcmp(op, "exists") == 0 && !post && !del) {
+		const char *a[] = { "pod", "exists", id, NULL };
+		r = api_child_run(a, &out, &err);
+		return r < 0 ? reply_error(c, 500, "pod exists: %s", strerror(-r))
+			     : reply_empty(c, r == 0 ? 204 : 404);
+	}
+	if (del && !*op) {
+		args[1] = "rm";
+		args[2] = query_bool(c, "force") ? "--force" : id;
+		args[3] = query_bool(c, "force") ? id : NULL;
+	} else if (post) {
+		for (const char *const *v = verbs; *v && !args[1]; v++)
+			if (strcmp(op, *v) == 0)
+				args[1] = *v;
+		args[2] = id;
+	}
+	if (!args[1])
+		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
+	r = api_child_run(args, &out, &err);
+	if (r != 0)
+		return reply_error(c, r > 0 && strstr(err, "no such pod") ? 404 : r > 0 ? 409 : 500,
+				   "pod %s %s: %s", args[1], id, r < 0 ? strerror(-r) : err);
+	out[strcspn(out, "\n")] = '\0';
+	if (del)
+		return reply_json(c, 200, json_pack("[{s:s, s:{}, s:n}]", "Id", *out ? out : id,
+						    "RemovedCtrs", "Err"));
+	return reply_json(c, 200, json_pack("{s:s, s:[]}", "Id", *out ? out : id, "Errs"));
+}
+
 /* ---- events ---- */
 
 static int event_cb(json_t *ev, void *userdata)
@@ -1704,8 +1790,14 @@ static enum MHD_Result route(struct call *c)
 		return h_images_prune(c);
 	if (strcmp(p, "/commit") == 0 && post)
 		return h_commit(c);
-	if (strcmp(p, "/pods/json") == 0 && get && c->path.libpod)
-		return reply_json(c, 200, json_array());
+	if (strcmp(p, "/pods/json") == 0 && get && c->path.libpod) {
+		const char *a[] = { "pod", "ps", "--format", "json", NULL };
+		return reply_child_json(c, a, "pod ps");
+	}
+	if (strcmp(p, "/pods/create") == 0 && post && c->path.libpod)
+		return h_pods_create(c);
+	if (c->path.libpod && split_object(p, "/pods/", id, sizeof(id), &op))
+		return pod_op(c, id, op);
 	if (strcmp(p, "/containers/stats") == 0 && get)
 		return reply_error(c, 501, "container stats are not served yet: use berth stats");
 	if (split_object(p, "/containers/", id, sizeof(id), &op))
