@@ -610,6 +610,29 @@ static void *stream_main(void *arg)
 	return NULL;
 }
 
+/*
+ * One NDJSON line to the stream's body, @j stolen, in one write: clients that split the
+ * stream per read (python3-docker) fail on a lone "\n" left at the end. Return: 0, -EPIPE.
+ */
+static int stream_json(struct stream *st, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	size_t l = text ? strlen(text) : 0;
+	char *nl = text ? realloc(text, l + 2) : NULL;
+	ssize_t w = -1;
+
+	json_decref(j);
+	if (!nl) {
+		free(text);
+		return 0;
+	}
+	nl[l] = '\n';
+	nl[l + 1] = '\0';
+	w = write(st->out[1], nl, l + 1);
+	free(nl);
+	return w < 0 ? -EPIPE : 0;
+}
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *st = cls;
@@ -674,7 +697,6 @@ static void *wait_thread(void *arg)
 	struct store *s = NULL;
 	berth_error err = { 0 };
 	json_t *j;
-	char *text;
 	int code = -1, r;
 
 	r = open_store(&s, &err);
@@ -688,11 +710,7 @@ static void *wait_thread(void *arg)
 	else
 		j = r < 0 ? json_pack("{s:i, s:{s:s}}", "StatusCode", -1, "Error", "Message", err.msg)
 			  : json_pack("{s:i, s:n}", "StatusCode", code, "Error");
-	text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(j);
-	if (text && write(st->out[1], text, strlen(text)) >= 0 && write(st->out[1], "\n", 1) >= 0) {
-	}
-	free(text);
+	stream_json(st, j);
 	close(st->out[1]);
 	return NULL;
 }
@@ -1341,16 +1359,6 @@ static enum MHD_Result image_op(struct call *c, const char *name, const char *op
 
 /* ---- images through child commands: pull, push, search, prune, commit ---- */
 
-/* One NDJSON line to the stream's body; @j stolen. */
-static void stream_json(struct stream *st, json_t *j)
-{
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	json_decref(j);
-	if (text && write(st->out[1], text, strlen(text)) >= 0 && write(st->out[1], "\n", 1) >= 0) {
-	}
-	free(text);
-}
 
 /*
  * Runs `berth pull|push ...` and turns each line it prints into progress: libpod's
@@ -1710,8 +1718,6 @@ static int event_cb(json_t *ev, void *userdata)
 	const char *id = json_string_value(json_object_get(ev, "ID"));
 	json_t *attrs = json_object();
 	json_t *out;
-	char *text;
-	ssize_t w;
 
 	if (json_object_get(ev, "Name"))
 		json_object_set(attrs, "name", json_object_get(ev, "Name"));
@@ -1723,15 +1729,7 @@ static int event_cb(json_t *ev, void *userdata)
 			attrs, "time", json_object_get(ev, "time"), "timeNano",
 			json_object_get(ev, "timeNano"), "status", status ? status : "", "id",
 			id ? id : "");
-	text = out ? json_dumps(out, JSON_COMPACT) : NULL;
-	json_decref(out);
-	if (!text)
-		return 0;
-	w = write(st->out[1], text, strlen(text));
-	if (w >= 0)
-		w = write(st->out[1], "\n", 1);
-	free(text);
-	return w < 0 ? -EPIPE : 0;
+	return stream_json(st, out);
 }
 
 static void *events_thread(void *arg)
