@@ -1321,6 +1321,29 @@ static enum MHD_Result image_op(struct call *c, const char *name, const char *op
 		engine_image_event(api_ctx.runroot, "tag", img->id, norm);
 		return reply_empty(c, 201);
 	}
+	if (strcmp(c->method, "POST") == 0 && strcmp(op, "untag") == 0 && c->path.libpod) {
+		/* ?repo=&tag= removes one name; without repo, every name */
+		const char *repo = query(c, "repo"), *tag = query(c, "tag");
+		_cleanup_free_ char *full = NULL, *norm = NULL;
+		if ((repo && *repo && !api_name_ok(repo)) || (tag && *tag && !api_name_ok(tag)))
+			return reply_error(c, 400, "untag %s: give ?repo=NAME and optionally ?tag=TAG",
+					   name);
+		if (repo && *repo) {
+			if (asprintf(&full, "%s:%s", repo, tag && *tag ? tag : "latest") < 0)
+				return reply_error(c, 500, "out of memory");
+			if ((r = store_name_normalize(full, &norm, &err)) < 0 ||
+			    (r = store_image_remove_name(s, img->id, norm, &err)) < 0)
+				return reply_berr(c, r, &err);
+			engine_image_event(api_ctx.runroot, "untag", img->id, norm);
+			return reply_empty(c, 201);
+		}
+		for (char **nm = img->names; nm && *nm; nm++) {
+			if ((r = store_image_remove_name(s, img->id, *nm, &err)) < 0)
+				return reply_berr(c, r, &err);
+			engine_image_event(api_ctx.runroot, "untag", img->id, *nm);
+		}
+		return reply_empty(c, 201);
+	}
 	if (strcmp(c->method, "DELETE") == 0 && !*op) {
 		_cleanup_free_ char *user = NULL, *norm = NULL;
 		json_t *out = json_array();

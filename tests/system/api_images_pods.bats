@@ -145,3 +145,25 @@ code() { printf '%s\n' "$output" | tail -n1; }
   run berth pod ps -q
   [ -z "$output" ]
 }
+
+@test "api: libpod untag removes one name, or every name" {
+  berth tag localhost/busybox:latest localhost/untag:a localhost/untag:b localhost/untag:c
+  run api_curl -X POST "http://d/v1.12/libpod/images/localhost/untag:a/untag?repo=localhost/untag&tag=a"
+  [ "$(code)" = 201 ]
+  run berth image exists localhost/untag:a
+  [ "$status" -ne 0 ]
+  berth image exists localhost/untag:b
+  run api_curl -X POST "http://d/v1.12/libpod/images/localhost/untag:b/untag?repo=localhost/untag&tag=nosuch"
+  [ "$(code)" = 404 ]
+  run api_curl -X POST "http://d/v1.12/libpod/images/localhost/untag:b/untag?repo=../x"
+  [ "$(code)" = 400 ]
+  berth image exists localhost/untag:b
+  berth import "$(busybox_tarball)" localhost/untag-all:v1 >/dev/null
+  berth tag localhost/untag-all:v1 localhost/untag-all:v2
+  id=$(berth image inspect --format '{{.Id}}' localhost/untag-all:v1)
+  run api_curl -X POST "http://d/v1.12/libpod/images/$id/untag"
+  [ "$(code)" = 201 ]
+  run berth image exists localhost/untag-all:v2
+  [ "$status" -ne 0 ]
+  berth image exists "$id"
+}
