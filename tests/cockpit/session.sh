@@ -20,6 +20,7 @@ cleanup() {
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT
 
 mount -t tmpfs -o mode=0700 berth-cockpit-test /run/podman
 "$@" system service --time 0 unix:///run/podman/podman.sock >"$out/berth-api.log" 2>&1 3>&- &
