@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "engine/context.h"
 
 /** API_BODY_MAX - the largest request body accepted (container specs are small). */
@@ -26,6 +27,9 @@
 
 /** api_ctx - the engine context every request shares (read-only after start-up). */
 extern struct berth_ctx api_ctx;
+
+/** api_stop_streams() - end every open stream (events, logs) at its next wake-up. */
+void api_stop_streams(void);
 
 /** api_activity() - note that a request is being served (keeps --time from expiring). */
 void api_activity(void);
@@ -87,4 +91,22 @@ int api_exec_resize(const char *id, unsigned rows, unsigned cols);
 
 /** api_exec_inspect() - Docker's ExecInspect of session @id (new reference), NULL if unknown. */
 json_t *api_exec_inspect(const char *id);
+
+/** API_CHILD_OUTPUT_MAX - the most output kept from a child command (search results, ids). */
+#define API_CHILD_OUTPUT_MAX (8u << 20)
+
+/**
+ * api_child_spawn() - start `berth GLOBALS @args...` (NULL-terminated) with stdin from
+ * /dev/null, stdout on @out_fd and stderr on @err_fd. Return: 0 and *@ret_pid, or -errno.
+ */
+int api_child_spawn(const char *const *args, int out_fd, int err_fd, pid_t *ret_pid);
+
+/** api_child_wait() - reap @pid. Return: its exit code (128+signal if killed), or -errno. */
+int api_child_wait(pid_t pid);
+
+/**
+ * api_child_run() - run `berth @args...` to its end. *@ret_out: its stdout; *@ret_err: the
+ * last line of its stderr without "Error: " (both malloc'd). Return: its exit code or -errno.
+ */
+int api_child_run(const char *const *args, char **ret_out, char **ret_err);
 #endif

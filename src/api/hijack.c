@@ -588,6 +588,20 @@ static void serve_attach(struct hijack *h, const char *ref, const char *q, bool 
 		exit_note(id, r);
 }
 
+/* What ctr_exec() would refuse before starting anything: no such container, not running. */
+static int exec_target_ok(struct store *s, const char *ctr, berth_error *err)
+{
+	_cleanup_container_ struct store_container *sc = NULL;
+	int r = ctr_get(&api_ctx, s, ctr, &sc, err);
+
+	if (r < 0)
+		return r;
+	ctr_refresh(&api_ctx, s, sc, NULL);
+	if (strcmp(sc->state, "running") != 0)
+		return berr(err, -EBUSY, "container %s is not running: start it first", sc->name);
+	return 0;
+}
+
 static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool libpod)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
@@ -637,21 +651,31 @@ static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool 
 	opts.stdin = json_is_true(json_object_get(cfg, "AttachStdin"));
 	opts.detach = detach;
 	opts.session = exec_id;
-	if ((r = ctr_exec(&api_ctx, s, ctr, &opts, detach ? NULL : &sock, &session, &err)) < 0) {
-		send_error(h->fd, http10, libpod, r == -ENOENT ? 404 : 409, err.msg);
-		goto fail;
-	}
 	if (detach) {
+		if ((r = ctr_exec(&api_ctx, s, ctr, &opts, NULL, &session, &err)) < 0) {
+			send_error(h->fd, http10, libpod, r == -ENOENT ? 404 : 409, err.msg);
+			goto fail;
+		}
 		exec_attached_drop(&a);
 		send_status(h->fd, http10, 200, "OK", "");
 		return;
 	}
-	exec_attached_set_sock(&a, sock);
-	if (send_upgrade_head(h->fd, h->head, http10) < 0) {
-		exec_attached_drop(&a);
-		close(sock);
-		return; /* it runs on; its monitor records the exit */
+	if ((r = exec_target_ok(s, ctr, &err)) < 0) {
+		send_error(h->fd, http10, libpod, r == -ENOENT ? 404 : 409, err.msg);
+		goto fail;
 	}
+	/*
+	 * The head goes out before the process starts, as Docker's daemon does: clients that
+	 * parse the head through a buffered reader (python3-docker) and then read the raw
+	 * socket lose whatever arrived together with it.
+	 */
+	if (send_upgrade_head(h->fd, h->head, http10) < 0)
+		goto fail;
+	if ((r = ctr_exec(&api_ctx, s, ctr, &opts, &sock, &session, &err)) < 0) {
+		dprintf(h->fd, "Error: %s\n", err.msg);
+		goto fail;
+	}
+	exec_attached_set_sock(&a, sock);
 	code = pump(h->fd, sock, opts.tty, opts.stdin);
 	exec_attached_drop(&a);
 	close(sock);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "api/api.h"
+#include "util/log.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/sd_notify.h"
@@ -215,6 +216,9 @@ static int parse_args(int argc, char **argv, long *ret_time, const char **ret_ur
 					api_ctx.runroot = realpath(val, NULL) ?: strdup(val);
 				else if (strcmp(*g, "--storage-driver") == 0)
 					api_ctx.storage_driver = strdup(val);
+				else if (log_set_level_name(val) < 0)
+					return usage_error("--log-level: use error, warn, info, "
+							   "debug or trace");
 				else
 					api_ctx.log_level = strdup(val);
 				api_ctx.explicit_root |= strcmp(*g, "--root") == 0 ||
@@ -332,6 +336,7 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
+	api_stop_streams();
 	MHD_stop_daemon(mhd);
 	/* unlink only our own socket: a successor may already listen at the same path */
 	if (is_unix && path && n <= 0) {

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "network/ports.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 struct req_body {
@@ -356,7 +358,10 @@ static json_t *libpod_ps_item(json_t *row, const struct store_container *sc)
 	json_object_set_new(j, "Id", json_string(sc->id));
 	json_object_set_new(j, "Names", json_pack("[s]", sc->name));
 	json_object_set(j, "Command", json_object_get(row, "CommandArgs"));
-	json_object_set_new(j, "Created", json_integer(sc->created / 1000000000));
+	/* libpod's ListContainer.Created is a time.Time (cockpit Date.parse()s it) */
+	char when[64];
+	json_object_set_new(j, "Created",
+			    json_string(ctr_json_rfc3339(sc->created, when, sizeof(when))));
 	json_object_set_new(j, "CreatedAt", json_string(""));
 	json_object_set_new(j, "Ports", json_null());
 	json_object_set_new(j, "Mounts", json_array());
@@ -433,6 +438,16 @@ static json_t *docker_inspect(json_t *j, const struct store_container *sc)
 	return j;
 }
 
+/* libpod's inspect: what the CLI prints plus the sections cockpit reads unconditionally. */
+static json_t *libpod_inspect(json_t *j)
+{
+	if (!json_object_get(j, "NetworkSettings"))
+		json_object_set_new(j, "NetworkSettings",
+				    json_pack("{s:{}, s:{}, s:s, s:s, s:s}", "Ports", "Networks",
+					      "IPAddress", "", "Gateway", "", "MacAddress", ""));
+	return j;
+}
+
 /* Look up a container by the name in the path (validated first). */
 static int get_container(struct call *c, struct store *s, const char *ref,
 			 struct store_container **ret, berth_error *err)
@@ -454,7 +469,7 @@ static enum MHD_Result h_container_inspect(struct call *c, struct store *s, cons
 	j = ctr_json_inspect(&api_ctx, sc);
 	if (!j)
 		return reply_error(c, 500, "container %s: cannot build its description", ref);
-	return reply_json(c, 200, c->path.libpod ? j : docker_inspect(j, sc));
+	return reply_json(c, 200, c->path.libpod ? libpod_inspect(j) : docker_inspect(j, sc));
 }
 
 static int signal_parse(const char *s)
@@ -550,19 +565,74 @@ struct stream {
 	bool libpod;
 	const char *wait_cond;
 	char cond[32];
+	char **argv; /* a child command's arguments (pull, push) */
+	bool docker_progress;
+	/* the writer thread and the response each hold a reference: a writer blocked on a
+	 * quiet source (events, logs -f) must not keep the connection's thread, or a stop,
+	 * waiting; it ends at its next write (EPIPE) or wake-up (@cancelled) */
+	atomic_int refs;
+	atomic_bool cancelled;
+	void *(*fn)(void *);
 };
+
+static atomic_bool streams_stopped;
+
+void api_stop_streams(void)
+{
+	atomic_store(&streams_stopped, true);
+}
+
+static void stream_unref(struct stream *st)
+{
+	if (atomic_fetch_sub(&st->refs, 1) != 1)
+		return;
+	free(st->log_path);
+	strv_free(st->argv);
+	free(st);
+}
 
 static void stream_free(void *cls)
 {
 	struct stream *st = cls;
 
+	atomic_store(&st->cancelled, true);
 	if (st->out[0] >= 0)
 		close(st->out[0]);
 	if (st->err[0] >= 0)
 		close(st->err[0]);
-	pthread_join(st->thread, NULL);
-	free(st->log_path);
-	free(st);
+	stream_unref(st);
+}
+
+static void *stream_main(void *arg)
+{
+	struct stream *st = arg;
+
+	st->fn(st);
+	stream_unref(st);
+	return NULL;
+}
+
+/*
+ * One NDJSON line to the stream's body, @j stolen, in one write: clients that split the
+ * stream per read (python3-docker) fail on a lone "\n" left at the end. Return: 0, -EPIPE.
+ */
+static int stream_json(struct stream *st, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	size_t l = text ? strlen(text) : 0;
+	char *nl = text ? realloc(text, l + 2) : NULL;
+	ssize_t w = -1;
+
+	json_decref(j);
+	if (!nl) {
+		free(text);
+		return 0;
+	}
+	nl[l] = '\n';
+	nl[l + 1] = '\0';
+	w = write(st->out[1], nl, l + 1);
+	free(nl);
+	return w < 0 ? -EPIPE : 0;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -577,8 +647,12 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		p[0].fd = st->done_out ? -1 : st->out[0];
 		p[1].fd = st->done_err ? -1 : st->err[0];
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		/* wake up now and then: a stop must not wait for a quiet stream (events) */
+		int pr = poll(p, 2, 500);
+		if ((pr < 0 && errno != EINTR) || atomic_load(&streams_stopped))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (pr <= 0)
+			continue;
 		for (int i = 0; i < 2; i++) {
 			ssize_t n;
 			size_t off = st->mux ? 8 : 0;
@@ -605,7 +679,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 static bool pid_alive(void *userdata)
 {
 	struct stream *st = userdata;
-	return st->pid > 0 && kill(st->pid, 0) == 0;
+	return !atomic_load(&st->cancelled) && st->pid > 0 && kill(st->pid, 0) == 0;
 }
 
 static void *logs_thread(void *arg)
@@ -625,7 +699,6 @@ static void *wait_thread(void *arg)
 	struct store *s = NULL;
 	berth_error err = { 0 };
 	json_t *j;
-	char *text;
 	int code = -1, r;
 
 	r = open_store(&s, &err);
@@ -639,11 +712,7 @@ static void *wait_thread(void *arg)
 	else
 		j = r < 0 ? json_pack("{s:i, s:{s:s}}", "StatusCode", -1, "Error", "Message", err.msg)
 			  : json_pack("{s:i, s:n}", "StatusCode", code, "Error");
-	text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(j);
-	if (text && write(st->out[1], text, strlen(text)) >= 0 && write(st->out[1], "\n", 1) >= 0) {
-	}
-	free(text);
+	stream_json(st, j);
 	close(st->out[1]);
 	return NULL;
 }
@@ -654,19 +723,25 @@ static enum MHD_Result reply_stream(struct call *c, struct stream *st, void *(*f
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (pthread_create(&st->thread, NULL, fn, st) != 0) {
+	st->fn = fn;
+	atomic_store(&st->refs, 2);
+	if (pthread_create(&st->thread, NULL, stream_main, st) != 0) {
 		close(st->out[0]);
 		close(st->out[1]);
 		close(st->err[0]);
 		close(st->err[1]);
 		free(st->log_path);
+		strv_free(st->argv);
 		free(st);
 		return reply_error(c, 500, "cannot start a thread for the stream");
 	}
+	pthread_detach(st->thread);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, st,
 					      stream_free);
-	if (!r)
+	if (!r) {
+		stream_free(st);
 		return MHD_NO;
+	}
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Api-Version", API_VERSION_DOCKER);
 	ret = MHD_queue_response(c->conn, 200, r);
@@ -1269,6 +1344,29 @@ static enum MHD_Result image_op(struct call *c, const char *name, const char *op
 		engine_image_event(api_ctx.runroot, "tag", img->id, norm);
 		return reply_empty(c, 201);
 	}
+	if (strcmp(c->method, "POST") == 0 && strcmp(op, "untag") == 0 && c->path.libpod) {
+		/* ?repo=&tag= removes one name; without repo, every name */
+		const char *repo = query(c, "repo"), *tag = query(c, "tag");
+		_cleanup_free_ char *full = NULL, *norm = NULL;
+		if ((repo && *repo && !api_name_ok(repo)) || (tag && *tag && !api_name_ok(tag)))
+			return reply_error(c, 400, "untag %s: give ?repo=NAME and optionally ?tag=TAG",
+					   name);
+		if (repo && *repo) {
+			if (asprintf(&full, "%s:%s", repo, tag && *tag ? tag : "latest") < 0)
+				return reply_error(c, 500, "out of memory");
+			if ((r = store_name_normalize(full, &norm, &err)) < 0 ||
+			    (r = store_image_remove_name(s, img->id, norm, &err)) < 0)
+				return reply_berr(c, r, &err);
+			engine_image_event(api_ctx.runroot, "untag", img->id, norm);
+			return reply_empty(c, 201);
+		}
+		for (char **nm = img->names; nm && *nm; nm++) {
+			if ((r = store_image_remove_name(s, img->id, *nm, &err)) < 0)
+				return reply_berr(c, r, &err);
+			engine_image_event(api_ctx.runroot, "untag", img->id, *nm);
+		}
+		return reply_empty(c, 201);
+	}
 	if (strcmp(c->method, "DELETE") == 0 && !*op) {
 		_cleanup_free_ char *user = NULL, *norm = NULL;
 		json_t *out = json_array();
@@ -1305,6 +1403,357 @@ static enum MHD_Result image_op(struct call *c, const char *name, const char *op
 	return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 }
 
+/* ---- images through child commands: pull, push, search, prune, commit ---- */
+
+
+/*
+ * Runs `berth pull|push ...` and turns each line it prints into progress: libpod's
+ * {"stream"} lines then {"id","images"} or {"error"}; Docker's {"status"} lines then
+ * {"error","errorDetail"}. @log_path holds the reference whose id a pull reports.
+ */
+static void *child_stream_thread(void *arg)
+{
+	struct stream *st = arg;
+	char line[4096], last[4096] = "";
+	int p[2], code = -1;
+	pid_t pid;
+	FILE *f;
+
+	if (pipe2(p, O_CLOEXEC) < 0 ||
+	    api_child_spawn((const char *const *)st->argv, p[1], p[1], &pid) < 0) {
+		snprintf(last, sizeof(last), "cannot run berth %s: %s", st->argv[0], strerror(errno));
+		goto done;
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *shown = strncmp(line, "Error: ", 7) == 0 ? line + 7 : line;
+		snprintf(last, sizeof(last), "%.*s", (int)strcspn(shown, "\n"), shown);
+		if (st->docker_progress)
+			stream_json(st, json_pack("{s:s}", "status", last));
+		else
+			stream_json(st, json_pack("{s:s}", "stream", line));
+	}
+	if (f)
+		fclose(f);
+	else
+		close(p[0]);
+	code = api_child_wait(pid);
+done:
+	if (code != 0) {
+		if (st->docker_progress)
+			stream_json(st, json_pack("{s:s, s:{s:s}}", "error", last, "errorDetail",
+						  "message", last));
+		else
+			stream_json(st, json_pack("{s:s}", "error", last));
+	} else if (!st->docker_progress && st->log_path) {
+		_cleanup_(store_closep) struct store *s = NULL;
+		_cleanup_(store_image_freep) struct store_image *img = NULL;
+		if (open_store(&s, NULL) == 0 && store_image_lookup(s, st->log_path, &img, NULL) == 0)
+			stream_json(st, json_pack("{s:s, s:[s]}", "id", img->id, "images", img->id));
+		else
+			stream_json(st, json_pack("{s:s}", "error", "the pulled image is not in the store"));
+	}
+	close(st->out[1]);
+	close(st->err[1]);
+	return NULL;
+}
+
+/* NULL-terminated copy of @args (@n entries). */
+static char **strv_make(const char *const *args, size_t n)
+{
+	char **v = calloc(n + 1, sizeof(char *));
+
+	for (size_t i = 0; v && i < n; i++)
+		if (args[i] && !(v[i] = strdup(args[i]))) {
+			strv_free(v);
+			return NULL;
+		}
+	return v;
+}
+
+static bool tls_off(struct call *c)
+{
+	const char *v = query(c, "tlsVerify");
+	return v && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
+}
+
+static enum MHD_Result reply_child_stream(struct call *c, const char *const *args, size_t n,
+					  const char *ref)
+{
+	struct stream *st = stream_new();
+
+	if (!st || !(st->argv = strv_make(args, n)) || (ref && !(st->log_path = strdup(ref)))) {
+		if (st) {
+			close(st->out[0]);
+			close(st->out[1]);
+			close(st->err[0]);
+			close(st->err[1]);
+			strv_free(st->argv);
+			free(st);
+		}
+		return reply_error(c, 500, "out of memory");
+	}
+	st->docker_progress = !c->path.libpod;
+	/* no stderr stream here: the body is the NDJSON the thread writes */
+	close(st->err[0]);
+	st->err[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	st->done_err = true;
+	return reply_stream(c, st, child_stream_thread, "application/json");
+}
+
+/* libpod POST images/pull?reference=; Docker POST images/create?fromImage=&tag= */
+static enum MHD_Result h_images_pull(struct call *c)
+{
+	_cleanup_free_ char *ref = NULL;
+	const char *from = query(c, c->path.libpod ? "reference" : "fromImage");
+	const char *tag = c->path.libpod ? NULL : query(c, "tag");
+	const char *args[6];
+	size_t n = 0;
+
+	if (!c->path.libpod && query(c, "fromSrc"))
+		return reply_error(c, 501, "images/create: importing (fromSrc) is not served; use "
+					   "berth import");
+	if (!from || !api_name_ok(from) || (tag && *tag && !api_name_ok(tag)))
+		return reply_error(c, 400, "images pull: give a valid image reference, such as "
+					   "?reference=registry.example/busybox:latest");
+	/* Docker sends a digest or tag separately */
+	if (asprintf(&ref, "%s%s%s", from, tag && *tag ? (strncmp(tag, "sha256:", 7) ? ":" : "@") : "",
+		     tag && *tag ? tag : "") < 0)
+		return reply_error(c, 500, "out of memory");
+	args[n++] = "pull";
+	if (tls_off(c))
+		args[n++] = "--tls-verify=false";
+	if (query_bool(c, "allTags"))
+		args[n++] = "--all-tags";
+	args[n++] = ref;
+	return reply_child_stream(c, args, n, ref);
+}
+
+/* POST images/{name}/push: libpod ?destination=&tlsVerify=; Docker ?tag= */
+static enum MHD_Result h_image_push(struct call *c, const char *name)
+{
+	_cleanup_free_ char *src = NULL;
+	const char *tag = c->path.libpod ? NULL : query(c, "tag");
+	const char *dest = c->path.libpod ? query(c, "destination") : NULL;
+	const char *args[5];
+	size_t n = 0;
+
+	if (!api_name_ok(name) || (tag && *tag && !api_name_ok(tag)) || (dest && !api_name_ok(dest)))
+		return reply_error(c, 400, "push %s: give a valid image name (and tag)", name);
+	if (asprintf(&src, "%s%s%s", name, tag && *tag ? ":" : "", tag && *tag ? tag : "") < 0)
+		return reply_error(c, 500, "out of memory");
+	args[n++] = "push";
+	if (tls_off(c))
+		args[n++] = "--tls-verify=false";
+	args[n++] = src;
+	if (dest && *dest)
+		args[n++] = dest;
+	return reply_child_stream(c, args, n, NULL);
+}
+
+/* GET images/search?term=&limit=&tlsVerify= (`berth search --format json` is libpod's shape) */
+static enum MHD_Result h_images_search(struct call *c)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	const char *term = query(c, "term"), *args[7];
+	char limit[24];
+	json_t *j;
+	size_t n = 0;
+	int r;
+
+	if (!term || !api_name_ok(term))
+		return reply_error(c, 400, "images search: give ?term=NAME or ?term=HOST/NAME");
+	args[n++] = "search";
+	args[n++] = "--format=json";
+	if (query_long(c, "limit", 0) > 0) {
+		snprintf(limit, sizeof(limit), "--limit=%ld", query_long(c, "limit", 0));
+		args[n++] = limit;
+	}
+	if (tls_off(c))
+		args[n++] = "--tls-verify=false";
+	if (query_bool(c, "listTags"))
+		args[n++] = "--list-tags";
+	args[n++] = term;
+	args[n] = NULL;
+	r = api_child_run(args, &out, &err);
+	if (r < 0)
+		return reply_error(c, 500, "images search %s: cannot run berth search: %s", term,
+				   strerror(-r));
+	if (r != 0)
+		return reply_error(c, 500, "%s", err);
+	j = json_loads(out, 0, NULL);
+	if (!json_is_array(j)) {
+		json_decref(j);
+		j = json_array();
+	}
+	if (!c->path.libpod) {
+		size_t i;
+		json_t *e;
+		json_array_foreach (j, i, e) {
+			json_object_set_new(e, "is_official", json_boolean(*json_string_value(
+						 json_object_get(e, "Official")) != '\0'));
+			json_object_set(e, "name", json_object_get(e, "Name"));
+			json_object_set(e, "description", json_object_get(e, "Description"));
+			json_object_set(e, "star_count", json_object_get(e, "Stars"));
+		}
+	}
+	return reply_json(c, 200, j);
+}
+
+/* POST images/prune?all=: what `berth image prune -f` removes, listed as libpod/Docker do. */
+static enum MHD_Result h_images_prune(struct call *c)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	const char *args[5] = { "image", "prune", "--force", NULL, NULL };
+	json_t *list = json_array();
+	char *save = NULL;
+	int r;
+
+	if (query_bool(c, "all"))
+		args[3] = "--all";
+	r = api_child_run(args, &out, &err);
+	if (r != 0) {
+		json_decref(list);
+		return reply_error(c, 500, "images prune: %s", r < 0 ? strerror(-r) : err);
+	}
+	for (char *id = strtok_r(out, "\n", &save); id; id = strtok_r(NULL, "\n", &save))
+		json_array_append_new(list, c->path.libpod ? json_pack("{s:s, s:i}", "Id", id,
+								       "Size", 0)
+							   : json_pack("{s:s}", "Deleted", id));
+	if (c->path.libpod)
+		return reply_json(c, 200, list);
+	return reply_json(c, 200, json_pack("{s:o, s:i}", "ImagesDeleted", list,
+					    "SpaceReclaimed", 0));
+}
+
+/* POST commit?container=&repo=&tag=&comment=&author=&pause=&changes= (`berth commit`) */
+static enum MHD_Result h_commit(struct call *c)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL, *image = NULL, *author = NULL,
+			    *msg = NULL, *change = NULL;
+	const char *ctr = query(c, "container"), *repo = query(c, "repo"), *tag = query(c, "tag");
+	const char *args[10], *last;
+	size_t n = 0;
+	int r;
+
+	if (!ctr || !api_name_ok(ctr) || (repo && *repo && !api_name_ok(repo)) ||
+	    (tag && *tag && !api_name_ok(tag)))
+		return reply_error(c, 400, "commit: give ?container=NAME and optionally "
+					   "?repo=NAME&tag=TAG");
+	args[n++] = "commit";
+	if (query(c, "author") && asprintf(&author, "--author=%s", query(c, "author")) >= 0)
+		args[n++] = author;
+	if (query(c, "comment") && asprintf(&msg, "--message=%s", query(c, "comment")) >= 0)
+		args[n++] = msg;
+	if (query(c, "changes") && asprintf(&change, "--change=%s", query(c, "changes")) >= 0)
+		args[n++] = change;
+	if (c->path.libpod && query(c, "pause") && !query_bool(c, "pause"))
+		args[n++] = "--pause=false";
+	args[n++] = ctr;
+	if (repo && *repo) {
+		if (asprintf(&image, "%s%s%s", repo, tag && *tag ? ":" : "", tag && *tag ? tag : "") < 0)
+			return reply_error(c, 500, "out of memory");
+		args[n++] = image;
+	}
+	args[n] = NULL;
+	r = api_child_run(args, &out, &err);
+	if (r != 0)
+		return reply_error(c, r == 125 && strstr(err, "no such container") ? 404 : 500,
+				   "commit %s: %s", ctr, r < 0 ? strerror(-r) : err);
+	/* the id is the last line berth commit prints */
+	while (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
+	return reply_json(c, 201, json_pack("{s:s}", "Id", last));
+}
+
+/* ---- pods, through the pod commands (libpod only) ---- */
+
+/* Reply with the child's JSON stdout, or its error (404 when it names no such pod). */
+static enum MHD_Result reply_child_json(struct call *c, const char *const *args, const char *what)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	json_t *j;
+	int r = api_child_run(args, &out, &err);
+
+	if (r != 0)
+		return reply_error(c, r > 0 && strstr(err, "no such pod") ? 404 : 500, "%s: %s", what,
+				   r < 0 ? strerror(-r) : err);
+	j = json_loads(out, 0, NULL);
+	return j ? reply_json(c, 200, j) : reply_error(c, 500, "%s: unreadable output", what);
+}
+
+static enum MHD_Result h_pods_create(struct call *c)
+{
+	_cleanup_(json_decrefp) json_t *body = json_loadb(c->body ? c->body : "", c->len, 0, NULL);
+	_cleanup_free_ char *out = NULL, *err = NULL, *name_opt = NULL;
+	const char *name = json_string_value(json_object_get(body, "name"));
+	const char *args[4] = { "pod", "create", NULL, NULL };
+
+	if (!json_is_object(body))
+		return reply_error(c, 400, "pod create: the body must be a JSON object");
+	if (name && *name) {
+		if (!api_name_ok(name) || strchr(name, '/') || strchr(name, ':'))
+			return reply_error(c, 400, "pod create: invalid name \"%s\"; use letters, "
+						   "digits, '_', '.' and '-'", name);
+		if (asprintf(&name_opt, "--name=%s", name) < 0)
+			return reply_error(c, 500, "out of memory");
+		args[2] = name_opt;
+	}
+	int r = api_child_run(args, &out, &err);
+	if (r != 0)
+		return reply_error(c, r > 0 && strstr(err, "already") ? 409 : 500, "pod create: %s",
+				   r < 0 ? strerror(-r) : err);
+	out[strcspn(out, "\n")] = '\0';
+	return reply_json(c, 201, json_pack("{s:s}", "Id", out));
+}
+
+/* pods/{id}/start|stop|restart|pause|unpause|kill|json|exists, DELETE pods/{id} */
+static enum MHD_Result pod_op(struct call *c, const char *id, const char *op)
+{
+	static const char *const verbs[] = { "start", "stop", "restart", "pause", "unpause", "kill",
+					     NULL };
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	bool post = strcmp(c->method, "POST") == 0, del = strcmp(c->method, "DELETE") == 0;
+	const char *args[6] = { "pod", NULL, NULL, NULL, NULL, NULL };
+	int r;
+
+	if (!api_name_ok(id))
+		return reply_error(c, 400, "invalid pod name \"%s\": use a name or an id", id);
+	if (strcmp(op, "json") == 0 && !post && !del) {
+		const char *a[] = { "pod", "inspect", id, NULL };
+		return reply_child_json(c, a, "pod inspect");
+	}
+	if (strcmp(op, "exists") == 0 && !post && !del) {
+		const char *a[] = { "pod", "exists", id, NULL };
+		r = api_child_run(a, &out, &err);
+		return r < 0 ? reply_error(c, 500, "pod exists: %s", strerror(-r))
+			     : reply_empty(c, r == 0 ? 204 : 404);
+	}
+	if (del && !*op) {
+		args[1] = "rm";
+		args[2] = query_bool(c, "force") ? "--force" : id;
+		args[3] = query_bool(c, "force") ? id : NULL;
+	} else if (post) {
+		for (const char *const *v = verbs; *v && !args[1]; v++)
+			if (strcmp(op, *v) == 0)
+				args[1] = *v;
+		args[2] = id;
+	}
+	if (!args[1])
+		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
+	r = api_child_run(args, &out, &err);
+	if (r != 0)
+		return reply_error(c, r > 0 && strstr(err, "no such pod") ? 404 : r > 0 ? 409 : 500,
+				   "pod %s %s: %s", args[1], id, r < 0 ? strerror(-r) : err);
+	out[strcspn(out, "\n")] = '\0';
+	if (del)
+		return reply_json(c, 200, json_pack("[{s:s, s:{}, s:n}]", "Id", *out ? out : id,
+						    "RemovedCtrs", "Err"));
+	return reply_json(c, 200, json_pack("{s:s, s:[]}", "Id", *out ? out : id, "Errs"));
+}
+
 /* ---- events ---- */
 
 static int event_cb(json_t *ev, void *userdata)
@@ -1315,8 +1764,6 @@ static int event_cb(json_t *ev, void *userdata)
 	const char *id = json_string_value(json_object_get(ev, "ID"));
 	json_t *attrs = json_object();
 	json_t *out;
-	char *text;
-	ssize_t w;
 
 	if (json_object_get(ev, "Name"))
 		json_object_set(attrs, "name", json_object_get(ev, "Name"));
@@ -1328,15 +1775,7 @@ static int event_cb(json_t *ev, void *userdata)
 			attrs, "time", json_object_get(ev, "time"), "timeNano",
 			json_object_get(ev, "timeNano"), "status", status ? status : "", "id",
 			id ? id : "");
-	text = out ? json_dumps(out, JSON_COMPACT) : NULL;
-	json_decref(out);
-	if (!text)
-		return 0;
-	w = write(st->out[1], text, strlen(text));
-	if (w >= 0)
-		w = write(st->out[1], "\n", 1);
-	free(text);
-	return w < 0 ? -EPIPE : 0;
+	return stream_json(st, out);
 }
 
 static void *events_thread(void *arg)
@@ -1387,16 +1826,35 @@ static enum MHD_Result route(struct call *c)
 		return h_container_create(c);
 	if (strcmp(p, "/images/json") == 0 && get)
 		return h_images_list(c);
-	if (strcmp(p, "/pods/json") == 0 && get && c->path.libpod)
-		return reply_json(c, 200, json_array());
+	if (strcmp(p, c->path.libpod ? "/images/pull" : "/images/create") == 0 && post)
+		return h_images_pull(c);
+	if (strcmp(p, "/images/search") == 0 && get)
+		return h_images_search(c);
+	if (strcmp(p, "/images/prune") == 0 && post)
+		return h_images_prune(c);
+	if (strcmp(p, "/commit") == 0 && post)
+		return h_commit(c);
+	if (strcmp(p, "/pods/json") == 0 && get && c->path.libpod) {
+		const char *a[] = { "pod", "ps", "--format", "json", NULL };
+		return reply_child_json(c, a, "pod ps");
+	}
+	if (strcmp(p, "/pods/create") == 0 && post && c->path.libpod)
+		return h_pods_create(c);
+	if (c->path.libpod && split_object(p, "/pods/", id, sizeof(id), &op))
+		return pod_op(c, id, op);
+	if (strcmp(p, "/containers/stats") == 0 && get)
+		return reply_error(c, 501, "container stats are not served yet: use berth stats");
 	if (split_object(p, "/containers/", id, sizeof(id), &op))
 		return container_op(c, id, op);
 	if (split_object(p, "/exec/", id, sizeof(id), &op))
 		return exec_op(c, id, op);
 	if (strncmp(p, "/images/", 8) == 0 && strlen(p + 8) < sizeof(id)) {
 		split_image(p + 8, id, sizeof(id), &op);
+		if (strcmp(op, "push") == 0 && post)
+			return h_image_push(c, id);
 		return image_op(c, id, op);
 	}
+	log_debug("api: no route for %s %s", c->method, p);
 	return reply_error(c, 404, "no such endpoint: %s %s", c->method, p);
 }
 
@@ -1432,6 +1890,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	api_activity();
+	log_debug("api: %s %s", method, url);
 	api_path_parse(url, &c.path);
 	c.body = b->data;
 	c.len = b->len;
