@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# living_stopped.bats - cp to and from created and stopped containers (the overlay mounted
+# privately for the copy, nothing left mounted), logs -f across fast rotation, and
+# container diff under opaque directories.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load containers_helpers
+
+setup_file() {
+  berth_test_setup_file
+  busybox_image
+}
+teardown_file() { containers_teardown_file; }
+
+# no_overlay_under DIR - nothing of DIR's store is mounted on the host
+no_overlay_under() {
+  ! grep -q " $1" /proc/self/mountinfo
+}
+
+@test "cp: a stopped and a created container, both directions and archives, nothing left mounted" {
+  berth run --name cps localhost/busybox sh -c 'mkdir /data; echo old >/data/f; ln -s /../../../../etc /evil'
+  out="$BERTH_TEST_DIR/cps"
+  mkdir -p "$out"
+  # container → host from an exited container
+  berth cp cps:/data/f "$out/f"
+  [ "$(cat "$out/f")" = old ]
+  # host → container, through a symlink that points outside: resolved inside the root
+  echo new >"$out/n"
+  marker="berth-stopped-cp-$$"
+  berth cp "$out/n" cps:/data/n
+  berth cp "$out/n" "cps:/evil/$marker"
+  [ ! -e "/etc/$marker" ]
+  # archives both ways
+  [ "$(berth cp cps:/data - | tar t | sort | tr '\n' ' ')" = "data/ data/f data/n " ]
+  mkdir -p "$out/t" && echo tarred >"$out/t/a" && tar -C "$out/t" -c a | berth cp - cps:/data
+  no_overlay_under "$BERTH_TEST_ROOT"
+  [ "$(berth cp "cps:/etc/$marker" -  | tar xO)" = new ]
+  berth rm cps
+  # a created container (never started)
+  berth create --name cpc localhost/busybox true
+  berth cp "$out/n" cpc:/
+  run berth cp cpc:/n "$out/back"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$out/back")" = new ]
+  no_overlay_under "$BERTH_TEST_ROOT"
+  # errors leave nothing mounted either
+  run berth cp cpc:/nonexistent "$out/x"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"could not find /nonexistent"* ]]
+  run berth cp cpc:/nonexistent -
+  [ "$status" -eq 125 ]
+  no_overlay_under "$BERTH_TEST_ROOT"
+  berth rm cpc
+}
+
+@test "cp into a stopped container is seen when it starts again" {
+  berth create --name cpr localhost/busybox sh -c 'cat /etc/greeting /a'
+  out="$BERTH_TEST_DIR/cpr"
+  mkdir -p "$out/t"
+  echo hello >"$out/greeting"
+  echo tarred >"$out/t/a"
+  berth cp "$out/greeting" cpr:/etc/greeting
+  run berth cp - cpr:/nodir <"$out/greeting"
+  [ "$status" -eq 125 ]
+  mkdir -p "$out/t" && tar -C "$out/t" -c . | berth cp - cpr:/
+  run berth start -a cpr
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'hello\ntarred')" ]
+  no_overlay_under "$BERTH_TEST_ROOT"
+  berth rm cpr
+}
