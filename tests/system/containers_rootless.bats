@@ -137,3 +137,14 @@ ub() {
   [ "$output" = "$(printf 'new\nnew')" ]
   ub rm "$id"
 }
+
+@test "rootless: container diff lists what an opaque directory (user.overlay.opaque) hides as D" {
+  ub run --name rlopb localhost/busybox sh -c 'mkdir /data && echo a >/data/a && echo b >/data/b'
+  ub commit -q rlopb localhost/rlopb >/dev/null
+  ub run --name rlopq localhost/rlopb sh -c 'rm -rf /data; mkdir /data; echo n >/data/new'
+  run ub diff rlopq
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'C /data\nD /data/a\nD /data/b\nA /data/new')" ]
+  ub rm rlopb rlopq
+  ub rmi localhost/rlopb
+}

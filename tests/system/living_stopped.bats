@@ -88,3 +88,21 @@ no_overlay_under() {
   [ "${lines[-1]}" = line2999 ]
   berth rm fastrot
 }
+
+@test "container diff: what an opaque directory hides in the lower layers is D" {
+  berth run --name opbase localhost/busybox sh -c 'mkdir -p /data/keep && echo a >/data/a && echo b >/data/b && echo c >/data/keep/c'
+  berth commit -q opbase localhost/opbase >/dev/null
+  # removing and making /data again turns it opaque in the upper dir
+  berth run --name opq localhost/opbase sh -c 'rm -rf /data; mkdir /data; echo n >/data/new'
+  run berth diff opq
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'C /data\nD /data/a\nD /data/b\nD /data/keep\nA /data/new')" ]
+  run berth container diff --format json opq
+  echo "$output" | jq -e '(.deleted | sort) == ["/data/a", "/data/b", "/data/keep"] and .changed == ["/data"]'
+  # a plain change under a non-opaque directory still lists no D
+  berth run --name opplain localhost/opbase sh -c 'echo more >>/data/a'
+  run berth diff opplain
+  [ "$output" = "$(printf 'C /data\nC /data/a')" ]
+  berth rm opbase opq opplain
+  berth rmi localhost/opbase
+}
