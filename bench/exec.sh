@@ -36,18 +36,73 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
-podman_() {
-  CONTAINERS_CONF="$work/containers.conf" podman --root "$work/podman" --runroot "$work/podman-run" \
-    --storage-driver overlay "$@"
+# an array, not only a function, so that timeout(1) can run it in cleanup
+podman_argv=(env "CONTAINERS_CONF=$work/containers.conf" podman --root "$work/podman"
+  --runroot "$work/podman-run" --storage-driver overlay)
+podman_() { "${podman_argv[@]}" "$@"; }
+podman_ids=()
+podman_pids=() # "PID ID": each container's process and its conmon, for a last-resort kill
+# podman_run NAME ARGS... - start a podman container and remember its id and pids for cleanup
+podman_run() {
+  local p
+  id=$(podman_ run -d --name "$@") || return 1
+  podman_ids+=("$id")
+  for p in $(podman_ inspect --format '{{.State.Pid}} {{.State.ConmonPid}}' "$id"); do
+    podman_pids+=("$p $id")
+  done
 }
+# kill_leftover PID ID - kill PID if it is still ID's process or conmon (not a reused pid)
+kill_leftover() {
+  [ "$1" -gt 0 ] 2>/dev/null || return 0
+  grep -qs "$2" "/proc/$1/cgroup" || { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null |
+    grep -q -- "-c $2" || return 0
+  kill -9 "$1" 2>/dev/null
+}
+# unmount_work - unmount everything below $work, deepest first, until nothing is left
+unmount_work() {
+  local m _
+  for _ in 1 2 3 4 5; do
+    m=$(awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+    [ -n "$m" ] || return 0
+    while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done <<<"$m"
+  done
+  ! awk -v w="$work/" 'index($5, w) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo
+}
+cleaned=0
 cleanup() {
-  B rm -a -f -t 0 >/dev/null 2>&1 || true
-  podman_ rm -a -f -t 0 >/dev/null 2>&1 || true
-  podman_ system reset -f >/dev/null 2>&1 || true
-  for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
+  local p
+  [ $cleaned = 0 ] || return 0
+  cleaned=1
+  set +e
+  trap '' INT TERM HUP
+  timeout 60 "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" \
+    rm -a -f -t 0 >/dev/null 2>&1
+  # podman's containers by the ids it printed (and any other of this private store, e.g. one
+  # whose start failed): unpaused first, as rm -f may refuse a frozen one
+  if [ -d "$work/podman" ]; then
+    mapfile -t -O "${#podman_ids[@]}" podman_ids < <(timeout 30 "${podman_argv[@]}" ps -aq --no-trunc 2>/dev/null)
+  fi
+  if [ ${#podman_ids[@]} -gt 0 ]; then
+    timeout 30 "${podman_argv[@]}" unpause --all >/dev/null 2>&1
+    timeout 120 "${podman_argv[@]}" rm -f -t 0 "${podman_ids[@]}" >/dev/null 2>&1
+  fi
+  # whatever rm could not end, by pid
+  for p in "${podman_pids[@]}"; do kill_leftover "${p% *}" "${p#* }"; done
+  if [ -d "$work/podman" ]; then
+    timeout 30 "${podman_argv[@]}" rm -a -f -t 0 >/dev/null 2>&1
+    timeout 30 "${podman_argv[@]}" umount -a -f >/dev/null 2>&1
+    timeout 60 "${podman_argv[@]}" system reset -f >/dev/null 2>&1
+  fi
+  if unmount_work; then
+    rm -rf --one-file-system "$work"
+  else
+    echo "bench/exec.sh: mounts are left under $work; not removing it" >&2
+  fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 now_ns() { date +%s%N; }
 time_ms() {
@@ -65,7 +120,7 @@ B import --change 'CMD ["/bin/sh"]' "$tar" localhost/busybox:latest >/dev/null
 B run -d --name benchexec --network none localhost/busybox sleep 100000 >/dev/null
 have_podman=0
 if command -v podman >/dev/null && podman_ import "$tar" localhost/busybox:latest >/dev/null 2>&1 &&
-   podman_ run -d --name benchexec --network none localhost/busybox sleep 100000 >/dev/null 2>&1; then
+   podman_run benchexec --network none localhost/busybox sleep 100000 >/dev/null 2>&1; then
   have_podman=1
 else
   echo "note: podman could not run a container here; its column is skipped"
@@ -91,7 +146,7 @@ printf '%-28s %10s %10s %12s\n' "pause + unpause" "$b" "$p" "$(ratio "$b" "$p")"
 for i in $(seq 1 19); do
   B run -d --name "benchstat$i" --network none localhost/busybox sleep 100000 >/dev/null
   [ $have_podman = 1 ] &&
-    podman_ run -d --name "benchstat$i" --network none localhost/busybox sleep 100000 >/dev/null
+    podman_run "benchstat$i" --network none localhost/busybox sleep 100000 >/dev/null
 done
 [ "$(B stats --no-stream --format '{{.Name}}' | wc -l)" -eq 20 ] ||
   { echo "bench/exec.sh: berth stats does not show 20 containers" >&2; exit 1; }
