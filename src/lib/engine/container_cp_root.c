@@ -62,7 +62,8 @@ static int run_mounted(struct berth_ctx *ctx, struct store *s, const struct stor
 
 static bool is_live(const struct store_container *c)
 {
-	return strcmp(c->state, "running") == 0 || strcmp(c->state, "paused") == 0;
+	return strcmp(c->state, "running") == 0 || strcmp(c->state, "paused") == 0 ||
+	       strcmp(c->state, "stopping") == 0;
 }
 
 int ctr_cp_in_root(struct berth_ctx *ctx, struct store *s, const char *ref, ctr_cp_root_fn fn,
