@@ -53,8 +53,8 @@ static int run_mounted(struct berth_ctx *ctx, struct store *s, const struct stor
 	if ((r = store_container_dir_path(s, c->id, "merged", &merged, err)) < 0 ||
 	    (r = runtime_config_load(bundle, &cfg, err)) < 0)
 		return r;
-	struct mount_job j = { .cfg = cfg, .merged = merged, .name = c->name, .fn = fn,
-			       .data = data };
+	struct mount_job j = {
+	    .cfg = cfg, .merged = merged, .name = c->name, .fn = fn, .data = data};
 	r = ctr_run_private(ctx, true, mount_and_run, &j, err);
 	runtime_config_free(cfg);
 	return r;

@@ -45,7 +45,8 @@ int ctr_run_private(struct berth_ctx *ctx, bool mount_ns, int (*fn)(void *data, 
 		return berr_errno(err, errno, "fork");
 	}
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			res->r = berr_errno(&res->err, errno, "new mount namespace");
 		else
 			res->r = fn(data, &res->err);
@@ -63,4 +64,3 @@ int ctr_run_private(struct berth_ctx *ctx, bool mount_ns, int (*fn)(void *data, 
 		r = berr(err, EIO, "helper process died");
 	return r;
 }
-
