@@ -106,3 +106,18 @@ no_overlay_under() {
   berth rm opbase opq opplain
   berth rmi localhost/opbase
 }
+
+@test "cp into a stopped container that berth mount has mounted goes through that mount" {
+  [ "$(id -u)" -eq 0 ] || skip "mount is for root"
+  berth create --name cpm localhost/busybox cat /m
+  mnt=$(berth mount cpm)
+  echo via-mount >"$BATS_TEST_TMPDIR/m"
+  berth cp "$BATS_TEST_TMPDIR/m" cpm:/m
+  [ "$(cat "$mnt/m")" = via-mount ]
+  # still mounted once: one unmount drops it
+  berth unmount cpm
+  ! grep -q " $mnt " /proc/self/mountinfo
+  run berth start -a cpm
+  [ "$output" = via-mount ]
+  berth rm cpm
+}

@@ -185,7 +185,8 @@ static void follow_step(struct reader *rd, const char *path, const char *prev, i
 	if (*fd >= 0) {
 		/* rotated: finish our file, then the one between ours and the new one */
 		feed(rd, *fd, *first, true);
-		if (before >= 0 && !same_file(before, *fd))
+		/* (mid-rotation "<path>.1" may already be the new file itself: read that once) */
+		if (before >= 0 && !same_file(before, *fd) && !same_file(before, cur))
 			feed(rd, before, false, true);
 		close(*fd);
 	}
