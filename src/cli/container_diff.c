@@ -5,7 +5,8 @@
  * is done with *at() calls on the upper dir and, in step, on the same directory of every lower
  * layer (opened with O_NOFOLLOW, so a symlink in a layer is never followed): an entry is added
  * when no layer has it, changed when one does, deleted when it is a whiteout (char 0:0) of
- * something a layer has. Directories are listed when something below them is, or when they are
+ * something a layer has, or a name a layer has below an opaque directory that the upper dir
+ * does not have (the directory was removed and made again). Directories are listed when something below them is, or when they are
  * new. Mount-point placeholders (/etc/hosts, ...) are left out, as podman does. Rootless, the
  * walk runs inside the store's user namespace, where the container's files are readable.
  *
@@ -120,6 +121,58 @@ static bool in_lower(const int *lowers, size_t n, const char *leaf)
 	return false;
 }
 
+/*
+ * hidden_by_opaque() - an opaque directory @up (at w->path, which ends in "/") hides what the
+ * lower layers had in directory @leaf of @lowers: report each such entry as deleted, as a
+ * whiteout would be. The lower layers are merged top-down, stopping at a layer where @leaf is
+ * not a directory or is opaque itself, skipping names whited out higher up.
+ */
+static int hidden_by_opaque(struct diff_walk *w, int up, const int *lowers, const char *leaf,
+			    size_t plen, berth_error *err)
+{
+	json_auto_t *seen = json_object();
+	int reported = 0;
+
+	if (!seen)
+		return berr(err, ENOMEM, "out of memory");
+	for (size_t k = 0; k < w->n_lowers; k++) {
+		struct stat st;
+		if (lowers[k] < 0 || fstatat(lowers[k], leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			break;
+		int fd = openat(lowers[k], leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			return berr_errno(err, errno, "diff: read a layer's /%s", w->path);
+		}
+		bool stop = opaque(dirfd(d));
+		for (struct dirent *de; (de = readdir(d));) {
+			struct stat e, u;
+			size_t llen = strlen(de->d_name);
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+			    json_object_get(seen, de->d_name) ||
+			    fstatat(dirfd(d), de->d_name, &e, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			json_object_set_new(seen, de->d_name, json_true());
+			if ((S_ISCHR(e.st_mode) && e.st_rdev == 0) ||
+			    fstatat(up, de->d_name, &u, AT_SYMLINK_NOFOLLOW) == 0 ||
+			    plen + llen + 1 >= sizeof(w->path))
+				continue;
+			memcpy(w->path + plen, de->d_name, llen + 1);
+			add(w->deleted, w->path);
+			reported++;
+		}
+		closedir(d);
+		if (stop)
+			break;
+	}
+	w->path[plen] = '\0';
+	return reported;
+}
+
 /* Walks @dfd (the upper dir at w->path); returns the number of entries reported below, or <0. */
 static int walk(struct diff_walk *w, int dfd, const int *lowers, size_t plen, unsigned depth,
 		berth_error *err)
@@ -176,6 +229,12 @@ static int walk(struct diff_walk *w, int dfd, const int *lowers, size_t plen, un
 			w->path[plen + llen] = '/';
 			w->path[plen + llen + 1] = '\0';
 			below = walk(w, sub, sl, plen + llen + 1, depth + 1, err);
+			if (below >= 0 && existed && opaque(sub)) {
+				w->path[plen + llen] = '/';
+				w->path[plen + llen + 1] = '\0';
+				int hidden = hidden_by_opaque(w, sub, lowers, leaf, plen + llen + 1, err);
+				below = hidden < 0 ? hidden : below + hidden;
+			}
 			w->path[plen + llen] = '\0';
 			for (size_t k = 0; k < w->n_lowers; k++)
 				if (sl[k] >= 0)

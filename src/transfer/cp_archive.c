@@ -103,31 +103,20 @@ static int tar_add(struct archive *a, int dfd, const char *name, const char *pat
 	return r;
 }
 
-/* `cp CTR:PATH -`: PATH (a file, a link or a tree) as a pax tar on stdout, named by its base */
-static int archive_out(struct berth_ctx *ctx, struct store *s, const char *ref,
-		       const char *path, berth_error *err)
+struct out_job {
+	const char *base, *path;
+};
+
+/* the tar of base name @data->base below directory @dir on stdout */
+static int archive_write_out(int dir, const char *name, void *data, berth_error *err)
 {
-	_cleanup_free_ char *p1 = strdup(path), *p2 = strdup(path);
-	_cleanup_close_ int dir = -1;
+	const struct out_job *j = data;
+	const char *base = j->base;
 	struct archive *a;
-	const char *base, *parent;
 	int r;
 
-	if (!p1 || !p2)
-		return berr(err, ENOMEM, "out of memory");
-	base = basename(p1);
-	parent = dirname(p2);
-	/* "/" and "dir/." copy the contents, without a top directory */
-	if (strcmp(base, "/") == 0 || strcmp(base, ".") == 0) {
-		parent = path;
-		base = ".";
-	}
-	if (strcmp(base, "..") == 0)
-		return berr(err, EINVAL, "%s: name the directory itself, not \"..\"", path);
-	if ((r = ctr_cp_open(ctx, s, ref, parent, O_RDONLY | O_DIRECTORY, &dir, err)) < 0)
-		return r;
 	if (faccessat(dir, base, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return berr_errno(err, errno, "could not find %s in container %s", path, ref);
+		return berr_errno(err, errno, "could not find %s in container %s", j->path, name);
 	a = archive_write_new();
 	if (!a)
 		return berr(err, ENOMEM, "out of memory");
@@ -142,6 +131,34 @@ static int archive_out(struct berth_ctx *ctx, struct store *s, const char *ref,
 	return r;
 }
 
+/* `cp CTR:PATH -`: PATH (a file, a link or a tree) as a pax tar on stdout, named by its base */
+static int archive_out(struct berth_ctx *ctx, struct store *s, const char *ref,
+		       const char *path, berth_error *err)
+{
+	_cleanup_free_ char *p1 = strdup(path), *p2 = strdup(path);
+	const char *base, *parent;
+
+	if (!p1 || !p2)
+		return berr(err, ENOMEM, "out of memory");
+	base = basename(p1);
+	parent = dirname(p2);
+	/* "/" and "dir/." copy the contents, without a top directory */
+	if (strcmp(base, "/") == 0 || strcmp(base, ".") == 0) {
+		parent = path;
+		base = ".";
+	}
+	if (strcmp(base, "..") == 0)
+		return berr(err, EINVAL, "%s: name the directory itself, not \"..\"", path);
+	struct out_job j = { .base = base, .path = path };
+	return ctr_cp_at(ctx, s, ref, parent, O_RDONLY | O_DIRECTORY, archive_write_out, &j, err);
+}
+
+static int archive_extract(int dir, const char *name, void *data, berth_error *err)
+{
+	(void)name;
+	return layer_extract(dir, STDIN_FILENO, data, NULL, err);
+}
+
 /* `cp - CTR:DIR`: the tar on stdin unpacked into DIR, every entry kept inside DIR */
 static int archive_in(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
 		      berth_error *err)
@@ -149,18 +166,15 @@ static int archive_in(struct berth_ctx *ctx, struct store *s, const char *ref, c
 	struct layer_extract_opts opts = { .rootless = ctx->rootless,
 					   .whiteouts = LAYER_WHITEOUT_KEEP,
 					   .what = "archive from stdin" };
-	_cleanup_close_ int dir = -1;
 	int r;
 
 	if (isatty(STDIN_FILENO))
 		return berr(err, EINVAL, "cp -: stdin is a terminal: pipe a tar archive into it");
-	r = ctr_cp_open(ctx, s, ref, path, O_RDONLY | O_DIRECTORY, &dir, err);
+	r = ctr_cp_at(ctx, s, ref, path, O_RDONLY | O_DIRECTORY, archive_extract, &opts, err);
 	if (r == -ENOTDIR)
 		return berr(err, ENOTDIR, "destination %s in container %s must be a directory "
 					  "when copying from stdin", path, ref);
-	if (r < 0)
-		return r;
-	return layer_extract(dir, STDIN_FILENO, &opts, NULL, err);
+	return r;
 }
 
 int cli_cp_archive(struct berth_ctx *ctx, struct cli_args *args)

@@ -129,3 +129,39 @@ ub() {
   [ "${lines[0]}" = "1234:5678" ]
   [ "${lines[1]}" != overlay ]
 }
+
+@test "rootless: cp to and from a stopped container, also as an archive; nothing stays mounted" {
+  ub run --name rlcp localhost/busybox sh -c 'mkdir /data && echo old >/data/f && chown 1000:1000 /data'
+  printf 'new\n' >"$BERTH_TEST_DIR/new"
+  chown "$RL_USER:" "$BERTH_TEST_DIR/new"
+  ub cp "$BERTH_TEST_DIR/new" rlcp:/data/new
+  ub cp rlcp:/data/f "$BERTH_TEST_DIR/f"
+  [ "$(cat "$BERTH_TEST_DIR/f")" = old ]
+  [ "$(stat -c %U "$BERTH_TEST_DIR/f")" = "$RL_USER" ]
+  [ "$(ub cp rlcp:/data/new - | tar xOf - new)" = new ]
+  tar -C "$BERTH_TEST_DIR" -cf - new | su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' cp - rlcp:/"
+  run ub cp rlcp:/nonexistent "$BERTH_TEST_DIR/x"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"could not find /nonexistent"* ]]
+  ! grep -q " $BERTH_TEST_ROOT" /proc/self/mountinfo
+  ub rm rlcp
+  # what is copied into a created container is there when it starts
+  id=$(ub create localhost/busybox cat /new /etc/new)
+  ub cp "$BERTH_TEST_DIR/new" "$id:/new"
+  ub cp "$BERTH_TEST_DIR/new" "$id:/etc"
+  run ub start -a "$id"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'new\nnew')" ]
+  ub rm "$id"
+}
+
+@test "rootless: container diff lists what an opaque directory (user.overlay.opaque) hides as D" {
+  ub run --name rlopb localhost/busybox sh -c 'mkdir /data && echo a >/data/a && echo b >/data/b'
+  ub commit -q rlopb localhost/rlopb >/dev/null
+  ub run --name rlopq localhost/rlopb sh -c 'rm -rf /data; mkdir /data; echo n >/data/new'
+  run ub diff rlopq
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'C /data\nD /data/a\nD /data/b\nA /data/new')" ]
+  ub rm rlopb rlopq
+  ub rmi localhost/rlopb
+}

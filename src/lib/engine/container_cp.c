@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/container_cp_root.h"
 #include "util/macro.h"
 
 #define CP_MAX_DEPTH 128
@@ -33,7 +34,12 @@ static int open_at(int root, const char *path, int flags, bool in_root)
 		fd = open(path, flags | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
-	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	/* "..": the kernel answers EAGAIN when any mount or rename raced the lookup; try again */
+	for (int tries = 0; tries < 64; tries++) {
+		fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
 	return fd < 0 ? -errno : fd;
 }
 
@@ -133,44 +139,31 @@ static char *split_ref(const char *arg, const char **ret_path)
 	return strndup(arg, (size_t)(colon - arg));
 }
 
-/* running container @ref and an O_PATH fd of its root (/proc/PID/root) */
-static int container_root(struct berth_ctx *ctx, struct store *s, const char *ref,
-			  struct store_container **ret, int *ret_root, berth_error *err)
-{
-	_cleanup_container_ struct store_container *c = NULL;
-	char proot[64];
-	int r, root;
+struct open_job {
+	const char *path;
+	int flags;
+	ctr_cp_root_fn fn;
+	void *data;
+};
 
-	if ((r = ctr_get(ctx, s, ref, &c, err)) < 0)
-		return r;
-	if (strcmp(c->state, "running") != 0)
-		return berr(err, EINVAL, "container %s is not running: start it to copy files "
-					 "(copying from stopped containers is not supported yet)", c->name);
-	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)c->pid);
-	root = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return berr_errno(err, errno, "open the root of container %s", c->name);
-	*ret = TAKE_PTR(c);
-	*ret_root = root;
-	return 0;
+static int open_in_root(int root, const char *name, void *data, berth_error *err)
+{
+	struct open_job *j = data;
+	_cleanup_close_ int fd = open_at(root, j->path, j->flags, true);
+
+	if (fd < 0)
+		return berr_errno(err, -fd, "%s in container %s", j->path, name);
+	return j->fn(fd, name, j->data, err);
 }
 
-int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
-		int flags, int *ret_fd, berth_error *err)
+int ctr_cp_at(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
+	      int flags, ctr_cp_root_fn fn, void *data, berth_error *err)
 {
-	_cleanup_container_ struct store_container *c = NULL;
-	_cleanup_close_ int root = -1;
-	int r, fd;
+	struct open_job j = { .path = path, .flags = flags, .fn = fn, .data = data };
 
-	if ((r = container_root(ctx, s, ref, &c, &root, err)) < 0)
-		return r;
 	if (!*path)
 		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
-	fd = open_at(root, path, flags, true);
-	if (fd < 0)
-		return berr_errno(err, -fd, "%s in container %s", path, c->name);
-	*ret_fd = fd;
-	return 0;
+	return ctr_cp_in_root(ctx, s, ref, open_in_root, &j, err);
 }
 
 char *ctr_cp_split(const char *arg, const char **ret_path)
@@ -178,46 +171,56 @@ char *ctr_cp_split(const char *arg, const char **ret_path)
 	return split_ref(arg, ret_path);
 }
 
-int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *dst,
-	   berth_error *err)
-{
-	const char *spath = src, *dpath = dst;
-	_cleanup_free_ char *sref = split_ref(src, &spath), *dref = split_ref(dst, &dpath);
-	_cleanup_container_ struct store_container *c = NULL;
-	_cleanup_close_ int root = -1, sdir = -1, ddir = -1, probe = -1;
-	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *d1 = NULL, *d2 = NULL;
-	int r;
+struct cp_job {
+	const char *spath, *dpath;
+	bool src_in, dst_in; /* which side is inside the container */
+};
 
-	if (!!sref == !!dref)
-		return berr(err, EINVAL, "copying %s: exactly one of source and destination must "
-					 "be CONTAINER:PATH", sref ? "between containers" : "on the host");
-	r = container_root(ctx, s, sref ? sref : dref, &c, &root, err);
-	if (r < 0)
-		return r;
-	if (!*spath || !*dpath)
-		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
+static int cp_run(int root, const char *name, void *data, berth_error *err)
+{
+	struct cp_job *j = data;
+	_cleanup_close_ int sdir = -1, ddir = -1, probe = -1;
+	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *d1 = NULL, *d2 = NULL;
+
+	(void)name;
 	/* the source's parent directory, and the source's own name */
-	if (!(s1 = strdup(spath)) || !(s2 = strdup(spath)) || !(d1 = strdup(dpath)) ||
-	    !(d2 = strdup(dpath)))
+	if (!(s1 = strdup(j->spath)) || !(s2 = strdup(j->spath)) || !(d1 = strdup(j->dpath)) ||
+	    !(d2 = strdup(j->dpath)))
 		return berr(err, ENOMEM, "out of memory");
 	const char *sbase = basename(s1), *sparent = dirname(s2);
 	if (strcmp(sbase, "/") == 0 || strcmp(sbase, "..") == 0)
 		sbase = ".";
-	sdir = open_at(root, sparent, O_RDONLY | O_DIRECTORY, sref != NULL);
+	sdir = open_at(root, sparent, O_RDONLY | O_DIRECTORY, j->src_in);
 	if (sdir < 0)
 		return berr_errno(err, -sdir, "%s: no such directory", sparent);
 	struct stat st;
 	if (fstatat(sdir, sbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return berr_errno(err, errno, "could not find %s", spath);
+		return berr_errno(err, errno, "could not find %s", j->spath);
 	/* destination: an existing directory receives the source under its name */
-	probe = open_at(root, dpath, O_RDONLY | O_DIRECTORY, dref != NULL);
+	probe = open_at(root, j->dpath, O_RDONLY | O_DIRECTORY, j->dst_in);
 	if (probe >= 0) {
 		ddir = TAKE_FD(probe);
 		return copy_tree(sdir, sbase, ddir, strcmp(sbase, ".") == 0 ? "." : sbase, 0, err);
 	}
 	const char *dbase = basename(d1), *dparent = dirname(d2);
-	ddir = open_at(root, dparent, O_RDONLY | O_DIRECTORY, dref != NULL);
+	ddir = open_at(root, dparent, O_RDONLY | O_DIRECTORY, j->dst_in);
 	if (ddir < 0)
 		return berr_errno(err, -ddir, "%s: no such directory", dparent);
 	return copy_tree(sdir, sbase, ddir, dbase, 0, err);
+}
+
+int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *dst,
+	   berth_error *err)
+{
+	const char *spath = src, *dpath = dst;
+	_cleanup_free_ char *sref = split_ref(src, &spath), *dref = split_ref(dst, &dpath);
+
+	if (!!sref == !!dref)
+		return berr(err, EINVAL, "copying %s: exactly one of source and destination must "
+					 "be CONTAINER:PATH", sref ? "between containers" : "on the host");
+	if (!*spath || !*dpath)
+		return berr(err, EINVAL, "an empty path was given: use CONTAINER:/path");
+	struct cp_job j = { .spath = spath, .dpath = dpath, .src_in = sref != NULL,
+			    .dst_in = dref != NULL };
+	return ctr_cp_in_root(ctx, s, sref ? sref : dref, cp_run, &j, err);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * container_cp.h - `cp` between a running container and the host. Paths inside the container are
- * resolved with openat2(RESOLVE_IN_ROOT) under /proc/<pid>/root, so a symlink pointing outside
- * ("/etc" → "/../../../etc") resolves inside the container's root, never to the host's
+ * container_cp.h - `cp` between a container (running or not) and the host. Paths inside the
+ * container are resolved with openat2(RESOLVE_IN_ROOT) under its root (container_cp_root.h),
+ * so a symlink pointing outside ("/etc" → "/../../../etc") resolves inside the container's root, never to the host's
  * (CVE-2018-15664 class); every file below is opened relative to its parent's fd with
  * O_NOFOLLOW. Regular files, directories (recursively) and symlinks (copied as links) are
  * copied; modes are kept, ownership is not.
@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "engine/container_cp_root.h"
 #include "engine/context.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -30,10 +31,11 @@ int ctr_cp(struct berth_ctx *ctx, struct store *s, const char *src, const char *
 char *ctr_cp_split(const char *arg, const char **ret_path);
 
 /**
- * ctr_cp_open() - open @path inside the root of running container @ref with @flags (O_CLOEXEC
- * added), resolved with RESOLVE_IN_ROOT; for `cp` with archives (berth-transfer).
+ * ctr_cp_at() - open @path inside the root of container @ref (running or not) with @flags
+ * (O_CLOEXEC added), resolved with RESOLVE_IN_ROOT, and run @fn(fd, name, @data) on it; for `cp`
+ * with archives (berth-transfer). For a stopped container @fn runs in a child process.
  */
-int ctr_cp_open(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
-		int flags, int *ret_fd, berth_error *err);
+int ctr_cp_at(struct berth_ctx *ctx, struct store *s, const char *ref, const char *path,
+	      int flags, ctr_cp_root_fn fn, void *data, berth_error *err);
 
 #endif

@@ -3,8 +3,9 @@
  * container_log.c - writing and parsing k8s-file logs (see container_log.h).
  *
  * The writer formats a whole chunk into one buffer and writes it with a single write(2) so a
- * concurrent reader never sees half a record header; rotation opens "<path>.new", writes into it
- * and renames it over <path>: readers holding the old fd finish it and reopen by name.
+ * concurrent reader never sees half a record header; rotation keeps the full file as "<path>.1",
+ * opens "<path>.new" and renames it over <path>: followers holding the old fd finish it, then
+ * read "<path>.1" when it is not the file they held (container_logs.c).
  */
 #include "engine/container_log.h"
 
@@ -99,16 +100,28 @@ static int64_t now_ns_real(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* rotate() - replace the file with an empty one (conmon's behaviour: old output is dropped). */
+/*
+ * rotate() - start an empty file; the full one stays as "<path>.1" (the one before it is
+ * dropped, as conmon drops old output). Both names exist at every moment: "<path>.1" is
+ * replaced by rename, so a follower that looks at both sees every file unless the log
+ * rotates twice between two of its looks.
+ */
 static int rotate(struct ctr_log_writer *w)
 {
-	_cleanup_free_ char *tmp = NULL;
+	_cleanup_free_ char *tmp = NULL, *prev = NULL, *prev_tmp = NULL;
 	uint64_t size;
 	int fd;
 
-	if (asprintf(&tmp, "%s.new", w->path) < 0)
+	if (asprintf(&tmp, "%s.new", w->path) < 0 || asprintf(&prev, "%s.1", w->path) < 0 ||
+	    asprintf(&prev_tmp, "%s.1.new", w->path) < 0)
 		return -ENOMEM;
 	unlink(tmp);
+	unlink(prev_tmp);
+	if (link(w->path, prev_tmp) < 0 || rename(prev_tmp, prev) < 0) {
+		int r = -errno;
+		unlink(prev_tmp);
+		return r;
+	}
 	fd = open_log(tmp, &size);
 	if (fd < 0)
 		return fd;

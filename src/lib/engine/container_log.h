@@ -7,8 +7,9 @@
  *
  * One record per line of output; a chunk that ends without a newline is written as a partial
  * ("P") record and continued by later records. With a size limit (--log-opt max-size) the file
- * is rotated by renaming a fresh file over it, as conmon does: a follower notices the new inode
- * and reopens.
+ * is rotated by renaming a fresh file over it, as conmon does, and the full file is kept as
+ * "<path>.1": a follower notices the new inode, finishes its file, reads "<path>.1" if it
+ * missed that one, and goes on with the new file.
  */
 #ifndef BERTH_ENGINE_CONTAINER_LOG_H
 #define BERTH_ENGINE_CONTAINER_LOG_H

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,12 +141,83 @@ static int feed(struct reader *rd, int fd, bool first, bool final)
 	return 0;
 }
 
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return a >= 0 && b >= 0 && fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+/*
+ * look() - open the current log (*@ret_cur) and the one before it (*@ret_prev, -1 when there is
+ * none) as a consistent pair: each rotation replaces "<path>.1", so an unchanged "<path>.1"
+ * around the open of <path> means no rotation came between. -ENOENT: no log yet.
+ */
+static int look(const char *path, const char *prev, int *ret_cur, int *ret_prev)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		_cleanup_close_ int p1 = open(prev, O_RDONLY | O_CLOEXEC), c = -1, p2 = -1;
+
+		c = open(path, O_RDONLY | O_CLOEXEC);
+		if (c < 0)
+			return -errno;
+		p2 = open(prev, O_RDONLY | O_CLOEXEC);
+		if ((p1 < 0 && p2 < 0) || same_file(p1, p2)) {
+			*ret_cur = TAKE_FD(c);
+			*ret_prev = TAKE_FD(p1);
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+/* follow_step() - print what was appended to *@fd, and move on to newer files after rotations */
+static void follow_step(struct reader *rd, const char *path, const char *prev, int *fd,
+			bool *first)
+{
+	_cleanup_close_ int cur = -1, before = -1;
+
+	if (*fd >= 0)
+		feed(rd, *fd, *first, false);
+	if (look(path, prev, &cur, &before) < 0 || same_file(cur, *fd))
+		return;
+	if (*fd >= 0) {
+		/* rotated: finish our file, then the one between ours and the new one */
+		feed(rd, *fd, *first, true);
+		/* (mid-rotation "<path>.1" may already be the new file itself: read that once) */
+		if (before >= 0 && !same_file(before, *fd) && !same_file(before, cur))
+			feed(rd, before, false, true);
+		close(*fd);
+	}
+	*fd = TAKE_FD(cur);
+	feed(rd, *fd, *first, false);
+}
+
+/* watch() - an inotify fd that becomes readable when the log's directory changes, or -1 */
+static int watch(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (in < 0)
+		return -1;
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (inotify_add_watch(in, slash ? dir : ".", IN_MODIFY | IN_MOVED_TO | IN_CREATE) < 0) {
+		close(in);
+		return -1;
+	}
+	return in;
+}
+
 int ctr_logs_print(const char *path, const struct ctr_logs_opts *opts, int out_fd, int err_fd,
 		   berth_error *err)
 {
 	struct reader rd = { .o = opts, .out_fd = out_fd, .err_fd = err_fd };
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st, now;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC), in = -1;
+	_cleanup_free_ char *prev = NULL;
 	bool first = true;
 
 	if (fd < 0 && errno != ENOENT)
@@ -153,29 +226,29 @@ int ctr_logs_print(const char *path, const struct ctr_logs_opts *opts, int out_f
 		feed(&rd, fd, true, !opts->follow);
 		first = false;
 	}
+	if (opts->follow) {
+		if (asprintf(&prev, "%s.1", path) < 0)
+			return berr(err, ENOMEM, "out of memory");
+		in = watch(path);
+	}
 	while (opts->follow) {
 		bool running = opts->still_running && opts->still_running(opts->userdata);
-		struct timespec ts = { 0, 100 * 1000000 };
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		char ev[4096];
 
-		if (fd >= 0)
-			feed(&rd, fd, first, false);
-		if (stat(path, &now) == 0 && (fd < 0 || (fstat(fd, &st) == 0 && st.st_ino != now.st_ino))) {
-			/* rotated (or created): finish the old file, continue with the new one */
-			if (fd >= 0) {
-				feed(&rd, fd, first, true);
-				close(fd);
-			}
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			first = fd >= 0 && first;
-			continue;
-		}
+		follow_step(&rd, path, prev, &fd, &first);
 		if (!running) {
+			/* a last look: the exit may have come after a rotation */
+			follow_step(&rd, path, prev, &fd, &first);
 			if (fd >= 0)
 				feed(&rd, fd, false, true);
 			break;
 		}
-		first = false;
-		nanosleep(&ts, NULL);
+		if (fd >= 0)
+			first = false;
+		if (poll(&p, in >= 0 ? 1 : 0, 100) > 0)
+			while (read(in, ev, sizeof(ev)) > 0)
+				;
 	}
 	free(rd.pending);
 	return 0;

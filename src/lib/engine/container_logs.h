@@ -2,7 +2,9 @@
 /*
  * container_logs.h - `logs`: reading a container's k8s-file log, with --tail, --since,
  * --until, --timestamps and --follow (which survives rotation: a new inode at the log path
- * means the monitor rotated; the old file is read to its end first).
+ * means the monitor rotated; the old file is read to its end first, then "<path>.1" when the
+ * log rotated twice since the last look, so every line arrives once and in order). inotify on
+ * the log's directory wakes the follower at each write and rotation; it also looks every 100 ms.
  */
 #ifndef BERTH_ENGINE_CONTAINER_LOGS_H
 #define BERTH_ENGINE_CONTAINER_LOGS_H
