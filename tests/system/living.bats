@@ -20,7 +20,7 @@ counter() {
 @test "pause stops a counter, unpause resumes it" {
   [ "$(id -u)" -eq 0 ] || skip "the freezer needs root's cgroups"
   berth run -d --name counting localhost/busybox \
-    sh -c 'i=0; while true; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
+    sh -c 'i=0; while true; do i=$((i+1)); echo $i >/tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.05; done'
   wait_for 50 bash -c "'$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' exec counting test -s /tmp/n"
   run berth pause counting
   [ "$status" -eq 0 ]
