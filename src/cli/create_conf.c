@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli/create_conf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,8 +191,9 @@ static int apply_annotations(const struct containers_conf *c, json_t *create, be
 static int apply_init(const struct containers_conf *c, struct cli_args *args, json_t *create,
 		      berth_error *err)
 {
-	const char *path = c->init_path && access(c->init_path, X_OK) == 0 ? c->init_path
-									   : SPEC_CATATONIT;
+	/* resolved: Debian's /usr/libexec/podman/catatonit is a symlink to /usr/bin/catatonit */
+	_cleanup_free_ char *real = c->init_path ? realpath(c->init_path, NULL) : NULL;
+	const char *path = real && access(real, X_OK) == 0 ? real : SPEC_CATATONIT;
 
 	if (!cli_is_set(args, "init") && c->init)
 		json_object_set_new(create, "init", json_true());
@@ -239,6 +242,24 @@ static int apply_umask(const struct containers_conf *c, json_t *create, berth_er
 	return 0;
 }
 
+static int apply_dns(const struct containers_conf *c, json_t *create, berth_error *err)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	json_t *dns;
+
+	if (!c->dns_servers || !c->dns_servers[0])
+		return 0;
+	dns = json_array();
+	json_object_set_new(create, "dns", dns);
+	for (char **d = c->dns_servers; *d; d++) {
+		if (inet_pton(AF_INET, *d, addr) != 1 && inet_pton(AF_INET6, *d, addr) != 1)
+			return berr(err, EINVAL, "%s: dns_servers: \"%s\" is not an IP address",
+				    conf_file(c), *d);
+		json_array_append_new(dns, json_string(*d));
+	}
+	return 0;
+}
+
 int create_apply_conf(struct berth_ctx *ctx, struct cli_args *args, json_t *create,
 		      berth_error *err)
 {
@@ -269,11 +290,5 @@ int create_apply_conf(struct berth_ctx *ctx, struct cli_args *args, json_t *crea
 		json_object_set_new(create, "stop_timeout", json_integer(c->stop_timeout));
 	if (c->no_hosts)
 		json_object_set_new(create, "no_hosts", json_true());
-	if (c->dns_servers && c->dns_servers[0]) {
-		json_t *dns = json_array();
-		for (char **d = c->dns_servers; *d; d++)
-			json_array_append_new(dns, json_string(*d));
-		json_object_set_new(create, "dns", dns);
-	}
-	return 0;
+	return apply_dns(c, create, err);
 }
