@@ -152,3 +152,23 @@ pids_limit = "many"'
   [ "$status" -eq 0 ]
   [ -z "$output" ]
 }
+
+@test "rootless: Debian's default_sysctls, default_ulimits and env apply in the user's namespaces" {
+  [ "$(id -u)" -eq 0 ] || skip "driven by root (it creates the user)"
+  user=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
+  dir=$(mktemp -d /tmp/berth-conf-rl.XXXXXX)
+  chmod 755 "$dir"
+  cp "$(busybox_tarball)" "$dir/bb.tar"
+  printf '[containers]\nenv = ["FROMCONF=yes"]\ndefault_ulimits = ["nofile=600:700"]\ndefault_sysctls = [\n  "net.ipv4.ping_group_range=0 0",\n]\n' >"$dir/containers.conf"
+  chown -R "$user:" "$dir"
+  ubc() { su "$user" -s /bin/sh -c "cd /tmp && CONTAINERS_CONF='$dir/containers.conf' XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$dir/root' --runroot '$dir/run' $*" </dev/null; }
+  ubc import "$dir/bb.tar" localhost/busybox >/dev/null
+  run ubc run --rm localhost/busybox sh -c "'cat /proc/sys/net/ipv4/ping_group_range; ulimit -n; echo \$FROMCONF'"
+  berth_unmount_under "$dir"
+  rm -rf "$dir"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | tr -s ' \t' ' ')" = "0 0" ]
+  [ "${lines[1]}" = 600 ]
+  [ "${lines[2]}" = yes ]
+}
