@@ -221,10 +221,12 @@ static int apply_tz(const struct containers_conf *c, json_t *create, berth_error
 		zone = NULL;
 	if (!zone)
 		return berr(err, ENOMEM, "out of memory");
-	if (access(zone, R_OK) < 0)
+	/* resolved: the bind mount's source must not be a symlink (/etc/localtime usually is) */
+	_cleanup_free_ char *real = realpath(zone, NULL);
+	if (!real || access(real, R_OK) < 0)
 		return berr_errno(err, errno, "%s: tz \"%s\": cannot read %s", conf_file(c), c->tz,
 				  zone);
-	json_object_set_new(create, "localtime", json_string(zone));
+	json_object_set_new(create, "localtime", json_string(real));
 	return 0;
 }
 

@@ -101,7 +101,7 @@ default_sysctls = ["net.ipv4.ping_group_range=0 0"]'
   [ "$(echo "$output" | tr -s ' \t' ' ')" = "$host" ]
 }
 
-@test "volumes, annotations, dns_servers, umask and read_only apply; flags win" {
+@test "volumes, annotations, dns_servers, umask, tz and read_only apply; flags win" {
   mkdir -p "$BERTH_TEST_DIR/vol"
   echo hello >"$BERTH_TEST_DIR/vol/f"
   conf "[containers]
@@ -109,14 +109,16 @@ volumes = [\"$BERTH_TEST_DIR/vol:/confvol:ro\"]
 annotations = [\"org.example.from=conf\"]
 dns_servers = [\"192.0.2.53\"]
 umask = \"0027\"
+tz = \"Asia/Tokyo\"
 read_only = true"
-  run berth run --rm localhost/busybox sh -c 'cat /confvol/f; grep nameserver /etc/resolv.conf; umask; touch /x'
+  run berth run --rm localhost/busybox sh -c 'cat /confvol/f; grep nameserver /etc/resolv.conf; umask; date +%Z; touch /x'
   echo "$output"
   [ "$status" -ne 0 ]
   [ "${lines[0]}" = hello ]
   [ "${lines[1]}" = "nameserver 192.0.2.53" ]
   [ "${lines[2]}" = 0027 ]
-  [[ "${lines[3]}" == *Read-only* ]]
+  [ "${lines[3]}" = JST ]
+  [[ "${lines[4]}" == *Read-only* ]]
   run berth run --rm --read-only=false localhost/busybox touch /x
   [ "$status" -eq 0 ]
   id=$(berth create localhost/busybox true)
