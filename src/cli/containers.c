@@ -21,6 +21,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/create_conf.h"
 #include "cli/image_format.h"
 #include "engine/container.h"
 #include "engine/container_restart.h"
@@ -130,7 +131,7 @@ static int parse_size(const char *s, int64_t *ret)
 	return 0;
 }
 
-static int add_env_entry(json_t *env, const char *e)
+int add_env_entry(json_t *env, const char *e)
 {
 	if (!*e || *e == '=')
 		return -EINVAL;
@@ -168,7 +169,7 @@ static int read_env_file(json_t *env, const char *path, berth_error *err)
 	return 0;
 }
 
-static int parse_volume(json_t *mounts, const char *spec, berth_error *err)
+int parse_volume(json_t *mounts, const char *spec, berth_error *err)
 {
 	_cleanup_free_ char *copy = strdup(spec);
 	char *parts[3] = { NULL, NULL, NULL }, *save = NULL;
@@ -253,7 +254,7 @@ static const struct {
 	{ "as", "RLIMIT_AS" },
 };
 
-static int parse_ulimit(json_t *list, const char *spec, berth_error *err)
+int parse_ulimit(json_t *list, const char *spec, bool clamp, berth_error *err)
 {
 	const char *eq = strchr(spec, '=');
 	long long soft, hard;
@@ -286,7 +287,7 @@ static int parse_ulimit(json_t *list, const char *spec, berth_error *err)
 	if ((unsigned long long)soft > (unsigned long long)hard)
 		return berr(err, EINVAL, "invalid --ulimit %s: the soft limit exceeds the hard one",
 			    spec);
-	if (strcmp(type, "RLIMIT_NOFILE") == 0) {
+	if (!clamp && strcmp(type, "RLIMIT_NOFILE") == 0) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
 		    (unsigned long long)hard > rl.rlim_max)
@@ -463,7 +464,7 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 		json_object_set_new(c, "network", json_string(v));
 	}
 	for (char *const *u = cli_list(args, "ulimit"); *u; u++)
-		if ((r = parse_ulimit(ulimits, *u, err)) < 0)
+		if ((r = parse_ulimit(ulimits, *u, false, err)) < 0)
 			return r;
 	json_object_set_new(c, "cap_add", strv_json(cli_list(args, "cap-add")));
 	json_object_set_new(c, "cap_drop", strv_json(cli_list(args, "cap-drop")));
@@ -529,9 +530,6 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	json_object_set_new(c, "read_only", json_boolean(cli_flag(args, "read-only")));
 	json_object_set_new(c, "init", json_boolean(cli_flag(args, "init")));
 	json_object_set_new(c, "privileged", json_boolean(cli_flag(args, "privileged")));
-	if (cli_flag(args, "init") && access(SPEC_CATATONIT, X_OK) < 0)
-		return berr(err, ENOENT, "--init needs %s: install Debian's catatonit package",
-			    SPEC_CATATONIT);
 	/* Kept so `generate systemd --new` can create the container again. */
 	json_t *rest = json_array();
 	for (char *const *a = cli_command_rest(args); rest && *a; a++)
@@ -598,7 +596,8 @@ int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
 	struct store *s = NULL;
 	berth_error err = { 0 };
 
-	if (build_create(args, &create, &err) < 0)
+	if (build_create(args, &create, &err) < 0 ||
+	    create_apply_conf(ctx, args, create, &err) < 0)
 		return cli_fail(&err);
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
@@ -703,7 +702,8 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (cli_detach_keys_check(args))
 		return 125;
-	if (build_create(args, &create, &err) < 0)
+	if (build_create(args, &create, &err) < 0 ||
+	    create_apply_conf(ctx, args, create, &err) < 0)
 		return cli_fail(&err);
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);

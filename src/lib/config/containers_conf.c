@@ -427,3 +427,23 @@ int containers_conf_load(struct containers_conf **ret, berth_error *err)
 		return r;
 	return containers_conf_load_files(files, ret, err);
 }
+
+int containers_conf_get(const struct containers_conf **ret, berth_error *err)
+{
+	static struct containers_conf *cached;
+	static berth_error failed;
+	static bool loaded;
+
+	if (!loaded) {
+		loaded = true;
+		if (containers_conf_load(&cached, &failed) < 0)
+			cached = NULL;
+	}
+	if (!cached) {
+		if (err)
+			*err = failed;
+		return -(failed.code ? abs(failed.code) : EINVAL);
+	}
+	*ret = cached;
+	return 0;
+}

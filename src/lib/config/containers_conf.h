@@ -122,6 +122,12 @@ int containers_conf_load_files(char *const *files, struct containers_conf **ret,
 /** containers_conf_load() - containers_conf_paths(NULL, euid != 0) + _load_files(). */
 int containers_conf_load(struct containers_conf **ret, berth_error *err);
 
+/**
+ * containers_conf_get() - containers_conf_load() once per process; later calls return the
+ * same settings (borrowed, never freed) or the same error again.
+ */
+int containers_conf_get(const struct containers_conf **ret, berth_error *err);
+
 /** containers_conf_free() - free @c (NULL is fine); returns NULL. */
 struct containers_conf *containers_conf_free(struct containers_conf *c);
 static inline void containers_conf_freep(struct containers_conf **c)

@@ -171,9 +171,32 @@ static int write_text(const char *dir, const char *name, const char *text, berth
 	return 0;
 }
 
+/* resolv_with_servers() - @resolv (freed) with its nameservers replaced by @dns (--dns). */
+static char *resolv_with_servers(char *resolv, json_t *dns)
+{
+	_cleanup_free_ char *old = resolv;
+	char *out = NULL, *save = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	json_t *v;
+
+	if (!f)
+		return NULL;
+	for (char *l = strtok_r(old, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strncmp(l, "nameserver", 10) != 0)
+			fprintf(f, "%s\n", l);
+	json_array_foreach (dns, i, v)
+		fprintf(f, "nameserver %s\n", json_string_value(v));
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 static int write_etc_files(const char *userdata, const char *id, const char *name,
 			   const char *hostname, const char *image, const char *image_id,
-			   bool host_net, bool rootless, berth_error *err)
+			   bool host_net, bool rootless, json_t *dns, berth_error *err)
 {
 	_cleanup_free_ char *hosts = NULL, *resolv = NULL, *env = NULL, *hn = NULL;
 	int r;
@@ -191,6 +214,8 @@ static int write_etc_files(const char *userdata, const char *id, const char *nam
 	}
 	if (read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
 		resolv = strdup("");
+	if (resolv && json_array_size(dns) > 0)
+		resolv = resolv_with_servers(resolv, dns);
 	if (asprintf(&env,
 		     "engine=\"berth-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\nimageid=\"%s\"\n"
 		     "rootless=%d\n",
@@ -364,7 +389,8 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	if (!hostname || !*hostname)
 		hostname = short_id;
 	r = write_etc_files(st->userdata, st->id, st->name, hostname, img->names && img->names[0] ? img->names[0] : img->id, img->id,
-			    net && strcmp(net, "host") == 0, ctx->rootless, err);
+			    net && strcmp(net, "host") == 0, ctx->rootless,
+			    json_object_get(create, "dns"), err);
 	if (r < 0)
 		return r;
 

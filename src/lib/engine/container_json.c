@@ -199,6 +199,12 @@ json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 					      "Path", logpath ? logpath : ""));
 		json_object_set_new(hc, "AutoRemove", json_boolean(json_is_true(json_object_get(cfg, "rm"))));
 		json_object_set_new(hc, "Init", json_boolean(json_is_true(json_object_get(cfg, "init"))));
+		json_t *conf = json_object_get(j, "Config"), *t = json_object_get(cfg, "stop_timeout");
+		json_object_set_new(conf, "StopTimeout",
+				    json_integer(json_is_integer(t) ? json_integer_value(t)
+								    : CTR_DEFAULT_STOP_TIMEOUT));
+		json_object_set_new(conf, "Annotations",
+				    json_deep_copy(json_object_get(cfg, "annotations")) ?: json_object());
 		json_object_set_new(j, "OCIConfigPath", json_string(specpath ? specpath : ""));
 		json_object_set_new(j, "IsInfra", json_false());
 		ctr_health_inspect(ctx, c, cfg, j);

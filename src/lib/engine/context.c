@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/containers_conf.h"
 #include "config/paths.h"
 #include "util/macro.h"
 
@@ -70,4 +71,11 @@ char *berth_ctx_helper_path(const struct berth_ctx *ctx, const char *program)
 	if (asprintf(&p, "%s/%s", ctx->bindir, program) < 0)
 		return NULL;
 	return p;
+}
+
+int berth_ctx_conf(const struct berth_ctx *ctx, const struct containers_conf **ret,
+		   berth_error *err)
+{
+	(void)ctx; /* one file set per process: containers_conf_get() caches it */
+	return containers_conf_get(ret, err);
 }

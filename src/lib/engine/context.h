@@ -44,6 +44,15 @@ struct berth_ctx {
 int berth_ctx_init(struct berth_ctx *ctx, berth_error *err);
 void berth_ctx_done(struct berth_ctx *ctx);
 
+struct containers_conf;
+/**
+ * berth_ctx_conf() - containers.conf (config/containers_conf.h), read on first use only, so
+ * commands that do not need it (ps, images) do not pay for it. Borrowed; an unreadable or
+ * malformed file is an error naming it ("FILE:LINE:COL: ...").
+ */
+int berth_ctx_conf(const struct berth_ctx *ctx, const struct containers_conf **ret,
+		   berth_error *err);
+
 /** berth_ctx_helper_path() - malloc'd absolute path of a sibling program ("berth-monitor"). */
 char *berth_ctx_helper_path(const struct berth_ctx *ctx, const char *program);
 

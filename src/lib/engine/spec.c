@@ -366,6 +366,8 @@ static json_t *default_mounts(const struct spec_input *in, bool host_net)
 	json_array_append_new(m, mount_new("/sys/fs/cgroup", "cgroup", "cgroup", cg_o));
 	json_array_append_new(m, mount_new("/dev/shm", "tmpfs", "shm", shm_o));
 	for (size_t i = 0; in->userdata && i < ELEMENTSOF(etc); i++) {
+		if (i == 1 && jbool(in->create, "no_hosts"))
+			continue; /* containers.conf no_hosts: the image's own /etc/hosts */
 		snprintf(path, sizeof(path), "%s/%s", in->userdata, etc[i].file);
 		json_array_append_new(m, mount_new(etc[i].dest, "bind", path,
 						    i == 3 ? bind_ro : bind_o));
@@ -436,11 +438,12 @@ static json_t *capabilities(json_t *create)
 {
 	json_t *add = jarr(create, "cap_add"), *drop = jarr(create, "cap_drop");
 	json_t *set = json_array(), *caps = json_object();
+	json_t *defaults = jarr(create, "default_caps"); /* containers.conf's, replacing ours */
 	bool priv = jbool(create, "privileged");
 
 	for (const char *const *c = all_capabilities; *c; c++) {
-		bool on = priv;
-		for (const char *const *d = spec_default_capabilities; !on && *d; d++)
+		bool on = priv || (defaults && cap_in(defaults, *c));
+		for (const char *const *d = spec_default_capabilities; !defaults && !on && *d; d++)
 			on = strcmp(*d, *c) == 0;
 		if (cap_in(add, *c))
 			on = true;
@@ -512,6 +515,27 @@ static json_t *resources(json_t *create)
 	return r;
 }
 
+/*
+ * sysctls() - containers.conf's default_sysctls. As podman, net.* ones are left out when the
+ * container shares another network namespace (the host's, a pod's, another container's): it
+ * is not the container's to change, and a rootless one could not.
+ */
+static json_t *sysctls(json_t *create)
+{
+	json_t *out = json_object(), *v, *in = json_object_get(create, "sysctls");
+	const char *net = jstr(create, "network"), *k;
+	bool shared = json_object_get(create, "pod") || json_object_get(create, "join") ||
+		      (net && (strcmp(net, "host") == 0 || strncmp(net, "container:", 10) == 0 ||
+			       strncmp(net, "ns:", 3) == 0));
+
+	json_object_foreach (in, k, v) {
+		if (shared && strncmp(k, "net.", 4) == 0)
+			continue;
+		json_object_set(out, k, v);
+	}
+	return out;
+}
+
 /* ---- the whole document ---- */
 
 static json_t *process_env(const struct spec_input *in, json_t *create, const char *hostname)
@@ -525,6 +549,9 @@ static json_t *process_env(const struct spec_input *in, json_t *create, const ch
 		env_set(env, "TERM=xterm");
 	/* "podman" so software that knows podman (systemd's detection) treats berth the same. */
 	env_set(env, "container=podman");
+	json_array_foreach (jarr(create, "base_env"), i, v) /* containers.conf's, under the image's */
+		if (json_is_string(v))
+			env_set(env, json_string_value(v));
 	json_array_foreach (jarr(in->image, "Env"), i, v)
 		if (json_is_string(v))
 			env_set(env, json_string_value(v));
@@ -631,8 +658,15 @@ int spec_generate(const struct spec_input *in, json_t **ret, berth_error *err)
 	}
 	if (jbool(create, "init")) {
 		static const char *const init_o[] = { "bind", "ro", "nosuid", "nodev", NULL };
-		json_array_append_new(mounts, mount_new(SPEC_INIT_PATH, "bind", SPEC_CATATONIT,
-							 init_o));
+		const char *init = jstr(create, "init_path");
+		json_array_append_new(mounts, mount_new(SPEC_INIT_PATH, "bind",
+							 init ? init : SPEC_CATATONIT, init_o));
+	}
+
+	if (jstr(create, "localtime") && !mount_has_dest(mounts, "/etc/localtime")) {
+		static const char *const tz_o[] = { "rbind", "ro", "nosuid", "nodev", NULL };
+		json_array_append_new(mounts, mount_new("/etc/localtime", "bind",
+							 jstr(create, "localtime"), tz_o));
 	}
 
 	caps = capabilities(create);
@@ -646,9 +680,14 @@ int spec_generate(const struct spec_input *in, json_t **ret, berth_error *err)
 		json_decref(mounts);
 		return berr(err, ENOMEM, "out of memory building config.json");
 	}
+	if (json_is_integer(json_object_get(create, "umask")))
+		json_object_set(json_object_get(process, "user"), "umask",
+				json_object_get(create, "umask"));
 
 	linux_ = json_pack("{s:o, s:o}", "namespaces", namespaces(create, in->uid_map != NULL),
 			   "resources", resources(create));
+	if (json_object_size(json_object_get(create, "sysctls")) > 0)
+		json_object_set_new(linux_, "sysctl", sysctls(create));
 	if (!priv) {
 		json_object_set_new(linux_, "maskedPaths", strv_to_json(masked_paths));
 		json_object_set_new(linux_, "readonlyPaths", strv_to_json(readonly_paths));

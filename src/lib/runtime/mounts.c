@@ -399,6 +399,31 @@ static int mask_paths(struct mount_ctx *c, berth_error *err)
 	return 0;
 }
 
+/*
+ * write_sysctls() - linux.sysctl, through the container's own /proc (already mounted, in its
+ * namespaces) and before readonlyPaths makes /proc/sys read-only, as runc orders it.
+ */
+static int write_sysctls(struct mount_ctx *c, berth_error *err)
+{
+	for (char **s = c->cfg->sysctl; s && s[0]; s += 2) {
+		char path[PATH_MAX];
+		_cleanup_close_ int fd = -1;
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s", s[0]);
+
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return berr(err, ENAMETOOLONG, "sysctl %s", s[0]);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		fd = resolve_in_root(c->rootfd, path, O_WRONLY | O_NOFOLLOW);
+		if (fd < 0)
+			return berr_errno(err, -fd, "sysctl %s=%s", s[0], s[1]);
+		if (write(fd, s[1], strlen(s[1])) < 0)
+			return berr_errno(err, errno, "sysctl %s=%s", s[0], s[1]);
+	}
+	return 0;
+}
+
 static int readonly_paths(struct mount_ctx *c, berth_error *err)
 {
 	for (char **p = c->cfg->readonly_paths; p && *p; p++) {
@@ -523,7 +548,8 @@ int rt_mounts_setup(const struct runtime_config *cfg, bool in_userns, berth_erro
 	}
 	if (have_dev && (r = setup_dev(&c, err)) < 0)
 		goto out;
-	if ((r = mask_paths(&c, err)) < 0 || (r = readonly_paths(&c, err)) < 0)
+	if ((r = write_sysctls(&c, err)) < 0 || (r = mask_paths(&c, err)) < 0 ||
+	    (r = readonly_paths(&c, err)) < 0)
 		goto out;
 	if ((r = pivot(cfg->root_path, err)) < 0)
 		goto out;

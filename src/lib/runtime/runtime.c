@@ -7,7 +7,7 @@
  * create. Parent and child talk over a SOCK_SEQPACKET socketpair whose child end is O_CLOEXEC:
  *   parent: cgroup.procs ← pid; uid_map/gid_map (util/userns); "go" →
  *   child:  join namespaces by path; become root of its user namespace; build the rootfs and
- *           pivot (mounts.c); hostname, sysctls; the terminal (master fd ← SCM_RIGHTS) or the
+ *           pivot (mounts.c, with the sysctls); hostname; the terminal (master fd ← SCM_RIGHTS) or the
  *           given stdio; setsid; chdir(process.cwd) inside the new root; close every other fd;
  *           rlimits, user, caps, no_new_privs, seccomp (security.c); look args[0] up in the
  *           container's PATH and execve.
@@ -265,25 +265,6 @@ static int setup_stdio(struct child_args *a, berth_error *err)
 	return 0;
 }
 
-static int write_sysctls(const struct runtime_config *cfg, berth_error *err)
-{
-	for (char **s = cfg->sysctl; s && s[0]; s += 2) {
-		char path[PATH_MAX];
-		_cleanup_close_ int fd = -1;
-		int n = snprintf(path, sizeof(path), "/proc/sys/%s", s[0]);
-
-		if (n < 0 || (size_t)n >= sizeof(path))
-			return berr(err, ENAMETOOLONG, "sysctl %s", s[0]);
-		for (char *p = path + 10; *p; p++)
-			if (*p == '.')
-				*p = '/';
-		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || write(fd, s[1], strlen(s[1])) < 0)
-			return berr_errno(err, errno, "sysctl %s=%s", s[0], s[1]);
-	}
-	return 0;
-}
-
 /* The monitor may block or ignore signals (signalfd, SIGPIPE): none of that reaches the container.
  */
 static void reset_signals(void)
@@ -437,8 +418,6 @@ static _Noreturn void container_child(struct child_args *a)
 		berr_errno(&e, errno, "set hostname %s", cfg->hostname);
 		child_fail(a->sock, &e, 125);
 	}
-	if ((r = write_sysctls(cfg, &e)) < 0)
-		child_fail(a->sock, &e, 125);
 	if ((cfg->ns_new & CLONE_NEWNET) && (r = rt_loopback_up(&e)) < 0)
 		child_fail(a->sock, &e, 125);
 	finish_and_exec(a);

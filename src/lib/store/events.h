@@ -60,6 +60,9 @@ int store_events_read(const char *runroot, int64_t since_ns, int64_t until_ns, b
  */
 int64_t store_events_max_size(void);
 
+/** store_events_disabled() - containers.conf's [engine] events_logger is "none": write nothing. */
+bool store_events_disabled(void);
+
 /**
  * store_events_rotate() - when events.log in @dirfd plus @incoming bytes would reach @limit,
  * keep only its newer half (whole lines). The caller holds the events lock.

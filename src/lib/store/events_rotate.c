@@ -20,17 +20,17 @@
 
 int64_t store_events_max_size(void)
 {
-	static int64_t cached = -1;
-	struct containers_conf *c = NULL;
+	const struct containers_conf *c;
 
-	if (cached >= 0)
-		return cached;
-	cached = 1000000; /* podman's default "1m", also when the config cannot be read */
-	if (containers_conf_load(&c, NULL) == 0) {
-		cached = c->events_logfile_max_size;
-		containers_conf_free(c);
-	}
-	return cached;
+	/* podman's default "1m", also when the config cannot be read */
+	return containers_conf_get(&c, NULL) == 0 ? c->events_logfile_max_size : 1000000;
+}
+
+bool store_events_disabled(void)
+{
+	const struct containers_conf *c;
+
+	return containers_conf_get(&c, NULL) == 0 && strcmp(c->events_logger, "none") == 0;
 }
 
 int store_events_rotate(int dirfd, size_t incoming, int64_t limit, berth_error *err)
