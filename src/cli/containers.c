@@ -924,10 +924,15 @@ static int rm_one(struct berth_ctx *ctx, struct store *s, const char *ref, void 
 	struct store_container *c = NULL;
 	int r = ctr_get(ctx, s, ref, &c, err);
 
-	if (r < 0)
+	if (r < 0) {
+		if (r == -ENOENT && err)
+			err->exit_code = 1; /* podman rm: 1 no such container, 2 running */
 		return r;
+	}
 	const bool *fv = data;
 	r = ctr_remove(ctx, s, c->id, fv[0], fv[1], err);
+	if (r == -EBUSY && err)
+		err->exit_code = 2;
 	store_container_free(c);
 	return r;
 }
