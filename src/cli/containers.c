@@ -1324,6 +1324,14 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 	}
 	store_container_list_free(list, n);
 	store_close(s);
+	/* podman lists the oldest first (--sort created); --last above took the newest */
+	json_t *oldest_first = json_array();
+	for (size_t i = json_array_size(items); oldest_first && i-- > 0;)
+		json_array_append(oldest_first, json_array_get(items, i));
+	if (oldest_first) {
+		json_decref(items);
+		items = oldest_first;
+	}
 	if (quiet) {
 		size_t i;
 		json_t *v;
