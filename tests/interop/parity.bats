@@ -18,14 +18,7 @@ setup_file() {
   export REGISTRY_AUTH_FILE="$BERTH_TEST_DIR/auth.json"
   echo '{}' >"$REGISTRY_AUTH_FILE" # podman 4.3 fails on a missing one
   P=$(mktemp -d /tmp/bparity.XXXXXX) # podman refuses a runroot longer than 50 characters
-  cat >"$P/containers.conf" <<CONF
-[containers]
-default_ulimits = []
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
+  cp "$BERTH_TOP/tests/lib/podman-containers.conf" "$P/containers.conf"
   export P
   PODMAN_OK=0
   if command -v podman >/dev/null && command -v nsenter >/dev/null; then
