@@ -191,9 +191,13 @@ progress() {
   [ "$b_status" = 125 ]
 }
 
-@test "parity: search through unqualified-search-registries and by full name" {
+@test "parity: search and a short-name pull through unqualified-search-registries" {
   same_output search parity
   same_output search --limit 1 "$REG_A/parity/p"
+  # a short name: both name the search registries' file, then the one candidate, and fail alike
+  same_status pull nosuchshortname
+  [ "$(head -2 <<<"$p_out")" = "$(head -2 <<<"$b_out")" ]
+  [[ "$b_out" == 'Resolving "nosuchshortname" using unqualified-search registries ('*')'* ]]
 }
 
 @test "parity: generate systemd --restart-policy=always -t 1 --files --name" {
