@@ -84,7 +84,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "log-opt", 0, CLI_LIST, "Logging driver options (max-size=SIZE)", NULL },               \
 	{ "stop-signal", 0, CLI_STRING, "Signal to stop a container. Default is SIGTERM", NULL }, \
 	{ "stop-timeout", 0, CLI_INT, "Timeout (in seconds) to stop a container", NULL },         \
-	{ "pull", 0, CLI_STRING, "Pull image policy (only local images are used for now)", NULL }, \
+	{ "pull", 0, CLI_STRING, "Pull image policy (missing, never)", NULL },                  \
 	{ "cidfile", 0, CLI_STRING, "Write the container ID to the file", NULL },                 \
 	{ "replace", 0, CLI_BOOL, "If a container with the same name exists, replace it", NULL }, \
 	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, ignore)", "conmon" }
@@ -585,6 +585,9 @@ int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (build_create(args, &create, &err) < 0)
 		return cli_fail(&err);
+	int pr = cli_pull_missing(ctx, args);
+	if (pr != 0)
+		return pr;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	if (create_prepare(ctx, s, args, &err) < 0 ||
@@ -689,6 +692,9 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 		return 125;
 	if (build_create(args, &create, &err) < 0)
 		return cli_fail(&err);
+	int pr = cli_pull_missing(ctx, args);
+	if (pr != 0)
+		return pr;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	if (create_prepare(ctx, s, args, &err) < 0 ||

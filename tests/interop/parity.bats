@@ -12,6 +12,7 @@
 
 load ../system/helpers
 load ../system/transfer_helpers
+bats_require_minimum_version 1.5.0
 
 setup_file() {
   berth_test_setup_file
@@ -186,6 +187,16 @@ progress() {
   [ "$(echo "$p_pull" | tail -1)" = "$(echo "$output" | tail -1)" ]
   [ "$(echo "$p_pull" | grep -v '^Copying blob')" = "$(echo "$output" | grep -v '^Copying blob')" ]
   [ "$(echo "$p_pull" | grep -o '^Copying blob sha256:[0-9a-f]*')" = "$(echo "$output" | grep -o '^Copying blob sha256:[0-9a-f]*')" ]
+  # run of an image not in the store pulls it first (--pull=missing), progress on stderr only
+  podman_ rmi -f "$REG_A/parity/p:v1" >/dev/null
+  berth rmi -f "$REG_A/parity/p:v1" >/dev/null
+  run --separate-stderr podman_ run --rm --network none "$REG_A/parity/p:v1" echo ran
+  p_run=$output p_err=$stderr
+  run --separate-stderr berth run --rm --network none "$REG_A/parity/p:v1" echo ran
+  [ "$status" -eq 0 ]
+  [ "$output" = "$p_run" ]
+  [ "$(head -2 <<<"$stderr")" = "$(head -2 <<<"$p_err")" ]
+  [ "$(tail -1 <<<"$stderr")" = "Storing signatures" ]
   # a missing image: both fail with 125 (berth's message is shorter, see README)
   same_status pull "$REG_A/parity/nosuch:v1"
   [ "$b_status" = 125 ]
