@@ -70,6 +70,9 @@ TRANSFER_HANDLER int cmd_save(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_open_store() - open the store of @ctx, printing the error; returns 0 or an exit code. */
 struct store;
 int cli_open_store(struct berth_ctx *ctx, struct store **ret);
+/* cli_pull_missing() - pull_missing.c: run/create pull an image not in the store (podman's
+ * --pull=missing); 0, or the exit code after pull printed its error. */
+int cli_pull_missing(struct berth_ctx *ctx, struct cli_args *args);
 /* cli_prune_images() - remove unused (dangling unless @all) images, printing their ids. */
 int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed);
 

@@ -87,7 +87,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "log-opt", 0, CLI_LIST, "Logging driver options (max-size=SIZE)", NULL },               \
 	{ "stop-signal", 0, CLI_STRING, "Signal to stop a container. Default is SIGTERM", NULL }, \
 	{ "stop-timeout", 0, CLI_INT, "Timeout (in seconds) to stop a container", NULL },         \
-	{ "pull", 0, CLI_STRING, "Pull image policy (only local images are used for now)", NULL }, \
+	{ "pull", 0, CLI_STRING, "Pull image policy (missing, never)", NULL },                  \
 	{ "cidfile", 0, CLI_STRING, "Write the container ID to the file", NULL },                 \
 	{ "replace", 0, CLI_BOOL, "If a container with the same name exists, replace it", NULL }, \
 	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, container, ignore)", "conmon" }
@@ -599,6 +599,9 @@ int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
 	if (build_create(args, &create, &err) < 0 ||
 	    create_apply_conf(ctx, args, create, &err) < 0)
 		return cli_fail(&err);
+	int pr = cli_pull_missing(ctx, args);
+	if (pr != 0)
+		return pr;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	if (create_prepare(ctx, s, args, &err) < 0 ||
@@ -705,6 +708,9 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 	if (build_create(args, &create, &err) < 0 ||
 	    create_apply_conf(ctx, args, create, &err) < 0)
 		return cli_fail(&err);
+	int pr = cli_pull_missing(ctx, args);
+	if (pr != 0)
+		return pr;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	if (create_prepare(ctx, s, args, &err) < 0 ||
@@ -943,10 +949,15 @@ static int rm_one(struct berth_ctx *ctx, struct store *s, const char *ref, void 
 	struct store_container *c = NULL;
 	int r = ctr_get(ctx, s, ref, &c, err);
 
-	if (r < 0)
+	if (r < 0) {
+		if (r == -ENOENT && err)
+			err->exit_code = 1; /* podman rm: 1 no such container, 2 running */
 		return r;
+	}
 	const bool *fv = data;
 	r = ctr_remove(ctx, s, c->id, fv[0], fv[1], err);
+	if (r == -EBUSY && err)
+		err->exit_code = 2;
 	store_container_free(c);
 	return r;
 }
@@ -1333,6 +1344,14 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 	}
 	store_container_list_free(list, n);
 	store_close(s);
+	/* podman lists the oldest first (--sort created); --last above took the newest */
+	json_t *oldest_first = json_array();
+	for (size_t i = json_array_size(items); oldest_first && i-- > 0;)
+		json_array_append(oldest_first, json_array_get(items, i));
+	if (oldest_first) {
+		json_decref(items);
+		items = oldest_first;
+	}
 	if (quiet) {
 		size_t i;
 		json_t *v;

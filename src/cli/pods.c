@@ -319,7 +319,7 @@ static int pod_each(struct berth_ctx *ctx, struct cli_args *args, enum pod_op op
 			if (op == POD_RM && cli_flag(args, "ignore"))
 				continue;
 			cli_fail(&err);
-			rc = 125;
+			rc = op == POD_RM && err.code == -ENOENT ? 1 : 125; /* podman pod rm */
 			continue;
 		}
 		switch (op) {

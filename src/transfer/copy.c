@@ -154,6 +154,8 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 		printf("Getting image source signatures\n");
 	if (r == 0)
 		r = img_copy(src, dst, &o, NULL, &err);
+	if (r == 0 && !pr.quiet)
+		printf("Storing signatures\n"); /* skopeo's last line */
 	/* the store's lock goes with the destination: free both before the store closes */
 	img_dst_free(dst);
 	img_src_free(src);

@@ -56,9 +56,10 @@ static int platform(const struct cli_args *args, struct img_copy_opts *o, char *
  * candidates() - the fully-qualified references to try for @arg, normalized ("docker.io/library/
  * busybox:latest"), in order. With several search registries and a terminal the user picks one
  * (short-name-mode enforcing or permissive), and *@ret_chosen says so; enforcing without a
- * terminal is an error, as in podman.
+ * terminal is an error, as in podman. *@ret_searched: the search registries were used unasked.
  */
-static int candidates(const char *arg, char ***ret, bool *ret_chosen, berth_error *err)
+static int candidates(const char *arg, char ***ret, bool *ret_chosen, bool *ret_searched,
+		      berth_error *err)
 {
 	_cleanup_(registries_conf_freep) struct registries_conf *conf = NULL;
 	_cleanup_(oci_ref_freep) oci_ref *ref = NULL;
@@ -158,6 +159,8 @@ static int candidates(const char *arg, char ***ret, bool *ret_chosen, berth_erro
 		v[0] = keep;
 		if (ret_chosen)
 			*ret_chosen = true;
+	} else if (ret_searched) {
+		*ret_searched = true;
 	}
 	*ret = TAKE_PTR(v);
 	return 0;
@@ -228,11 +231,18 @@ static int pull_resolved(struct puller *p, const char *arg, char ret_id[STORE_ID
 			 berth_error *err)
 {
 	_cleanup_strv_free_ char **cands = NULL;
-	bool chosen = false;
-	int r = candidates(arg, &cands, &chosen, err);
+	bool chosen = false, searched = false;
+	int r = candidates(arg, &cands, &chosen, &searched, err);
 
 	if (r < 0)
 		return r;
+	if (searched && !p->pr.quiet) {
+		_cleanup_free_ char *conf = NULL;
+		_cleanup_strv_free_ char **dropins = NULL;
+		if (registries_conf_paths(NULL, &conf, &dropins, NULL) == 0 && conf)
+			fprintf(stderr, "Resolving \"%s\" using unqualified-search registries (%s)\n",
+				arg, conf);
+	}
 	for (char **c = cands; *c; c++) {
 		_cleanup_strv_free_ char **sources = NULL;
 		berth_error e1 = {0};
@@ -268,7 +278,7 @@ static int pull_all_tags(struct puller *p, const char *arg, berth_error *err)
 	struct xfer_side side = {0};
 	int r;
 
-	r = candidates(arg, &cands, NULL, err);
+	r = candidates(arg, &cands, NULL, NULL, err);
 	if (r == 0)
 		r = oci_ref_parse(cands[0], OCI_REF_NORMALIZE, &ref, err);
 	if (r < 0)

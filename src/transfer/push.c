@@ -117,6 +117,8 @@ int cmd_push(struct berth_ctx *ctx, struct cli_args *args)
 		if (!pr.quiet)
 			fprintf(stderr, "Getting image source signatures\n");
 		r = img_copy(src, dst, &o, &digest, &err);
+		if (r == 0 && !pr.quiet)
+			fprintf(stderr, "Storing signatures\n"); /* podman's last line */
 	}
 	xfer_side_done(&side);
 	xfer_printer_done(&pr);

@@ -124,13 +124,20 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   [ "$status" -eq 1 ]
 }
 
-@test "pod rm without -f refuses a pod with containers" {
+@test "pod rm without -f removes stopped members, refuses running ones (podman's rule)" {
   berth pod create --name p6
   berth create --pod p6 --name c6 localhost/busybox true
-  run berth pod rm p6
+  berth pod rm p6
+  run berth container exists c6
+  [ "$status" -eq 1 ]
+  berth pod create --name p6b
+  berth run -d --pod p6b --name c6b localhost/busybox sleep 100
+  run berth pod rm p6b
   [ "$status" -eq 125 ]
-  [[ "$output" == *"pod p6 has containers"*"--force"* ]]
-  berth pod rm -f p6
+  [[ "$output" == *"pod p6b has running containers (c6b)"*"--force"* ]]
+  berth pod rm -f -t 0 p6b
+  run berth pod rm p6b
+  [ "$status" -eq 1 ]
 }
 
 @test "--network container:NAME shares the other container's network namespace" {

@@ -1060,6 +1060,10 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 		if (timeout > 0) {
 			syscall(SYS_pidfd_send_signal, pfd, stop_signal(cfg), NULL, 0);
 			r = wait_pidfd(pfd, timeout * 1000);
+			if (r == 0) /* podman's warning, word for word */
+				log_warn("StopSignal SIG%s failed to stop container %s in %d "
+					 "seconds, resorting to SIGKILL",
+					 sigabbrev_np(stop_signal(cfg)) ?: "TERM", c->name, timeout);
 		} else {
 			r = 0;
 		}

@@ -544,14 +544,13 @@ int pod_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool for
 		for (size_t i = 0; i < n; i++) {
 			_cleanup_(store_container_freep) struct store_container *c = NULL;
 			bool infra = p->infra_id && strcmp(ids[i], p->infra_id) == 0;
-			if (ctr_get(ctx, s, ids[i], &c, NULL) < 0)
+			if (infra || ctr_get(ctx, s, ids[i], &c, NULL) < 0)
 				continue;
-			if (!infra || strcmp(c->state, "running") == 0 ||
-			    strcmp(c->state, "paused") == 0)
+			/* podman removes stopped members (and the infra) along with the pod */
+			if (strcmp(c->state, "running") == 0 || strcmp(c->state, "paused") == 0)
 				return berr(err, EBUSY,
-					    "pod %s has containers that are not ready "
-					    "to be removed (%s); stop and remove them "
-					    "or use --force",
+					    "pod %s has running containers (%s); stop the pod "
+					    "first or use --force",
 					    p->name, c->name);
 		}
 	}

@@ -280,6 +280,12 @@ static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *
 	}
 	if (r < 0)
 		return r;
+	if (r > 0 && j->is_config) {
+		/* podman prints "Copying config" (then "done") whether or not it was sent */
+		emit(c, IMG_COPY_CONFIG, d);
+		emit(c, IMG_COPY_BLOB_DONE, d);
+		return 0;
+	}
 	if (r > 0) {
 		emit(c, IMG_COPY_BLOB_SKIPPED, d);
 		return 0;
@@ -288,7 +294,9 @@ static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		emit(c, IMG_COPY_BLOB_MOUNTED, d);
+		emit(c, j->is_config ? IMG_COPY_CONFIG : IMG_COPY_BLOB_MOUNTED, d);
+		if (j->is_config)
+			emit(c, IMG_COPY_BLOB_DONE, d);
 		return 0;
 	}
 	emit(c, j->is_config ? IMG_COPY_CONFIG : IMG_COPY_BLOB, d);
@@ -353,7 +361,6 @@ static int copy_blobs(struct img_src *src, struct img_dst *dst, const struct img
 		if (!dup)
 			c.jobs[c.n++] = (struct blob_job){&m->descs[i], false};
 	}
-	c.jobs[c.n++] = (struct blob_job){&m->config, true};
 	pthread_mutex_init(&c.lock, NULL);
 	nthreads = (size_t)(o->jobs > 0 ? o->jobs : IMG_DEFAULT_JOBS);
 	if (nthreads > ELEMENTSOF(threads))
@@ -368,6 +375,13 @@ static int copy_blobs(struct img_src *src, struct img_dst *dst, const struct img
 	worker(&c);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	/* the config last, as podman does, so its line follows the layers' */
+	struct blob_job cj = {&m->config, true};
+	if (!c.failed && copy_blob(&c, &cj, &c.err) < 0) {
+		c.failed = true;
+		if (!c.err.code)
+			c.err.code = -EIO;
+	}
 	if (c.failed) {
 		if (err)
 			*err = c.err;
