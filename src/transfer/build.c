@@ -608,7 +608,7 @@ static int step_copy(struct build *b, const struct cf_instr *in, bool add, berth
 	if (from) {
 		const char *id = NULL;
 		for (size_t i = 0; i < b->n_stages - 1; i++) {
-			char idx[16];
+			char idx[24];
 			snprintf(idx, sizeof(idx), "%zu", i);
 			if ((b->stages[i].name && strcmp(b->stages[i].name, from) == 0) || strcmp(idx, from) == 0)
 				id = b->stages[i].id;
