@@ -1812,6 +1812,10 @@ static enum MHD_Result h_events(struct call *c)
 	st->opts.until_ns = query_long(c, "until", 0) * 1000000000LL;
 	st->events_follow = !(stream && (strcmp(stream, "false") == 0 || strcmp(stream, "0") == 0)) &&
 			    !st->opts.until_ns;
+	/* a stream without since starts now, as docker's and podman's: docker stats follows the
+	 * start events, and old ones would add rows for containers long gone */
+	if (st->events_follow && !query(c, "since"))
+		st->opts.since_ns = ctr_now_ns();
 	return reply_stream(c, st, events_thread, "application/json");
 }
 

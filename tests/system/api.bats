@@ -164,6 +164,10 @@ code() { printf '%s\n' "$output" | tail -n1; }
   run api_curl "http://d/v1.44/events?since=0&until=$(($(date +%s) + 1))"
   [ "$(code)" = 200 ]
   [[ "$(body)" == *'"Action":"start"'* ]] || [[ "$(body)" == *'"Action"'* ]]
+  # followed without since: only what happens from now on (docker stats adds a row per start)
+  run bash -c "curl -s -m 1.5 --unix-socket '$API_SOCK' 'http://d/v1.44/events'"
+  [ "$status" -eq 28 ]
+  [ -z "$output" ]
 }
 
 @test "api: containers/stats: podman's fields once, a reading per interval as a stream" {
