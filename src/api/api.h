@@ -97,6 +97,9 @@ json_t *api_exec_inspect(const char *id);
 /** api_system_cpu_ns() - the host's CPU time (/proc/stat), Docker's system_cpu_usage. */
 uint64_t api_system_cpu_ns(void);
 
+/** api_stats_unsupported() - whether stats cannot be measured (rootless on cgroups v1). */
+bool api_stats_unsupported(void);
+
 /**
  * api_stats_libpod() - podman's ContainerStats of container @c for reading @now; CPU is
  * measured since @prev (NULL: since the start). Return: a new object, NULL without memory.

@@ -1968,6 +1968,12 @@ static enum MHD_Result h_stats(struct call *c, const char *ref)
 		MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, stats_ref_cb, &q);
 	if (q.too_many)
 		return reply_error(c, 400, "containers/stats: %d containers at most", STATS_REFS_MAX);
+	/* podman's refusal, word for word: cockpit recognises it and leaves the columns empty */
+	if (api_stats_unsupported())
+		return reply_error(c, 409, c->path.libpod
+				? "Container stats resource only available for cgroup v2"
+				: "container stats are not available in rootless mode without "
+				  "cgroups v2: run the service as root or on a cgroups v2 host");
 	if (interval < 1)
 		return reply_error(c, 400, "invalid interval %ld: must be a positive number of "
 					   "seconds", interval);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 #include "api/api.h"
 #include "engine/container_json.h"
@@ -30,6 +32,15 @@ uint64_t api_system_cpu_ns(void)
 	for (int i = 0; i < n && i < 8; i++) /* guest time is counted in user already */
 		sum += v[i];
 	return tck > 0 ? sum * (1000000000ull / (uint64_t)tck) : 0;
+}
+
+bool api_stats_unsupported(void)
+{
+	struct statfs fs;
+
+	/* rootless containers on cgroups v1 get no cgroup of their own: nothing to measure */
+	return api_ctx.rootless &&
+	       !(statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC);
 }
 
 json_t *api_stats_libpod(const struct store_container *c, const struct ctr_stats *now,
