@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "api/api.h"
@@ -1999,7 +2000,7 @@ static enum MHD_Result h_stats(struct call *c, const char *ref)
 		free(ids);
 	st->libpod = c->path.libpod && !ref;
 	st->stats_interval_ms =
-		stream && (strcmp(stream, "false") == 0 || strcmp(stream, "0") == 0) ? 0
+		stream && (strcasecmp(stream, "false") == 0 || strcmp(stream, "0") == 0) ? 0
 										    : interval * 1000;
 	return reply_stream(c, st, stats_thread, "application/json");
 }

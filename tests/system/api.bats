@@ -213,6 +213,9 @@ code() { printf '%s\n' "$output" | tail -n1; }
   [ "$(body | jq -r '.networks.eth0.rx_bytes | type')" = number ]
   [ "$(body | jq -r '.blkio_stats.io_service_bytes_recursive | length')" = 2 ]
   [ "$(body | jq -r .preread)" = 0001-01-01T00:00:00Z ]
+  # python3-docker spells it stream=False
+  run api_curl "http://d/v1.44/containers/dst/stats?stream=False"
+  [ "$(body | jq -r .name)" = /dst ]
   run bash -c "curl -s -m 1.6 --unix-socket '$API_SOCK' 'http://d/v1.44/containers/dst/stats'"
   [ "${#lines[@]}" -eq 2 ]
   # the second reading carries the first as precpu_stats
