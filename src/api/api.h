@@ -12,7 +12,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+#include "engine/container_stats.h"
 #include "engine/context.h"
 
 /** API_BODY_MAX - the largest request body accepted (container specs are small). */
@@ -91,6 +93,26 @@ int api_exec_resize(const char *id, unsigned rows, unsigned cols);
 
 /** api_exec_inspect() - Docker's ExecInspect of session @id (new reference), NULL if unknown. */
 json_t *api_exec_inspect(const char *id);
+
+/** api_system_cpu_ns() - the host's CPU time (/proc/stat), Docker's system_cpu_usage. */
+uint64_t api_system_cpu_ns(void);
+
+/** api_stats_unsupported() - whether stats cannot be measured (rootless on cgroups v1). */
+bool api_stats_unsupported(void);
+
+/**
+ * api_stats_libpod() - podman's ContainerStats of container @c for reading @now; CPU is
+ * measured since @prev (NULL: since the start). Return: a new object, NULL without memory.
+ */
+json_t *api_stats_libpod(const struct store_container *c, const struct ctr_stats *now,
+			 const struct ctr_stats *prev);
+
+/**
+ * api_stats_docker() - Docker's StatsJSON of container @c: @now with the host CPU time
+ * @sys_ns, @prev (NULL: none yet) as precpu_stats. Return: a new object, NULL without memory.
+ */
+json_t *api_stats_docker(const struct store_container *c, const struct ctr_stats *now,
+			 uint64_t sys_ns, const struct ctr_stats *prev, uint64_t prev_sys_ns);
 
 /** API_CHILD_OUTPUT_MAX - the most output kept from a child command (search results, ids). */
 #define API_CHILD_OUTPUT_MAX (8u << 20)

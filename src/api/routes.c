@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "api/api.h"
@@ -24,6 +25,8 @@
 #include "engine/container_health.h"
 #include "engine/container_json.h"
 #include "engine/container_logs.h"
+#include "engine/container_rename.h"
+#include "engine/container_stats.h"
 #include "engine/container_status.h"
 #include "engine/image_ops.h"
 #include "network/ports.h"
@@ -567,6 +570,7 @@ struct stream {
 	char cond[32];
 	char **argv; /* a child command's arguments (pull, push) */
 	bool docker_progress;
+	long stats_interval_ms; /* containers/stats: between readings; 0: one reading */
 	/* the writer thread and the response each hold a reference: a writer blocked on a
 	 * quiet source (events, logs -f) must not keep the connection's thread, or a stop,
 	 * waiting; it ends at its next write (EPIPE) or wake-up (@cancelled) */
@@ -937,6 +941,8 @@ static enum MHD_Result exec_op(struct call *c, const char *id, const char *op)
 	return reply_json(c, 200, j);
 }
 
+static enum MHD_Result h_stats(struct call *c, const char *ref);
+
 static enum MHD_Result container_op(struct call *c, const char *ref, const char *op)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
@@ -975,6 +981,8 @@ static enum MHD_Result container_op(struct call *c, const char *ref, const char 
 		return h_container_top(c, sc);
 	if (get && strcmp(op, "healthcheck") == 0)
 		return h_container_healthcheck(c, s, sc);
+	if (get && strcmp(op, "stats") == 0)
+		return h_stats(c, sc->id);
 	if (!post)
 		return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 	if (strcmp(op, "resize") == 0)
@@ -1037,10 +1045,15 @@ static enum MHD_Result container_op(struct call *c, const char *ref, const char 
 			return reply_berr(c, r, &err);
 		return reply_empty(c, 204);
 	}
-	if (strcmp(op, "rename") == 0)
-		/* the store keeps names immutable for now: say so rather than pretend */
-		return reply_error(c, 501, "rename %s: renaming containers is not supported by berth "
-					   "yet; recreate the container with the new name", ref);
+	if (strcmp(op, "rename") == 0) {
+		const char *name = query(c, "name");
+		if (!name || !*name)
+			return reply_error(c, 400, "rename %s: the query parameter name is required",
+					   ref);
+		if ((r = ctr_rename(&api_ctx, s, sc->id, name, &err)) < 0)
+			return reply_berr(c, r, &err);
+		return reply_empty(c, 204);
+	}
 	return reply_error(c, 404, "no such endpoint: %s %s", c->method, c->path.rest);
 }
 
@@ -1800,7 +1813,196 @@ static enum MHD_Result h_events(struct call *c)
 	st->opts.until_ns = query_long(c, "until", 0) * 1000000000LL;
 	st->events_follow = !(stream && (strcmp(stream, "false") == 0 || strcmp(stream, "0") == 0)) &&
 			    !st->opts.until_ns;
+	/* a stream without since starts now, as docker's and podman's: docker stats follows the
+	 * start events, and old ones would add rows for containers long gone */
+	if (st->events_follow && !query(c, "since"))
+		st->opts.since_ns = ctr_now_ns();
 	return reply_stream(c, st, events_thread, "application/json");
+}
+
+/* ---- stats: a reading of each container every interval, as NDJSON ---- */
+
+struct stats_prev {
+	char id[65];
+	struct ctr_stats st;
+	uint64_t sys_ns;
+};
+
+/* wait @ms; false when the client left or the server stops meanwhile */
+static bool stream_sleep(struct stream *st, long ms)
+{
+	for (; ms > 0; ms -= 100) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		if (atomic_load(&st->cancelled) || atomic_load(&streams_stopped))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return !atomic_load(&st->cancelled) && !atomic_load(&streams_stopped);
+}
+
+/* one round's containers: the ids in @st->argv that still exist, or every running one */
+static size_t stats_select(struct stream *st, struct store *s, struct store_container ***ret)
+{
+	struct store_container **list = NULL;
+	size_t n = 0, k = 0;
+
+	if (st->argv) {
+		for (; st->argv[n]; n++)
+			;
+		list = calloc(n + 1, sizeof(*list));
+		for (size_t i = 0; list && i < n; i++)
+			if (ctr_get(&api_ctx, s, st->argv[i], &list[k], NULL) == 0)
+				k++;
+		*ret = list;
+		return list ? k : 0;
+	}
+	if (store_container_list(s, &list, &n, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		ctr_refresh(&api_ctx, s, list[i], NULL);
+		if (strcmp(list[i]->state, "running") == 0)
+			list[k++] = list[i];
+		else
+			store_container_free(list[i]);
+	}
+	*ret = list;
+	return k;
+}
+
+/* read every selected container, against its reading of the round before in @prev */
+static json_t *stats_round(struct stream *st, struct stats_prev **prev, size_t *nprev)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	struct store_container **list = NULL;
+	struct stats_prev *next;
+	json_t *arr = json_array(), *doc = NULL;
+	uint64_t sys = api_system_cpu_ns();
+	size_t n = open_store(&s, NULL) == 0 ? stats_select(st, s, &list) : 0;
+
+	next = calloc(n + 1, sizeof(*next));
+	for (size_t i = 0; next && arr && i < n; i++) {
+		const struct stats_prev *p = NULL;
+		for (size_t j = 0; j < *nprev; j++)
+			if (strcmp((*prev)[j].id, list[i]->id) == 0)
+				p = &(*prev)[j];
+		snprintf(next[i].id, sizeof(next[i].id), "%s", list[i]->id);
+		next[i].sys_ns = sys;
+		ctr_stats_read(list[i], &next[i].st, NULL);
+		if (!st->libpod && !doc)
+			doc = api_stats_docker(list[i], &next[i].st, sys, p ? &p->st : NULL,
+					       p ? p->sys_ns : 0);
+		if (st->libpod)
+			json_array_append_new(arr, api_stats_libpod(list[i], &next[i].st,
+								    p ? &p->st : NULL));
+	}
+	store_container_list_free(list, n);
+	free(*prev);
+	*prev = next;
+	*nprev = next ? n : 0;
+	if (!st->libpod) {
+		json_decref(arr);
+		return doc;
+	}
+	return json_pack("{s:n, s:o*}", "Error", "Stats", arr);
+}
+
+static void *stats_thread(void *arg)
+{
+	struct stream *st = arg;
+	struct stats_prev *prev = NULL;
+	size_t nprev = 0;
+
+	close(st->err[1]);
+	for (;;) {
+		json_t *doc = stats_round(st, &prev, &nprev);
+		/* a Docker stream ends with its container */
+		if (!doc || stream_json(st, doc) < 0 || !st->stats_interval_ms ||
+		    !stream_sleep(st, st->stats_interval_ms))
+			break;
+	}
+	free(prev);
+	close(st->out[1]);
+	return NULL;
+}
+
+#define STATS_REFS_MAX 128
+
+struct stats_refs {
+	const char *refs[STATS_REFS_MAX];
+	size_t n;
+	bool too_many;
+};
+
+static enum MHD_Result stats_ref_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct stats_refs *q = cls;
+
+	(void)kind;
+	if (strcmp(key, "containers") != 0 || !value || !*value)
+		return MHD_YES;
+	if (q->n == STATS_REFS_MAX)
+		q->too_many = true;
+	else
+		q->refs[q->n++] = value;
+	return MHD_YES;
+}
+
+/*
+ * /libpod/containers/stats?containers=...&stream=&interval= (every running container without
+ * containers=), and a container's /containers/{id}/stats (@ref; Docker's body, every second).
+ */
+static enum MHD_Result h_stats(struct call *c, const char *ref)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	struct stats_refs q = { .n = 0 };
+	const char *stream = query(c, "stream");
+	long interval = ref ? 1 : query_long(c, "interval", 5);
+	berth_error err = { 0 };
+	struct stream *st;
+	char **ids;
+	int r;
+
+	if (ref)
+		q.refs[q.n++] = ref;
+	else
+		MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, stats_ref_cb, &q);
+	if (q.too_many)
+		return reply_error(c, 400, "containers/stats: %d containers at most", STATS_REFS_MAX);
+	/* podman's refusal, word for word: cockpit recognises it and leaves the columns empty */
+	if (api_stats_unsupported())
+		return reply_error(c, 409, c->path.libpod
+				? "Container stats resource only available for cgroup v2"
+				: "container stats are not available in rootless mode without "
+				  "cgroups v2: run the service as root or on a cgroups v2 host");
+	if (interval < 1)
+		return reply_error(c, 400, "invalid interval %ld: must be a positive number of "
+					   "seconds", interval);
+	if ((r = open_store(&s, &err)) < 0)
+		return reply_berr(c, r, &err);
+	/* the containers are resolved now: an unknown one is a 404, not an empty stream */
+	ids = calloc(q.n + 1, sizeof(char *));
+	for (size_t i = 0; ids && i < q.n; i++) {
+		_cleanup_container_ struct store_container *sc = NULL;
+		if ((r = get_container(c, s, q.refs[i], &sc, &err)) < 0) {
+			strv_free(ids);
+			return reply_berr(c, r, &err);
+		}
+		ids[i] = TAKE_PTR(sc->id);
+	}
+	if (!ids || !(st = stream_new())) {
+		strv_free(ids);
+		return reply_error(c, 500, "out of memory");
+	}
+	if (q.n)
+		st->argv = ids;
+	else
+		free(ids);
+	st->libpod = c->path.libpod && !ref;
+	st->stats_interval_ms =
+		stream && (strcasecmp(stream, "false") == 0 || strcmp(stream, "0") == 0) ? 0
+										    : interval * 1000;
+	return reply_stream(c, st, stats_thread, "application/json");
 }
 
 /* ---- dispatch ---- */
@@ -1843,7 +2045,7 @@ static enum MHD_Result route(struct call *c)
 	if (c->path.libpod && split_object(p, "/pods/", id, sizeof(id), &op))
 		return pod_op(c, id, op);
 	if (strcmp(p, "/containers/stats") == 0 && get)
-		return reply_error(c, 501, "container stats are not served yet: use berth stats");
+		return h_stats(c, NULL);
 	if (split_object(p, "/containers/", id, sizeof(id), &op))
 		return container_op(c, id, op);
 	if (split_object(p, "/exec/", id, sizeof(id), &op))

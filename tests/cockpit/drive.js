@@ -54,6 +54,11 @@ async function rowAction(page, row, action) {
     await row.waitFor();
     await state().filter({ hasText: 'Running' }).waitFor();
   });
+  // the CPU and Memory columns come from the containers/stats stream ("n/a" without it)
+  await step(page, 'stats', async () => {
+    await row.locator('td[data-label="CPU"]').filter({ hasText: /^\d+\.\d\d%$/ }).waitFor();
+    await row.locator('td[data-label="Memory"]').filter({ hasText: /\d.* \/ .*\d/ }).waitFor();
+  });
   await step(page, 'images', async () => {
     await page.getByRole('button', { name: 'Show images' }).click();
     await page.locator('#containers-images').getByText('localhost/busybox').first().waitFor();

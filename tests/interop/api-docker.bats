@@ -70,6 +70,28 @@ dk() { timeout -s KILL 30 docker "$@"; }
   [ -z "$output" ]
 }
 
+@test "docker: stats --no-stream shows the container's memory; rename" {
+  run dk run -d --name dstat localhost/busybox sleep 100
+  [ "$status" -eq 0 ]
+  run dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}'
+  [ "$status" -eq 0 ]
+  # a real reading, not the zero docker prints when the body is empty
+  [[ "$output" =~ ^dstat\ [0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMGT]iB\ 1$ ]]
+  [[ "$output" != "dstat 0B / 0B"* ]]
+  run dk stats --no-stream
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *"MEM USAGE / LIMIT"* ]]
+  [[ "${lines[1]}" == *dstat* ]]
+  run dk rename dstat dstat2
+  [ "$status" -eq 0 ]
+  run dk ps --format '{{.Names}}'
+  [ "$output" = dstat2 ]
+  run dk rename nosuch x
+  [ "$status" -ne 0 ]
+  run dk rm -f dstat2
+  [ "$status" -eq 0 ]
+}
+
 @test "docker: errors come back as messages" {
   run dk inspect nosuch
   [ "$status" -ne 0 ]

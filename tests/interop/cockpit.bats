@@ -83,6 +83,7 @@ step() {
 }
 
 @test "cockpit: the Podman page lists the running container" { step containers; }
+@test "cockpit: the CPU and Memory columns show the running container's readings" { step stats; }
 @test "cockpit: the Podman page lists the images" { step images; }
 @test "cockpit: stop the container from the page" {
   step stop

@@ -164,6 +164,87 @@ code() { printf '%s\n' "$output" | tail -n1; }
   run api_curl "http://d/v1.44/events?since=0&until=$(($(date +%s) + 1))"
   [ "$(code)" = 200 ]
   [[ "$(body)" == *'"Action":"start"'* ]] || [[ "$(body)" == *'"Action"'* ]]
+  # followed without since: only what happens from now on (docker stats adds a row per start)
+  run bash -c "curl -s -m 1.5 --unix-socket '$API_SOCK' 'http://d/v1.44/events'"
+  [ "$status" -eq 28 ]
+  [ -z "$output" ]
+}
+
+@test "api: containers/stats: podman's fields once, a reading per interval as a stream" {
+  berth run -d --name st1 localhost/busybox sleep 100
+  berth create --name st2 localhost/busybox true
+  run api_curl "http://d/v4.0.0/libpod/containers/stats?stream=false"
+  [ "$(code)" = 200 ]
+  [ "$(body | jq -r .Error)" = null ]
+  # only the running container without containers=
+  [ "$(body | jq -r '.Stats | length')" = 1 ]
+  [ "$(body | jq -r '.Stats[0].Name')" = st1 ]
+  [ "$(body | jq -r '.Stats[0].ContainerID')" = "$(berth inspect --format '{{.Id}}' st1)" ]
+  [ "$(body | jq -r '.Stats[0].PIDs')" = 1 ]
+  [ "$(body | jq -r '.Stats[0].MemUsage > 0 and .Stats[0].MemLimit >= .Stats[0].MemUsage')" = true ]
+  for f in AvgCPU CPU CPUNano CPUSystemNano SystemNano MemPerc NetInput NetOutput BlockInput BlockOutput UpTime Duration; do
+    [ "$(body | jq -r ".Stats[0].$f | type")" = number ]
+  done
+  run api_curl "http://d/v1.12/libpod/containers/stats?stream=false&containers=st2&containers=st1"
+  [ "$(body | jq -r '[.Stats[].Name] | join(" ")')" = "st2 st1" ]
+  run api_curl "http://d/v1.12/libpod/containers/stats?stream=false&containers=nosuch"
+  [ "$(code)" = 404 ]
+  run api_curl "http://d/v1.12/libpod/containers/stats?interval=0"
+  [ "$(code)" = 400 ]
+  # a stream: a reading now and one every interval, until the client leaves
+  run bash -c "curl -s -m 1.6 --unix-socket '$API_SOCK' 'http://d/v1.12/libpod/containers/stats?stream=true&interval=1&containers=st1'"
+  [ "$status" -eq 28 ]
+  [ "${#lines[@]}" -eq 2 ]
+  [ "$(printf '%s\n' "${lines[1]}" | jq -r '.Stats[0].Name')" = st1 ]
+  run api_curl "http://d/v1.12/libpod/containers/stats?stream=false"
+  [ "$(code)" = 200 ]
+}
+
+@test "api: docker containers/{id}/stats, once and streamed" {
+  berth run -d --name dst localhost/busybox sleep 100
+  run api_curl "http://d/v1.44/containers/dst/stats?stream=false"
+  [ "$(code)" = 200 ]
+  [ "$(body | jq -r .name)" = /dst ]
+  [ "$(body | jq -r .id)" = "$(berth inspect --format '{{.Id}}' dst)" ]
+  [ "$(body | jq -r '.memory_stats.usage > 0 and .memory_stats.limit > 0')" = true ]
+  [ "$(body | jq -r '.cpu_stats.online_cpus > 0 and .cpu_stats.system_cpu_usage > 0')" = true ]
+  [ "$(body | jq -r '.cpu_stats.cpu_usage.total_usage | type')" = number ]
+  [ "$(body | jq -r .pids_stats.current)" = 1 ]
+  [ "$(body | jq -r '.networks.eth0.rx_bytes | type')" = number ]
+  [ "$(body | jq -r '.blkio_stats.io_service_bytes_recursive | length')" = 2 ]
+  [ "$(body | jq -r .preread)" = 0001-01-01T00:00:00Z ]
+  # python3-docker spells it stream=False
+  run api_curl "http://d/v1.44/containers/dst/stats?stream=False"
+  [ "$(body | jq -r .name)" = /dst ]
+  run bash -c "curl -s -m 1.6 --unix-socket '$API_SOCK' 'http://d/v1.44/containers/dst/stats'"
+  [ "${#lines[@]}" -eq 2 ]
+  # the second reading carries the first as precpu_stats
+  [ "$(printf '%s\n' "${lines[1]}" | jq -r '.precpu_stats.system_cpu_usage > 0 and .preread != "0001-01-01T00:00:00Z"')" = true ]
+  run api_curl "http://d/v1.44/containers/nosuch/stats?stream=false"
+  [ "$(code)" = 404 ]
+}
+
+@test "api: rename (libpod and docker): 204, 409 when the name is taken, 404, 400" {
+  berth create --name rn1 localhost/busybox true
+  berth create --name rn2 localhost/busybox true
+  run api_curl -X POST "http://d/v1.12/libpod/containers/rn1/rename?name=rn3"
+  [ "$(code)" = 204 ]
+  run berth inspect --format '{{.Name}}' rn3
+  [ "$output" = rn3 ]
+  run api_curl -X POST "http://d/v1.44/containers/rn3/rename?name=rn2"
+  [ "$(code)" = 409 ]
+  [[ "$(body | jq -r .message)" == *"already in use"* ]]
+  run api_curl -X POST "http://d/v1.44/containers/rn3/rename?name=rn4"
+  [ "$(code)" = 204 ]
+  run api_curl -X POST "http://d/v1.44/containers/nosuch/rename?name=rn5"
+  [ "$(code)" = 404 ]
+  run api_curl -X POST "http://d/v1.44/containers/rn4/rename"
+  [ "$(code)" = 400 ]
+  run api_curl -X POST "http://d/v1.12/libpod/containers/rn4/rename?name=a%2Fb"
+  [ "$(code)" = 400 ]
+  [ "$(body | jq -r .response)" = 400 ]
+  run berth ps -a --format '{{.Names}}' --filter name=rn
+  [ "$(echo "$output" | sort | tr '\n' ' ')" = "rn2 rn4 " ]
 }
 
 @test "api: --time exits when idle; a root socket is 0600 even with a lax umask" {

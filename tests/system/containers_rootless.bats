@@ -100,6 +100,28 @@ ub() {
   ub rm -f -t 0 rls2
 }
 
+@test "rootless: the API's containers/stats answers podman's refusal on cgroups v1" {
+  ub run -d --name rapi localhost/busybox sleep 1000
+  local sock="$BERTH_TEST_DIR/api.sock" pid i
+  # setpriv execs: $! is the service's own pid
+  setpriv --reuid "$RL_USER" --regid "$(id -g "$RL_USER")" --init-groups env XDG_RUNTIME_DIR= \
+    "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" system service \
+    --time 0 "unix://$sock" >"$BERTH_TEST_DIR/api.log" 2>&1 3>&- &
+  pid=$!
+  for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  run curl -sS -m 10 --unix-socket "$sock" -w '\n%{http_code}' "http://d/v1.12/libpod/containers/stats?stream=false"
+  kill "$pid"
+  ub rm -f -t 0 rapi >/dev/null
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    [ "${lines[1]}" = 409 ]
+    # the cause cockpit-podman checks before it leaves the CPU and memory columns empty
+    [ "$(printf '%s\n' "${lines[0]}" | jq -r .cause)" = "Container stats resource only available for cgroup v2" ]
+  else
+    [ "${lines[1]}" = 200 ]
+    [ "$(printf '%s\n' "${lines[0]}" | jq -r '.Stats[0].Name')" = rapi ]
+  fi
+}
+
 @test "rootless: a health check runs on the monitor's timer and marks the container unhealthy" {
   ub run -d --name rlhc --health-cmd 'test -e /nonexistent' --health-interval 1s \
     --health-retries 2 localhost/busybox sleep 100
