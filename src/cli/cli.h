@@ -98,6 +98,15 @@ const char *cli_command_path(const struct cli_args *args);
 
 /** cli_error() - print "Error: msg" on stderr; returns 125 (the engine-error exit code). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * cli_prune_containers(), cli_prune_pods(), cli_prune_volumes() - remove every stopped
+ * container, every pod with nothing running, every volume no container uses, printing each
+ * id or name (the prune commands after their prompt, and `system prune`). Return: 0 or 125.
+ */
+int cli_prune_containers(struct berth_ctx *ctx);
+int cli_prune_pods(struct berth_ctx *ctx);
+int cli_prune_volumes(struct berth_ctx *ctx);
+
 /** cli_confirm() - print @question and podman's "Are you sure ...? [y/N] "; true on y/Y. */
 bool cli_confirm(const char *question);
 /** cli_fail() - print @err as "Error: ..." and return its exit code (125 unless set). */

@@ -264,7 +264,7 @@ const struct cli_option cmd_volume_prune_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-int cmd_volume_prune(struct berth_ctx *ctx, struct cli_args *args)
+int cli_prune_volumes(struct berth_ctx *ctx)
 {
 	struct store_volume **list = NULL;
 	struct store *s = NULL;
@@ -272,9 +272,6 @@ int cmd_volume_prune(struct berth_ctx *ctx, struct cli_args *args)
 	size_t n = 0;
 	int rc = 0;
 
-	if (!cli_flag(args, "force") && isatty(STDIN_FILENO) &&
-	    !cli_confirm("WARNING! This will remove all volumes not used by at least one container."))
-		return 0;
 	if (store_open(ctx->root, ctx->runroot, &s, &err) < 0 ||
 	    store_volume_list(s, &list, &n, &err) < 0) {
 		store_close(s);
@@ -291,6 +288,14 @@ int cmd_volume_prune(struct berth_ctx *ctx, struct cli_args *args)
 	store_volume_list_free(list, n);
 	store_close(s);
 	return rc;
+}
+
+int cmd_volume_prune(struct berth_ctx *ctx, struct cli_args *args)
+{
+	if (!cli_flag(args, "force") && isatty(STDIN_FILENO) &&
+	    !cli_confirm("WARNING! This will remove all volumes not used by at least one container."))
+		return 0;
+	return cli_prune_volumes(ctx);
 }
 
 int cmd_volume_exists(struct berth_ctx *ctx, struct cli_args *args)

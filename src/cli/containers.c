@@ -1056,7 +1056,7 @@ const struct cli_option cmd_container_prune_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args)
+int cli_prune_containers(struct berth_ctx *ctx)
 {
 	struct store_container **list = NULL;
 	struct store *s = NULL;
@@ -1064,9 +1064,6 @@ int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args)
 	size_t n = 0;
 	int rc = 0;
 
-	if (!cli_flag(args, "force") && isatty(STDIN_FILENO) &&
-	    !cli_confirm("WARNING! This will remove all non running containers."))
-		return 0;
 	if (open_store(ctx, &s, &err) < 0)
 		return cli_fail(&err);
 	if (store_container_list(s, &list, &n, &err) < 0)
@@ -1084,6 +1081,14 @@ int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args)
 	store_container_list_free(list, n);
 	store_close(s);
 	return rc;
+}
+
+int cmd_container_prune(struct berth_ctx *ctx, struct cli_args *args)
+{
+	if (!cli_flag(args, "force") && isatty(STDIN_FILENO) &&
+	    !cli_confirm("WARNING! This will remove all non running containers."))
+		return 0;
+	return cli_prune_containers(ctx);
 }
 
 /* ---- logs ---- */

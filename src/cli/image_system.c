@@ -97,11 +97,27 @@ int cmd_system_prune(struct berth_ctx *ctx, struct cli_args *args)
 
 	if (!cli_flag(args, "force")) {
 		char line[16] = { 0 };
-		printf("WARNING! This command removes:\n\t- all stopped containers\n\t- all %s images\n\t- all build cache\n\nAre you sure you want to continue? [y/N] ",
+		printf("WARNING! This command removes:\n\t- all stopped containers\n%s\t- all %s images\n\t- all build cache\n\nAre you sure you want to continue? [y/N] ",
+		       cli_flag(args, "volumes") ? "\t- all volumes not used by at least one container\n" : "",
 		       cli_flag(args, "all") ? "unused" : "dangling");
 		fflush(stdout);
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
 			return 0;
+	}
+	/* podman's order: pods and containers first, so their images and volumes become unused */
+	printf("Deleted Pods\n");
+	fflush(stdout);
+	if ((rc = cli_prune_pods(ctx)) != 0)
+		return rc;
+	printf("Deleted Containers\n");
+	fflush(stdout);
+	if ((rc = cli_prune_containers(ctx)) != 0)
+		return rc;
+	if (cli_flag(args, "volumes")) {
+		printf("Deleted Volumes\n");
+		fflush(stdout);
+		if ((rc = cli_prune_volumes(ctx)) != 0)
+			return rc;
 	}
 	if ((rc = cli_open_store(ctx, &s)) != 0)
 		return rc;

@@ -430,13 +430,18 @@ const struct cli_option cmd_pod_prune_options[] = {
 /* pod prune: remove every pod none of whose containers runs. */
 int cmd_pod_prune(struct berth_ctx *ctx, struct cli_args *args)
 {
+	(void)args;
+	return cli_prune_pods(ctx);
+}
+
+int cli_prune_pods(struct berth_ctx *ctx)
+{
 	struct store_pod **list = NULL;
 	struct store *s = NULL;
 	berth_error err = {0};
 	size_t n = 0;
 	int r, rc = 0;
 
-	(void)args;
 	if ((r = cli_open_store(ctx, &s)) != 0)
 		return r;
 	if (store_pod_list(s, &list, &n, &err) < 0) {

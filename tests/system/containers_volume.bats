@@ -113,3 +113,26 @@ copyup_image() {
   [ "$output" = "" ]
   berth volume rm cu-named cu-pre cu-other
 }
+
+@test "system prune removes stopped containers, idle pods and (with --volumes) unused volumes" {
+  berth run --name spdone -v spold:/data localhost/busybox true
+  berth run -d --name sprun -v spused:/data localhost/busybox sleep 1000
+  berth pod create --name spidle >/dev/null
+  run berth system prune -f --volumes
+  [ "$status" -eq 0 ]
+  [[ "$output" == "Deleted Pods"*"Deleted Containers"*"Deleted Volumes"*"Deleted Images"*"Total reclaimed space:"* ]]
+  run berth container exists spdone
+  [ "$status" -eq 1 ]
+  berth container exists sprun
+  run berth pod exists spidle
+  [ "$status" -eq 1 ]
+  run berth volume exists spold
+  [ "$status" -eq 1 ]
+  berth volume exists spused
+  # without --volumes, volumes stay
+  berth volume create spkeep >/dev/null
+  berth system prune -f >/dev/null
+  berth volume exists spkeep
+  berth rm -f -t 0 sprun
+  berth volume rm spused spkeep
+}
