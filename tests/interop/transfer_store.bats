@@ -240,7 +240,11 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   local p1=$!
   "$BERTH_BIN" --root "$st/root" --runroot "$st/run" pull --tls-verify=false "$REG_A/library/app:v1" >"$st.2" 2>&1 &
   local p2=$!
-  wait "$p1"; wait "$p2"
+  local rc1=0 rc2=0
+  wait "$p1" || rc1=$?
+  wait "$p2" || rc2=$?
+  [ "$rc1" -eq 0 ] || { cat "$st.1"; false; }
+  [ "$rc2" -eq 0 ] || { cat "$st.2"; false; }
   # 3 layers: each fetched by exactly one of the two; both print the config's line, as podman does
   [ "$(cat "$st.1" "$st.2" | grep -cE '^Copying blob sha256:[0-9a-f]{64}$')" = 3 ]
   [ "$(cat "$st.1" "$st.2" | grep -cE '^Copying config sha256:[0-9a-f]{64}$')" = 2 ]

@@ -302,10 +302,22 @@ static int open_db(struct store *s, berth_error *err)
 	 * the rest from the files, as after any crash.
 	 */
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	r = store_exec(s,
-		       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		       "PRAGMA wal_autocheckpoint=128; PRAGMA journal_size_limit=1048576;",
-		       err);
+	/*
+	 * Switching a new database to WAL, or opening a WAL another process is recovering, can
+	 * fail with SQLITE_BUSY without SQLite calling the busy handler (two first commands on
+	 * a fresh store at once): retry for as long as the busy timeout would have waited.
+	 */
+	for (int waited_ms = 0;; waited_ms += 5) {
+		r = store_exec(s,
+			       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+			       "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=128; "
+			       "PRAGMA journal_size_limit=1048576;",
+			       err);
+		if (r != -EBUSY || waited_ms >= STORE_BUSY_TIMEOUT_MS)
+			break;
+		berr_clear(err);
+		nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000000L }, NULL);
+	}
 	if (r < 0)
 		return r;
 	return migrate(s, err);
