@@ -1525,7 +1525,9 @@ static bool to_int(json_t *v, long long *ret)
 		*ret = json_integer_value(v);
 		return true;
 	}
-	if (v && json_is_real(v) && json_real_value(v) == floor(json_real_value(v))) {
+	/* a whole number that fits: Go's templates refuse the rest, and the cast would be UB */
+	if (v && json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+	    fabs(json_real_value(v)) < 9.2e18) {
 		*ret = (long long)json_real_value(v);
 		return true;
 	}
