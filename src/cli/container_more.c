@@ -375,7 +375,8 @@ static int send_pkt(int sock, int type, const char *data, size_t len)
 	if (len > sizeof(buf) - 1)
 		len = sizeof(buf) - 1;
 	buf[0] = (char)type;
-	memcpy(buf + 1, data, len);
+	if (len) /* an EOF packet carries no data (and may pass NULL) */
+		memcpy(buf + 1, data, len);
 	while (send(sock, buf, len + 1, MSG_NOSIGNAL) < 0)
 		if (errno != EINTR)
 			return -errno;
