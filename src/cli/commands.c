@@ -25,6 +25,114 @@ const struct cli_option cli_global_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+/*
+ * Rows podman has both under a group and at the top level: the same-named ones (`container rm`
+ * and `rm`) come as one list per group, the renamed ones (`image ls` and `images`) one by one.
+ */
+#define ROW_IMAGES(name, alias) \
+	{ name, alias, "List images in local storage", "[options] [IMAGE]", \
+	  cmd_images_options, cmd_images, NULL, 0, 1, 0, "images" }
+#define ROW_RMI(name, alias) \
+	{ name, alias, "Remove one or more images from local storage", \
+	  "[options] IMAGE [IMAGE...]", cmd_rmi_options, cmd_rmi, NULL, 0, -1, 0, "images" }
+#define ROW_INFO(name, alias) \
+	{ name, alias, "Display berth system information", "[options]", cmd_info_options, \
+	  cmd_info, NULL, 0, 0, 0, NULL }
+#define ROW_PS(name, alias) \
+	{ name, alias, "List containers", "[options]", cmd_ps_options, cmd_ps, NULL, 0, 0, \
+	  0, NULL }
+
+#define CONTAINER_AND_TOP_ROWS \
+	{ "attach", NULL, "Attach to a running container", "[options] CONTAINER", \
+	  cmd_attach_options, cmd_attach, NULL, 1, 1, 0, "containers" }, \
+	{ "commit", NULL, "Create new image based on the changed container", \
+	  "[options] CONTAINER [IMAGE]", cmd_commit_options, cmd_commit, NULL, 1, 2, \
+	  CLI_TRANSFER, "containers" }, \
+	{ "cp", NULL, "Copy files/folders between a container and the local filesystem", \
+	  "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH", NULL, cmd_cp, NULL, \
+	  2, 2, 0, "containers" }, \
+	{ "create", NULL, "Create but do not start a container", \
+	  "[options] IMAGE [COMMAND [ARG...]]", cmd_create_options, cmd_create, NULL, 1, \
+	  -1, CLI_POSITIONAL_STOPS, "images" }, \
+	{ "diff", NULL, "Inspect changes to the container's file systems", \
+	  "[options] CONTAINER", cmd_container_diff_options, cmd_container_diff, NULL, 1, \
+	  1, 0, "containers" }, \
+	{ "exec", NULL, "Run a process in a running container", \
+	  "[options] CONTAINER COMMAND [ARG...]", cmd_exec_options, cmd_exec, NULL, 2, -1, \
+	  CLI_POSITIONAL_STOPS, "containers" }, \
+	{ "export", NULL, "Export a container's filesystem contents as a tar archive", \
+	  "[options] CONTAINER", cmd_export_options, cmd_export, NULL, 1, 1, CLI_TRANSFER, \
+	  "containers" }, \
+	{ "kill", NULL, "Kill one or more running containers with a specific signal", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_kill_options, cmd_kill, NULL, 0, -1, 0, \
+	  "containers" }, \
+	{ "logs", NULL, "Fetch the logs of one or more containers", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_logs_options, cmd_logs, NULL, 1, -1, 0, \
+	  "containers" }, \
+	{ "mount", NULL, "Mount a working container's root filesystem", \
+	  "[options] [CONTAINER...]", cmd_mount_options, cmd_mount, NULL, 0, -1, 0, \
+	  "containers" }, \
+	{ "pause", NULL, "Pause all the processes in one or more containers", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_pause_options, cmd_pause, NULL, 0, -1, \
+	  0, "containers" }, \
+	{ "port", NULL, "List port mappings or a specific mapping for the container", \
+	  "[options] CONTAINER [PORT]", cmd_port_options, cmd_port, NULL, 0, 2, 0, \
+	  "containers" }, \
+	{ "rename", NULL, "Rename an existing container", "CONTAINER NAME", NULL, cmd_rename, \
+	  NULL, 2, 2, 0, "containers" }, \
+	{ "restart", NULL, "Restart one or more containers", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_restart_options, cmd_restart, NULL, 0, \
+	  -1, 0, "containers" }, \
+	{ "rm", NULL, "Remove one or more containers", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_rm_options, cmd_rm, NULL, 0, -1, 0, \
+	  "containers" }, \
+	{ "run", NULL, "Run a command in a new container", \
+	  "[options] IMAGE [COMMAND [ARG...]]", cmd_run_options, cmd_run, NULL, 1, -1, \
+	  CLI_POSITIONAL_STOPS, "images" }, \
+	{ "start", NULL, "Start one or more containers", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_start_options, cmd_start, NULL, 0, -1, \
+	  0, "containers" }, \
+	{ "stats", NULL, "Display a live stream of container resource usage statistics", \
+	  "[options] [CONTAINER...]", cmd_stats_options, cmd_stats, NULL, 0, -1, 0, \
+	  "containers" }, \
+	{ "stop", NULL, "Stop one or more containers", "[options] CONTAINER [CONTAINER...]", \
+	  cmd_stop_options, cmd_stop, NULL, 0, -1, 0, "containers" }, \
+	{ "top", NULL, "Display the running processes of a container", \
+	  "CONTAINER [FORMAT-DESCRIPTORS...]", NULL, cmd_top, NULL, 1, -1, 0, "containers" }, \
+	{ "unmount", "umount", "Unmount working container's root filesystem", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_unmount_options, cmd_unmount, NULL, 0, \
+	  -1, 0, "containers" }, \
+	{ "unpause", NULL, "Unpause the processes in one or more containers", \
+	  "[options] CONTAINER [CONTAINER...]", cmd_unpause_options, cmd_unpause, NULL, 0, \
+	  -1, 0, "containers" }, \
+	{ "wait", NULL, "Block on one or more containers", \
+	  "[options] CONTAINER [CONTAINER...]", NULL, cmd_wait, NULL, 1, -1, 0, \
+	  "containers" }
+#define IMAGE_AND_TOP_ROWS \
+	{ "build", NULL, "Build an image using instructions from Containerfiles", \
+	  "[options] [CONTEXT]", cmd_build_options, cmd_build, NULL, 0, 1, CLI_TRANSFER, \
+	  NULL }, \
+	{ "history", NULL, "Show history of a specified image", "[options] IMAGE", \
+	  cmd_history_options, cmd_history, NULL, 1, 1, 0, "images" }, \
+	{ "import", NULL, "Import a tarball to create a filesystem image", \
+	  "[options] PATH [REFERENCE]", cmd_import_options, cmd_import, NULL, 1, 2, \
+	  CLI_TRANSFER, NULL }, \
+	{ "load", NULL, "Load image(s) from a tar archive", "[options]", cmd_load_options, \
+	  cmd_load, NULL, 0, 0, CLI_TRANSFER, NULL }, \
+	{ "pull", NULL, "Pull an image from a registry", "[options] IMAGE", \
+	  cmd_pull_options, cmd_pull, NULL, 1, 1, CLI_TRANSFER, NULL }, \
+	{ "push", NULL, "Push an image to a specified destination", \
+	  "[options] IMAGE [DESTINATION]", cmd_push_options, cmd_push, NULL, 1, 2, \
+	  CLI_TRANSFER, "images" }, \
+	{ "save", NULL, "Save image(s) to an archive", "[options] IMAGE [IMAGE...]", \
+	  cmd_save_options, cmd_save, NULL, 1, -1, CLI_TRANSFER, "images" }, \
+	{ "search", NULL, "Search a registry for an image", "[options] TERM", \
+	  cmd_search_options, cmd_search, NULL, 1, 1, CLI_TRANSFER, NULL }, \
+	{ "tag", NULL, "Add an additional name to a local image", \
+	  "IMAGE TARGET_NAME [TARGET_NAME...]", NULL, cmd_tag, NULL, 2, -1, 0, "images" }, \
+	{ "untag", NULL, "Remove a name from a local image", "IMAGE [IMAGE...]", NULL, \
+	  cmd_untag, NULL, 1, -1, 0, "images" }
+
 /* berth manifest: podman's manifest-list commands (transfer: inspect) */
 static const struct cli_command manifest_commands[] = {
 	{ "inspect", NULL, "Display the contents of a manifest list or image index", "[options] IMAGE",
@@ -35,37 +143,16 @@ static const struct cli_command manifest_commands[] = {
 /* store: berth image ... */
 static const struct cli_command image_commands[] = {
 	/* build: berth-transfer */
-	{ "build", NULL, "Build an image using instructions from Containerfiles",
-	  "[options] [CONTEXT]", cmd_build_options, cmd_build, NULL, 0, 1, CLI_TRANSFER, NULL },
+	IMAGE_AND_TOP_ROWS,
 	{ "exists", NULL, "Check if an image exists in local storage", "IMAGE", NULL, cmd_image_exists,
 	  NULL, 1, 1, 0, "images" },
-	{ "history", NULL, "Show history of a specified image", "[options] IMAGE", cmd_history_options,
-	  cmd_history, NULL, 1, 1, 0, "images" },
-	{ "import", NULL, "Import a tarball to create a filesystem image", "[options] PATH [REFERENCE]",
-	  cmd_import_options, cmd_import, NULL, 1, 2, CLI_TRANSFER, NULL },
 	{ "inspect", NULL, "Display the configuration of an image", "[options] IMAGE [IMAGE...]",
 	  cmd_image_inspect_options, cmd_image_inspect, NULL, 1, -1, 0, "images" },
-	{ "list", "ls", "List images in local storage", "[options] [IMAGE]", cmd_images_options,
-	  cmd_images, NULL, 0, 1, 0, "images" },
-	{ "load", NULL, "Load image(s) from a tar archive", "[options]", cmd_load_options, cmd_load,
-	  NULL, 0, 0, CLI_TRANSFER, NULL },
+	ROW_IMAGES("list", "ls"),
 	{ "prune", NULL, "Remove unused images", "[options]", cmd_image_prune_options, cmd_image_prune,
 	  NULL, 0, 0, 0, NULL },
 	/* transfer: podman's image pull/push/search are the top-level commands' */
-	{ "pull", NULL, "Pull an image from a registry", "[options] IMAGE", cmd_pull_options,
-	  cmd_pull, NULL, 1, 1, CLI_TRANSFER, NULL },
-	{ "push", NULL, "Push an image to a specified destination", "[options] IMAGE [DESTINATION]",
-	  cmd_push_options, cmd_push, NULL, 1, 2, CLI_TRANSFER, "images" },
-	{ "rm", NULL, "Remove one or more images from local storage", "[options] IMAGE [IMAGE...]",
-	  cmd_rmi_options, cmd_rmi, NULL, 0, -1, 0, "images" },
-	{ "search", NULL, "Search a registry for an image", "[options] TERM", cmd_search_options,
-	  cmd_search, NULL, 1, 1, CLI_TRANSFER, NULL },
-	{ "save", NULL, "Save image(s) to an archive", "[options] IMAGE [IMAGE...]", cmd_save_options,
-	  cmd_save, NULL, 1, -1, CLI_TRANSFER, "images" },
-	{ "tag", NULL, "Add an additional name to a local image", "IMAGE TARGET_NAME [TARGET_NAME...]",
-	  NULL, cmd_tag, NULL, 2, -1, 0, "images" },
-	{ "untag", NULL, "Remove a name from a local image", "IMAGE [IMAGE...]", NULL, cmd_untag, NULL, 1,
-	  -1, 0, "images" },
+	ROW_RMI("rm", NULL),
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
@@ -75,8 +162,7 @@ static const struct cli_command system_commands[] = {
 	  cmd_system_check, NULL, 0, 0, CLI_TRANSFER, NULL },
 	{ "df", NULL, "Show berth disk usage", "[options]", cmd_system_df_options, cmd_system_df, NULL, 0,
 	  0, 0, NULL },
-	{ "info", NULL, "Display berth system information", "[options]", cmd_info_options, cmd_info, NULL,
-	  0, 0, 0, NULL },
+	ROW_INFO("info", NULL),
 	{ "prune", NULL, "Remove unused data", "[options]", cmd_system_prune_options, cmd_system_prune,
 	  NULL, 0, 0, 0, NULL },
 	{ "reset", NULL, "Reset berth storage", "[options]", cmd_system_reset_options, cmd_system_reset,
@@ -101,8 +187,7 @@ static const struct cli_command pod_commands[] = {
 	  cmd_pod_pause, NULL, 1, -1, 0, NULL },
 	{ "prune", NULL, "Remove all stopped pods and their containers", "[options]",
 	  cmd_pod_prune_options, cmd_pod_prune, NULL, 0, 0, 0, NULL },
-	{ "ps", "ls", "List pods", "[options]", cmd_pod_ps_options, cmd_pod_ps, NULL, 0, 0, 0, NULL },
-	{ "list", NULL, "List pods", "[options]", cmd_pod_ps_options, cmd_pod_ps, NULL, 0, 0, 0,
+	{ "ps", "ls,list", "List pods", "[options]", cmd_pod_ps_options, cmd_pod_ps, NULL, 0, 0, 0,
 	  NULL },
 	{ "restart", NULL, "Restart one or more pods", "[options] POD [POD...]",
 	  cmd_pod_stop_options, cmd_pod_restart, NULL, 1, -1, 0, NULL },
@@ -142,69 +227,17 @@ static const struct cli_command volume_commands[] = {
 /* lifecycle: berth container ... */
 static const struct cli_command container_commands[] = {
 	/* build: commit, diff, export */
-	{ "commit", NULL, "Create new image based on the changed container",
-	  "[options] CONTAINER [IMAGE]", cmd_commit_options, cmd_commit, NULL, 1, 2, CLI_TRANSFER,
-	  "containers" },
-	{ "diff", NULL, "Inspect changes to the container's file systems", "[options] CONTAINER",
-	  cmd_container_diff_options, cmd_container_diff, NULL, 1, 1, 0, "containers" },
-	{ "export", NULL, "Export a container's filesystem contents as a tar archive",
-	  "[options] CONTAINER", cmd_export_options, cmd_export, NULL, 1, 1, CLI_TRANSFER,
-	  "containers" },
+	CONTAINER_AND_TOP_ROWS,
 	{ "cleanup", NULL, "Clean up the container after its process exited (run by berth-monitor)",
 	  "ID", cmd_container_cleanup_options, cmd_container_cleanup, NULL, 1, 1, CLI_HIDDEN,
 	  "containers" },
-	{ "create", NULL, "Create but do not start a container", "[options] IMAGE [COMMAND [ARG...]]",
-	  cmd_create_options, cmd_create, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
-	{ "exec", NULL, "Run a process in a running container", "[options] CONTAINER COMMAND [ARG...]",
-	  cmd_exec_options, cmd_exec, NULL, 2, -1, CLI_POSITIONAL_STOPS, "containers" },
 	{ "exists", NULL, "Check if a container exists in local storage", "CONTAINER", NULL,
 	  cmd_container_exists, NULL, 1, 1, 0, "containers" },
 	{ "inspect", NULL, "Display the configuration of a container", "[options] CONTAINER [CONTAINER...]",
 	  cmd_container_inspect_options, cmd_container_inspect, NULL, 1, -1, 0, "containers" },
-	{ "kill", NULL, "Kill one or more running containers with a specific signal",
-	  "[options] CONTAINER [CONTAINER...]", cmd_kill_options, cmd_kill, NULL, 0, -1, 0,
-	  "containers" },
-	{ "list", "ls,ps", "List containers", "[options]", cmd_ps_options, cmd_ps, NULL, 0, 0, 0, NULL },
-	{ "logs", NULL, "Fetch the logs of one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_logs_options, cmd_logs, NULL, 1, -1, 0, "containers" },
+	ROW_PS("list", "ls,ps"),
 	{ "prune", NULL, "Remove all non running containers", "[options]", cmd_container_prune_options,
 	  cmd_container_prune, NULL, 0, 0, 0, NULL },
-	{ "rename", NULL, "Rename an existing container", "CONTAINER NAME", NULL, cmd_rename, NULL,
-	  2, 2, 0, "containers" },
-	{ "restart", NULL, "Restart one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_restart_options, cmd_restart, NULL, 0, -1, 0, "containers" },
-	{ "rm", NULL, "Remove one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_rm_options, cmd_rm, NULL, 0, -1, 0, "containers" },
-	{ "run", NULL, "Run a command in a new container", "[options] IMAGE [COMMAND [ARG...]]",
-	  cmd_run_options, cmd_run, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
-	{ "start", NULL, "Start one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_start_options, cmd_start, NULL, 0, -1, 0, "containers" },
-	{ "stop", NULL, "Stop one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_stop_options, cmd_stop, NULL, 0, -1, 0, "containers" },
-	{ "attach", NULL, "Attach to a running container", "[options] CONTAINER",
-	  cmd_attach_options, cmd_attach, NULL, 1, 1, 0, "containers" },
-	{ "cp", NULL, "Copy files/folders between a container and the local filesystem",
-	  "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH", NULL, cmd_cp, NULL, 2, 2, 0,
-	  "containers" },
-	{ "mount", NULL, "Mount a working container's root filesystem", "[options] [CONTAINER...]",
-	  cmd_mount_options, cmd_mount, NULL, 0, -1, 0, "containers" },
-	{ "pause", NULL, "Pause all the processes in one or more containers",
-	  "[options] CONTAINER [CONTAINER...]", cmd_pause_options, cmd_pause, NULL, 0, -1, 0,
-	  "containers" },
-	{ "port", NULL, "List port mappings or a specific mapping for the container",
-	  "[options] CONTAINER [PORT]", cmd_port_options, cmd_port, NULL, 0, 2, 0, "containers" },
-	{ "stats", NULL, "Display a live stream of container resource usage statistics",
-	  "[options] [CONTAINER...]", cmd_stats_options, cmd_stats, NULL, 0, -1, 0, "containers" },
-	{ "top", NULL, "Display the running processes of a container",
-	  "CONTAINER [FORMAT-DESCRIPTORS...]", NULL, cmd_top, NULL, 1, -1, 0, "containers" },
-	{ "unmount", "umount", "Unmount working container's root filesystem",
-	  "[options] CONTAINER [CONTAINER...]", cmd_unmount_options, cmd_unmount, NULL, 0, -1, 0,
-	  "containers" },
-	{ "unpause", NULL, "Unpause the processes in one or more containers",
-	  "[options] CONTAINER [CONTAINER...]", cmd_unpause_options, cmd_unpause, NULL, 0, -1, 0,
-	  "containers" },
-	{ "wait", NULL, "Block on one or more containers", "[options] CONTAINER [CONTAINER...]", NULL,
-	  cmd_wait, NULL, 1, -1, 0, "containers" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
@@ -222,16 +255,8 @@ static const struct cli_command generate_commands[] = {
 
 static const struct cli_command top_commands[] = {
 	/* build: build, commit, diff, export */
-	{ "build", NULL, "Build an image using instructions from Containerfiles",
-	  "[options] [CONTEXT]", cmd_build_options, cmd_build, NULL, 0, 1, CLI_TRANSFER, NULL },
-	{ "commit", NULL, "Create new image based on the changed container",
-	  "[options] CONTAINER [IMAGE]", cmd_commit_options, cmd_commit, NULL, 1, 2, CLI_TRANSFER,
-	  "containers" },
-	{ "diff", NULL, "Inspect changes to the container's file systems", "[options] CONTAINER",
-	  cmd_container_diff_options, cmd_container_diff, NULL, 1, 1, 0, "containers" },
-	{ "export", NULL, "Export a container's filesystem contents as a tar archive",
-	  "[options] CONTAINER", cmd_export_options, cmd_export, NULL, 1, 1, CLI_TRANSFER,
-	  "containers" },
+	IMAGE_AND_TOP_ROWS,
+	CONTAINER_AND_TOP_ROWS,
 	{ "version", NULL, "Display the berth version information", "[options]", cmd_version_options,
 	  cmd_version, NULL, 0, 0, 0, NULL },
 	{ "__complete", NULL, "Print completion candidates", "WORDS...", NULL, cli_complete_words,
@@ -251,86 +276,20 @@ static const struct cli_command top_commands[] = {
 	  cmd_login, NULL, 0, 1, CLI_TRANSFER, NULL },
 	{ "logout", NULL, "Log out of a container registry", "[options] [REGISTRY]",
 	  cmd_logout_options, cmd_logout, NULL, 0, 1, CLI_TRANSFER, NULL },
-	{ "pull", NULL, "Pull an image from a registry", "[options] IMAGE", cmd_pull_options,
-	  cmd_pull, NULL, 1, 1, CLI_TRANSFER, NULL },
-	{ "push", NULL, "Push an image to a specified destination", "[options] IMAGE [DESTINATION]",
-	  cmd_push_options, cmd_push, NULL, 1, 2, CLI_TRANSFER, "images" },
-	{ "search", NULL, "Search a registry for an image", "[options] TERM", cmd_search_options,
-	  cmd_search, NULL, 1, 1, CLI_TRANSFER, NULL },
 	{ "manifest", NULL, "Manipulate manifest lists and image indexes", "[command]", NULL, NULL,
 	  manifest_commands, 0, -1, 0, NULL },
 	/* store: local images, events, info, system */
 	{ "events", NULL, "Show berth events", "[options]", cmd_events_options, cmd_events, NULL, 0, 0, 0,
 	  NULL },
-	{ "history", NULL, "Show history of a specified image", "[options] IMAGE", cmd_history_options,
-	  cmd_history, NULL, 1, 1, 0, "images" },
 	{ "image", NULL, "Manage images", "[command]", NULL, NULL, image_commands, 0, -1, 0, NULL },
-	{ "images", NULL, "List images in local storage", "[options] [IMAGE]", cmd_images_options,
-	  cmd_images, NULL, 0, 1, 0, "images" },
-	{ "import", NULL, "Import a tarball to create a filesystem image", "[options] PATH [REFERENCE]",
-	  cmd_import_options, cmd_import, NULL, 1, 2, CLI_TRANSFER, NULL },
-	{ "info", NULL, "Display berth system information", "[options]", cmd_info_options, cmd_info, NULL,
-	  0, 0, 0, NULL },
-	{ "load", NULL, "Load image(s) from a tar archive", "[options]", cmd_load_options, cmd_load,
-	  NULL, 0, 0, CLI_TRANSFER, NULL },
-	{ "rmi", NULL, "Remove one or more images from local storage", "[options] IMAGE [IMAGE...]",
-	  cmd_rmi_options, cmd_rmi, NULL, 0, -1, 0, "images" },
-	{ "save", NULL, "Save image(s) to an archive", "[options] IMAGE [IMAGE...]", cmd_save_options,
-	  cmd_save, NULL, 1, -1, CLI_TRANSFER, "images" },
+	ROW_IMAGES("images", NULL),
+	ROW_INFO("info", NULL),
+	ROW_RMI("rmi", NULL),
 	{ "system", NULL, "Manage berth", "[command]", NULL, NULL, system_commands, 0, -1, 0, NULL },
-	{ "tag", NULL, "Add an additional name to a local image", "IMAGE TARGET_NAME [TARGET_NAME...]",
-	  NULL, cmd_tag, NULL, 2, -1, 0, "images" },
-	{ "untag", NULL, "Remove a name from a local image", "IMAGE [IMAGE...]", NULL, cmd_untag, NULL, 1,
-	  -1, 0, "images" },
 	/* lifecycle: containers */
 	{ "container", NULL, "Manage containers", "[command]", NULL, NULL, container_commands, 0, -1, 0,
 	  NULL },
-	{ "create", NULL, "Create but do not start a container", "[options] IMAGE [COMMAND [ARG...]]",
-	  cmd_create_options, cmd_create, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
-	{ "exec", NULL, "Run a process in a running container", "[options] CONTAINER COMMAND [ARG...]",
-	  cmd_exec_options, cmd_exec, NULL, 2, -1, CLI_POSITIONAL_STOPS, "containers" },
-	{ "kill", NULL, "Kill one or more running containers with a specific signal",
-	  "[options] CONTAINER [CONTAINER...]", cmd_kill_options, cmd_kill, NULL, 0, -1, 0,
-	  "containers" },
-	{ "logs", NULL, "Fetch the logs of one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_logs_options, cmd_logs, NULL, 1, -1, 0, "containers" },
-	{ "ps", NULL, "List containers", "[options]", cmd_ps_options, cmd_ps, NULL, 0, 0, 0, NULL },
-	{ "rename", NULL, "Rename an existing container", "CONTAINER NAME", NULL, cmd_rename, NULL,
-	  2, 2, 0, "containers" },
-	{ "restart", NULL, "Restart one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_restart_options, cmd_restart, NULL, 0, -1, 0, "containers" },
-	{ "rm", NULL, "Remove one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_rm_options, cmd_rm, NULL, 0, -1, 0, "containers" },
-	{ "run", NULL, "Run a command in a new container", "[options] IMAGE [COMMAND [ARG...]]",
-	  cmd_run_options, cmd_run, NULL, 1, -1, CLI_POSITIONAL_STOPS, "images" },
-	{ "start", NULL, "Start one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_start_options, cmd_start, NULL, 0, -1, 0, "containers" },
-	{ "stop", NULL, "Stop one or more containers", "[options] CONTAINER [CONTAINER...]",
-	  cmd_stop_options, cmd_stop, NULL, 0, -1, 0, "containers" },
-	{ "attach", NULL, "Attach to a running container", "[options] CONTAINER",
-	  cmd_attach_options, cmd_attach, NULL, 1, 1, 0, "containers" },
-	{ "cp", NULL, "Copy files/folders between a container and the local filesystem",
-	  "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH", NULL, cmd_cp, NULL, 2, 2, 0,
-	  "containers" },
-	{ "mount", NULL, "Mount a working container's root filesystem", "[options] [CONTAINER...]",
-	  cmd_mount_options, cmd_mount, NULL, 0, -1, 0, "containers" },
-	{ "pause", NULL, "Pause all the processes in one or more containers",
-	  "[options] CONTAINER [CONTAINER...]", cmd_pause_options, cmd_pause, NULL, 0, -1, 0,
-	  "containers" },
-	{ "port", NULL, "List port mappings or a specific mapping for the container",
-	  "[options] CONTAINER [PORT]", cmd_port_options, cmd_port, NULL, 0, 2, 0, "containers" },
-	{ "stats", NULL, "Display a live stream of container resource usage statistics",
-	  "[options] [CONTAINER...]", cmd_stats_options, cmd_stats, NULL, 0, -1, 0, "containers" },
-	{ "top", NULL, "Display the running processes of a container",
-	  "CONTAINER [FORMAT-DESCRIPTORS...]", NULL, cmd_top, NULL, 1, -1, 0, "containers" },
-	{ "unmount", "umount", "Unmount working container's root filesystem",
-	  "[options] CONTAINER [CONTAINER...]", cmd_unmount_options, cmd_unmount, NULL, 0, -1, 0,
-	  "containers" },
-	{ "unpause", NULL, "Unpause the processes in one or more containers",
-	  "[options] CONTAINER [CONTAINER...]", cmd_unpause_options, cmd_unpause, NULL, 0, -1, 0,
-	  "containers" },
-	{ "wait", NULL, "Block on one or more containers", "[options] CONTAINER [CONTAINER...]", NULL,
-	  cmd_wait, NULL, 1, -1, 0, "containers" },
+	ROW_PS("ps", NULL),
 	{ "pod", NULL, "Manage pods", "[command]", NULL, NULL, pod_commands, 0, -1, 0, NULL },
 	{ "volume", NULL, "Manage volumes", "[command]", NULL, NULL, volume_commands, 0, -1, 0, NULL },
 	{ "generate", NULL, "Generate structured data based on containers and pods", NULL, NULL,
