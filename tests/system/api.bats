@@ -102,9 +102,10 @@ code() { printf '%s\n' "$output" | tail -n1; }
   # multiplexed frame: stream 1, length 7, "lp-out\n" (a loaded machine may take a while to run echo)
   for _ in $(seq 50); do
     run bash -c "curl -sS --unix-socket '$API_SOCK' 'http://d/v1.12/libpod/containers/lp/logs?stdout=true' | od -An -tx1 | tr -d ' \n'"
-    [ -n "$output" ] && break
+    [ "$output" = "01000000000000076c702d6f75740a" ] && break
     sleep 0.2
   done
+  echo "logs answered: $output"
   [ "$output" = "01000000000000076c702d6f75740a" ]
   run api_curl http://d/v1.12/libpod/containers/lp/top
   [[ "$(body)" == *"sleep 100"* ]]
