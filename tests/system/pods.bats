@@ -13,6 +13,19 @@ setup_file() {
   busybox_image
 }
 teardown_file() { containers_teardown_file; }
+# a failed test must not leave its pods and containers to the next one
+teardown() {
+  local p
+  for p in $(berth pod ps --format '{{.Name}}' 2>/dev/null); do berth pod rm -f -t 0 "$p" >/dev/null 2>&1 || true; done
+  berth rm -a -f -t 0 >/dev/null 2>&1 || true
+}
+
+# serves NETWORK - true when a container in NETWORK (pod:NAME or container:NAME) gets the page
+serves() {
+  local how=--network=$1
+  [ "${1%%:*}" = pod ] && how=--pod=${1#pod:}
+  [ "$(berth run --rm "$how" localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null)" = "pod page" ]
+}
 
 serve_cmd='mkdir -p /www && echo "pod page" > /www/index.html && exec httpd -f -p 8080 -h /www'
 
@@ -53,11 +66,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   berth run -d --pod p2 --name srv localhost/busybox sh -c "$serve_cmd"
   run berth pod ps --format '{{.Status}} {{.NumberOfContainers}}' --filter name=p2
   [ "$output" = "Running 2" ]
-  for i in $(seq 50); do
-    out=$(berth run --rm --pod p2 localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
-    sleep 0.1
-  done
-  [ "$out" = "pod page" ]
+  wait_until 60 serves pod:p2
   # the pod shares uts: members see the pod's hostname
   run berth run --rm --pod p2 localhost/busybox hostname
   [ "$output" = p2 ]
@@ -72,7 +81,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
 @test "a container outside the pod does not see the pod's localhost" {
   berth pod create --name p3
   berth run -d --pod p3 --name srv3 localhost/busybox sh -c "$serve_cmd"
-  sleep 0.3
+  wait_until 60 serves pod:p3 # it does serve, in the pod
   run berth run --rm localhost/busybox wget -T 2 -qO- http://127.0.0.1:8080/
   [ "$status" -ne 0 ]
   berth pod rm -f p3
@@ -99,7 +108,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   berth pod create --name p5 -p "127.0.0.1:$port:8080"
   berth run -d --pod p5 --name web5 localhost/busybox sh -c "$serve_cmd"
   wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = "pod page" ]
   pid=$(infra_pid p5)
@@ -114,7 +123,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   [ "$status" -ne 0 ]
   berth pod start p5
   wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$output" = "pod page" ]
   pid=$(infra_pid p5)
   berth pod rm -f p5
@@ -142,11 +151,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
 
 @test "--network container:NAME shares the other container's network namespace" {
   berth run -d --name netsrv localhost/busybox sh -c "$serve_cmd"
-  for i in $(seq 50); do
-    out=$(berth run --rm --network container:netsrv localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
-    sleep 0.1
-  done
-  [ "$out" = "pod page" ]
+  wait_until 60 serves container:netsrv
   run berth run --rm --network container:nosuch localhost/busybox true
   [ "$status" -eq 125 ]
   [[ "$output" == *nosuch* ]]
@@ -191,7 +196,7 @@ fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
   [ "$ok2" -ne 0 ]
   [ "$ok3" -ne 0 ]
   # the monitor ends pasta right after the container's exit is reported
-  wait_for 50 no_pasta
+  wait_until 30 no_pasta
 }
 
 @test "--network pasta gives the container the host's address and routes" {
@@ -223,7 +228,8 @@ fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
   run berth pod ps --format '{{.Status}}' --filter name=ptop
   [ "$output" = Running ]
   berth pod kill ptop
-  wait_for 50 sh -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' pod ps --format '{{.Status}}' --filter name=ptop)\" = Exited ]"
+  pod_exited() { [ "$(berth pod ps --format '{{.Status}}' --filter name=ptop)" = Exited ]; }
+  wait_until 30 pod_exited
   run berth pod top ptop
   [ "$status" -eq 125 ]
   [[ "$output" == *"pod ptop has no running containers; start it first"* ]]
