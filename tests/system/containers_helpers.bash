@@ -57,8 +57,7 @@ ctr_has() {
 follow_logs() {
   "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" logs -f "$1" >"$2" 3>&- &
   LOGS_PID=$!
-  holds_log() { ls -l "/proc/$LOGS_PID/fd" 2>/dev/null | grep -q '/ctr\.log$'; }
-  wait_until 30 holds_log
+  wait_until 30 holds_open "$LOGS_PID" /ctr.log
 }
 
 # ctr_go NAME - create /tmp/go in the running container NAME (from the host: no exec event).

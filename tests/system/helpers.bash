@@ -137,6 +137,16 @@ pid_gone() {
   [ "${st:0:1}" = Z ]
 }
 
+# holds_open PID SUFFIX - true when process PID, or a child of it (timeout's), has a file whose
+# path ends in SUFFIX open: a follower (logs -f, events) has started reading (for wait_until).
+holds_open() {
+  local p
+  for p in "$1" $(pgrep -P "$1"); do
+    ls -l "/proc/$p/fd" 2>/dev/null | grep -q -- "$2\$" && return 0
+  done
+  return 1
+}
+
 # port_open PORT - true when something listens on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -144,6 +154,10 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_for_port() {
   wait_until "${2:-30}" port_open "$1"
 }
+
+# http_ok URL - true when URL answers 2xx (for wait_until: a published port listens before the
+# server behind it does, and a request in between gets no answer).
+http_ok() { curl -sf --max-time 10 -o /dev/null "$1"; }
 
 # inspect_is NAME FORMAT VALUE - true when `berth inspect --format FORMAT NAME` prints VALUE
 # (for wait_until).

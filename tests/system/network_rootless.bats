@@ -35,8 +35,8 @@ as_user() { # berth as the test user on this file's store
   port=$(random_port)
   as_user run -d --name rweb -p "$port:80" localhost/busybox \
     sh -c 'mkdir -p /www && echo rootless-web > /www/index.html && exec httpd -f -p 80 -h /www'
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = rootless-web ]
   # pasta runs as the user, not as root
@@ -59,8 +59,8 @@ as_user() { # berth as the test user on this file's store
   port=$(random_port)
   as_user run -d --name rslirp --network slirp4netns:port_handler=slirp4netns -p "127.0.0.1:$port:80" localhost/busybox \
     sh -c 'mkdir -p /www && echo rootless-slirp > /www/index.html && exec httpd -f -p 80 -h /www'
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = rootless-slirp ]
   pid=$(pgrep -x slirp4netns -u "$RL_USER" | head -1)

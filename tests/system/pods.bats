@@ -107,7 +107,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   port=$(random_port)
   berth pod create --name p5 -p "127.0.0.1:$port:8080"
   berth run -d --pod p5 --name web5 localhost/busybox sh -c "$serve_cmd"
-  wait_for_port "$port"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
   run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = "pod page" ]
@@ -122,7 +122,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   run curl -s --max-time 2 "http://127.0.0.1:$port/"
   [ "$status" -ne 0 ]
   berth pod start p5
-  wait_for_port "$port"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
   run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$output" = "pod page" ]
   pid=$(infra_pid p5)
@@ -178,17 +178,19 @@ start_host_server() {
   hpid=$!
   wait_for_port "$hport"
 }
-# The monitor configures the namespace before the process runs: its first request must work.
-fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
+# The monitor configures the namespace before the process runs: its first request must work
+# (given time on a loaded machine); one that must fail may fail fast.
+fetch_once='timeout 20 wget -qO- "$0" 2>/dev/null'
+fetch_fails='timeout 3 wget -qO- "$0" 2>/dev/null'
 
 @test "--network pasta:--map-gw reaches the host's 127.0.0.1; without it the container cannot" {
   start_host_server
   run berth run --rm --network pasta:--map-gw localhost/busybox sh -c "$fetch_once" "http://host.containers.internal:$hport/"
   ok1=$status out1=$output
   gw=$(ip -4 route show default | awk '{print $3; exit}')
-  run berth run --rm --network pasta localhost/busybox sh -c "$fetch_once" "http://$gw:$hport/"
+  run berth run --rm --network pasta localhost/busybox sh -c "$fetch_fails" "http://$gw:$hport/"
   ok2=$status
-  run berth run --rm localhost/busybox sh -c "$fetch_once" "http://$gw:$hport/"
+  run berth run --rm localhost/busybox sh -c "$fetch_fails" "http://$gw:$hport/"
   ok3=$status
   kill "$hpid"; wait "$hpid" 2>/dev/null || true
   [ "$ok1" -eq 0 ]

@@ -1048,8 +1048,13 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 	r = reload(s, c, err);
 	if (r < 0)
 		return r;
-	if (!is_active(c))
+	if (!is_active(c)) {
+		/* exited on its own, its policy's restart maybe waiting out the back-off: a stop
+		 * now is an explicit stop all the same (the restart checks under this lock) */
+		if (strcmp(c->state, "exited") == 0)
+			ctr_restart_mark_stopped(ctx, c);
 		return 0;
+	}
 	ctr_restart_mark_stopped(ctx, c); /* no restart policy for this exit */
 	ctr_pause_thaw(c->id); /* a frozen process would not die (living) */
 	pfd = pidfd_for(c);
