@@ -326,18 +326,6 @@ static int pick_name(struct store *s, json_t *create, char **ret, berth_error *e
 	return berr(err, EEXIST, "could not find a free random container name; use --name");
 }
 
-static json_t *idmap_json(const struct userns_idmap *m)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < m->n; i++)
-		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "containerID",
-						   (json_int_t)m->ranges[i].inside, "hostID",
-						   (json_int_t)m->ranges[i].outside, "size",
-						   (json_int_t)m->ranges[i].count));
-	return a;
-}
-
 static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_image *img,
 			json_t *imgcfg, json_t *create, struct create_state *st, berth_error *err)
 {
@@ -412,13 +400,9 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	in.userdata = st->userdata;
 	if (ctx->rootless) {
 		/* DESIGN.md, "Rootless": the store's one fixed mapping, in a user namespace per container */
-		struct userns_mapping map;
-		r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid", "/etc/subgid",
-					    &map, err);
+		r = spec_rootless_maps(ctx->uid, ctx->gid, &uid_map, &gid_map, err);
 		if (r < 0)
 			return r;
-		uid_map = idmap_json(&map.uid);
-		gid_map = idmap_json(&map.gid);
 		in.uid_map = uid_map;
 		in.gid_map = gid_map;
 	}
