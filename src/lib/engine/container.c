@@ -618,6 +618,14 @@ static int reload(struct store *s, struct store_container *c, berth_error *err)
 	return 0;
 }
 
+/* lock @c's record (*@lock, for the caller to close), then read it again under the lock */
+static int lock_reload(struct store *s, struct store_container *c, int *lock, berth_error *err)
+{
+	int r = store_container_lock(s, c->id, lock, err);
+
+	return r < 0 ? r : reload(s, c, err);
+}
+
 static int read_pid_file(const struct berth_ctx *ctx, const char *id, pid_t *ret_pid,
 			 int64_t *ret_start, pid_t *ret_mon)
 {
@@ -699,10 +707,7 @@ int ctr_refresh(struct berth_ctx *ctx, struct store *s, struct store_container *
 	int r;
 
 	if (maybe_unrecorded(ctx, c)) {
-		r = store_container_lock(s, c->id, &lock, err);
-		if (r < 0)
-			return r;
-		r = reload(s, c, err);
+		r = lock_reload(s, c, &lock, err);
 		if (r < 0)
 			return r;
 		if (!is_active(c))
@@ -711,10 +716,7 @@ int ctr_refresh(struct berth_ctx *ctx, struct store *s, struct store_container *
 	}
 	if (!is_active(c) || ctr_proc_alive(c->pid, c->pid_start))
 		return 0;
-	r = store_container_lock(s, c->id, &lock, err);
-	if (r < 0)
-		return r;
-	r = reload(s, c, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r < 0)
 		return r;
 	if (!is_active(c) || ctr_proc_alive(c->pid, c->pid_start))
@@ -887,10 +889,7 @@ int ctr_start(struct berth_ctx *ctx, struct store *s, const char *ref,
 	r = ctr_get(ctx, s, ref, &c, err);
 	if (r < 0)
 		return r;
-	r = store_container_lock(s, c->id, &lock, err);
-	if (r < 0)
-		return r;
-	r = reload(s, c, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r < 0)
 		return r;
 	if (is_active(c) && ctr_proc_alive(c->pid, c->pid_start)) {
@@ -1026,10 +1025,7 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 	r = ctr_get(ctx, s, ref, &c, err);
 	if (r < 0)
 		return r;
-	r = store_container_lock(s, c->id, &lock, err);
-	if (r < 0)
-		return r;
-	r = reload(s, c, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r < 0)
 		return r;
 	if (!is_active(c)) {
@@ -1234,10 +1230,7 @@ int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool for
 		if (r < 0)
 			return r;
 	}
-	r = store_container_lock(s, c->id, &lock, err);
-	if (r < 0)
-		return r;
-	r = reload(s, c, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r == -ENOENT)
 		return 0; /* removed meanwhile (its --rm cleanup) */
 	if (r < 0)
