@@ -95,29 +95,38 @@ static void pending_remove(struct pending *p)
 		}
 }
 
-/* Wait until start hands the socket over, or the client goes away. */
-static int pending_wait(const char *id, bool want_stdin, int client)
+/* Register an attach that waits for its container's start. Before the client hears the 101:
+ * docker sends start as soon as it does, and a start that finds no pending attach runs the
+ * container without one (its output lost to the client). */
+static void pending_add(struct pending *p, const char *id, bool want_stdin)
 {
-	struct pending p = { .stdin = want_stdin, .sock = -1 };
+	*p = (struct pending){ .stdin = want_stdin, .sock = -1 };
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	pthread_mutex_lock(&pending_lock);
+	p->next = pendings;
+	pendings = p;
+	pthread_mutex_unlock(&pending_lock);
+}
+
+/* Wait until start hands the socket over, or the client goes away (client < 0: do not wait). */
+static int pending_wait(struct pending *p, int client)
+{
 	int sock = -1;
 
-	snprintf(p.id, sizeof(p.id), "%s", id);
 	pthread_mutex_lock(&pending_lock);
-	p.next = pendings;
-	pendings = &p;
-	while (!p.given) {
+	while (!p->given && client >= 0) {
 		struct timespec ts;
 		/* not POLLRDHUP: docker half-closes its side when it sends no stdin */
 		struct pollfd pf = { .fd = client, .events = 0 };
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&pending_cond, &pending_lock, &ts);
-		if (!p.given && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
+		if (!p->given && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
 			break;
 	}
-	pending_remove(&p);
-	if (p.given)
-		sock = p.sock;
+	pending_remove(p);
+	if (p->given)
+		sock = p->sock;
 	pthread_mutex_unlock(&pending_lock);
 	return sock;
 }
@@ -576,11 +585,16 @@ static void serve_attach(struct hijack *h, const char *ref, const char *q, bool 
 			return;
 		}
 	} else {
-		if (send_upgrade_head(h->fd, h->head, http10) < 0)
+		struct pending p;
+
+		pending_add(&p, id, want_stdin);
+		r = send_upgrade_head(h->fd, h->head, http10);
+		sock = pending_wait(&p, r < 0 ? -1 : h->fd);
+		if (r < 0 || sock < 0) {
+			if (sock >= 0)
+				close(sock);
 			return;
-		sock = pending_wait(id, want_stdin, h->fd);
-		if (sock < 0)
-			return;
+		}
 	}
 	r = pump(h->fd, sock, tty, want_stdin);
 	close(sock);

@@ -9,11 +9,11 @@ const { chromium } = require('playwright-core');
 const A = process.env.ARTIFACTS;
 const CTR = process.env.BERTH_CTR;
 const PULL = process.env.BERTH_PULL;
-const T = 20000; // per wait: the page polls and reloads its lists on events
+const T = 30000; // per wait: the page polls and reloads its lists on events (CI is a loaded 2-core machine)
 let failed = 0;
 
 // One overall bound: a hung browser must not hang the test run.
-setTimeout(() => { console.log('fail timeout: the session took over 150 s'); process.exit(2); }, 150000);
+setTimeout(() => { console.log('fail timeout: the session took over 280 s'); process.exit(2); }, 280000);
 
 async function step(page, name, fn) {
   try {
@@ -80,11 +80,18 @@ async function rowAction(page, row, action) {
     await page.getByRole('tab', { name: 'Console' }).click();
     const term = page.locator('.xterm-rows').last();
     await term.waitFor();
-    await page.waitForTimeout(1000);
-    await page.locator('.xterm-helper-textarea').last().focus();
-    await page.keyboard.type('echo hi\n');
-    try { await term.getByText(/^hi\s*$/).first().waitFor(); }
-    catch (e) { console.log('html: ' + (await page.locator('.pf-c-tab-content:visible').first().innerHTML()).slice(0, 3000)); throw e; }
+    // what is typed before the exec session is connected is lost: type again until hi comes
+    const hi = term.getByText(/^hi\s*$/).first();
+    for (const end = Date.now() + T; ;) {
+      await page.locator('.xterm-helper-textarea').last().focus();
+      await page.keyboard.type('echo hi\n');
+      try { await hi.waitFor({ timeout: 3000 }); break; }
+      catch (e) {
+        if (Date.now() < end) continue;
+        console.log('html: ' + (await page.locator('.pf-c-tab-content:visible').first().innerHTML()).slice(0, 3000));
+        throw e;
+      }
+    }
   });
   if (PULL) {
     await step(page, 'pull', async () => {

@@ -25,7 +25,7 @@ trap "exit 143" TERM INT
 mount -t tmpfs -o mode=0700 berth-cockpit-test /run/podman
 "$@" system service --time 0 unix:///run/podman/podman.sock >"$out/berth-api.log" 2>&1 3>&- &
 pids+=($!)
-for _ in $(seq 50); do [ -S /run/podman/podman.sock ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S /run/podman/podman.sock ] && break; sleep 0.1; done
 [ -S /run/podman/podman.sock ] || { echo "fail berth-api: no socket"; cat "$out/berth-api.log"; exit 1; }
 
 # cockpit-ws takes the port it is given; pick one that is free now and check it came up.
@@ -37,7 +37,7 @@ for _ in $(seq 20); do
     >"$out/cockpit-ws.log" 2>&1 3>&- &
   ws_pid=$!
   pids+=($!)
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && { port=$p; break; }
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.1

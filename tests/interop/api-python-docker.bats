@@ -17,7 +17,7 @@ setup_file() {
   printf '[[registry]]\nlocation = "127.0.0.1:%s"\ninsecure = true\n' "$REG_PORT" \
     >"$CONTAINERS_REGISTRIES_CONF"
   api_start
-  timeout -s KILL 120 python3 "$BERTH_TOP/tests/interop/api_python_docker.py" "$API_SOCK" \
+  timeout -s KILL 300 python3 "$BERTH_TOP/tests/interop/api_python_docker.py" "$API_SOCK" \
     "127.0.0.1:$REG_PORT" >"$BERTH_TEST_DIR/py.out" 2>&1 3>&- || true
 }
 

@@ -58,7 +58,7 @@ setup_file() {
   fi
   echo "$(date +%T) registry ready" >>"$COCKPIT_OUT/setup.log"
   BERTH_CTR=web BERTH_PULL="127.0.0.1:$REG_PORT/cockpit/pulled" \
-    timeout -k 10 170 unshare -m --propagation private "$COCKPIT_DIR/session.sh" "$COCKPIT_OUT" \
+    timeout -k 10 320 unshare -m --propagation private "$COCKPIT_DIR/session.sh" "$COCKPIT_OUT" \
     "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" --log-level debug \
     >"$COCKPIT_OUT/session.out" 2>&1 3>&- || true
   echo "$(date +%T) session done" >>"$COCKPIT_OUT/setup.log"

@@ -27,7 +27,7 @@ setup_file() {
       'mount -t tmpfs tmpfs /dev/shm && touch /dev/shm/.parity && exec sleep 3600' 3>&- &
     echo $! >"$P/ns.pid"
     local i
-    for i in $(seq 50); do
+    for i in $(seq 300); do # 30 s and more: CI is a loaded 2-core machine
       nsenter -t "$(cat "$P/ns.pid")" -m test -e /dev/shm/.parity 2>/dev/null && break
       sleep 0.1
     done

@@ -27,8 +27,9 @@ reg_start() {
   REG_PID=$!
   echo "$REG_PID" >>"$BATS_TEST_TMPDIR/pids"
   echo "$REG_LOG" >>"$BATS_TEST_TMPDIR/logs"
-  local i
-  for i in $(seq 100); do
+  # up to 30 s: a loaded machine (or a sanitizer build) is slow to start
+  local deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     REG_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$REG_LOG" | head -1)
     [ -n "$REG_PORT" ] && break
     kill -0 "$REG_PID" 2>/dev/null || { cat "$REG_LOG" >&2; return 1; }
@@ -172,7 +173,7 @@ CFG
   DREG_PID=$!
   echo "$DREG_PID" >>"$BATS_TEST_TMPDIR/pids"
   local i
-  for i in $(seq 100); do
+  for i in $(seq 300); do # up to 30 s and more on a loaded machine
     curl -sf "http://127.0.0.1:$DREG_PORT/v2/" >/dev/null && return 0
     kill -0 "$DREG_PID" 2>/dev/null || break
     sleep 0.1

@@ -22,6 +22,15 @@ teardown() {
   berth rm -a -f -t 0 >/dev/null 2>&1 || true
 }
 
+# stream_two URL - the first two lines of a stream of readings one second apart, in $lines: they
+# come however slow the machine, and not sooner than the interval.
+stream_two() {
+  local start=$(date +%s%N)
+  run bash -c "curl -sN -m 60 --unix-socket '$API_SOCK' '$1' | head -n 2"
+  [ "${#lines[@]}" -eq 2 ]
+  [ $(( ($(date +%s%N) - start) / 1000000 )) -ge 900 ]
+}
+
 # body/status of the last api_curl run
 body() { printf '%s\n' "$output" | sed '$d'; }
 code() { printf '%s\n' "$output" | tail -n1; }
@@ -100,11 +109,10 @@ code() { printf '%s\n' "$output" | tail -n1; }
   run api_curl http://d/v1.12/libpod/containers/nope/exists
   [ "$(code)" = 404 ]
   # multiplexed frame: stream 1, length 7, "lp-out\n" (a loaded machine may take a while to run echo)
-  for _ in $(seq 50); do
-    run bash -c "curl -sS --unix-socket '$API_SOCK' 'http://d/v1.12/libpod/containers/lp/logs?stdout=true' | od -An -tx1 | tr -d ' \n'"
-    [ "$output" = "01000000000000076c702d6f75740a" ] && break
-    sleep 0.2
-  done
+  lp_logs() { curl -sS --unix-socket "$API_SOCK" 'http://d/v1.12/libpod/containers/lp/logs?stdout=true' | od -An -tx1 | tr -d ' \n'; }
+  lp_logged() { [ "$(lp_logs)" = "01000000000000076c702d6f75740a" ]; }
+  wait_until 30 lp_logged || true
+  run lp_logs
   echo "logs answered: $output"
   [ "$output" = "01000000000000076c702d6f75740a" ]
   run api_curl http://d/v1.12/libpod/containers/lp/top
@@ -130,10 +138,12 @@ code() { printf '%s\n' "$output" | tail -n1; }
 @test "api: docker attach before start streams the output (what docker run does)" {
   run api_curl -X POST -d '{"Image":"localhost/busybox","Cmd":["sh","-c","echo out; echo err >&2; exit 3"]}' "http://d/v1.44/containers/create?name=att"
   [ "$(code)" = 201 ]
-  curl -sS -m 10 --unix-socket "$API_SOCK" -X POST -H 'Connection: Upgrade' -H 'Upgrade: tcp' \
-    "http://d/v1.44/containers/att/attach?stream=1&stdout=1&stderr=1" -o "$BERTH_TEST_DIR/att.out" &
+  # -v: curl says "< HTTP/1.1 101" on its (unbuffered) stderr once the attach is in place
+  curl -sS -v -m 60 --unix-socket "$API_SOCK" -X POST -H 'Connection: Upgrade' -H 'Upgrade: tcp' \
+    "http://d/v1.44/containers/att/attach?stream=1&stdout=1&stderr=1" -o "$BERTH_TEST_DIR/att.out" \
+    2>"$BERTH_TEST_DIR/att.err" 3>&- &
   cpid=$!
-  sleep 0.5
+  wait_until 30 grep -q '^< HTTP/1.1 101' "$BERTH_TEST_DIR/att.err"
   run api_curl -X POST http://d/v1.44/containers/att/start
   [ "$(code)" = 204 ]
   run api_curl -X POST http://d/v1.44/containers/att/wait
@@ -201,9 +211,7 @@ code() { printf '%s\n' "$output" | tail -n1; }
   run api_curl "http://d/v1.12/libpod/containers/stats?interval=0"
   [ "$(code)" = 400 ]
   # a stream: a reading now and one every interval, until the client leaves
-  run bash -c "curl -s -m 1.6 --unix-socket '$API_SOCK' 'http://d/v1.12/libpod/containers/stats?stream=true&interval=1&containers=st1'"
-  [ "$status" -eq 28 ]
-  [ "${#lines[@]}" -eq 2 ]
+  stream_two 'http://d/v1.12/libpod/containers/stats?stream=true&interval=1&containers=st1'
   [ "$(printf '%s\n' "${lines[1]}" | jq -r '.Stats[0].Name')" = st1 ]
   run api_curl "http://d/v1.12/libpod/containers/stats?stream=false"
   [ "$(code)" = 200 ]
@@ -225,8 +233,7 @@ code() { printf '%s\n' "$output" | tail -n1; }
   # python3-docker spells it stream=False
   run api_curl "http://d/v1.44/containers/dst/stats?stream=False"
   [ "$(body | jq -r .name)" = /dst ]
-  run bash -c "curl -s -m 1.6 --unix-socket '$API_SOCK' 'http://d/v1.44/containers/dst/stats'"
-  [ "${#lines[@]}" -eq 2 ]
+  stream_two 'http://d/v1.44/containers/dst/stats'
   # the second reading carries the first as precpu_stats
   [ "$(printf '%s\n' "${lines[1]}" | jq -r '.precpu_stats.system_cpu_usage > 0 and .preread != "0001-01-01T00:00:00Z"')" = true ]
   run api_curl "http://d/v1.44/containers/nosuch/stats?stream=false"
@@ -260,10 +267,10 @@ code() { printf '%s\n' "$output" | tail -n1; }
   sock="$BERTH_TEST_DIR/idle.sock"
   (umask 0; berth system service --time 1 "unix://$sock") &
   pid=$!
-  for i in $(seq 30); do [ -S "$sock" ] && break; sleep 0.1; done
+  wait_until 30 test -S "$sock"
   [ "$(stat -c %a "$sock")" = 600 ]
-  sleep 2.5
-  ! kill -0 "$pid" 2>/dev/null
+  # it goes by itself (a second idle, however long a loaded machine takes for that)
+  wait_until 30 pid_gone "$pid"
   [ ! -e "$sock" ]
 }
 
@@ -281,8 +288,8 @@ code() { printf '%s\n' "$output" | tail -n1; }
   systemd-socket-activate -l "$sock" "$BERTH_BIN" --root "$BERTH_TEST_ROOT" \
     --runroot "$BERTH_TEST_RUNROOT" system service --time 0 3>&- >/dev/null 2>&1 &
   pid=$!
-  for i in $(seq 30); do [ -S "$sock" ] && break; sleep 0.1; done
-  run curl -sS -m 5 --unix-socket "$sock" http://d/v4.0.0/libpod/_ping
+  wait_until 30 test -S "$sock"
+  run curl -sS -m 30 --unix-socket "$sock" http://d/v4.0.0/libpod/_ping
   kill "$pid" 2>/dev/null || true
   [ "$output" = OK ]
 }

@@ -8,11 +8,7 @@ api_start() {
   "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" system service --time 0 \
     "$@" "unix://$API_SOCK" >"$BERTH_TEST_DIR/api.log" 2>&1 3>&- &
   echo $! >"$BERTH_TEST_DIR/api.pid"
-  local i
-  for i in $(seq 50); do
-    [ -S "$API_SOCK" ] && return 0
-    sleep 0.1
-  done
+  wait_until 30 test -S "$API_SOCK" && return 0
   cat "$BERTH_TEST_DIR/api.log" >&2
   return 1
 }

@@ -7,59 +7,38 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load containers_helpers
+load rootless_helpers
 
-setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "the rootless suite is driven by root (it creates the user)"
-  RL_USER=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
-  export RL_USER
-  # a store the user owns, outside bats' root-only temp dirs
-  BERTH_TEST_DIR=$(mktemp -d /tmp/berth-rootless.XXXXXX)
-  export BERTH_TEST_DIR BERTH_TEST_ROOT="$BERTH_TEST_DIR/root" BERTH_TEST_RUNROOT="$BERTH_TEST_DIR/run"
-  chmod 755 "$BERTH_TEST_DIR"
-  busybox_tarball >/dev/null # leaves $BERTH_TEST_DIR/busybox.tar
-  chown -R "$RL_USER:" "$BERTH_TEST_DIR"
-  ub import "$BERTH_TEST_DIR/busybox.tar" localhost/busybox:latest >/dev/null
-}
+setup_file() { rootless_setup_file; }
+teardown_file() { rootless_teardown_file; }
 
-teardown_file() {
-  [ -n "${BERTH_TEST_DIR:-}" ] || return 0
-  kill_test_processes
-  berth_unmount_under "$BERTH_TEST_DIR"
-  rm -rf "$BERTH_TEST_DIR"
-}
-
-# ub ARGS... - berth as the rootless user on this file's store
-ub() {
-  local q a
-  q=""
-  for a in "$@"; do q+=" $(printf '%q' "$a")"; done
-  su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT'$q" </dev/null
-}
+# a failed test must not leave its containers to the next one
+teardown() { as_user rm -a -f -t 0 >/dev/null 2>&1 || true; }
 
 @test "rootless: run prints output as root of its user namespace and passes the exit code" {
-  run ub run --rm localhost/busybox sh -c 'id -u; echo hi; exit 4'
+  run as_user run --rm localhost/busybox sh -c 'id -u; echo hi; exit 4'
   [ "$status" -eq 4 ]
   [ "$output" = "$(printf '0\nhi')" ]
   # on the host the process ran as the user, not as root
-  run ub run --rm localhost/busybox cat /proc/self/uid_map
+  run as_user run --rm localhost/busybox cat /proc/self/uid_map
   uid=$(id -u "$RL_USER")
   [[ "$(echo "$output" | head -1 | tr -s ' ')" == " 0 $uid 1" ]]
 }
 
 @test "rootless: run -d, ps, exec, stop -t 1, rm leave nothing behind" {
-  id=$(ub run -d --name rl localhost/busybox sh -c 'trap "" TERM; echo up >/tmp/m; while true; do sleep 0.1; done')
-  run ub ps --format '{{.Names}} {{.State}}'
+  id=$(as_user run -d --name rl localhost/busybox sh -c 'trap "" TERM; echo up >/tmp/m; while true; do sleep 0.1; done')
+  run as_user ps --format '{{.Names}} {{.State}}'
   [ "$output" = "rl running" ]
-  [ "$(stat -c %U "/proc/$(ub container inspect --format '{{.State.Pid}}' rl)")" = "$RL_USER" ]
-  wait_for 30 ub exec rl test -e /tmp/m
-  run ub exec -u nobody rl id -u
+  [ "$(stat -c %U "/proc/$(as_user container inspect --format '{{.State.Pid}}' rl)")" = "$RL_USER" ]
+  wait_until 30 as_user exec rl test -e /tmp/m
+  run as_user exec -u nobody rl id -u
   [ "$output" = "65534" ]
   start=$(date +%s%N)
-  ub stop -t 1 rl
-  [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
-  run ub ps -a --format '{{.Status}}'
+  as_user stop -t 1 rl
+  [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 8000 ] # not the default 10 s
+  run as_user ps -a --format '{{.Status}}'
   [[ "$output" == "Exited (137) "* ]]
-  ub rm rl
+  as_user rm rl
   [ ! -e "$BERTH_TEST_ROOT/overlay-containers/$id" ]
   [ ! -e "$BERTH_TEST_ROOT/containers/$id" ]
 }
@@ -67,51 +46,51 @@ ub() {
 @test "rootless: a volume write is seen on the host, owned by the user" {
   mkdir -p "$BERTH_TEST_DIR/vol"
   chown "$RL_USER:" "$BERTH_TEST_DIR/vol"
-  ub run --rm -v "$BERTH_TEST_DIR/vol:/data" localhost/busybox sh -c 'echo w >/data/f'
+  as_user run --rm -v "$BERTH_TEST_DIR/vol:/data" localhost/busybox sh -c 'echo w >/data/f'
   [ "$(cat "$BERTH_TEST_DIR/vol/f")" = "w" ]
   [ "$(stat -c %U "$BERTH_TEST_DIR/vol/f")" = "$RL_USER" ]
 }
 
 @test "rootless: run --rm removes the writable layer (files of subordinate ids included)" {
-  ub run --rm --name tidy localhost/busybox sh -c 'mkdir /x && chown 1000:1000 /x && touch /x/f'
-  run ub container exists tidy
+  as_user run --rm --name tidy localhost/busybox sh -c 'mkdir /x && chown 1000:1000 /x && touch /x/f'
+  run as_user container exists tidy
   [ "$status" -eq 1 ]
   [ -z "$(ls -A "$BERTH_TEST_ROOT/overlay-containers" 2>/dev/null)" ]
 }
 
 @test "rootless: stats reads what it can (-- without a cgroup), mount is refused, rename and cp - work" {
-  ub run -d --name rls localhost/busybox sleep 1000
-  run ub stats --no-stream --format '{{.Name}} {{.NetIO}} {{.PIDS}}' rls
+  as_user run -d --name rls localhost/busybox sleep 1000
+  run as_user stats --no-stream --format '{{.Name}} {{.NetIO}} {{.PIDS}}' rls
   [ "$status" -eq 0 ]
   if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
     [ "$output" = "rls 0B / 0B --" ]
   else
     [[ "$output" == "rls 0B / 0B "* ]]
   fi
-  run ub mount rls
+  run as_user mount rls
   [ "$status" -eq 125 ]
   [[ "$output" == *'in rootless mode, must execute `berth unshare` first'* ]]
-  ub rename rls rls2
-  [ "$(ub ps --format '{{.Names}}')" = rls2 ]
+  as_user rename rls rls2
+  [ "$(as_user ps --format '{{.Names}}')" = rls2 ]
   printf 'hi\n' >"$BERTH_TEST_DIR/hi"
   tar -C "$BERTH_TEST_DIR" -cf - hi | su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' cp - rls2:/tmp"
-  [ "$(ub exec rls2 cat /tmp/hi)" = hi ]
-  [ "$(ub cp rls2:/tmp/hi - | tar xOf - hi)" = hi ]
-  ub rm -f -t 0 rls2
+  [ "$(as_user exec rls2 cat /tmp/hi)" = hi ]
+  [ "$(as_user cp rls2:/tmp/hi - | tar xOf - hi)" = hi ]
+  as_user rm -f -t 0 rls2
 }
 
 @test "rootless: the API's containers/stats answers podman's refusal on cgroups v1" {
-  ub run -d --name rapi localhost/busybox sleep 1000
-  local sock="$BERTH_TEST_DIR/api.sock" pid i
+  as_user run -d --name rapi localhost/busybox sleep 1000
+  local sock="$BERTH_TEST_DIR/api.sock" pid
   # setpriv execs: $! is the service's own pid
   setpriv --reuid "$RL_USER" --regid "$(id -g "$RL_USER")" --init-groups env XDG_RUNTIME_DIR= \
     "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" system service \
     --time 0 "unix://$sock" >"$BERTH_TEST_DIR/api.log" 2>&1 3>&- &
   pid=$!
-  for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-  run curl -sS -m 10 --unix-socket "$sock" -w '\n%{http_code}' "http://d/v1.12/libpod/containers/stats?stream=false"
+  wait_until 30 test -S "$sock"
+  run curl -sS -m 30 --unix-socket "$sock" -w '\n%{http_code}' "http://d/v1.12/libpod/containers/stats?stream=false"
   kill "$pid"
-  ub rm -f -t 0 rapi >/dev/null
+  as_user rm -f -t 0 rapi >/dev/null
   if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
     [ "${lines[1]}" = 409 ]
     # the cause cockpit-podman checks before it leaves the CPU and memory columns empty
@@ -123,16 +102,16 @@ ub() {
 }
 
 @test "rootless: a health check runs on the monitor's timer and marks the container unhealthy" {
-  ub run -d --name rlhc --health-cmd 'test -e /nonexistent' --health-interval 1s \
+  as_user run -d --name rlhc --health-cmd 'test -e /nonexistent' --health-interval 1s \
     --health-retries 2 localhost/busybox sleep 100
-  rl_unhealthy() { [ "$(ub inspect --format '{{.State.Health.Status}}' rlhc)" = unhealthy ]; }
-  wait_for 100 rl_unhealthy
-  run ub ps --format '{{.Names}} {{.Status}}'
+  rl_unhealthy() { [ "$(as_user inspect --format '{{.State.Health.Status}}' rlhc)" = unhealthy ]; }
+  wait_until 60 rl_unhealthy
+  run as_user ps --format '{{.Names}} {{.Status}}'
   [[ "$output" == *"rlhc Up "*"(unhealthy)"* ]]
-  run ub healthcheck run rlhc
+  run as_user healthcheck run rlhc
   [ "$status" -eq 1 ]
   [ "$output" = unhealthy ]
-  ub rm -f rlhc
+  as_user rm -f rlhc
 }
 
 @test "rootless: volume copy-up keeps the image's owners (subordinate ids); vfs copies the layers" {
@@ -142,48 +121,48 @@ ub() {
   cp "$BERTH_TEST_DIR/busybox.tar" "$BERTH_TEST_DIR/cu.tar"
   tar -C "$d" --owner=1234 --group=5678 --numeric-owner -rf "$BERTH_TEST_DIR/cu.tar" ./srv
   chown "$RL_USER:" "$BERTH_TEST_DIR/cu.tar"
-  ub import --change 'VOLUME /srv/data' "$BERTH_TEST_DIR/cu.tar" localhost/rlcopyup >/dev/null
-  run ub run --rm localhost/rlcopyup sh -c 'stat -c "%u:%g" /srv/data/hello; cat /srv/data/hello'
+  as_user import --change 'VOLUME /srv/data' "$BERTH_TEST_DIR/cu.tar" localhost/rlcopyup >/dev/null
+  run as_user run --rm localhost/rlcopyup sh -c 'stat -c "%u:%g" /srv/data/hello; cat /srv/data/hello'
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf '1234:5678\nfrom-image')" ]
-  run ub --storage-driver vfs run --rm localhost/rlcopyup sh -c 'stat -c "%u:%g" /srv/data/hello; awk "\$5 == \"/\" {print \$9}" /proc/self/mountinfo'
+  run as_user --storage-driver vfs run --rm localhost/rlcopyup sh -c 'stat -c "%u:%g" /srv/data/hello; awk "\$5 == \"/\" {print \$9}" /proc/self/mountinfo'
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "1234:5678" ]
   [ "${lines[1]}" != overlay ]
 }
 
 @test "rootless: cp to and from a stopped container, also as an archive; nothing stays mounted" {
-  ub run --name rlcp localhost/busybox sh -c 'mkdir /data && echo old >/data/f && chown 1000:1000 /data'
+  as_user run --name rlcp localhost/busybox sh -c 'mkdir /data && echo old >/data/f && chown 1000:1000 /data'
   printf 'new\n' >"$BERTH_TEST_DIR/new"
   chown "$RL_USER:" "$BERTH_TEST_DIR/new"
-  ub cp "$BERTH_TEST_DIR/new" rlcp:/data/new
-  ub cp rlcp:/data/f "$BERTH_TEST_DIR/f"
+  as_user cp "$BERTH_TEST_DIR/new" rlcp:/data/new
+  as_user cp rlcp:/data/f "$BERTH_TEST_DIR/f"
   [ "$(cat "$BERTH_TEST_DIR/f")" = old ]
   [ "$(stat -c %U "$BERTH_TEST_DIR/f")" = "$RL_USER" ]
-  [ "$(ub cp rlcp:/data/new - | tar xOf - new)" = new ]
+  [ "$(as_user cp rlcp:/data/new - | tar xOf - new)" = new ]
   tar -C "$BERTH_TEST_DIR" -cf - new | su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' cp - rlcp:/"
-  run ub cp rlcp:/nonexistent "$BERTH_TEST_DIR/x"
+  run as_user cp rlcp:/nonexistent "$BERTH_TEST_DIR/x"
   [ "$status" -eq 125 ]
   [[ "$output" == *"could not find /nonexistent"* ]]
   ! grep -q " $BERTH_TEST_ROOT" /proc/self/mountinfo
-  ub rm rlcp
+  as_user rm rlcp
   # what is copied into a created container is there when it starts
-  id=$(ub create localhost/busybox cat /new /etc/new)
-  ub cp "$BERTH_TEST_DIR/new" "$id:/new"
-  ub cp "$BERTH_TEST_DIR/new" "$id:/etc"
-  run ub start -a "$id"
+  id=$(as_user create localhost/busybox cat /new /etc/new)
+  as_user cp "$BERTH_TEST_DIR/new" "$id:/new"
+  as_user cp "$BERTH_TEST_DIR/new" "$id:/etc"
+  run as_user start -a "$id"
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf 'new\nnew')" ]
-  ub rm "$id"
+  as_user rm "$id"
 }
 
 @test "rootless: container diff lists what an opaque directory (user.overlay.opaque) hides as D" {
-  ub run --name rlopb localhost/busybox sh -c 'mkdir /data && echo a >/data/a && echo b >/data/b'
-  ub commit -q rlopb localhost/rlopb >/dev/null
-  ub run --name rlopq localhost/rlopb sh -c 'rm -rf /data; mkdir /data; echo n >/data/new'
-  run ub diff rlopq
+  as_user run --name rlopb localhost/busybox sh -c 'mkdir /data && echo a >/data/a && echo b >/data/b'
+  as_user commit -q rlopb localhost/rlopb >/dev/null
+  as_user run --name rlopq localhost/rlopb sh -c 'rm -rf /data; mkdir /data; echo n >/data/new'
+  run as_user diff rlopq
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf 'C /data\nD /data/a\nD /data/b\nA /data/new')" ]
-  ub rm rlopb rlopq
-  ub rmi localhost/rlopb
+  as_user rm rlopb rlopq
+  as_user rmi localhost/rlopb
 }

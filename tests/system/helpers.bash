@@ -105,7 +105,7 @@ random_port() {
   local p i
   for i in $(seq 1 50); do
     p=$(( (RANDOM % 20000) + 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    if ! port_open "$p"; then
       echo "$p"; return 0
     fi
   done
@@ -113,15 +113,56 @@ random_port() {
   return 1
 }
 
-# wait_for_port PORT [TIMEOUT_SECONDS] - wait until something listens on 127.0.0.1:PORT.
-wait_for_port() {
-  local port=$1 timeout=${2:-10} i
-  for i in $(seq 1 $((timeout * 10))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+# wait_until SECONDS CMD... - run CMD (a command or a shell function) every 0.1 s until it
+# succeeds; after SECONDS say what never came true and fail. Tests poll with it instead of
+# sleeping a fixed time: CI is a loaded 2-core machine, so give it 20-30 s or more.
+wait_until() {
+  local secs=$1 deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "wait_until: still false after ${secs}s: $*" >&2
+      return 1
+    fi
     sleep 0.1
   done
-  echo "wait_for_port: nothing listens on 127.0.0.1:$port after ${timeout}s" >&2
+}
+
+# pid_gone PID - true when process PID has ended: no such process, or a zombie its parent has
+# not reaped yet (for wait_until).
+pid_gone() {
+  local st
+  kill -0 "$1" 2>/dev/null || return 0
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+  [ "${st:0:1}" = Z ]
+}
+
+# holds_open PID SUFFIX - true when process PID, or a child of it (timeout's), has a file whose
+# path ends in SUFFIX open: a follower (logs -f, events) has started reading (for wait_until).
+holds_open() {
+  local p
+  for p in "$1" $(pgrep -P "$1"); do
+    ls -l "/proc/$p/fd" 2>/dev/null | grep -q -- "$2\$" && return 0
+  done
   return 1
+}
+
+# port_open PORT - true when something listens on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_for_port PORT [TIMEOUT_SECONDS] - wait until something listens on 127.0.0.1:PORT.
+wait_for_port() {
+  wait_until "${2:-30}" port_open "$1"
+}
+
+# http_ok URL - true when URL answers 2xx (for wait_until: a published port listens before the
+# server behind it does, and a request in between gets no answer).
+http_ok() { curl -sf --max-time 10 -o /dev/null "$1"; }
+
+# inspect_is NAME FORMAT VALUE - true when `berth inspect --format FORMAT NAME` prints VALUE
+# (for wait_until).
+inspect_is() {
+  [ "$(berth inspect --format "$2" "$1" 2>/dev/null)" = "$3" ]
 }
 
 # is_rootless - true when the tests run as an unprivileged user.

@@ -376,11 +376,11 @@ EOF
   run berth events --stream=false --since yesterday
   [ "$status" -eq 125 ]
   # streaming: a new event shows up while it waits, then --until ends it
-  until=$(( $(date +%s) + 8 ))
+  until=$(( $(date +%s) + 20 ))
   berth events --since 1s --until "$until" --filter type=image --format '{{.Status}} {{.Name}}' \
-    >"$BATS_TEST_TMPDIR/stream" &
+    >"$BATS_TEST_TMPDIR/stream" 3>&- &
   pid=$!
-  sleep 0.5
+  wait_until 15 holds_open "$pid" /events.log
   berth import "$tar" evimg2 >/dev/null
   wait "$pid"
   run cat "$BATS_TEST_TMPDIR/stream"
@@ -394,10 +394,10 @@ EOF
   log="$BERTH_TEST_RUNROOT/events/events.log"
   berth import "$(small_tar rot)" rot >/dev/null
   # a follower goes on across rotations
-  timeout 15 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" events \
+  timeout 300 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" events \
     --filter event=tag --format '{{.Name}}' >"$BATS_TEST_TMPDIR/follow.out" 3>&- &
   follower=$!
-  sleep 0.5
+  wait_until 30 holds_open "$follower" /events.log
   for i in $(seq 1 40); do berth tag rot "rot:t$i"; done
   [ "$(stat -c %s "$log")" -lt 3000 ]
   run berth events --stream=false --filter event=log-rotation --format '{{.Type}} {{.Status}} {{.Name}}'
@@ -408,7 +408,7 @@ EOF
   run berth events --stream=false --filter event=tag --format '{{.Name}}'
   [[ "$output" == *"localhost/rot:t40"* ]]
   [[ "$output" != *"localhost/rot:t1"$'\n'* ]]
-  for i in $(seq 50); do grep -q 'rot:t40$' "$BATS_TEST_TMPDIR/follow.out" && break; sleep 0.1; done
+  wait_until 30 grep -q 'rot:t40$' "$BATS_TEST_TMPDIR/follow.out"
   kill "$follower"; wait "$follower" || true
   [ "$(grep -c '^localhost/rot:t' "$BATS_TEST_TMPDIR/follow.out")" -eq 40 ]
   # 0 means no limit

@@ -13,6 +13,8 @@ setup_file() {
   busybox_image
 }
 teardown_file() { containers_teardown_file; }
+# a failed test must not leave its containers (and their ports) to the next one
+teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
 
 serve_cmd='mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 80 -h /www'
 
@@ -23,8 +25,8 @@ pasta_pids_for() { # $1 = container id: pasta processes started for it
 @test "a published port answers on the host's loopback" {
   port=$(random_port)
   id=$(berth run -d --name web1 -p "127.0.0.1:$port:80" localhost/busybox sh -c "$serve_cmd")
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [[ "$output" == "hello from ${id:0:12}" ]]
   run berth ps --format '{{.Names}} {{.Ports}}'
@@ -83,8 +85,8 @@ pasta_pids_for() { # $1 = container id: pasta processes started for it
   [ "$hport" -ge 1024 ]
   run berth ps --format '{{.Names}} {{.Ports}}'
   [[ "$output" == *"pall "*"0.0.0.0:$hport->80/tcp"* ]]
-  wait_for_port "$hport"
-  run curl -sf --max-time 5 "http://127.0.0.1:$hport/"
+  wait_until 30 http_ok "http://127.0.0.1:$hport/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$hport/"
   [ "$status" -eq 0 ]
   [[ "$output" == "hello from "* ]]
   berth rm -f -t 0 pall
@@ -105,10 +107,9 @@ pasta_pids_for() { # $1 = container id: pasta processes started for it
     [ "$net" = pasta ] || cport=5353
     berth run -d --name udpecho --network "$net" -p "127.0.0.1:$port:$cport/udp" \
       -v "$echo_bin:/udp-echo:ro" localhost/busybox /udp-echo "$cport"
-    for i in 1 2 3; do # the server may not have bound its socket yet
-      run "$echo_bin" 127.0.0.1 "$port" "ping $net"
-      [ "$status" -eq 0 ] && break
-    done
+    # the server may not have bound its socket yet
+    echoed() { run "$echo_bin" 127.0.0.1 "$port" "ping $net"; [ "$status" -eq 0 ]; }
+    wait_until 30 echoed || true
     berth rm -f -t 0 udpecho
     [ "$status" -eq 0 ]
     [ "$output" = "echo: ping $net" ]

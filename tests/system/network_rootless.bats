@@ -6,37 +6,17 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load containers_helpers
+load rootless_helpers
 
-setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "the rootless suite is driven by root (it creates the user)"
-  RL_USER=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
-  BERTH_TEST_DIR=$(mktemp -d /tmp/berth-rootless-net.XXXXXX)
-  export RL_USER BERTH_TEST_DIR BERTH_TEST_ROOT="$BERTH_TEST_DIR/root" BERTH_TEST_RUNROOT="$BERTH_TEST_DIR/run"
-  chmod 755 "$BERTH_TEST_DIR"
-  busybox_tarball >/dev/null
-  chown -R "$RL_USER:" "$BERTH_TEST_DIR"
-  as_user import "$BERTH_TEST_DIR/busybox.tar" localhost/busybox:latest >/dev/null
-}
-
-teardown_file() {
-  [ -n "${BERTH_TEST_DIR:-}" ] || return 0
-  kill_test_processes
-  berth_unmount_under "$BERTH_TEST_DIR"
-  rm -rf "$BERTH_TEST_DIR"
-}
-
-as_user() { # berth as the test user on this file's store
-  local q="" a
-  for a in "$@"; do q+=" $(printf '%q' "$a")"; done
-  su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT'$q" </dev/null
-}
+setup_file() { rootless_setup_file; }
+teardown_file() { rootless_teardown_file; }
 
 @test "rootless: a published port answers on the host's loopback" {
   port=$(random_port)
   as_user run -d --name rweb -p "$port:80" localhost/busybox \
     sh -c 'mkdir -p /www && echo rootless-web > /www/index.html && exec httpd -f -p 80 -h /www'
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = rootless-web ]
   # pasta runs as the user, not as root
@@ -59,8 +39,8 @@ as_user() { # berth as the test user on this file's store
   port=$(random_port)
   as_user run -d --name rslirp --network slirp4netns:port_handler=slirp4netns -p "127.0.0.1:$port:80" localhost/busybox \
     sh -c 'mkdir -p /www && echo rootless-slirp > /www/index.html && exec httpd -f -p 80 -h /www'
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = rootless-slirp ]
   pid=$(pgrep -x slirp4netns -u "$RL_USER" | head -1)

@@ -29,8 +29,8 @@ slirp_for() { # [$1 = container id]: slirp4netns processes of this store (they r
   port=$(random_port)
   id=$(berth run -d --name sweb --network slirp4netns:port_handler=slirp4netns -p "127.0.0.1:$port:80" localhost/busybox sh -c "$serve_cmd")
   [ -n "$(slirp_for "$id")" ]
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = "slirp page" ]
   run berth ps --format '{{.Names}} {{.Ports}}'
@@ -55,7 +55,7 @@ slirp_for() { # [$1 = container id]: slirp4netns processes of this store (they r
   hpid=$!
   wait_for_port "$hport"
   run berth run --rm --network slirp4netns:allow_host_loopback=true localhost/busybox \
-    timeout 3 wget -qO- "http://host.containers.internal:$hport/"
+    timeout 20 wget -qO- "http://host.containers.internal:$hport/"
   ok1=$status out1=$output
   run berth run --rm --network slirp4netns localhost/busybox timeout 3 wget -qO- "http://10.0.2.2:$hport/"
   ok2=$status

@@ -13,6 +13,19 @@ setup_file() {
   busybox_image
 }
 teardown_file() { containers_teardown_file; }
+# a failed test must not leave its pods and containers to the next one
+teardown() {
+  local p
+  for p in $(berth pod ps --format '{{.Name}}' 2>/dev/null); do berth pod rm -f -t 0 "$p" >/dev/null 2>&1 || true; done
+  berth rm -a -f -t 0 >/dev/null 2>&1 || true
+}
+
+# serves NETWORK - true when a container in NETWORK (pod:NAME or container:NAME) gets the page
+serves() {
+  local how=--network=$1
+  [ "${1%%:*}" = pod ] && how=--pod=${1#pod:}
+  [ "$(berth run --rm "$how" localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null)" = "pod page" ]
+}
 
 serve_cmd='mkdir -p /www && echo "pod page" > /www/index.html && exec httpd -f -p 8080 -h /www'
 
@@ -53,11 +66,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   berth run -d --pod p2 --name srv localhost/busybox sh -c "$serve_cmd"
   run berth pod ps --format '{{.Status}} {{.NumberOfContainers}}' --filter name=p2
   [ "$output" = "Running 2" ]
-  for i in $(seq 50); do
-    out=$(berth run --rm --pod p2 localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
-    sleep 0.1
-  done
-  [ "$out" = "pod page" ]
+  wait_until 60 serves pod:p2
   # the pod shares uts: members see the pod's hostname
   run berth run --rm --pod p2 localhost/busybox hostname
   [ "$output" = p2 ]
@@ -72,7 +81,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
 @test "a container outside the pod does not see the pod's localhost" {
   berth pod create --name p3
   berth run -d --pod p3 --name srv3 localhost/busybox sh -c "$serve_cmd"
-  sleep 0.3
+  wait_until 60 serves pod:p3 # it does serve, in the pod
   run berth run --rm localhost/busybox wget -T 2 -qO- http://127.0.0.1:8080/
   [ "$status" -ne 0 ]
   berth pod rm -f p3
@@ -98,8 +107,8 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   port=$(random_port)
   berth pod create --name p5 -p "127.0.0.1:$port:8080"
   berth run -d --pod p5 --name web5 localhost/busybox sh -c "$serve_cmd"
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$status" -eq 0 ]
   [ "$output" = "pod page" ]
   pid=$(infra_pid p5)
@@ -113,8 +122,8 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
   run curl -s --max-time 2 "http://127.0.0.1:$port/"
   [ "$status" -ne 0 ]
   berth pod start p5
-  wait_for_port "$port"
-  run curl -sf --max-time 5 "http://127.0.0.1:$port/"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
   [ "$output" = "pod page" ]
   pid=$(infra_pid p5)
   berth pod rm -f p5
@@ -142,11 +151,7 @@ infra_pid() { # $1 = pod: host pid of its infra's catatonit, or nothing
 
 @test "--network container:NAME shares the other container's network namespace" {
   berth run -d --name netsrv localhost/busybox sh -c "$serve_cmd"
-  for i in $(seq 50); do
-    out=$(berth run --rm --network container:netsrv localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
-    sleep 0.1
-  done
-  [ "$out" = "pod page" ]
+  wait_until 60 serves container:netsrv
   run berth run --rm --network container:nosuch localhost/busybox true
   [ "$status" -eq 125 ]
   [[ "$output" == *nosuch* ]]
@@ -173,17 +178,19 @@ start_host_server() {
   hpid=$!
   wait_for_port "$hport"
 }
-# The monitor configures the namespace before the process runs: its first request must work.
-fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
+# The monitor configures the namespace before the process runs: its first request must work
+# (given time on a loaded machine); one that must fail may fail fast.
+fetch_once='timeout 20 wget -qO- "$0" 2>/dev/null'
+fetch_fails='timeout 3 wget -qO- "$0" 2>/dev/null'
 
 @test "--network pasta:--map-gw reaches the host's 127.0.0.1; without it the container cannot" {
   start_host_server
   run berth run --rm --network pasta:--map-gw localhost/busybox sh -c "$fetch_once" "http://host.containers.internal:$hport/"
   ok1=$status out1=$output
   gw=$(ip -4 route show default | awk '{print $3; exit}')
-  run berth run --rm --network pasta localhost/busybox sh -c "$fetch_once" "http://$gw:$hport/"
+  run berth run --rm --network pasta localhost/busybox sh -c "$fetch_fails" "http://$gw:$hport/"
   ok2=$status
-  run berth run --rm localhost/busybox sh -c "$fetch_once" "http://$gw:$hport/"
+  run berth run --rm localhost/busybox sh -c "$fetch_fails" "http://$gw:$hport/"
   ok3=$status
   kill "$hpid"; wait "$hpid" 2>/dev/null || true
   [ "$ok1" -eq 0 ]
@@ -191,7 +198,7 @@ fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
   [ "$ok2" -ne 0 ]
   [ "$ok3" -ne 0 ]
   # the monitor ends pasta right after the container's exit is reported
-  wait_for 50 no_pasta
+  wait_until 30 no_pasta
 }
 
 @test "--network pasta gives the container the host's address and routes" {
@@ -223,7 +230,8 @@ fetch_once='timeout 3 wget -qO- "$0" 2>/dev/null'
   run berth pod ps --format '{{.Status}}' --filter name=ptop
   [ "$output" = Running ]
   berth pod kill ptop
-  wait_for 50 sh -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' pod ps --format '{{.Status}}' --filter name=ptop)\" = Exited ]"
+  pod_exited() { [ "$(berth pod ps --format '{{.Status}}' --filter name=ptop)" = Exited ]; }
+  wait_until 30 pod_exited
   run berth pod top ptop
   [ "$status" -eq 125 ]
   [[ "$output" == *"pod ptop has no running containers; start it first"* ]]

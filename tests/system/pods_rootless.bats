@@ -7,29 +7,14 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load containers_helpers
+load rootless_helpers
 
-setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "the rootless suite is driven by root (it creates the user)"
-  RL_USER=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
-  BERTH_TEST_DIR=$(mktemp -d /tmp/berth-rootless-pods.XXXXXX)
-  export RL_USER BERTH_TEST_DIR BERTH_TEST_ROOT="$BERTH_TEST_DIR/root" BERTH_TEST_RUNROOT="$BERTH_TEST_DIR/run"
-  chmod 755 "$BERTH_TEST_DIR"
-  busybox_tarball >/dev/null
-  chown -R "$RL_USER:" "$BERTH_TEST_DIR"
-  as_user import "$BERTH_TEST_DIR/busybox.tar" localhost/busybox:latest >/dev/null
-}
+setup_file() { rootless_setup_file; }
+teardown_file() { rootless_teardown_file; }
 
-teardown_file() {
-  [ -n "${BERTH_TEST_DIR:-}" ] || return 0
-  kill_test_processes
-  berth_unmount_under "$BERTH_TEST_DIR"
-  rm -rf "$BERTH_TEST_DIR"
-}
-
-as_user() { # berth as the test user on this file's store
-  local q="" a
-  for a in "$@"; do q+=" $(printf '%q' "$a")"; done
-  su "$RL_USER" -s /bin/sh -c "cd /tmp && XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT'$q" </dev/null
+# rl_serves FLAG VALUE PAGE - true when a container run with FLAG VALUE gets PAGE from localhost:8080
+rl_serves() {
+  [ "$(as_user run --rm "$1" "$2" localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null)" = "$3" ]
 }
 
 @test "rootless: a pod's infra holds its port through pasta run by the user; stop/rm leave nothing" {
@@ -57,11 +42,7 @@ as_user() { # berth as the test user on this file's store
   as_user run -d --pod rp2 --name rsrv localhost/busybox sh -c "$serve"
   run as_user pod ps --format '{{.Status}} {{.NumberOfContainers}}'
   [ "$output" = "Running 2" ]
-  for i in $(seq 50); do
-    out=$(as_user run --rm --pod rp2 localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
-    sleep 0.1
-  done
-  [ "$out" = "pod page" ]
+  wait_until 60 rl_serves --pod rp2 "pod page"
   run as_user run --rm --pod rp2 localhost/busybox hostname
   [ "$output" = rp2 ]
   # the member is root of the infra's user namespace (the same mapping): uid 0, own pid 1
@@ -80,11 +61,7 @@ as_user() { # berth as the test user on this file's store
   run as_user ps --pod --format '{{.Names}} {{.PodName}}'
   [[ "$output" == *"rsrv3 rp3"* ]]
   as_user run -d --name rnet localhost/busybox sh -c "$serve"
-  for i in $(seq 50); do
-    out=$(as_user run --rm --network container:rnet localhost/busybox wget -qO- http://127.0.0.1:8080/ 2>/dev/null) && break
-    sleep 0.1
-  done
-  [ "$out" = "ctr page" ]
+  wait_until 60 rl_serves --network container:rnet "ctr page"
   as_user rm -f -t 0 rnet
   as_user pod rm -f rp3
   run as_user ps -a --format '{{.Names}}'

@@ -46,12 +46,8 @@ teardown() {
   REGISTRY_HTTP_ADDR=127.0.0.1:0 chroot "$rootfs" /bin/berth-registry serve /etc/docker/registry/config.yml 2>"$REG_LOG" &
   REG_PID=$!
   echo "$REG_PID" >>"$BATS_TEST_TMPDIR/pids"
-  for i in $(seq 100); do
-    REG_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$REG_LOG" | head -1)
-    [ -n "$REG_PORT" ] && break
-    sleep 0.05
-  done
-  [ -n "$REG_PORT" ]
+  reg_port() { REG_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$REG_LOG" | head -1); [ -n "$REG_PORT" ]; }
+  wait_until 30 reg_port
   run skopeo copy --dest-tls-verify=false "oci:$IMG:latest" "docker://127.0.0.1:$REG_PORT/registry:latest"
   echo "$output"; [ "$status" -eq 0 ]
   [ -d "$rootfs/var/lib/registry/docker/registry/v2/repositories/registry" ]

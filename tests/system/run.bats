@@ -11,6 +11,8 @@ setup_file() {
   busybox_image
 }
 teardown_file() { containers_teardown_file; }
+# a failed test must not leave its containers to the next one
+teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
 
 @test "run echo prints the output" {
   run berth run --rm localhost/busybox echo hello world
@@ -140,7 +142,8 @@ teardown_file() { containers_teardown_file; }
   for i in $(seq 1 20); do
     [ "$(cat "$BATS_TEST_TMPDIR/out.$i")" = "c$i" ]
   done
-  wait_for 50 test -z "$(berth ps -aq)"
+  none_left() { [ -z "$(berth ps -aq)" ]; }
+  wait_until 30 none_left
 }
 
 @test "an image with 120 layers runs, layers in order, whiteouts applied" {
@@ -182,11 +185,14 @@ teardown_file() { containers_teardown_file; }
 
 @test "run --rm whose CLI is killed is still cleaned up by the monitor" {
   "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" \
-    run --rm --name orphan localhost/busybox sleep 2 >/dev/null 3>&- &
+    run --rm --name orphan localhost/busybox sleep 10 >/dev/null 3>&- &
   cli=$!
-  wait_for 50 bash -c "'$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' ps --format '{{.Names}}' | grep -qx orphan"
+  # (it runs long enough to be seen running however slow the machine)
+  orphan_running() { berth ps --format '{{.Names}}' | grep -qx orphan; }
+  wait_until 30 orphan_running
   kill -9 "$cli"
   wait "$cli" || true
   # no DONE came from the CLI: the monitor's own cleanup removes the container
-  wait_for 100 bash -c "! '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' ps -a --format '{{.Names}}' | grep -qx orphan"
+  orphan_gone() { ! berth ps -a --format '{{.Names}}' | grep -qx orphan; }
+  wait_until 90 orphan_gone
 }

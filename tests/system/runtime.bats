@@ -407,15 +407,17 @@ t_sysctl_ipc() {
   if [ "$(id -u)" -eq 0 ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
     MODE=root
     local b
-    b=$(bundle cgroup2 "sleep 2" ".linux.cgroupsPath = \"berth/$id\" | .linux.resources = {memory: {limit: 67108864}, pids: {limit: 42}, cpu: {quota: 50000, period: 100000}}")
-    "$RT_DRIVER" "$b" </dev/null & local pid=$!
-    sleep 1
+    b=$(bundle cgroup2 "sleep 60" ".linux.cgroupsPath = \"berth/$id\" | .linux.resources = {memory: {limit: 67108864}, pids: {limit: 42}, cpu: {quota: 50000, period: 100000}}")
+    "$RT_DRIVER" "$b" </dev/null 3>&- & local pid=$!
+    # the container runs once its process is in the cgroup (however slow the machine)
+    wait_until 30 test -s "/sys/fs/cgroup/pids/berth/$id/cgroup.procs"
     local mem pids quota procs
     mem=$(cat "/sys/fs/cgroup/memory/berth/$id/memory.limit_in_bytes")
     pids=$(cat "/sys/fs/cgroup/pids/berth/$id/pids.max")
     quota=$(cat "/sys/fs/cgroup/cpu/berth/$id/cpu.cfs_quota_us")
     procs=$(wc -l <"/sys/fs/cgroup/pids/berth/$id/cgroup.procs")
-    wait "$pid"
+    kill -9 $(cat "/sys/fs/cgroup/pids/berth/$id/cgroup.procs")
+    wait "$pid" || true
     [ "$mem" = 67108864 ] && [ "$pids" = 42 ] && [ "$quota" = 50000 ] && [ "$procs" -ge 1 ]
     [ ! -d "/sys/fs/cgroup/memory/berth/$id" ]
     # an exec'd process joins the container's cgroup
@@ -431,13 +433,11 @@ t_sysctl_ipc() {
 
 @test "runtime: joins a network namespace by path (as a pod would)" {
   [ "$(id -u)" -eq 0 ] || skip "needs root to make the namespace"
-  unshare --net sleep 60 &
-  local holder=$! want i
-  for i in $(seq 1 50); do
-    want=$(readlink "/proc/$holder/ns/net")
-    [ "$want" != "$(readlink /proc/self/ns/net)" ] && break
-    sleep 0.1
-  done
+  unshare --net sleep 60 3>&- &
+  local holder=$! want
+  # unshare has made the namespace once its process is in another one than ours
+  own_ns() { want=$(readlink "/proc/$holder/ns/$1") && [ "$want" != "$(readlink "/proc/self/ns/$1")" ]; }
+  wait_until 30 own_ns net
   MODE=root
   run drive "$(bundle joinnet 'readlink /proc/self/ns/net' ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end)")"
   kill "$holder"; wait "$holder" || true
@@ -488,13 +488,10 @@ t_signals() {
 
 @test "runtime: joins a user and network namespace by path (a rootless pod's infra)" {
   [ "$(id -u)" -eq 0 ] || skip "needs root to make the namespaces"
-  unshare --user --map-root-user --net sleep 60 &
-  local holder=$! want i
-  for i in $(seq 1 50); do
-    want=$(readlink "/proc/$holder/ns/user")
-    [ "$want" != "$(readlink /proc/self/ns/user)" ] && break
-    sleep 0.1
-  done
+  unshare --user --map-root-user --net sleep 60 3>&- &
+  local holder=$! want
+  own_ns() { want=$(readlink "/proc/$holder/ns/$1") && [ "$want" != "$(readlink "/proc/self/ns/$1")" ]; }
+  wait_until 30 own_ns user
   MODE=root
   run drive "$(bundle joinuser 'readlink /proc/self/ns/user; readlink /proc/self/ns/net; hostname' \
     ".linux.namespaces = [{type: \"user\", path: \"/proc/$holder/ns/user\"}, {type: \"network\", path: \"/proc/$holder/ns/net\"},

@@ -11,6 +11,8 @@ setup_file() {
   busybox_image
 }
 teardown_file() { containers_teardown_file; }
+# a failed test must not leave its containers to the next one
+teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
 
 @test "stats --no-stream: podman's columns, PIDS and memory from the cgroup" {
   [ "$(id -u)" -eq 0 ] || skip "rootless on cgroups v1 has no cgroup to read"
@@ -23,7 +25,8 @@ teardown_file() { containers_teardown_file; }
     [[ "${lines[0]}" == "ID  "*"NAME  "*"CPU %  "*"MEM USAGE / LIMIT  "*"MEM %  "*"NET IO  "*"BLOCK IO  "*"PIDS  "*"CPU TIME  "*"AVG CPU %" ]]
   [ "${#lines[@]}" -eq 3 ]
   # the named container: three processes (sh and two sleeps), a memory reading over 0
-  wait_for 50 bash -c "[ \"\$('$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' stats --no-stream --format '{{.PIDs}}' st1)\" = 3 ]"
+  three_pids() { [ "$(berth stats --no-stream --format '{{.PIDs}}' st1)" = 3 ]; }
+  wait_until 30 three_pids
   run berth stats --no-stream --format '{{.Name}} {{.PIDs}} {{.MemUsage}} {{.CPUPerc}}' st1
   [ "$status" -eq 0 ]
   read -r name pids mem _ lim pct <<<"$output"
@@ -61,7 +64,8 @@ teardown_file() { containers_teardown_file; }
   "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" stats -i 1 \
     --format '{{.Name}}' st5 >"$BATS_TEST_TMPDIR/out" 3>&- &
   pid=$!
-  sleep 2.5
+  two_rounds() { [ "$(grep -c '^st5$' "$BATS_TEST_TMPDIR/out")" -ge 2 ]; }
+  wait_until 30 two_rounds
   kill "$pid"
   wait "$pid" || true
   # a pipe gets no screen clearing, and at least two rounds
@@ -119,7 +123,7 @@ teardown_file() { containers_teardown_file; }
 
 @test "cp with archives: CTR:PATH - writes a tar, - CTR:DIR unpacks one inside the root" {
   berth run -d --name cpa localhost/busybox sh -c 'mkdir -p /data/sub; echo one >/data/sub/f; sleep 1000'
-  wait_for 50 bash -c "'$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' exec cpa test -f /data/sub/f"
+  wait_until 30 berth exec cpa test -f /data/sub/f
   berth cp cpa:/data - >"$BATS_TEST_TMPDIR/out.tar"
   run tar tf "$BATS_TEST_TMPDIR/out.tar"
   [[ "$output" == *"data/sub/f"* ]]
@@ -170,9 +174,12 @@ PY
 
 @test "logs -f follows across log rotation (--log-opt max-size)" {
   berth run -d --name rot --log-opt max-size=2k localhost/busybox \
-    sh -c 'i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); sleep 0.01; done'
-  run timeout 60 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" logs -f rot
-  [ "$status" -eq 0 ]
+    sh -c 'while [ ! -e /tmp/go ]; do usleep 10000; done; i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); sleep 0.01; done'
+  follow_logs rot "$BATS_TEST_TMPDIR/follow"
+  ctr_go rot
+  wait_until 120 pid_gone "$LOGS_PID"
+  wait "$LOGS_PID"
+  run cat "$BATS_TEST_TMPDIR/follow"
   [ "${#lines[@]}" -eq 300 ]
   [ "${lines[0]}" = line0 ]
   [ "${lines[299]}" = line299 ]

@@ -32,16 +32,29 @@ pane() {
 }
 keys() { tmux -L "$TMUX_SOCK" send-keys -t "$@"; }
 screen() { tmux -L "$TMUX_SOCK" capture-pane -t "$1" -p; }
-# screen_has NAME TEXT - wait up to 5 s for TEXT on the pane
+# screen_shows NAME TEXT - true when TEXT is on the pane
+screen_shows() { screen "$1" | grep -qF -- "$2"; }
+# screen_has NAME TEXT - wait (up to 30 s: a loaded machine is slow) for TEXT on the pane
 screen_has() {
-  local i
-  for ((i = 0; i < 50; i++)); do
-    screen "$1" | grep -qF -- "$2" && return 0
-    sleep 0.1
-  done
-  echo "pane $1 never showed '$2':" >&2
+  wait_until 30 screen_shows "$1" "$2" && return 0
   screen "$1" >&2
   return 1
+}
+# prompts NAME N - true when the pane shows N shell prompts or more (the shell is ready for more)
+prompts() { [ "$(screen "$1" | grep -c '^/ #')" -ge "$2" ]; }
+# size_shown NAME "ROWS COLS" - type `clear; stty size` and see whether it answers that size (a
+# resize travels through berth to the container's terminal: on a loaded machine it takes a while)
+size_shown() {
+  keys "$1" 'clear; stty size' Enter
+  sleep 0.5
+  screen "$1" | grep -qx -- "$2"
+}
+# echo_seen FROM TO WORD - type `echo WORD` on pane FROM and see whether pane TO shows it (TO's
+# client may still be on its way to attach)
+echo_seen() {
+  keys "$1" "echo ${3:0:3}\"\"${3:3}" Enter
+  sleep 0.5
+  screen "$2" | grep -qx -- "$3"
 }
 
 @test "run -it sh: typing echo hi shows hi, TERM is set, Ctrl+D exits with the shell's code" {
@@ -51,7 +64,7 @@ screen_has() {
   screen_has one 'term=xterm'
   screen one | grep -qx 'hi'
   keys one 'false' Enter
-  sleep 0.3
+  wait_until 30 prompts one 3 # Ctrl+D at the next prompt
   keys one C-d
   screen_has one 'EXIT=1'
 }
@@ -62,9 +75,7 @@ screen_has() {
   keys one 'stty size' Enter
   screen_has one '30 100'
   tmux -L "$TMUX_SOCK" resize-window -t one -x 80 -y 24
-  sleep 0.3
-  keys one 'clear; stty size' Enter
-  screen_has one '24 80'
+  wait_until 30 size_shown one '24 80'
   keys one 'exit 3' Enter
   screen_has one 'EXIT=3'
 }
@@ -74,9 +85,8 @@ screen_has() {
   pane one "$(B) exec -it myregistry sh"
   screen_has one '/ #'
   tmux -L "$TMUX_SOCK" resize-window -t one -x 90 -y 25
-  sleep 0.3
-  keys one 'stty size; echo $TERM' Enter
-  screen_has one '25 90'
+  wait_until 30 size_shown one '25 90'
+  keys one 'echo $TERM' Enter
   screen_has one 'xterm'
   keys one C-d
   screen_has one 'EXIT=0'
@@ -96,10 +106,8 @@ screen_has() {
   berth run -dit --name shared localhost/busybox sh
   pane one "$(B) attach shared"
   pane two "$(B) attach shared"
-  sleep 1
-  keys one 'echo wor""ld' Enter
+  wait_until 30 echo_seen one two world
   screen_has one 'world'
-  screen_has two 'world'
   keys one C-p C-q
   screen_has one 'EXIT=0'
   [ "$(ctr_state shared)" = running ]

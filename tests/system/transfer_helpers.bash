@@ -41,7 +41,7 @@ start_docker_registry() {
     env -u REGISTRY_AUTH_FILE docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
     pid=$!
     echo "$pid" >>"$TRANSFER_PIDS_FILE"
-    if wait_for_port "$port" 20 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
+    if wait_for_port "$port" 30 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
       sleep 0.1
       kill -0 "$pid" 2>/dev/null && break
     fi
@@ -64,7 +64,7 @@ start_token_gate() {
       >"$BERTH_TEST_DIR/gate-$name.log" 2>&1 &
     pid=$!
     echo "$pid" >>"$TRANSFER_PIDS_FILE"
-    if wait_for_port "$port" 10 2>/dev/null && sleep 0.1 && kill -0 "$pid" 2>/dev/null; then
+    if wait_for_port "$port" 30 2>/dev/null && sleep 0.1 && kill -0 "$pid" 2>/dev/null; then
       break
     fi
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null

@@ -17,9 +17,9 @@ vfs() { berth --storage-driver vfs "$@"; }
   [ "$status" -eq 0 ]
   [[ "$output" != *" - overlay "* ]]
   [[ "$output" == *"/merged / "* ]]
-  vfs run -d --name vfs1 busybox sh -c 'echo written >/etc/vfs-file; rm /bin/vi; sleep 1000'
+  vfs run -d --name vfs1 busybox sh -c 'echo written >/etc/vfs-file; rm /bin/vi; touch /tmp/done; sleep 1000'
   id=$(berth inspect --format '{{.Id}}' vfs1)
-  for i in $(seq 50); do [ -f "$BERTH_TEST_ROOT/overlay-containers/$id/merged/etc/vfs-file" ] && break; sleep 0.1; done
+  wait_until 30 test -e "$BERTH_TEST_ROOT/overlay-containers/$id/merged/tmp/done"
   [ "$(cat "$BERTH_TEST_ROOT/overlay-containers/$id/merged/etc/vfs-file")" = written ]
   # the image's layer is untouched
   [ ! -e "$layer_dir/etc/vfs-file" ]

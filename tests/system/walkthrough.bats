@@ -26,7 +26,8 @@ teardown_file() { containers_teardown_file; }
 @test "run the registry container with -p and -v:Z, detached" {
   run berth run --name myregistry -p "$PORT:5000" -v "$REGDIR:/var/lib/registry:Z" -d registry
   [ "$status" -eq 0 ]
-  wait_for_port "$PORT"
+  # the port listens (pasta) before the registry behind it does: wait for the registry
+  wait_until 60 http_ok "http://127.0.0.1:$PORT/v2/"
   run berth ps --format '{{.Names}} {{.Ports}}'
   [[ "$output" == *"myregistry 0.0.0.0:$PORT->5000/tcp"* ]]
   run nc -zv -w 3 127.0.0.1 "$PORT"
@@ -39,8 +40,7 @@ teardown_file() { containers_teardown_file; }
   run berth exec myregistry ls /bin
   [[ "$output" == *sh* ]]
   berth exec -d myregistry touch /var/lib/registry/file
-  for _ in $(seq 50); do [ -e "$REGDIR/file" ] && break; sleep 0.1; done
-  [ -e "$REGDIR/file" ]
+  wait_until 30 test -e "$REGDIR/file"
   rm "$REGDIR/file"
 }
 
@@ -82,7 +82,7 @@ teardown_file() { containers_teardown_file; }
   run nc -z -w 1 127.0.0.1 "$PORT"
   [ "$status" -ne 0 ]
   berth start myregistry
-  wait_for_port "$PORT"
+  wait_until 60 http_ok "http://127.0.0.1:$PORT/v2/"
   berth rmi -f "127.0.0.1:$PORT/busybox:latest"
   run berth pull "127.0.0.1:$PORT/httpd"
   [ "$status" -eq 0 ]

@@ -14,27 +14,7 @@
 #include "store/store.h"
 #include "util/fileio.h"
 
-static char dir[] = "/tmp/berth-test-ctrstore.XXXXXX";
-static struct store *st;
-
-static int setup(void **state)
-{
-	char root[128], run[128];
-
-	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(root, sizeof(root), "%s/root", dir);
-	snprintf(run, sizeof(run), "%s/run", dir);
-	return store_open(root, run, &st, NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	store_close(st);
-	return rm_rf_at(AT_FDCWD, dir, NULL);
-}
+#include "store_fixture.h"
 
 static struct store_container make(const char *id, const char *name, int64_t created)
 {
@@ -161,5 +141,5 @@ int main(void)
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_update_list_delete),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, store_setup, store_teardown);
 }

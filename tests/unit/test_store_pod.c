@@ -15,29 +15,9 @@
 #include "store/pod.h"
 #include "store/store.h"
 #include "util/fileio.h"
+
+#include "store_fixture.h"
 #include "util/macro.h"
-
-static char dir[] = "/tmp/berth-test-podstore.XXXXXX";
-static struct store *st;
-
-static int setup(void **state)
-{
-	char root[128], run[128];
-
-	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(root, sizeof(root), "%s/root", dir);
-	snprintf(run, sizeof(run), "%s/run", dir);
-	return store_open(root, run, &st, NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	store_close(st);
-	return rm_rf_at(AT_FDCWD, dir, NULL);
-}
 
 #define POD_A "bbbb000000000000000000000000000000000000000000000000000000000001"
 #define POD_B "bbbc000000000000000000000000000000000000000000000000000000000002"
@@ -126,5 +106,5 @@ int main(void)
 	    cmocka_unit_test(test_pod_crud),
 	    cmocka_unit_test(test_pod_members),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, store_setup, store_teardown);
 }

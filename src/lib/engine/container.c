@@ -326,18 +326,6 @@ static int pick_name(struct store *s, json_t *create, char **ret, berth_error *e
 	return berr(err, EEXIST, "could not find a free random container name; use --name");
 }
 
-static json_t *idmap_json(const struct userns_idmap *m)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < m->n; i++)
-		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "containerID",
-						   (json_int_t)m->ranges[i].inside, "hostID",
-						   (json_int_t)m->ranges[i].outside, "size",
-						   (json_int_t)m->ranges[i].count));
-	return a;
-}
-
 static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_image *img,
 			json_t *imgcfg, json_t *create, struct create_state *st, berth_error *err)
 {
@@ -412,13 +400,9 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	in.userdata = st->userdata;
 	if (ctx->rootless) {
 		/* DESIGN.md, "Rootless": the store's one fixed mapping, in a user namespace per container */
-		struct userns_mapping map;
-		r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid", "/etc/subgid",
-					    &map, err);
+		r = spec_rootless_maps(ctx->uid, ctx->gid, &uid_map, &gid_map, err);
 		if (r < 0)
 			return r;
-		uid_map = idmap_json(&map.uid);
-		gid_map = idmap_json(&map.gid);
 		in.uid_map = uid_map;
 		in.gid_map = gid_map;
 	}
@@ -634,6 +618,14 @@ static int reload(struct store *s, struct store_container *c, berth_error *err)
 	return 0;
 }
 
+/* lock @c's record (*@lock, for the caller to close), then read it again under the lock */
+static int lock_reload(struct store *s, struct store_container *c, int *lock, berth_error *err)
+{
+	int r = store_container_lock(s, c->id, lock, err);
+
+	return r < 0 ? r : reload(s, c, err);
+}
+
 static int read_pid_file(const struct berth_ctx *ctx, const char *id, pid_t *ret_pid,
 			 int64_t *ret_start, pid_t *ret_mon)
 {
@@ -715,10 +707,7 @@ int ctr_refresh(struct berth_ctx *ctx, struct store *s, struct store_container *
 	int r;
 
 	if (maybe_unrecorded(ctx, c)) {
-		r = store_container_lock(s, c->id, &lock, err);
-		if (r < 0)
-			return r;
-		r = reload(s, c, err);
+		r = lock_reload(s, c, &lock, err);
 		if (r < 0)
 			return r;
 		if (!is_active(c))
@@ -727,10 +716,7 @@ int ctr_refresh(struct berth_ctx *ctx, struct store *s, struct store_container *
 	}
 	if (!is_active(c) || ctr_proc_alive(c->pid, c->pid_start))
 		return 0;
-	r = store_container_lock(s, c->id, &lock, err);
-	if (r < 0)
-		return r;
-	r = reload(s, c, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r < 0)
 		return r;
 	if (!is_active(c) || ctr_proc_alive(c->pid, c->pid_start))
@@ -903,10 +889,7 @@ int ctr_start(struct berth_ctx *ctx, struct store *s, const char *ref,
 	r = ctr_get(ctx, s, ref, &c, err);
 	if (r < 0)
 		return r;
-	r = store_container_lock(s, c->id, &lock, err);
-	if (r < 0)
-		return r;
-	r = reload(s, c, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r < 0)
 		return r;
 	if (is_active(c) && ctr_proc_alive(c->pid, c->pid_start)) {
@@ -1042,14 +1025,16 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 	r = ctr_get(ctx, s, ref, &c, err);
 	if (r < 0)
 		return r;
-	r = store_container_lock(s, c->id, &lock, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r < 0)
 		return r;
-	r = reload(s, c, err);
-	if (r < 0)
-		return r;
-	if (!is_active(c))
+	if (!is_active(c)) {
+		/* exited on its own, its policy's restart maybe waiting out the back-off: a stop
+		 * now is an explicit stop all the same (the restart checks under this lock) */
+		if (strcmp(c->state, "exited") == 0)
+			ctr_restart_mark_stopped(ctx, c);
 		return 0;
+	}
 	ctr_restart_mark_stopped(ctx, c); /* no restart policy for this exit */
 	ctr_pause_thaw(c->id); /* a frozen process would not die (living) */
 	pfd = pidfd_for(c);
@@ -1245,10 +1230,7 @@ int ctr_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool for
 		if (r < 0)
 			return r;
 	}
-	r = store_container_lock(s, c->id, &lock, err);
-	if (r < 0)
-		return r;
-	r = reload(s, c, err);
+	r = lock_reload(s, c, &lock, err);
 	if (r == -ENOENT)
 		return 0; /* removed meanwhile (its --rm cleanup) */
 	if (r < 0)

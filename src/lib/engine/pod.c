@@ -26,7 +26,6 @@
 #include "store/store-time.h"
 #include "util/fileio.h"
 #include "util/macro.h"
-#include "util/userns.h"
 
 #define _cleanup_json_	  _cleanup_(json_decrefp) /* jansson's own helper */
 #define POD_PAUSE_IMAGE	  "localhost/berth-pause:builtin"
@@ -91,18 +90,6 @@ static int ensure_pause_rootfs(struct berth_ctx *ctx, char **ret, berth_error *e
 	}
 	*ret = TAKE_PTR(path);
 	return 0;
-}
-
-static json_t *idmap_json(const struct userns_idmap *m)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < m->n; i++)
-		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "containerID",
-						   (json_int_t)m->ranges[i].inside, "hostID",
-						   (json_int_t)m->ranges[i].outside, "size",
-						   (json_int_t)m->ranges[i].count));
-	return a;
 }
 
 static int write_infra_etc(const char *userdata, const char *id, const char *name,
@@ -181,13 +168,9 @@ static int create_infra(struct berth_ctx *ctx, struct store *s, const char *pod_
 	in.userdata = userdata;
 	snprintf(in.user.home, sizeof(in.user.home), "/");
 	if (ctx->rootless) {
-		struct userns_mapping map;
-		r = userns_mapping_for_user(ctx->uid, ctx->gid, NULL, "/etc/subuid", "/etc/subgid",
-					    &map, err);
+		r = spec_rootless_maps(ctx->uid, ctx->gid, &uid_map, &gid_map, err);
 		if (r < 0)
 			goto fail;
-		uid_map = idmap_json(&map.uid);
-		gid_map = idmap_json(&map.gid);
 		in.uid_map = uid_map;
 		in.gid_map = gid_map;
 	}
@@ -449,6 +432,15 @@ static int pod_members(struct store *s, const struct store_pod *p, char ***ret, 
 	return 0;
 }
 
+/* the pod @ref (*@ret_pod) and its members' ids (*@ret_ids, as pod_members() gives them) */
+static int pod_lookup_members(struct store *s, const char *ref, struct store_pod **ret_pod,
+			      char ***ret_ids, berth_error *err)
+{
+	int r = store_pod_lookup(s, ref, ret_pod, err);
+
+	return r < 0 ? r : pod_members(s, *ret_pod, ret_ids, err);
+}
+
 int pod_start(struct berth_ctx *ctx, struct store *s, const char *ref, berth_error *err)
 {
 	_cleanup_(store_pod_freep) struct store_pod *p = NULL;
@@ -456,10 +448,7 @@ int pod_start(struct berth_ctx *ctx, struct store *s, const char *ref, berth_err
 	struct ctr_start_opts o = {0};
 	int r;
 
-	r = store_pod_lookup(s, ref, &p, err);
-	if (r < 0)
-		return r;
-	r = pod_members(s, p, &ids, err);
+	r = pod_lookup_members(s, ref, &p, &ids, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; ids[i]; i++) {
@@ -479,10 +468,7 @@ int pod_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 	size_t n = 0;
 	int r, first = 0;
 
-	r = store_pod_lookup(s, ref, &p, err);
-	if (r < 0)
-		return r;
-	r = pod_members(s, p, &ids, err);
+	r = pod_lookup_members(s, ref, &p, &ids, err);
 	if (r < 0)
 		return r;
 	while (ids[n])
@@ -501,10 +487,7 @@ int pod_kill(struct berth_ctx *ctx, struct store *s, const char *ref, int sig, b
 	_cleanup_strv_free_ char **ids = NULL;
 	int r, sent = 0;
 
-	r = store_pod_lookup(s, ref, &p, err);
-	if (r < 0)
-		return r;
-	r = pod_members(s, p, &ids, err);
+	r = pod_lookup_members(s, ref, &p, &ids, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; ids[i]; i++) {
@@ -532,10 +515,7 @@ int pod_remove(struct berth_ctx *ctx, struct store *s, const char *ref, bool for
 	size_t n = 0;
 	int r;
 
-	r = store_pod_lookup(s, ref, &p, err);
-	if (r < 0)
-		return r;
-	r = pod_members(s, p, &ids, err);
+	r = pod_lookup_members(s, ref, &p, &ids, err);
 	if (r < 0)
 		return r;
 	while (ids[n])
@@ -715,10 +695,7 @@ int pod_pause(struct berth_ctx *ctx, struct store *s, const char *ref, bool paus
 	_cleanup_strv_free_ char **ids = NULL;
 	int r;
 
-	r = store_pod_lookup(s, ref, &p, err);
-	if (r < 0)
-		return r;
-	r = pod_members(s, p, &ids, err);
+	r = pod_lookup_members(s, ref, &p, &ids, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; ids[i]; i++) {

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include "util/macro.h"
+#include "util/userns.h"
 
 const char *const spec_default_capabilities[] = {
 	"CAP_CHOWN",	"CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",	 "CAP_KILL", "CAP_NET_BIND_SERVICE",
@@ -63,6 +64,31 @@ static const struct {
 	{ "WINCH", SIGWINCH }, { "IO", SIGIO },		{ "POLL", SIGPOLL },   { "PWR", SIGPWR },
 	{ "SYS", SIGSYS },
 };
+
+static json_t *idmap_json(const struct userns_idmap *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < m->n; i++)
+		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "containerID",
+						   (json_int_t)m->ranges[i].inside, "hostID",
+						   (json_int_t)m->ranges[i].outside, "size",
+						   (json_int_t)m->ranges[i].count));
+	return a;
+}
+
+int spec_rootless_maps(uid_t uid, gid_t gid, json_t **ret_uid_map, json_t **ret_gid_map,
+		       berth_error *err)
+{
+	struct userns_mapping map;
+	int r = userns_mapping_for_user(uid, gid, NULL, "/etc/subuid", "/etc/subgid", &map, err);
+
+	if (r < 0)
+		return r;
+	*ret_uid_map = idmap_json(&map.uid);
+	*ret_gid_map = idmap_json(&map.gid);
+	return 0;
+}
 
 int spec_signal_parse(const char *s)
 {

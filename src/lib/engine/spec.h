@@ -77,6 +77,14 @@ struct spec_input {
 	json_t *gid_map;
 };
 
+/**
+ * spec_rootless_maps() - the store's one fixed mapping for the rootless user @uid/@gid
+ * (DESIGN.md, "Rootless"; from /etc/subuid and /etc/subgid) as new linux.uidMappings and
+ * linux.gidMappings arrays for spec_input's @uid_map/@gid_map; the caller frees them.
+ */
+int spec_rootless_maps(uid_t uid, gid_t gid, json_t **ret_uid_map, json_t **ret_gid_map,
+		       berth_error *err);
+
 /** spec_env_set() - set "KEY=VALUE" in the Env array @env, replacing an earlier KEY. */
 void spec_env_set(json_t *env, const char *kv);
 

@@ -40,11 +40,6 @@ void store_container_list_free(struct store_container **list, size_t n)
 	free(list);
 }
 
-static int bind_text(sqlite3_stmt *st, int idx, const char *v)
-{
-	return v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
-}
-
 static struct store_container *row_to_container(sqlite3_stmt *st)
 {
 	struct store_container *c = calloc(1, sizeof(*c));
@@ -110,20 +105,20 @@ int store_container_add(struct store *s, const struct store_container *c, berth_
 			  &ins, err);
 	if (r < 0)
 		goto fail;
-	bind_text(ins, 1, c->id);
-	bind_text(ins, 2, c->name);
-	bind_text(ins, 3, c->image_id);
-	bind_text(ins, 4, c->image_name);
+	store_bind_text(ins, 1, c->id);
+	store_bind_text(ins, 2, c->name);
+	store_bind_text(ins, 3, c->image_id);
+	store_bind_text(ins, 4, c->image_name);
 	sqlite3_bind_int64(ins, 5, c->created);
-	bind_text(ins, 6, c->config);
-	bind_text(ins, 7, c->state ? c->state : "created");
+	store_bind_text(ins, 6, c->config);
+	store_bind_text(ins, 7, c->state ? c->state : "created");
 	sqlite3_bind_int64(ins, 8, c->pid);
 	sqlite3_bind_int64(ins, 9, c->pid_start);
 	sqlite3_bind_int64(ins, 10, c->monitor_pid);
 	sqlite3_bind_int64(ins, 11, c->started_at);
 	sqlite3_bind_int64(ins, 12, c->finished_at);
 	sqlite3_bind_int(ins, 13, c->exit_code);
-	bind_text(ins, 14, c->pod_id);
+	store_bind_text(ins, 14, c->pod_id);
 	sqlite3_bind_int(ins, 15, c->restart_count);
 	if (sqlite3_step(ins) != SQLITE_DONE) {
 		r = store_sql_error(s, err, "insert container record");
@@ -135,13 +130,27 @@ fail:
 	return r;
 }
 
+/* store_rows() converters */
+static void *container_row(sqlite3_stmt *st)
+{
+	return row_to_container(st);
+}
+
+static void container_free_row(void *c)
+{
+	store_container_free(c);
+}
+
+/* The one row matching @where (one '?1' parameter) in *ret, NULL when none or two;
+ * *ret_count says how many (up to two). */
 static int get_where(struct store *s, const char *where, const char *arg,
 		     struct store_container **ret, int *ret_count, berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	_cleanup_free_ char *sql = NULL;
-	struct store_container *found = NULL;
-	int r, rc, n = 0;
+	struct store_container **rows = NULL;
+	size_t n = 0;
+	int r;
 
 	if (asprintf(&sql, "SELECT " CONTAINER_COLUMNS " FROM containers WHERE %s LIMIT 2", where) <
 	    0)
@@ -149,21 +158,17 @@ static int get_where(struct store *s, const char *where, const char *arg,
 	r = store_prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, arg);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == 0 && !(found = row_to_container(st)))
-			return berr(err, ENOMEM, "out of memory");
-	}
-	if (rc != SQLITE_DONE) {
-		store_container_free(found);
-		return store_sql_error(s, err, "read container records");
-	}
-	*ret_count = n;
-	if (n != 1) {
-		store_container_free(found);
-		found = NULL;
-	}
-	*ret = found;
+	store_bind_text(st, 1, arg);
+	r = store_rows(s, st, container_row, container_free_row, (void ***)&rows, &n,
+		       "read container records", err);
+	if (r < 0)
+		return r;
+	*ret_count = (int)n;
+	*ret = n == 1 ? rows[0] : NULL;
+	if (n != 1)
+		store_container_list_free(rows, n);
+	else
+		free(rows);
 	return 0;
 }
 
@@ -233,37 +238,14 @@ int store_container_list(struct store *s, struct store_container ***ret, size_t 
 			 berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct store_container **list = NULL;
-	size_t n = 0, cap = 0;
-	int r, rc;
+	int r;
 
 	r = store_prepare(s, "SELECT " CONTAINER_COLUMNS " FROM containers ORDER BY created DESC",
 			  &st, err);
 	if (r < 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct store_container **nl = realloc(list, ncap * sizeof(*nl));
-			if (!nl)
-				goto oom;
-			list = nl;
-			cap = ncap;
-		}
-		if (!(list[n] = row_to_container(st)))
-			goto oom;
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		store_container_list_free(list, n);
-		return store_sql_error(s, err, "list containers");
-	}
-	*ret = list;
-	*ret_n = n;
-	return 0;
-oom:
-	store_container_list_free(list, n);
-	return berr(err, ENOMEM, "out of memory");
+	return store_rows(s, st, container_row, container_free_row, (void ***)ret, ret_n,
+			  "list containers", err);
 }
 
 int store_container_update(struct store *s, const struct store_container *c, berth_error *err)
@@ -278,8 +260,8 @@ int store_container_update(struct store *s, const struct store_container *c, ber
 			  &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, c->id);
-	bind_text(st, 2, c->state);
+	store_bind_text(st, 1, c->id);
+	store_bind_text(st, 2, c->state);
 	sqlite3_bind_int64(st, 3, c->pid);
 	sqlite3_bind_int64(st, 4, c->pid_start);
 	sqlite3_bind_int64(st, 5, c->monitor_pid);
@@ -308,9 +290,9 @@ int store_container_rename(struct store *s, const char *id, const char *name, co
 	    (r = store_prepare(s, "UPDATE containers SET name = ?2, config = ?3 WHERE id = ?1", &up,
 			       err)) < 0)
 		goto fail;
-	bind_text(up, 1, id);
-	bind_text(up, 2, name);
-	bind_text(up, 3, config);
+	store_bind_text(up, 1, id);
+	store_bind_text(up, 2, name);
+	store_bind_text(up, 3, config);
 	if (sqlite3_step(up) != SQLITE_DONE) {
 		r = store_sql_error(s, err, "rename container record");
 		goto fail;
@@ -336,8 +318,8 @@ int store_container_delete(struct store *s, const char *id, berth_error *err)
 	if ((r = store_prepare(s, "DELETE FROM exec_sessions WHERE container_id = ?1", &a, err)) < 0 ||
 	    (r = store_prepare(s, "DELETE FROM containers WHERE id = ?1", &b, err)) < 0)
 		goto fail;
-	bind_text(a, 1, id);
-	bind_text(b, 1, id);
+	store_bind_text(a, 1, id);
+	store_bind_text(b, 1, id);
 	if (sqlite3_step(a) != SQLITE_DONE || sqlite3_step(b) != SQLITE_DONE) {
 		r = store_sql_error(s, err, "delete container record");
 		goto fail;
@@ -370,9 +352,9 @@ int store_exec_session_put(struct store *s, const struct store_exec_session *e,
 			  &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, e->id);
-	bind_text(st, 2, e->container_id);
-	bind_text(st, 3, e->config);
+	store_bind_text(st, 1, e->id);
+	store_bind_text(st, 2, e->container_id);
+	store_bind_text(st, 3, e->config);
 	sqlite3_bind_int64(st, 4, e->pid);
 	sqlite3_bind_int(st, 5, e->exit_code);
 	sqlite3_bind_int(st, 6, e->running);
@@ -395,7 +377,7 @@ int store_exec_session_get(struct store *s, const char *id, struct store_exec_se
 			  &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, id);
+	store_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return berr(err, ENOENT, "no exec session with ID %s found: no such exec session", id);
@@ -426,7 +408,7 @@ int store_exec_session_delete(struct store *s, const char *id, berth_error *err)
 	r = store_prepare(s, "DELETE FROM exec_sessions WHERE id = ?1", &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, id);
+	store_bind_text(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_sql_error(s, err, "delete exec session");
 	return 0;
@@ -464,12 +446,12 @@ int store_volume_add(struct store *s, const struct store_volume *v, berth_error 
 			  &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, v->name);
+	store_bind_text(st, 1, v->name);
 	sqlite3_bind_int64(st, 2, v->created);
-	bind_text(st, 3, v->driver ? v->driver : "local");
-	bind_text(st, 4, v->mountpoint);
-	bind_text(st, 5, v->labels ? v->labels : "{}");
-	bind_text(st, 6, v->options ? v->options : "{}");
+	store_bind_text(st, 3, v->driver ? v->driver : "local");
+	store_bind_text(st, 4, v->mountpoint);
+	store_bind_text(st, 5, v->labels ? v->labels : "{}");
+	store_bind_text(st, 6, v->options ? v->options : "{}");
 	rc = sqlite3_step(st);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return berr(err, EEXIST, "volume with name %s already exists: volume already exists",
@@ -499,6 +481,16 @@ static struct store_volume *row_to_volume(sqlite3_stmt *st)
 	return v;
 }
 
+static void *volume_row(sqlite3_stmt *st)
+{
+	return row_to_volume(st);
+}
+
+static void volume_free_row(void *v)
+{
+	store_volume_free(v);
+}
+
 int store_volume_get(struct store *s, const char *name, struct store_volume **ret,
 		     berth_error *err)
 {
@@ -511,7 +503,7 @@ int store_volume_get(struct store *s, const char *name, struct store_volume **re
 			  &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return berr(err, ENOENT, "no volume with name \"%s\" found: no such volume", name);
@@ -525,9 +517,7 @@ int store_volume_list(struct store *s, struct store_volume ***ret, size_t *ret_n
 		      berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct store_volume **list = NULL;
-	size_t n = 0, cap = 0;
-	int r, rc;
+	int r;
 
 	r = store_prepare(s,
 			  "SELECT name, created, driver, mountpoint, labels, options FROM volumes "
@@ -535,29 +525,8 @@ int store_volume_list(struct store *s, struct store_volume ***ret, size_t *ret_n
 			  &st, err);
 	if (r < 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct store_volume **nl = realloc(list, ncap * sizeof(*nl));
-			if (!nl)
-				goto oom;
-			list = nl;
-			cap = ncap;
-		}
-		if (!(list[n] = row_to_volume(st)))
-			goto oom;
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		store_volume_list_free(list, n);
-		return store_sql_error(s, err, "list volumes");
-	}
-	*ret = list;
-	*ret_n = n;
-	return 0;
-oom:
-	store_volume_list_free(list, n);
-	return berr(err, ENOMEM, "out of memory");
+	return store_rows(s, st, volume_row, volume_free_row, (void ***)ret, ret_n,
+			  "list volumes", err);
 }
 
 int store_volume_delete(struct store *s, const char *name, berth_error *err)
@@ -568,7 +537,7 @@ int store_volume_delete(struct store *s, const char *name, berth_error *err)
 	r = store_prepare(s, "DELETE FROM volumes WHERE name = ?1", &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_sql_error(s, err, "delete volume record");
 	return 0;

@@ -33,14 +33,6 @@ void store_pod_list_free(struct store_pod **list, size_t n)
 	free(list);
 }
 
-static void bind_text(sqlite3_stmt *st, int idx, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, idx);
-}
-
 static struct store_pod *row_to_pod(sqlite3_stmt *st)
 {
 	struct store_pod *p = calloc(1, sizeof(*p));
@@ -83,11 +75,11 @@ int store_pod_add(struct store *s, const struct store_pod *p, berth_error *err)
 			  err);
 	if (r < 0)
 		goto fail;
-	bind_text(ins, 1, p->id);
-	bind_text(ins, 2, p->name);
+	store_bind_text(ins, 1, p->id);
+	store_bind_text(ins, 2, p->name);
 	sqlite3_bind_int64(ins, 3, p->created);
-	bind_text(ins, 4, p->config);
-	bind_text(ins, 5, p->infra_id);
+	store_bind_text(ins, 4, p->config);
+	store_bind_text(ins, 5, p->infra_id);
 	if (sqlite3_step(ins) != SQLITE_DONE) {
 		r = store_sql_error(s, err, "insert pod record");
 		goto fail;
@@ -98,33 +90,43 @@ fail:
 	return r;
 }
 
-/* Rows matching @where (one '?1' parameter); up to two are kept, *ret_count says how many. */
+/* store_rows() converters */
+static void *pod_row(sqlite3_stmt *st)
+{
+	return row_to_pod(st);
+}
+
+static void pod_free_row(void *p)
+{
+	store_pod_free(p);
+}
+
+/* Rows matching @where (one '?1' parameter): the first in *ret (when there is one), up to two
+ * read, *ret_count says how many. */
 static int get_where(struct store *s, const char *where, const char *arg, struct store_pod **ret,
 		     int *ret_count, berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	_cleanup_free_ char *sql = NULL;
-	int r, rc, n = 0;
+	struct store_pod **rows = NULL;
+	size_t n = 0;
+	int r;
 
 	if (asprintf(&sql, "SELECT " POD_COLUMNS " FROM pods WHERE %s LIMIT 2", where) < 0)
 		return berr(err, ENOMEM, "out of memory");
 	r = store_prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, arg);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == 0) {
-			*ret = row_to_pod(st);
-			if (!*ret)
-				return berr(err, ENOMEM, "out of memory");
-		}
+	store_bind_text(st, 1, arg);
+	r = store_rows(s, st, pod_row, pod_free_row, (void ***)&rows, &n, "read pod record", err);
+	if (r < 0)
+		return r;
+	if (n > 0) {
+		*ret = rows[0];
+		rows[0] = NULL;
 	}
-	if (rc != SQLITE_DONE) {
-		store_pod_free(*ret);
-		*ret = NULL;
-		return store_sql_error(s, err, "read pod record");
-	}
-	*ret_count = n;
+	store_pod_list_free(rows, n);
+	*ret_count = (int)n;
 	return 0;
 }
 
@@ -162,29 +164,12 @@ int store_pod_lookup(struct store *s, const char *ref, struct store_pod **ret, b
 int store_pod_list(struct store *s, struct store_pod ***ret, size_t *ret_n, berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct store_pod **list = NULL;
-	size_t n = 0;
-	int r, rc;
+	int r;
 
 	r = store_prepare(s, "SELECT " POD_COLUMNS " FROM pods ORDER BY created DESC", &st, err);
 	if (r < 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_pod **grown = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown || !(grown[n] = row_to_pod(st))) {
-			store_pod_list_free(grown ? grown : list, n);
-			return berr(err, ENOMEM, "out of memory");
-		}
-		list = grown;
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		store_pod_list_free(list, n);
-		return store_sql_error(s, err, "list pods");
-	}
-	*ret = list;
-	*ret_n = n;
-	return 0;
+	return store_rows(s, st, pod_row, pod_free_row, (void ***)ret, ret_n, "list pods", err);
 }
 
 static int exec1(struct store *s, const char *sql, const char *a, const char *b, const char *what,
@@ -196,9 +181,9 @@ static int exec1(struct store *s, const char *sql, const char *a, const char *b,
 	r = store_prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, a);
+	store_bind_text(st, 1, a);
 	if (b != (const char *)-1)
-		bind_text(st, 2, b);
+		store_bind_text(st, 2, b);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_sql_error(s, err, what);
 	return 0;
@@ -227,7 +212,7 @@ int store_pod_container_ids(struct store *s, const char *id, char ***ret, berth_
 			  &st, err);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, id);
+	store_bind_text(st, 1, id);
 	list = calloc(1, sizeof(char *));
 	if (!list)
 		return berr(err, ENOMEM, "out of memory");

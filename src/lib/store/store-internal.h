@@ -58,6 +58,19 @@ static inline void sqlite3_stmt_finalizep(sqlite3_stmt **st)
 /** store_col_strdup() - strdup of a text column, NULL for SQL NULL (sets *oom on failure). */
 char *store_col_strdup(sqlite3_stmt *st, int col, bool *oom);
 
+/** store_bind_text() - bind @v to parameter @idx of @st, SQL NULL for a NULL @v. */
+int store_bind_text(sqlite3_stmt *st, int idx, const char *v);
+
+/**
+ * store_rows() - every row @st gives, made a record each by @conv (NULL: out of memory), into a
+ * new array *@ret of *@ret_n. On failure nothing is kept (@free_row frees what was made); an SQL
+ * error names @what. Callers pass their typed list as (void ***) and their typed converters
+ * through small wrappers.
+ */
+int store_rows(struct store *s, sqlite3_stmt *st, void *(*conv)(sqlite3_stmt *st),
+	       void (*free_row)(void *row), void ***ret, size_t *ret_n, const char *what,
+	       berth_error *err);
+
 /** store_now_ns() - CLOCK_REALTIME in unix ns. */
 int64_t store_now_ns(void);
 

@@ -197,6 +197,44 @@ char *store_col_strdup(sqlite3_stmt *st, int col, bool *oom)
 	return r;
 }
 
+int store_bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+	return v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+}
+
+int store_rows(struct store *s, sqlite3_stmt *st, void *(*conv)(sqlite3_stmt *st),
+	       void (*free_row)(void *row), void ***ret, size_t *ret_n, const char *what,
+	       berth_error *err)
+{
+	void **list = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void **nl = realloc(list, ncap * sizeof(*nl));
+			if (!nl)
+				break;
+			list = nl;
+			cap = ncap;
+		}
+		if (!(list[n] = conv(st)))
+			break;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		while (n > 0)
+			free_row(list[--n]);
+		free(list);
+		return rc == SQLITE_ROW ? berr(err, ENOMEM, "out of memory")
+					: store_sql_error(s, err, what);
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}
+
 int store_tx_begin(struct store *s, berth_error *err)
 {
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
