@@ -210,7 +210,7 @@ int tar_index_build(int fd, const char *what, struct tar_index *ret, berth_error
 
 	if (!a)
 		return berr(err, ENOMEM, "out of memory");
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || lseek(fd, 0, SEEK_SET) < 0) {
 		archive_read_free(a);
 		return berr(err, EINVAL, "%s: not a regular file", what);
 	}
