@@ -419,11 +419,12 @@ static int copy_member(int arc, int64_t off, int64_t size, int out, struct sha25
 
 /*
  * serve_blob() - blob @digest, @m_size bytes at @off of the archive, as a temp file in
- * @tmpdir_fd; hashed here when nobody else will (@verified: already hashed at open).
+ * @tmpdir_fd; hashed here when the destination will not, even when it was hashed at open: the
+ * archive is not ours and may change under us.
  */
 static int serve_blob(struct arc_img *a, const char *digest, int64_t off, int64_t m_size,
-		      int64_t size, bool verified, int tmpdir_fd, img_progress_fn progress,
-		      void *ud, int *ret_fd, berth_error *err)
+		      int64_t size, int tmpdir_fd, img_progress_fn progress, void *ud,
+		      int *ret_fd, berth_error *err)
 {
 	_cleanup_(sha256_freep) struct sha256 *h = NULL;
 	_cleanup_close_ int fd = -1;
@@ -435,7 +436,7 @@ static int serve_blob(struct arc_img *a, const char *digest, int64_t off, int64_
 			    "%s: blob %s is %lld bytes in the archive, not the %lld its descriptor "
 			    "declares",
 			    a->src.name, digest, (long long)m_size, (long long)size);
-	if (!verified && !a->src.consumer_verifies && !(h = sha256_new()))
+	if (!a->src.consumer_verifies && !(h = sha256_new()))
 		return berr(err, ENOMEM, "out of memory");
 	r = img_tmpfile(tmpdir_fd, &fd, err);
 	if (r < 0)
@@ -470,10 +471,10 @@ static int arc_get_blob(struct img_src *s, const char *digest, int64_t size, int
 	for (size_t i = 0; i < a->blobs.n; i++)
 		if (strcmp(a->blobs.v[i].digest, digest) == 0)
 			return serve_blob(a, digest, a->blobs.v[i].off, a->blobs.v[i].size, size,
-					  true, tmpdir_fd, progress, ud, ret_fd, err);
+					  tmpdir_fd, progress, ud, ret_fd, err);
 	if (a->in_blobs >= 0 && (m = blob_member(a, digest)))
-		return serve_blob(a, digest, m->off, m->size, size, false, tmpdir_fd, progress,
-				  ud, ret_fd, err);
+		return serve_blob(a, digest, m->off, m->size, size, tmpdir_fd, progress, ud,
+				  ret_fd, err);
 	/* what the work layout holds itself: a docker-archive's config */
 	in->consumer_verifies = s->consumer_verifies;
 	return in->ops->get_blob(in, digest, size, tmpdir_fd, progress, ud, ret_fd, err);

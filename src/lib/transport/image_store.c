@@ -164,6 +164,17 @@ static int st_put_blob(struct img_dst *t, const char *digest, int64_t size, int 
 	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
 }
 
+/* st_put_verified_blob() - a blob fetched into the store's tmp dir is linked in, not copied. */
+static int st_put_verified_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
+				berth_error *err)
+{
+	int r = store_blob_adopt_fd(DST_ST(t)->store, fd, digest, err);
+
+	if (r == -EXDEV)
+		return st_put_blob(t, digest, size, fd, NULL, NULL, err);
+	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
+}
+
 static int st_put_manifest(struct img_dst *t, const void *body, size_t len, const char *media_type,
 			   const char *digest, bool top, berth_error *err)
 {
@@ -305,6 +316,7 @@ static int st_tmpdir_fd(struct img_dst *t)
 static const struct img_dst_ops st_dst_ops = {
     .has_blob = st_has_blob,
     .put_blob = st_put_blob,
+    .put_verified_blob = st_put_verified_blob,
     .put_manifest = st_put_manifest,
     .commit = st_commit,
     .lock_blob = st_lock_blob,
