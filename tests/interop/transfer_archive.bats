@@ -19,6 +19,11 @@ setup_file() {
   export LAYOUT
 }
 
+teardown() {
+  # the small $TMPDIR of the in-place test, even when it failed half way
+  if mountpoint -q "$BATS_TEST_TMPDIR/small" 2>/dev/null; then umount "$BATS_TEST_TMPDIR/small"; fi
+}
+
 teardown_file() {
   stop_registries
   berth_test_teardown_file
@@ -187,4 +192,41 @@ EOF
   [ "$status" -eq 0 ]
   [[ "$output" == *"Loaded image: localhost/fromarc:latest"* ]]
   berth rmi example.com/fromarc:1 >/dev/null
+}
+
+@test "copy: archives larger than \$TMPDIR are read in place; symlinked and compressed ones too" {
+  local t=$BATS_TEST_TMPDIR diff sdiff
+  diff=$("$BERTH_TOP/tests/lib/make-big-docker-archive" "$t/big.tar" 12)
+  sdiff=$("$BERTH_TOP/tests/lib/make-big-docker-archive" "$t/sym.tar" 12 --symlinked)
+  run berth copy -q "docker-archive:$t/big.tar" "oci:$t/lay:big"
+  [ "$status" -eq 0 ]
+  tar -C "$t/lay" -cf "$t/big-oci.tar" .
+  # a $TMPDIR of 4 MiB cannot hold a 12 MiB layer: reading the archives must not stage them
+  mkdir -p "$t/small"
+  mount -t tmpfs -o size=4m tmpfs "$t/small"
+  export TMPDIR=$t/small
+  run berth copy -q "docker-archive:$t/big.tar" "oci:$t/o1:x"
+  [ "$status" -eq 0 ]
+  run berth copy -q "docker-archive:$t/sym.tar" "oci:$t/o2:x"
+  [ "$status" -eq 0 ]
+  run berth copy -q "oci-archive:$t/big-oci.tar:big" "oci:$t/o3:x"
+  [ "$status" -eq 0 ]
+  run berth copy -q "docker-archive:$t/big.tar" containers-storage:example.com/big:1
+  [ "$status" -eq 0 ]
+  [ -z "$(ls -A "$t/small")" ]
+  unset TMPDIR
+  umount "$t/small"
+  local o
+  for o in o1:$diff o2:$sdiff o3:$diff; do
+    [ "$(sha256sum <"$t/${o%%:*}/blobs/sha256/${o#*:sha256:}" | cut -d' ' -f1)" = "${o#*:sha256:}" ]
+  done
+  run berth image inspect --format '{{index .RootFS.Layers 0}}' example.com/big:1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$diff" ]
+  berth rmi example.com/big:1 >/dev/null
+  # a compressed archive is decompressed into $TMPDIR once, then read the same way
+  gzip -1 -k "$t/big.tar"
+  run berth copy -q "docker-archive:$t/big.tar.gz" "oci:$t/o4:x"
+  [ "$status" -eq 0 ]
+  [ -f "$t/o4/blobs/sha256/${diff#sha256:}" ]
 }

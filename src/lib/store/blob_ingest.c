@@ -193,6 +193,45 @@ int store_blob_ingest_fd(struct store *s, int fd, const char *expect_digest, uin
 	return r;
 }
 
+int store_blob_adopt_fd(struct store *s, int fd, const char *digest, berth_error *err)
+{
+	_cleanup_close_ int dfd = openat(store_root_fd(s), "tmp",
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int blobs = -1;
+	char name[64], proc[64], dst[96];
+	struct stat st, tst;
+
+	if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != STORE_DIGEST_LEN ||
+	    strspn(digest + 7, "0123456789abcdef") != SHA256_HEX_LEN)
+		return berr(err, EINVAL, "invalid digest \"%s\"", digest ? digest : "");
+	/* only an unnamed file on the store's own file system can be linked in */
+	if (dfd < 0 || fstat(fd, &st) < 0 || fstat(dfd, &tst) < 0 || st.st_nlink != 0 ||
+	    st.st_dev != tst.st_dev || !S_ISREG(st.st_mode))
+		return -EXDEV;
+	if (lock_fd(fd, true, false) < 0)
+		return -EXDEV;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (int i = 0;; i++) {
+		unsigned rnd = (unsigned)random() ^ ((unsigned)getpid() << 8) ^ (unsigned)i;
+		snprintf(name, sizeof(name), "blob-%d-%08x", (int)getpid(), rnd);
+		if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) == 0)
+			break;
+		if (errno != EEXIST || i == 100)
+			return -EXDEV;
+	}
+	snprintf(dst, sizeof(dst), "blobs/sha256/%s", digest + 7);
+	if (fsync(fd) < 0 || fchmod(fd, 0644) < 0 ||
+	    renameat(dfd, name, store_root_fd(s), dst) < 0) {
+		int e = errno;
+		unlinkat(dfd, name, 0);
+		return berr_errno(err, e, "store blob %s", digest);
+	}
+	blobs = openat(store_root_fd(s), "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (blobs >= 0)
+		(void)fsync(blobs);
+	return 0;
+}
+
 int store_blob_ingest_buf(struct store *s, const void *data, size_t len,
 			  const char *expect_digest, char ret_digest[STORE_DIGEST_LEN + 1],
 			  berth_error *err)

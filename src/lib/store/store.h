@@ -144,6 +144,13 @@ void store_blob_writer_abort(struct store_blob_writer *w);
 int store_blob_ingest_fd(struct store *s, int fd, const char *expect_digest, uint64_t max_size,
 			 char ret_digest[STORE_DIGEST_LEN + 1], uint64_t *ret_size,
 			 berth_error *err);
+/**
+ * store_blob_adopt_fd() - [heavy] take @fd, an unnamed temp file (O_TMPFILE) in <root>/tmp
+ * whose content the caller has already hashed to @digest, as blob @digest without copying or
+ * hashing it again: fsync'ed, named under <root>/tmp (flock'ed, as a writer's file is) and
+ * renamed into blobs/. -EXDEV when @fd is not such a file (the caller then ingests it).
+ */
+int store_blob_adopt_fd(struct store *s, int fd, const char *digest, berth_error *err);
 /** store_blob_ingest_buf() - [heavy] a writer fed from memory, then committed. */
 int store_blob_ingest_buf(struct store *s, const void *data, size_t len,
 			  const char *expect_digest, char ret_digest[STORE_DIGEST_LEN + 1],

@@ -51,6 +51,13 @@ void blob_locations_record(const char *digest, const char *host, const char *rep
 		return;
 	if (read_locations(dir, digest + 7, &old) < 0)
 		old = NULL;
+	/* already the newest line: nothing to write (a re-pull touches no file) */
+	if (old) {
+		size_t ol = strlen(old), ll = strlen(line);
+		if (ol > ll && old[ol - 1] == '\n' && memcmp(old + ol - ll - 1, line, ll) == 0 &&
+		    (ol == ll + 1 || old[ol - ll - 2] == '\n'))
+			return;
+	}
 	/* the newest BLOB_LOC_MAX - 1 other lines, then this one last */
 	for (char *save = NULL, *l = old ? strtok_r(old, "\n", &save) : NULL; l;
 	     l = strtok_r(NULL, "\n", &save)) {
@@ -67,7 +74,8 @@ void blob_locations_record(const char *digest, const char *host, const char *rep
 		fprintf(f, "%s\n", keep[i]);
 	fprintf(f, "%s\n", line);
 	if (fclose(f) == 0)
-		(void)write_file_atomic_at(dir, digest + 7, text, len, 0600, NULL);
+		/* a hint, checked by every use: not worth an fsync per blob */
+		(void)write_file_replace_at(dir, digest + 7, text, len, 0600, NULL);
 }
 
 size_t blob_locations_find(const char *digest, const char *host, const char *skip_repo,

@@ -305,7 +305,10 @@ static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *
 				  &fd, err);
 	if (r < 0)
 		return r;
-	r = c->dst->ops->put_blob(c->dst, d->digest, d->size, fd, NULL, NULL, err);
+	if (c->src->blobs_verified && c->dst->ops->put_verified_blob)
+		r = c->dst->ops->put_verified_blob(c->dst, d->digest, d->size, fd, err);
+	else
+		r = c->dst->ops->put_blob(c->dst, d->digest, d->size, fd, NULL, NULL, err);
 	if (r < 0)
 		return r;
 	emit(c, IMG_COPY_BLOB_DONE, d);

@@ -54,6 +54,12 @@ struct img_dst_ops {
 			  berth_error *err);
 	int (*put_blob)(struct img_dst *d, const char *digest, int64_t size, int fd,
 			img_progress_fn progress, void *ud, berth_error *err);
+	/*
+	 * optional: put_blob() for an fd whose content this process has just hashed to @digest
+	 * (the source's blobs_verified), made in tmpdir_fd: taken without copying or hashing it
+	 */
+	int (*put_verified_blob)(struct img_dst *d, const char *digest, int64_t size, int fd,
+				 berth_error *err);
 	/* @top: the image's own manifest (tagged); otherwise a child of an index (by digest) */
 	int (*put_manifest)(struct img_dst *d, const void *body, size_t len, const char *media_type,
 			    const char *digest, bool top, berth_error *err);
@@ -75,6 +81,8 @@ struct img_dst_ops {
  * @repo:	docker: the open registry repository, else NULL
  * @consumer_verifies: set by img_copy() when the destination hashes every byte it takes: local
  *		files are then not hashed twice (network data always is)
+ * @blobs_verified: every fd get_blob() returns is a private temp file whose bytes it hashed to
+ *		the digest as they were written (a registry's blobs)
  */
 struct img_src {
 	const struct img_src_ops *ops;
@@ -82,6 +90,7 @@ struct img_src {
 	oci_transport transport;
 	struct reg_repo *repo;
 	bool consumer_verifies;
+	bool blobs_verified;
 };
 
 /**

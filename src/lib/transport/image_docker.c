@@ -140,6 +140,7 @@ int img_docker_src_open(const oci_image_name *n, const struct img_opts *o, struc
 		return berr(err, ENOMEM, "out of memory");
 	d->src.ops = &docker_src_ops;
 	d->src.transport = OCI_TRANSPORT_DOCKER;
+	d->src.blobs_verified = true; /* reg_blob_fetch() hashes what it writes */
 	r = open_repo(n, o, &d->src.name, &d->src.repo, &d->ref, err);
 	if (r < 0) {
 		docker_free(d);

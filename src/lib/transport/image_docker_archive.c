@@ -35,21 +35,16 @@
 #define _cleanup_json_ _cleanup_(json_decrefp)
 #define DECOMP_CHUNK   (256u << 10)
 
-static int read_json_in(int dirfd, const char *name, const char *what, char **ret_text,
-			size_t *ret_len, json_t **ret, berth_error *err)
+static int read_json_in(const struct tar_index *idx, int arc, const char *name, const char *what,
+			char **ret_text, size_t *ret_len, json_t **ret, berth_error *err)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
 	json_error_t je;
 	size_t len;
-	int r = img_archive_open_in(dirfd, name, what, &fd, err);
+	int r = img_archive_read_member(idx, arc, name, ARC_MAX_JSON, what, &text, &len, err);
 
-	if (r == 0)
-		r = read_fd_all(fd, ARC_MAX_JSON, &text, &len, err);
 	if (r < 0)
-		return r == -EFBIG ? berr(err, EFBIG, "%s: %s is larger than %u bytes", what, name,
-					  ARC_MAX_JSON)
-				   : berr_prefix(err, "%s: %s", what, name);
+		return r;
 	*ret = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!*ret)
 		return berr(err, EBADMSG, "%s: %s is not valid JSON (line %d: %s)", what, name,
@@ -116,33 +111,48 @@ static int pick_entry(json_t *man, const oci_image_name *n, const char *what, js
 	return berr(err, ENOENT, "%s: no image named %s in the archive", what, want);
 }
 
-/* layer_media_type() - from the file's first bytes, as containers/image guesses. */
-static const char *layer_media_type(int fd)
+/* layer_media_type() - from the member's first bytes, as containers/image guesses. */
+static const char *layer_media_type(int arc, const struct tar_member *m)
 {
-	unsigned char m[4] = {0};
+	unsigned char b[4] = {0};
 
-	if (pread(fd, m, sizeof(m), 0) < 2)
+	if (m->size < 2 || pread(arc, b, sizeof(b), m->off) < 2)
 		return DOCKER_MT_LAYER;
-	if (m[0] == 0x1f && m[1] == 0x8b)
+	if (b[0] == 0x1f && b[1] == 0x8b)
 		return DOCKER_MT_LAYER_GZIP;
-	if (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+	if (m->size >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
 		return OCI_MT_LAYER_ZSTD;
 	return DOCKER_MT_LAYER;
 }
 
-/* place_blob() - @fd (a file of the unpacked archive) as blobs/sha256/@hex: a hard link. */
-static int place_blob(int blobs, int fd, const char *hex, berth_error *err)
+/* digest_of_member() - "sha256:<hex>" of the member's data. */
+static int digest_of_member(int arc, const struct tar_member *m, const char *what,
+			    char ret[OCI_DIGEST_SHA256_LEN + 1], berth_error *err)
 {
-	char proc[64];
+	_cleanup_(sha256_freep) struct sha256 *h = sha256_new();
+	_cleanup_free_ char *buf = malloc(DECOMP_CHUNK);
+	char hex[SHA256_HEX_LEN + 1];
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, proc, blobs, hex, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST)
-		return 0;
-	return img_file_put_blob(blobs, hex, fd, err);
+	if (!h || !buf)
+		return berr(err, ENOMEM, "out of memory");
+	for (int64_t done = 0; done < m->size;) {
+		size_t want = m->size - done < (int64_t)DECOMP_CHUNK ? (size_t)(m->size - done)
+							       : DECOMP_CHUNK;
+		ssize_t n = pread(arc, buf, want, m->off + done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return berr_errno(err, n < 0 ? errno : EIO, "%s: reading %s", what, m->name);
+		sha256_update(h, buf, (size_t)n);
+		done += n;
+	}
+	sha256_final_hex(h, hex);
+	snprintf(ret, OCI_DIGEST_SHA256_LEN + 1, "sha256:%s", hex);
+	return 0;
 }
 
-static int import_layers(int in, int blobs, json_t *files, json_t *diff_ids, const char *what,
-			 json_t *descs, berth_error *err)
+static int import_layers(const struct tar_index *idx, int arc, json_t *files, json_t *diff_ids,
+			 const char *what, json_t *descs, struct arc_blobs *blobs, berth_error *err)
 {
 	size_t i;
 	json_t *f;
@@ -153,29 +163,31 @@ static int import_layers(int in, int blobs, json_t *files, json_t *diff_ids, con
 		return berr(err, EBADMSG,
 			    "%s: manifest.json lists %zu layers but the config has %zu diff_ids",
 			    what, json_array_size(files), json_array_size(diff_ids));
+	if (json_array_size(files) &&
+	    !(blobs->v = calloc(json_array_size(files), sizeof(*blobs->v))))
+		return berr(err, ENOMEM, "out of memory");
 	json_array_foreach(files, i, f)
 	{
-		_cleanup_close_ int fd = -1;
-		char dg[OCI_DIGEST_SHA256_LEN + 1];
+		struct arc_blob *b = &blobs->v[blobs->n];
+		const struct tar_member *m;
 		const char *name = json_string_value(f), *mt;
 		const char *diff = json_string_value(json_array_get(diff_ids, i));
-		uint64_t size;
-		int r = img_archive_open_in(in, name, what, &fd, err);
+		int r = img_archive_member(idx, name, what, &m, err);
 
 		if (r == 0)
-			r = oci_digest_of_fd(fd, 0, dg, &size, err);
+			r = digest_of_member(arc, m, what, b->digest, err);
 		if (r < 0)
 			return r;
-		mt = layer_media_type(fd);
-		if (strcmp(mt, DOCKER_MT_LAYER) == 0 && (!diff || strcmp(diff, dg) != 0))
+		mt = layer_media_type(arc, m);
+		if (strcmp(mt, DOCKER_MT_LAYER) == 0 && (!diff || strcmp(diff, b->digest) != 0))
 			return berr(err, EBADMSG,
 				    "%s: layer %s hashes to %s, not to the config's diff_id %s", what,
-				    name, dg, diff ? diff : "(none)");
-		r = place_blob(blobs, fd, dg + 7, err);
-		if (r < 0)
-			return r;
+				    name, b->digest, diff ? diff : "(none)");
+		b->off = m->off;
+		b->size = m->size;
+		blobs->n++;
 		json_array_append_new(descs, json_pack("{s:s,s:I,s:s}", "mediaType", mt, "size",
-						       (json_int_t)size, "digest", dg));
+						       (json_int_t)m->size, "digest", b->digest));
 	}
 	return 0;
 }
@@ -205,7 +217,8 @@ static int write_json_blob(int blobs, json_t *j, char ret_dg[OCI_DIGEST_SHA256_L
 	return write_file_atomic_at(blobs, ret_dg + 7, text, *ret_size, 0644, err);
 }
 
-int img_docker_archive_import(int in, int layout, const oci_image_name *n, const char *what,
+int img_docker_archive_import(const struct tar_index *idx, int arc, int layout,
+			      const oci_image_name *n, const char *what, struct arc_blobs *ret_blobs,
 			      berth_error *err)
 {
 	_cleanup_json_ json_t *man = NULL, *config = NULL, *manifest = NULL, *index = NULL;
@@ -216,7 +229,7 @@ int img_docker_archive_import(int in, int layout, const oci_image_name *n, const
 	size_t cfg_len, man_len = 0;
 	int r;
 
-	r = read_json_in(in, "manifest.json", what, NULL, NULL, &man, err);
+	r = read_json_in(idx, arc, "manifest.json", what, NULL, NULL, &man, err);
 	if (r == -ENOENT)
 		return berr(err, EINVAL,
 			    "%s: not a docker-archive (no manifest.json); make it with berth save "
@@ -225,8 +238,8 @@ int img_docker_archive_import(int in, int layout, const oci_image_name *n, const
 	if (r == 0)
 		r = pick_entry(man, n, what, &entry, err);
 	if (r == 0)
-		r = read_json_in(in, json_string_value(json_object_get(entry, "Config")), what,
-				 &cfg_text, &cfg_len, &config, err);
+		r = read_json_in(idx, arc, json_string_value(json_object_get(entry, "Config")),
+				 what, &cfg_text, &cfg_len, &config, err);
 	if (r == 0)
 		r = mkdirs(layout, what, &blobs, err);
 	if (r < 0)
@@ -240,9 +253,9 @@ int img_docker_archive_import(int in, int layout, const oci_image_name *n, const
 		return berr(err, ENOMEM, "out of memory");
 	descs = json_object_get(manifest, "layers");
 	if (r == 0)
-		r = import_layers(in, blobs, json_object_get(entry, "Layers"),
+		r = import_layers(idx, arc, json_object_get(entry, "Layers"),
 				  json_object_get(json_object_get(config, "rootfs"), "diff_ids"),
-				  what, descs, err);
+				  what, descs, ret_blobs, err);
 	if (r == 0)
 		r = write_json_blob(blobs, manifest, man_dg, &man_len, err);
 	if (r < 0)

@@ -38,6 +38,7 @@ struct store_img {
 	char *manifest_mt;
 	char *manifest_digest;
 	char image_id[STORE_ID_LEN + 1];
+	int tmpfd; /* <root>/tmp: where sources stage blobs, on the store's own file system */
 };
 
 #define SRC_ST(s) ((struct store_img *)((char *)(s)-offsetof(struct store_img, src)))
@@ -47,6 +48,8 @@ static void st_free(struct store_img *d)
 {
 	if (d->locked)
 		store_unlock(d->store);
+	if (d->tmpfd >= 0)
+		close(d->tmpfd);
 	store_image_free(d->image);
 	free(d->src.name);
 	free(d->dst.name);
@@ -129,6 +132,7 @@ int img_store_src_open(struct store *s, const char *ref, struct img_src **ret, b
 
 	if (!d)
 		return berr(err, ENOMEM, "out of memory");
+	d->tmpfd = -1;
 	d->store = s;
 	d->src.ops = &st_src_ops;
 	d->src.transport = OCI_TRANSPORT_CONTAINERS_STORAGE;
@@ -157,6 +161,17 @@ static int st_put_blob(struct img_dst *t, const char *digest, int64_t size, int 
 {
 	char got[STORE_DIGEST_LEN + 1];
 	int r = store_blob_ingest_fd(DST_ST(t)->store, fd, digest, 0, got, NULL, err);
+	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
+}
+
+/* st_put_verified_blob() - a blob fetched into the store's tmp dir is linked in, not copied. */
+static int st_put_verified_blob(struct img_dst *t, const char *digest, int64_t size, int fd,
+				berth_error *err)
+{
+	int r = store_blob_adopt_fd(DST_ST(t)->store, fd, digest, err);
+
+	if (r == -EXDEV)
+		return st_put_blob(t, digest, size, fd, NULL, NULL, err);
 	return r < 0 ? berr_prefix(err, "%s", t->name) : 0;
 }
 
@@ -294,12 +309,14 @@ static int st_lock_blob(struct img_dst *t, const char *digest, int *ret_fd, bert
 
 static int st_tmpdir_fd(struct img_dst *t)
 {
-	return -1;
+	/* unnamed O_TMPFILEs: nothing there for gc to find, and no $TMPDIR space used */
+	return DST_ST(t)->tmpfd;
 }
 
 static const struct img_dst_ops st_dst_ops = {
     .has_blob = st_has_blob,
     .put_blob = st_put_blob,
+    .put_verified_blob = st_put_verified_blob,
     .put_manifest = st_put_manifest,
     .commit = st_commit,
     .lock_blob = st_lock_blob,
@@ -314,6 +331,7 @@ int img_store_dst_open(struct store *s, const char *name, struct img_dst **ret, 
 
 	if (!d)
 		return berr(err, ENOMEM, "out of memory");
+	d->tmpfd = -1;
 	d->store = s;
 	d->dst.ops = &st_dst_ops;
 	d->dst.transport = OCI_TRANSPORT_CONTAINERS_STORAGE;
@@ -330,6 +348,7 @@ int img_store_dst_open(struct store *s, const char *name, struct img_dst **ret, 
 		return r;
 	}
 	d->locked = true;
+	d->tmpfd = openat(store_root_fd(s), "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	*ret = &d->dst;
 	return 0;
 }

@@ -404,7 +404,40 @@ struct xfer {
 	int64_t sent, received;
 	bool too_big, header_overflow, too_long, io_error;
 	struct sha256 *up_hash; /* what a file body sent, when q->upload_digest asks for it */
+	char *wbuf;		/* a blob body gathered for one large write (see sink_write()) */
+	size_t wlen;
 };
+
+/*
+ * REG_SINK_BUFFER - libcurl hands the write callback at most 16 KiB at a time; gathering a blob
+ * body into large writes saves a 100 MB pull some 6000 write() calls.
+ */
+#define REG_SINK_BUFFER (1024 * 1024)
+
+/* sink_flush() - write what sink_write() gathered; false on an I/O error. */
+static bool sink_flush(struct xfer *x)
+{
+	if (x->wlen && write_all(x->q->sink_fd, x->wbuf, x->wlen) < 0)
+		return false;
+	x->wlen = 0;
+	return true;
+}
+
+/* sink_write() - @buf to the sink through the gathering buffer (written straight without one). */
+static bool sink_write(struct xfer *x, const char *buf, size_t len)
+{
+	if (!x->wbuf)
+		x->wbuf = malloc(REG_SINK_BUFFER);
+	if (!x->wbuf)
+		return write_all(x->q->sink_fd, buf, len) == 0;
+	if (x->wlen + len > REG_SINK_BUFFER && !sink_flush(x))
+		return false;
+	if (len >= REG_SINK_BUFFER)
+		return write_all(x->q->sink_fd, buf, len) == 0;
+	memcpy(x->wbuf + x->wlen, buf, len);
+	x->wlen += len;
+	return true;
+}
 
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)
 {
@@ -471,7 +504,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud)
 			x->too_long = true;
 			return 0;
 		}
-		if (write_all(x->q->sink_fd, buf, len) < 0) {
+		if (!sink_write(x, buf, len)) {
 			x->io_error = true;
 			return 0;
 		}
@@ -693,6 +726,8 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 	log_debug("%s %s", q->method, url);
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (x.wbuf && !x.io_error && !sink_flush(&x))
+		x.io_error = true;
 	if (x.header_overflow)
 		rc = berr(err, EBADMSG, "%s: %s sent more than %u KiB of headers; refusing it",
 			  r->name, r->api_host, REG_MAX_HEADERS >> 10);
@@ -719,6 +754,7 @@ static int perform_once(struct reg_repo *r, const struct req *q, const char *aut
 				  r->name, q->upload_digest, hex);
 	}
 	sha256_free(x.up_hash);
+	free(x.wbuf);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	return rc;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +89,8 @@ int fsync_dir_at(int dirfd)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-			 berth_error *err)
+static int write_file_renamed_at(int dirfd, const char *path, const void *data, size_t len,
+				 mode_t mode, bool durable, berth_error *err)
 {
 	char tmp[4096];
 	_cleanup_close_ int fd = -1;
@@ -103,7 +104,7 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 	r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
 		r = -errno;
@@ -112,8 +113,21 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 		return berr_errno(err, r, "write %s", path);
 	}
 	/* The rename is durable only once the directory entry is on disk. */
-	(void)fsync_dir_at(dirfd);
+	if (durable)
+		(void)fsync_dir_at(dirfd);
 	return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			 berth_error *err)
+{
+	return write_file_renamed_at(dirfd, path, data, len, mode, true, err);
+}
+
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			  berth_error *err)
+{
+	return write_file_renamed_at(dirfd, path, data, len, mode, false, err);
 }
 
 int mkdir_p(const char *path, mode_t mode, berth_error *err)

@@ -33,6 +33,13 @@ int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len, berth_erro
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
 			 berth_error *err);
 
+/**
+ * write_file_replace_at() - write_file_atomic_at() without the fsyncs: readers see the old or
+ * the new content, but a crash may lose the update. For caches and hints only.
+ */
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			  berth_error *err);
+
 /** write_all() - write every byte, retrying on EINTR and short writes. */
 int write_all(int fd, const void *data, size_t len);
 
