@@ -410,7 +410,9 @@ t_sysctl_ipc() {
     b=$(bundle cgroup2 "sleep 60" ".linux.cgroupsPath = \"berth/$id\" | .linux.resources = {memory: {limit: 67108864}, pids: {limit: 42}, cpu: {quota: 50000, period: 100000}}")
     "$RT_DRIVER" "$b" </dev/null 3>&- & local pid=$!
     # the container runs once its process is in the cgroup (however slow the machine)
-    wait_until 30 test -s "/sys/fs/cgroup/pids/berth/$id/cgroup.procs"
+    # (cgroup files have no size: read them)
+    in_cgroup() { [ -n "$(cat "/sys/fs/cgroup/pids/berth/$id/cgroup.procs" 2>/dev/null)" ]; }
+    wait_until 30 in_cgroup
     local mem pids quota procs
     mem=$(cat "/sys/fs/cgroup/memory/berth/$id/memory.limit_in_bytes")
     pids=$(cat "/sys/fs/cgroup/pids/berth/$id/pids.max")
