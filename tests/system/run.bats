@@ -206,6 +206,10 @@ teardown_file() { containers_teardown_file; }
   run berth run --rm --device /dev/null:/dev/mynull localhost/busybox sh -c 'echo x >/dev/mynull && stat -c "%F %t:%T" /dev/mynull'
   [ "$status" -eq 0 ]
   [ "$output" = "character special file 1:3" ]
+  id=$(berth create --device /dev/null:/dev/mynull:rw --shm-size 2m localhost/busybox true)
+  run berth inspect --format '{{.HostConfig.ShmSize}} {{range .HostConfig.Devices}}{{.PathOnHost}}:{{.PathInContainer}}:{{.CgroupPermissions}}{{end}}' "$id"
+  [ "$output" = "2097152 /dev/null:/dev/mynull:rw" ]
+  berth rm "$id"
   # /dev/kmsg (1:11) is not in the default allow-list: the rule follows --device's permissions
   if [ -d /sys/fs/cgroup/devices ]; then
     run berth run --rm --device /dev/kmsg:/dev/kmsg:rw localhost/busybox sh -c ': >>/dev/kmsg && echo opened'
