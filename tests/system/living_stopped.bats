@@ -73,12 +73,18 @@ no_overlay_under() {
 }
 
 @test "logs -f across fast rotation: every line once, in order; the previous file is kept as .1" {
-  berth run -d --name fastrot --log-opt max-size=1k localhost/busybox \
-    sh -c 'sleep 1; i=0; while [ $i -lt 3000 ]; do echo line$i; i=$((i+1)); [ $((i % 10)) = 0 ] && usleep 10000; done; true'
-  run timeout 60 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" logs -f fastrot
-  [ "$status" -eq 0 ]
-  diff <(echo "$output") <(seq 0 2999 | sed "s/^/line/")
+  sig="$BERTH_TEST_DIR/fastrot-go"
+  mkdir -p "$sig"
+  berth run -d --name fastrot --log-opt max-size=1k -v "$sig:/sig" localhost/busybox \
+    sh -c 'until [ -e /sig/go ]; do usleep 10000; done; i=0; while [ $i -lt 3000 ]; do echo line$i; i=$((i+1)); [ $((i % 10)) = 0 ] && usleep 10000; done; true'
   log="$BERTH_TEST_ROOT/containers/$(berth ps -aq --no-trunc --filter name=fastrot)/userdata/ctr.log"
+  timeout 120 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" logs -f fastrot >"$BERTH_TEST_DIR/fastrot.out" &
+  follower=$!
+  # the output starts once the follower has announced itself (its lock on ctr.log.follow)
+  wait_for 300 sh -c "[ -e '$log.follow' ] && ! flock -xn '$log.follow' true"
+  touch "$sig/go"
+  wait "$follower"
+  diff "$BERTH_TEST_DIR/fastrot.out" <(seq 0 2999 | sed "s/^/line/")
   [ "$(stat -c %s "$log")" -le 1024 ]
   [ "$(stat -c %s "$log.1")" -le 1024 ]
   [ ! -e "$log.1.new" ]
