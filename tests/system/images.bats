@@ -394,7 +394,7 @@ EOF
   log="$BERTH_TEST_RUNROOT/events/events.log"
   berth import "$(small_tar rot)" rot >/dev/null
   # a follower goes on across rotations
-  timeout 15 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" events \
+  timeout 300 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" events \
     --filter event=tag --format '{{.Name}}' >"$BATS_TEST_TMPDIR/follow.out" 3>&- &
   follower=$!
   sleep 0.5
