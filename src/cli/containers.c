@@ -67,6 +67,8 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "read-only", 0, CLI_BOOL, "Make containers root filesystem read-only", NULL },          \
 	{ "volume", 'v', CLI_LIST, "Bind mount a volume into the container", NULL },              \
 	{ "tmpfs", 0, CLI_LIST, "Mount a temporary filesystem (tmpfs) into a container", NULL },  \
+	{ "device", 0, CLI_LIST, "Add a host device to the container (HOST[:CTR][:PERMS])", NULL }, \
+	{ "shm-size", 0, CLI_STRING, "Size of /dev/shm (format: <number>[<unit>], unit = b, k, m, g)", NULL }, \
 	{ "network", 0, CLI_STRING, "Connect a container to a network (private, none, host, container:NAME, ns:PATH, pasta[:OPTIONS], slirp4netns[:OPTIONS])", NULL }, \
 	{ "net", 0, CLI_STRING, "Alias of --network", NULL },                                     \
 	{ "pod", 0, CLI_STRING, "Run container in an existing pod (or new:NAME to create one)", NULL }, \
@@ -105,8 +107,7 @@ const struct cli_option cmd_run_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-/* parse_size() - "512m", "1g", "100k", "1024" → bytes (podman's units are powers of 1024). */
-static int parse_size(const char *s, int64_t *ret)
+int parse_size(const char *s, int64_t *ret)
 {
 	char *end;
 	double v;
@@ -400,7 +401,8 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 {
 	_cleanup_(json_decrefp) json_t *c = json_object();
 	json_t *env = json_array(), *mounts = json_array(), *tmpfs = json_array(),
-	       *ulimits = json_array(), *labels = json_object(), *ann = json_object();
+	       *ulimits = json_array(), *labels = json_object(), *ann = json_object(),
+	       *devices = json_array();
 	char *const *argv = cli_argv(args);
 	const char *v;
 	int r;
@@ -408,6 +410,7 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	json_object_set_new(c, "env", env);
 	json_object_set_new(c, "mounts", mounts);
 	json_object_set_new(c, "tmpfs", tmpfs);
+	json_object_set_new(c, "devices", devices);
 	json_object_set_new(c, "ulimits", ulimits);
 	json_object_set_new(c, "labels", labels);
 	json_object_set_new(c, "annotations", ann);
@@ -443,6 +446,16 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	for (char *const *m = cli_list(args, "tmpfs"); *m; m++)
 		if ((r = parse_tmpfs(tmpfs, *m, err)) < 0)
 			return r;
+	for (char *const *d = cli_list(args, "device"); *d; d++)
+		if ((r = parse_device(devices, *d, err)) < 0)
+			return r;
+	if ((v = cli_str(args, "shm-size"))) {
+		int64_t bytes;
+		if (parse_size(v, &bytes) < 0)
+			return berr(err, EINVAL, "invalid --shm-size %s: use a size such as 64m or 1g",
+				    v);
+		json_object_set_new(c, "shm_size", json_integer(bytes));
+	}
 	v = cli_str(args, "network");
 	if (!v)
 		v = cli_str(args, "net");
@@ -491,6 +504,10 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	    (r = parse_kv_list(ann, cli_list(args, "annotation"), "--annotation", err)) < 0)
 		return r;
 	if ((v = cli_str(args, "log-driver"))) {
+		if (strcmp(v, "journald") == 0)
+			return berr(err, ENOTSUP,
+				    "log driver \"journald\" is not supported: berth runs without "
+				    "systemd's journald; use k8s-file (the default) or none");
 		if (strcmp(v, "k8s-file") != 0 && strcmp(v, "none") != 0)
 			return berr(err, ENOTSUP,
 				    "log driver \"%s\" is not supported: use k8s-file or none", v);

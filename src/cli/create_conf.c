@@ -171,6 +171,61 @@ static int apply_volumes(const struct containers_conf *c, json_t *create, berth_
 	return 0;
 }
 
+/* containers.conf devices: under --device, which wins at the same container path. */
+static int apply_devices(const struct containers_conf *c, json_t *create, berth_error *err)
+{
+	json_t *devices = json_object_get(create, "devices"), *list = json_array(), *v;
+	size_t i;
+	int r;
+
+	if (!devices) {
+		devices = json_array();
+		json_object_set_new(create, "devices", devices);
+	}
+	for (char **d = c->devices; d && *d; d++) {
+		if ((r = parse_device(list, *d, err)) < 0) {
+			json_decref(list);
+			return berr_prefix(err, "%s: devices", conf_file(c));
+		}
+	}
+	json_array_foreach (list, i, v)
+		if (!mount_dest_taken(devices, v))
+			json_array_append(devices, v);
+	json_decref(list);
+	return 0;
+}
+
+static int apply_shm_size(const struct containers_conf *c, struct cli_args *args, json_t *create,
+			  berth_error *err)
+{
+	int64_t bytes;
+
+	if (cli_is_set(args, "shm-size") || !c->shm_size)
+		return 0;
+	if (parse_size(c->shm_size, &bytes) < 0)
+		return berr(err, EINVAL, "%s: shm_size \"%s\" is not a size such as 64m or 65536k",
+			    conf_file(c), c->shm_size);
+	json_object_set_new(create, "shm_size", json_integer(bytes));
+	return 0;
+}
+
+/*
+ * There is no journald on the hosts berth targets (no systemd): a containers.conf that asks
+ * for it (distributions ship such files) must not stop every run, so its containers log to
+ * k8s-file, with a warning saying so. --log-driver journald, asked for by hand, is refused.
+ */
+static void apply_log_driver(const struct containers_conf *c, struct cli_args *args,
+			     json_t *create)
+{
+	if (cli_is_set(args, "log-driver"))
+		return;
+	if (strcmp(c->log_driver, "none") == 0)
+		json_object_set_new(create, "log_driver", json_string("none"));
+	else if (strcmp(c->log_driver, "journald") == 0)
+		log_warn("%s: log_driver \"journald\" is not supported by berth (no journald): "
+			 "logging to k8s-file instead", conf_file(c));
+}
+
 static int apply_annotations(const struct containers_conf *c, json_t *create, berth_error *err)
 {
 	json_t *ann = json_object_get(create, "annotations");
@@ -273,16 +328,16 @@ int create_apply_conf(struct berth_ctx *ctx, struct cli_args *args, json_t *crea
 	if ((r = apply_env(c, create, err)) < 0 || (r = apply_ulimits(c, create, err)) < 0 ||
 	    (r = apply_sysctls(c, create, err)) < 0 || (r = apply_volumes(c, create, err)) < 0 ||
 	    (r = apply_annotations(c, create, err)) < 0 || (r = apply_init(c, args, create, err)) < 0 ||
-	    (r = apply_tz(c, create, err)) < 0 || (r = apply_umask(c, create, err)) < 0)
+	    (r = apply_tz(c, create, err)) < 0 || (r = apply_umask(c, create, err)) < 0 ||
+	    (r = apply_devices(c, create, err)) < 0 || (r = apply_shm_size(c, args, create, err)) < 0)
 		return r;
+	apply_log_driver(c, args, create);
 	json_object_set_new(create, "default_caps", caps_json(c->default_capabilities));
 	/* podman leaves rootless containers without a pids limit under cgroupfs, as berth's. */
 	if (!cli_is_set(args, "pids-limit") && !ctx->rootless && c->pids_limit > 0)
 		json_object_set_new(create, "pids_limit", json_integer(c->pids_limit));
 	if (!json_object_get(create, "log_max_size") && c->log_size_max > 0)
 		json_object_set_new(create, "log_max_size", json_integer(c->log_size_max));
-	if (!cli_is_set(args, "log-driver") && strcmp(c->log_driver, "none") == 0)
-		json_object_set_new(create, "log_driver", json_string("none"));
 	if (!json_object_get(create, "seccomp") && c->seccomp_profile && *c->seccomp_profile &&
 	    strcmp(c->seccomp_profile, CONTAINERS_CONF_DEFAULT_SECCOMP) != 0)
 		json_object_set_new(create, "seccomp", json_string(c->seccomp_profile));

@@ -176,3 +176,53 @@ pids_limit = "many"'
   [ "${lines[1]}" = 600 ]
   [ "${lines[2]}" = yes ]
 }
+
+@test "shm_size sizes /dev/shm; --shm-size overrides it; a bad value names the file" {
+  run berth run --rm localhost/busybox df -k /dev/shm
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[1]}" | awk '{print $2}')" = 65536 ] # podman's 64m
+  conf '[containers]
+shm_size = "2m"'
+  run berth run --rm localhost/busybox df -k /dev/shm
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[1]}" | awk '{print $2}')" = 2048 ]
+  run berth run --rm --shm-size 3m localhost/busybox df -k /dev/shm
+  [ "$(echo "${lines[1]}" | awk '{print $2}')" = 3072 ]
+  conf '[containers]
+shm_size = "lots"'
+  run berth run --rm localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"containers-$BATS_TEST_NUMBER.conf: shm_size \"lots\""* ]]
+}
+
+@test "devices from containers.conf appear in every container; --device at the same path wins" {
+  conf '[containers]
+devices = ["/dev/null:/dev/confnull"]'
+  run berth run --rm localhost/busybox stat -c '%F %t:%T' /dev/confnull
+  [ "$status" -eq 0 ]
+  [ "$output" = "character special file 1:3" ]
+  run berth run --rm --device /dev/zero:/dev/confnull localhost/busybox stat -c '%t:%T' /dev/confnull
+  [ "$output" = "1:5" ]
+  conf '[containers]
+devices = ["/etc/hostname"]'
+  run berth run --rm localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"devices: device /etc/hostname is not a device node"* ]]
+}
+
+@test "log_driver = journald falls back to k8s-file with a warning; --log-driver journald is refused" {
+  conf '[containers]
+log_driver = "journald"'
+  run --separate-stderr berth run --name jd localhost/busybox echo logged
+  [ "$status" -eq 0 ]
+  [ "$output" = logged ]
+  [[ "$stderr" == *'log_driver "journald" is not supported by berth (no journald): logging to k8s-file instead'* ]]
+  run berth logs jd
+  [ "$output" = logged ]
+  run berth inspect --format '{{.HostConfig.LogConfig.Type}}' jd
+  [ "$output" = k8s-file ]
+  berth rm jd
+  run berth run --rm --log-driver journald localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'log driver "journald" is not supported: berth runs without systemd'* ]]
+}

@@ -25,6 +25,14 @@ teardown() { as_user rm -a -f -t 0 >/dev/null 2>&1 || true; }
   [[ "$(echo "$output" | head -1 | tr -s ' ')" == " 0 $uid 1" ]]
 }
 
+@test "rootless: --device binds the host's node; --shm-size sizes /dev/shm" {
+  run ub run --rm --device /dev/null:/dev/mynull --shm-size 2m localhost/busybox sh -c 'echo x >/dev/mynull && stat -c "%F %t:%T" /dev/mynull && df -k /dev/shm | tail -1'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "character special file 1:3" ]
+  [ "$(echo "${lines[1]}" | awk '{print $2}')" = 2048 ]
+}
+
 @test "rootless: run -d, ps, exec, stop -t 1, rm leave nothing behind" {
   id=$(as_user run -d --name rl localhost/busybox sh -c 'trap "" TERM; echo up >/tmp/m; while true; do sleep 0.1; done')
   run as_user ps --format '{{.Names}} {{.State}}'

@@ -446,6 +446,28 @@ EOF
   [[ "$output" == *"No errors found"* ]]
 }
 
+@test "system check finds a damaged unpacked layer (its files against the record); --repair removes the image" {
+  busybox_image
+  berth tag localhost/busybox localhost/layercheck
+  run berth system check
+  [ "$status" -eq 0 ]
+  diff=$(berth image inspect --format '{{.GraphDriver.Data.UpperDir}}' localhost/layercheck)
+  layer=$(basename "$(dirname "$diff")")
+  # a file truncated (same names, same blob): only the unpacked layer shows it
+  : >"$diff/etc/passwd"
+  run berth system check
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"layer ${layer:0:12}: its unpacked files hold "*" bytes, its record "*": the layer was changed or damaged after unpacking"* ]]
+  run berth system check --repair
+  [ "$status" -eq 0 ]
+  run berth image exists localhost/layercheck
+  [ "$status" -eq 1 ]
+  [ ! -e "$diff" ]
+  run berth system check
+  [ "$status" -eq 0 ]
+  busybox_image
+}
+
 @test "system reset --force empties the store, stopping containers first" {
   busybox_image
   berth run -d --name resetme busybox sleep 1000

@@ -77,13 +77,15 @@ no_overlay_under() {
 @test "logs -f across fast rotation: every line once, in order; the previous file is kept as .1" {
   berth run -d --name fastrot --log-opt max-size=1k localhost/busybox \
     sh -c 'while [ ! -e /tmp/go ]; do usleep 10000; done; i=0; while [ $i -lt 3000 ]; do echo line$i; i=$((i+1)); [ $((i % 10)) = 0 ] && usleep 10000; done; true'
+  log="$BERTH_TEST_ROOT/containers/$(berth ps -aq --no-trunc --filter name=fastrot)/userdata/ctr.log"
   follow_logs fastrot "$BATS_TEST_TMPDIR/follow"
+  # the output starts once the follower has announced itself (its lock on ctr.log.follow)
+  wait_until 30 sh -c "[ -e '$log.follow' ] && ! flock -xn '$log.follow' true"
   ctr_go fastrot
   wait_until 120 pid_gone "$LOGS_PID"
   wait "$LOGS_PID"
   run cat "$BATS_TEST_TMPDIR/follow"
   diff <(echo "$output") <(seq 0 2999 | sed "s/^/line/")
-  log="$BERTH_TEST_ROOT/containers/$(berth ps -aq --no-trunc --filter name=fastrot)/userdata/ctr.log"
   [ "$(stat -c %s "$log")" -le 1024 ]
   [ "$(stat -c %s "$log.1")" -le 1024 ]
   [ ! -e "$log.1.new" ]
@@ -125,4 +127,28 @@ no_overlay_under() {
   run berth start -a cpm
   [ "$output" = via-mount ]
   berth rm cpm
+}
+
+@test "logs -f misses nothing when the log rotates many times while the follower is blocked" {
+  sig="$BERTH_TEST_DIR/fastgo"
+  mkdir -p "$sig"
+  # ~100-byte lines, 4k files: well over a hundred rotations while the follower's stdout is full
+  berth run -d --name manyrot --log-opt max-size=4k -v "$sig:/sig" localhost/busybox \
+    sh -c 'until [ -e /sig/go ]; do usleep 10000; done; pad=$(printf "%090d" 0); i=0; while [ $i -lt 5000 ]; do echo "l$i $pad"; i=$((i+1)); done'
+  log="$BERTH_TEST_ROOT/containers/$(berth ps -aq --no-trunc --filter name=manyrot)/userdata/ctr.log"
+  # the reader sleeps first: the follower blocks on a full pipe while the container writes on
+  ( timeout 120 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" logs -f manyrot |
+    (sleep 2; cat) >"$BERTH_TEST_DIR/manyrot.out" ) &
+  reader=$!
+  # start writing once the follower has announced itself (its shared lock on ctr.log.follow)
+  wait_until 300 sh -c "[ -e '$log.follow' ] && ! flock -xn '$log.follow' true"
+  touch "$sig/go"
+  wait "$reader"
+  pad=$(printf "%090d" 0)
+  diff <(cut -d' ' -f1 "$BERTH_TEST_DIR/manyrot.out") <(seq 0 4999 | sed "s/^/l/")
+  [ "$(grep -c " $pad\$" "$BERTH_TEST_DIR/manyrot.out")" -eq 5000 ]
+  # the generations kept for the follower are gone once it is done and the container stopped
+  run ls "$(dirname "$log")"
+  [[ "$output" != *ctr.log.g* ]]
+  berth rm manyrot
 }

@@ -196,3 +196,39 @@ teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
   orphan_gone() { ! berth ps -a --format '{{.Names}}' | grep -qx orphan; }
   wait_until 90 orphan_gone
 }
+
+@test "run --shm-size sizes /dev/shm (podman's 64m by default); a bad size is refused" {
+  run berth run --rm localhost/busybox df -k /dev/shm
+  [ "$(echo "${lines[1]}" | awk '{print $2}')" = 65536 ]
+  run berth run --rm --shm-size 1m localhost/busybox df -k /dev/shm
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[1]}" | awk '{print $2}')" = 1024 ]
+  run berth run --rm --shm-size lots localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == "Error: invalid --shm-size lots"* ]]
+}
+
+@test "run --device makes the host's node at the container path, with a cgroup rule for its permissions" {
+  run berth run --rm --device /dev/null:/dev/mynull localhost/busybox sh -c 'echo x >/dev/mynull && stat -c "%F %t:%T" /dev/mynull'
+  [ "$status" -eq 0 ]
+  [ "$output" = "character special file 1:3" ]
+  id=$(berth create --device /dev/null:/dev/mynull:rw --shm-size 2m localhost/busybox true)
+  run berth inspect --format '{{.HostConfig.ShmSize}} {{range .HostConfig.Devices}}{{.PathOnHost}}:{{.PathInContainer}}:{{.CgroupPermissions}}{{end}}' "$id"
+  [ "$output" = "2097152 /dev/null:/dev/mynull:rw" ]
+  berth rm "$id"
+  # /dev/kmsg (1:11) is not in the default allow-list: the rule follows --device's permissions
+  if [ -d /sys/fs/cgroup/devices ]; then
+    run berth run --rm --device /dev/kmsg:/dev/kmsg:rw localhost/busybox sh -c ': >>/dev/kmsg && echo opened'
+    [ "$output" = opened ]
+    run berth run --rm --device /dev/kmsg:/dev/kmsg:r localhost/busybox sh -c ': >>/dev/kmsg && echo opened'
+    [[ "$output" == *"Operation not permitted"* ]]
+  fi
+  run berth run --rm --device /etc/passwd localhost/busybox true
+  [ "$status" -eq 125 ]
+  [ "$output" = "Error: device /etc/passwd is not a device node: --device takes a character or block device (use -v to share files and directories)" ]
+  run berth run --rm --device /dev/nonexistent localhost/busybox true
+  [ "$status" -eq 125 ]
+  [[ "$output" == "Error: device /dev/nonexistent: No such file or directory"* ]]
+  run berth ps -a -q
+  [ -z "$output" ]
+}

@@ -44,6 +44,14 @@ rl_berth() {
   [ "$(stat -c %u "$dir/d")" -eq $((start + 999)) ]
   # recorded mapping
   [[ "$(sqlite3 "$RL_DIR/root/berth.db" "SELECT value FROM meta WHERE key = 'idmap'")" == uid=0:$(id -u berth-test):1* ]]
+  # the layer check walks it inside the user namespace: a 0700 dir of a subordinate owner
+  chmod 0700 "$dir/d"
+  run rl_berth system check
+  [ "$status" -eq 0 ]
+  echo more >>"$dir/d/f"
+  run rl_berth system check
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"its unpacked files hold 7 bytes, its record 2"* ]]
   run rl_berth rmi owned
   [ "$status" -eq 0 ]
   [ ! -e "$dir" ]

@@ -103,6 +103,29 @@ const char *ctr_json_rfc3339(int64_t ns, char *buf, size_t size)
 	return buf;
 }
 
+/* HostConfig.ShmSize: bytes of /dev/shm (podman's 64m unless --shm-size/shm_size said) */
+static json_t *ctr_json_shm_size(json_t *cfg)
+{
+	json_t *v = json_object_get(cfg, "shm_size");
+
+	return json_integer(json_is_integer(v) ? json_integer_value(v) : 64LL << 20);
+}
+
+/* HostConfig.Devices: podman's PathOnHost/PathInContainer/CgroupPermissions per --device */
+static json_t *ctr_json_devices(json_t *cfg)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach (json_object_get(cfg, "devices"), i, v)
+		json_array_append_new(out, json_pack("{s:O?, s:O?, s:O?}", "PathOnHost",
+						     json_object_get(v, "source"), "PathInContainer",
+						     json_object_get(v, "destination"),
+						     "CgroupPermissions",
+						     json_object_get(v, "permissions")));
+	return out;
+}
+
 json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 {
 	_cleanup_free_ char *userdata = ctr_userdata_path(ctx, c->id), *spectext = NULL;
@@ -199,6 +222,8 @@ json_t *ctr_json_inspect(struct berth_ctx *ctx, struct store_container *c)
 					      "Path", logpath ? logpath : ""));
 		json_object_set_new(hc, "AutoRemove", json_boolean(json_is_true(json_object_get(cfg, "rm"))));
 		json_object_set_new(hc, "Init", json_boolean(json_is_true(json_object_get(cfg, "init"))));
+		json_object_set_new(hc, "ShmSize", ctr_json_shm_size(cfg));
+		json_object_set_new(hc, "Devices", ctr_json_devices(cfg));
 		json_t *conf = json_object_get(j, "Config"), *t = json_object_get(cfg, "stop_timeout");
 		json_object_set_new(conf, "StopTimeout",
 				    json_integer(json_is_integer(t) ? json_integer_value(t)

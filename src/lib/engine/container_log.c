@@ -3,9 +3,10 @@
  * container_log.c - writing and parsing k8s-file logs (see container_log.h).
  *
  * The writer formats a whole chunk into one buffer and writes it with a single write(2) so a
- * concurrent reader never sees half a record header; rotation keeps the full file as "<path>.1",
- * opens "<path>.new" and renames it over <path>: followers holding the old fd finish it, then
- * read "<path>.1" when it is not the file they held (container_logs.c).
+ * concurrent reader never sees half a record header; rotation keeps the full file as "<path>.1"
+ * (and as "<path>.g<N>" while a follower is announced, container_log_gen.c), opens
+ * "<path>.new" and renames it over <path>: followers holding the old fd finish it, then read
+ * the generations after it (container_logs.c).
  */
 #include "engine/container_log.h"
 
@@ -26,7 +27,13 @@ struct ctr_log_writer {
 	char *path;
 	uint64_t max_size;
 	uint64_t size;
+	uint64_t gen;	 /* the last generation kept for followers */
+	uint64_t gen_lo; /* the oldest one still kept; 0: none */
+	uint64_t keep_max;
 };
+
+/* Generations kept for a follower that fell behind: about 64 MiB of output, 8 to 1024 files. */
+#define CTR_LOG_KEEP_BYTES (64u << 20)
 
 static int open_log(const char *path, uint64_t *ret_size)
 {
@@ -62,6 +69,15 @@ int ctr_log_writer_open(const char *path, uint64_t max_size, struct ctr_log_writ
 	}
 	w->fd = fd;
 	w->max_size = max_size;
+	w->keep_max = max_size ? CTR_LOG_KEEP_BYTES / max_size : 0;
+	w->keep_max = w->keep_max < 8 ? 8 : w->keep_max > 1024 ? 1024 : w->keep_max;
+	/* generations left by an earlier run of the container: numbered on, dropped when unused */
+	_cleanup_free_ uint64_t *seqs = NULL;
+	size_t n = 0;
+	if (max_size && ctr_log_gen_list(path, &seqs, &n) == 0 && n) {
+		w->gen_lo = seqs[0];
+		w->gen = seqs[n - 1];
+	}
 	*ret = w;
 	return 0;
 }
@@ -100,11 +116,42 @@ static int64_t now_ns_real(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static void unlink_generation(struct ctr_log_writer *w, uint64_t seq)
+{
+	_cleanup_free_ char *name = ctr_log_gen_name(w->path, seq);
+
+	if (name)
+		unlink(name);
+}
+
+/*
+ * keep_generation() - before the full file is replaced: keep it as the next generation while
+ * someone follows, else drop the kept ones (container_log_gen.c). Done before the rename, so
+ * a follower that sees the new file also sees the generation of the one it held.
+ */
+static void keep_generation(struct ctr_log_writer *w)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (!ctr_log_followed(w->path)) {
+		for (; w->gen_lo && w->gen_lo <= w->gen; w->gen_lo++)
+			unlink_generation(w, w->gen_lo);
+		w->gen_lo = 0;
+		return;
+	}
+	name = ctr_log_gen_name(w->path, w->gen + 1);
+	if (!name || link(w->path, name) < 0)
+		return;
+	w->gen++;
+	if (!w->gen_lo)
+		w->gen_lo = w->gen;
+	while (w->gen - w->gen_lo >= w->keep_max)
+		unlink_generation(w, w->gen_lo++);
+}
+
 /*
  * rotate() - start an empty file; the full one stays as "<path>.1" (the one before it is
- * dropped, as conmon drops old output). Both names exist at every moment: "<path>.1" is
- * replaced by rename, so a follower that looks at both sees every file unless the log
- * rotates twice between two of its looks.
+ * dropped, as conmon drops old output) and, while someone follows, as the next generation.
  */
 static int rotate(struct ctr_log_writer *w)
 {
@@ -117,6 +164,7 @@ static int rotate(struct ctr_log_writer *w)
 		return -ENOMEM;
 	unlink(tmp);
 	unlink(prev_tmp);
+	keep_generation(w);
 	if (link(w->path, prev_tmp) < 0 || rename(prev_tmp, prev) < 0) {
 		int r = -errno;
 		unlink(prev_tmp);

@@ -8,8 +8,9 @@
  * One record per line of output; a chunk that ends without a newline is written as a partial
  * ("P") record and continued by later records. With a size limit (--log-opt max-size) the file
  * is rotated by renaming a fresh file over it, as conmon does, and the full file is kept as
- * "<path>.1": a follower notices the new inode, finishes its file, reads "<path>.1" if it
- * missed that one, and goes on with the new file.
+ * "<path>.1". While a `logs -f` follows, every rotated file is also kept as "<path>.g<N>"
+ * (container_log_gen.c): the follower notices the new inode, finishes the file it holds, reads
+ * the generations after it in order, and goes on with the new file.
  */
 #ifndef BERTH_ENGINE_CONTAINER_LOG_H
 #define BERTH_ENGINE_CONTAINER_LOG_H
@@ -42,6 +43,21 @@ int ctr_log_write(struct ctr_log_writer *w, const char *stream, const char *data
 
 /** ctr_log_writer_close() - close the file; NULL is fine. */
 void ctr_log_writer_close(struct ctr_log_writer *w);
+
+/**
+ * ctr_log_follow_lock() - announce a follower of @path to the writer: a shared lock held on
+ * the returned fd (close it to stop), or -1 when it cannot be taken.
+ */
+int ctr_log_follow_lock(const char *path);
+
+/** ctr_log_followed() - whether a follower holds ctr_log_follow_lock() on @path now. */
+bool ctr_log_followed(const char *path);
+
+/** ctr_log_gen_name() - "<path>.g<seq>", malloc'd (NULL: out of memory). */
+char *ctr_log_gen_name(const char *path, uint64_t seq);
+
+/** ctr_log_gen_list() - the kept generations of @path, sorted; *@ret is malloc'd. */
+int ctr_log_gen_list(const char *path, uint64_t **ret, size_t *ret_n);
 
 /** ctr_log_format_time() - "2024-01-01T00:00:00.000000000Z" for @ns into @buf (>= 40 bytes). */
 void ctr_log_format_time(int64_t ns, char *buf, size_t size);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -150,48 +151,72 @@ static bool same_file(int a, int b)
 }
 
 /*
- * look() - open the current log (*@ret_cur) and the one before it (*@ret_prev, -1 when there is
- * none) as a consistent pair: each rotation replaces "<path>.1", so an unchanged "<path>.1"
- * around the open of <path> means no rotation came between. -ENOENT: no log yet.
+ * read_generations() - after a rotation: the files kept between @held (finished) and @cur, in
+ * order (container_log_gen.c). The one @held is found by its inode; when it was not kept (no
+ * follower was seen when it rotated, or the writer's cap dropped it) every kept one is newer.
  */
-static int look(const char *path, const char *prev, int *ret_cur, int *ret_prev)
+static void read_generations(struct reader *rd, const char *path, int held, int cur)
 {
-	for (int tries = 0; tries < 100; tries++) {
-		_cleanup_close_ int p1 = open(prev, O_RDONLY | O_CLOEXEC), c = -1, p2 = -1;
+	_cleanup_free_ uint64_t *seqs = NULL;
+	size_t n = 0, start = 0;
+	struct stat hs, st;
 
-		c = open(path, O_RDONLY | O_CLOEXEC);
-		if (c < 0)
-			return -errno;
-		p2 = open(prev, O_RDONLY | O_CLOEXEC);
-		if ((p1 < 0 && p2 < 0) || same_file(p1, p2)) {
-			*ret_cur = TAKE_FD(c);
-			*ret_prev = TAKE_FD(p1);
-			return 0;
+	if (ctr_log_gen_list(path, &seqs, &n) < 0 || fstat(held, &hs) < 0)
+		return;
+	for (size_t i = n; i-- > 0;) {
+		_cleanup_free_ char *name = ctr_log_gen_name(path, seqs[i]);
+		if (name && stat(name, &st) == 0 && st.st_ino == hs.st_ino && st.st_dev == hs.st_dev) {
+			start = i + 1;
+			break;
 		}
 	}
-	return -EAGAIN;
+	for (size_t i = start; i < n; i++) {
+		_cleanup_free_ char *name = ctr_log_gen_name(path, seqs[i]);
+		_cleanup_close_ int fd = name ? open(name, O_RDONLY | O_CLOEXEC) : -1;
+
+		if (fd < 0)
+			continue; /* dropped by the writer's cap meanwhile */
+		if (same_file(fd, cur))
+			break;
+		feed(rd, fd, false, true);
+	}
 }
 
 /* follow_step() - print what was appended to *@fd, and move on to newer files after rotations */
-static void follow_step(struct reader *rd, const char *path, const char *prev, int *fd,
-			bool *first)
+static void follow_step(struct reader *rd, const char *path, int *fd, bool *first)
 {
-	_cleanup_close_ int cur = -1, before = -1;
+	_cleanup_close_ int cur = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (*fd >= 0)
 		feed(rd, *fd, *first, false);
-	if (look(path, prev, &cur, &before) < 0 || same_file(cur, *fd))
+	if (cur < 0 || same_file(cur, *fd))
 		return;
 	if (*fd >= 0) {
-		/* rotated: finish our file, then the one between ours and the new one */
+		/* rotated: finish our file (an open fd outlives its names), then the ones between */
 		feed(rd, *fd, *first, true);
-		/* (mid-rotation "<path>.1" may already be the new file itself: read that once) */
-		if (before >= 0 && !same_file(before, *fd) && !same_file(before, cur))
-			feed(rd, before, false, true);
+		read_generations(rd, path, *fd, cur);
 		close(*fd);
 	}
 	*fd = TAKE_FD(cur);
 	feed(rd, *fd, *first, false);
+}
+
+/*
+ * drop_generations() - the container stopped, so no writer will drop the kept files: the last
+ * follower out removes them (its shared lock turned exclusive proves it is the last).
+ */
+static void drop_generations(const char *path, int lock)
+{
+	_cleanup_free_ uint64_t *seqs = NULL;
+	size_t n = 0;
+
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0 || ctr_log_gen_list(path, &seqs, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *name = ctr_log_gen_name(path, seqs[i]);
+		if (name)
+			unlink(name);
+	}
 }
 
 /* watch() - an inotify fd that becomes readable when the log's directory changes, or -1 */
@@ -216,8 +241,9 @@ int ctr_logs_print(const char *path, const struct ctr_logs_opts *opts, int out_f
 		   berth_error *err)
 {
 	struct reader rd = { .o = opts, .out_fd = out_fd, .err_fd = err_fd };
+	/* announced before the first open: every file from there on is kept until read */
+	_cleanup_close_ int lock = opts->follow ? ctr_log_follow_lock(path) : -1;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC), in = -1;
-	_cleanup_free_ char *prev = NULL;
 	bool first = true;
 
 	if (fd < 0 && errno != ENOENT)
@@ -226,20 +252,17 @@ int ctr_logs_print(const char *path, const struct ctr_logs_opts *opts, int out_f
 		feed(&rd, fd, true, !opts->follow);
 		first = false;
 	}
-	if (opts->follow) {
-		if (asprintf(&prev, "%s.1", path) < 0)
-			return berr(err, ENOMEM, "out of memory");
+	if (opts->follow)
 		in = watch(path);
-	}
 	while (opts->follow) {
 		bool running = opts->still_running && opts->still_running(opts->userdata);
 		struct pollfd p = { .fd = in, .events = POLLIN };
 		char ev[4096];
 
-		follow_step(&rd, path, prev, &fd, &first);
+		follow_step(&rd, path, &fd, &first);
 		if (!running) {
 			/* a last look: the exit may have come after a rotation */
-			follow_step(&rd, path, prev, &fd, &first);
+			follow_step(&rd, path, &fd, &first);
 			if (fd >= 0)
 				feed(&rd, fd, false, true);
 			break;
@@ -251,5 +274,7 @@ int ctr_logs_print(const char *path, const struct ctr_logs_opts *opts, int out_f
 				;
 	}
 	free(rd.pending);
+	if (lock >= 0 && !(opts->still_running && opts->still_running(opts->userdata)))
+		drop_generations(path, lock);
 	return 0;
 }

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "util/macro.h"
 #include "util/userns.h"
@@ -362,8 +364,8 @@ static json_t *default_mounts(const struct spec_input *in, bool host_net)
 	static const char *const sys_o[] = { "nosuid", "noexec", "nodev", "ro", NULL };
 	static const char *const cg_o[] = { "rprivate", "nosuid", "noexec", "nodev", "relatime",
 					    "ro", NULL };
-	static const char *const shm_o[] = { "nosuid", "noexec", "nodev", "mode=1777",
-					     "size=65536000", NULL };
+	char shm_size[40];
+	const char *shm_o[] = { "nosuid", "noexec", "nodev", "mode=1777", shm_size, NULL };
 	static const char *const bind_o[] = { "rbind", "rprivate", "nosuid", "noexec", "nodev",
 					      NULL };
 	static const char *const bind_ro[] = { "rbind", "rprivate", "nosuid", "noexec", "nodev",
@@ -377,9 +379,12 @@ static json_t *default_mounts(const struct spec_input *in, bool host_net)
 		{ "/etc/resolv.conf", "resolv.conf" },
 		{ "/run/.containerenv", ".containerenv" },
 	};
-	json_t *m = json_array();
+	json_t *m = json_array(), *shm = json_object_get(in->create, "shm_size");
 	char path[4096];
 
+	/* podman's default 64m; --shm-size 0 is tmpfs's "size=0": no limit */
+	snprintf(shm_size, sizeof(shm_size), "size=%lld",
+		 json_is_integer(shm) ? (long long)json_integer_value(shm) : 64LL << 20);
 	json_array_append_new(m, mount_new("/proc", "proc", "proc", proc_o));
 	json_array_append_new(m, mount_new("/dev", "tmpfs", "tmpfs", dev_o));
 	json_array_append_new(m, mount_new("/dev/pts", "devpts", "devpts", pts_o));
@@ -438,6 +443,66 @@ static int add_user_mounts(json_t *mounts, json_t *create, berth_error *err)
 		if (!jarr(m, "options"))
 			json_object_set_new(m, "options", json_array());
 		json_array_append_new(mounts, m);
+	}
+	return 0;
+}
+
+/* ---- devices ---- */
+
+/*
+ * add_devices() - --device and containers.conf devices. Real root: a linux.devices node
+ * (made with mknod, owner and mode of the host's) and a cgroup rule allowing it. In a user
+ * namespace mknod is refused, so the host's node is bind-mounted instead, as podman does.
+ */
+static int add_devices(const struct spec_input *in, json_t *mounts, json_t *linux_,
+		       berth_error *err)
+{
+	static const char *const bind_o[] = { "rbind", "rprivate", "nosuid", "noexec", NULL };
+	static const char *const bind_ro[] = { "rbind", "rprivate", "nosuid", "noexec", "ro",
+					       NULL };
+	json_t *list = jarr(in->create, "devices"), *v;
+	json_t *res = json_object_get(linux_, "resources"), *nodes, *rules;
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		return 0;
+	nodes = json_array();
+	json_object_set_new(linux_, "devices", nodes);
+	rules = json_object_get(res, "devices");
+	json_array_foreach (list, i, v) {
+		const char *src = jstr(v, "source"), *dst = jstr(v, "destination");
+		const char *perms = jstr(v, "permissions") ?: "rwm";
+		struct stat st;
+
+		if (!src || !dst || dst[0] != '/')
+			return berr(err, EINVAL, "device %zu of the container record is malformed", i);
+		if (stat(src, &st) < 0)
+			return berr_errno(err, errno, "device %s", src);
+		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+			return berr(err, EINVAL, "device %s is not a device node", src);
+		if (in->uid_map) {
+			for (size_t k = json_array_size(mounts); k-- > 0;)
+				if (strcmp(jstr(json_array_get(mounts, k), "destination") ?: "", dst) == 0)
+					json_array_remove(mounts, k);
+			json_array_append_new(mounts, mount_new(dst, "bind", src,
+								 strchr(perms, 'w') ? bind_o : bind_ro));
+			continue;
+		}
+		const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+		json_array_append_new(
+		    nodes, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", dst, "type", type,
+				     "major", (json_int_t)major(st.st_rdev), "minor",
+				     (json_int_t)minor(st.st_rdev), "fileMode",
+				     (json_int_t)(st.st_mode & 07777), "uid", (json_int_t)st.st_uid,
+				     "gid", (json_int_t)st.st_gid));
+		if (!rules) {
+			rules = json_array();
+			json_object_set_new(res, "devices", rules);
+		}
+		json_array_append_new(rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
+						       type, "major", (json_int_t)major(st.st_rdev),
+						       "minor", (json_int_t)minor(st.st_rdev),
+						       "access", perms));
 	}
 	return 0;
 }
@@ -714,6 +779,12 @@ int spec_generate(const struct spec_input *in, json_t **ret, berth_error *err)
 			   "resources", resources(create));
 	if (json_object_size(json_object_get(create, "sysctls")) > 0)
 		json_object_set_new(linux_, "sysctl", sysctls(create));
+	if ((r = add_devices(in, mounts, linux_, err)) < 0) {
+		json_decref(mounts);
+		json_decref(process);
+		json_decref(linux_);
+		return r;
+	}
 	if (!priv) {
 		json_object_set_new(linux_, "maskedPaths", strv_to_json(masked_paths));
 		json_object_set_new(linux_, "readonlyPaths", strv_to_json(readonly_paths));

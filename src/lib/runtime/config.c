@@ -138,6 +138,9 @@ void runtime_config_free(struct runtime_config *cfg)
 		free(cfg->ns_path[i]);
 	free(cfg->cgroups_path);
 	strv_free(cfg->device_rules);
+	for (size_t i = 0; i < cfg->n_devices; i++)
+		free(cfg->devices[i].path);
+	free(cfg->devices);
 	rt_seccomp_free(cfg->seccomp);
 	strv_free(cfg->masked_paths);
 	strv_free(cfg->readonly_paths);
@@ -662,6 +665,53 @@ static int parse_device_rules(json_t *res, struct runtime_config *cfg, berth_err
 	return 0;
 }
 
+/* linux.devices: the nodes to create; their cgroup rules come with linux.resources.devices. */
+static int parse_devices(json_t *linux_, struct runtime_config *cfg, berth_error *err)
+{
+	json_t *arr, *e;
+	size_t i;
+	int r = get_typed(linux_, "linux.", "devices", JSON_ARRAY, &arr, err);
+
+	if (r < 0 || !arr)
+		return r;
+	if (json_array_size(arr) > RT_MAX_PATHS)
+		return berr(err, E2BIG, "linux.devices has too many entries");
+	cfg->devices = calloc(json_array_size(arr) + 1, sizeof(*cfg->devices));
+	if (!cfg->devices)
+		return -ENOMEM;
+	json_array_foreach(arr, i, e)
+	{
+		struct rt_device *d = &cfg->devices[cfg->n_devices++];
+		_cleanup_free_ char *type = NULL;
+		json_int_t maj = 0, min = 0, mode = 0666, uid = 0, gid = 0;
+		char where[48];
+
+		snprintf(where, sizeof(where), "linux.devices[%zu].", i);
+		if (!json_is_object(e))
+			return berr(err, EINVAL, "linux.devices[%zu] must be an object", i);
+		if ((r = get_string(e, where, "path", true, &d->path, err)) < 0 ||
+		    (r = get_string(e, where, "type", true, &type, err)) < 0 ||
+		    (r = get_int(e, where, "major", 0, 4095, NULL, &maj, err)) < 0 ||
+		    (r = get_int(e, where, "minor", 0, 1048575, NULL, &min, err)) < 0 ||
+		    (r = get_int(e, where, "fileMode", 0, 07777, NULL, &mode, err)) < 0 ||
+		    (r = get_int(e, where, "uid", 0, UINT32_MAX - 1, NULL, &uid, err)) < 0 ||
+		    (r = get_int(e, where, "gid", 0, UINT32_MAX - 1, NULL, &gid, err)) < 0)
+			return r;
+		if (d->path[0] != '/' || strstr(d->path, "/../") || strcmp(d->path, "/") == 0)
+			return berr(err, EINVAL, "%spath \"%s\" must be an absolute path of a file",
+				    where, d->path);
+		if (strlen(type) != 1 || !strchr("cbup", type[0]))
+			return berr(err, EINVAL, "%stype must be c, b, u or p", where);
+		d->type = type[0] == 'u' ? 'c' : type[0];
+		d->major = (unsigned)maj;
+		d->minor = (unsigned)min;
+		d->mode = (mode_t)mode;
+		d->uid = (uid_t)uid;
+		d->gid = (gid_t)gid;
+	}
+	return 0;
+}
+
 static int parse_resources(json_t *linux_, struct runtime_config *cfg, berth_error *err)
 {
 	json_t *res, *mem, *cpu, *pids;
@@ -753,7 +803,7 @@ static int parse_linux(json_t *root, struct runtime_config *cfg, berth_error *er
 	if ((r = parse_namespaces(linux_, cfg, err)) < 0 ||
 	    (r = parse_idmap(linux_, "uidMappings", &cfg->idmap.uid, err)) < 0 ||
 	    (r = parse_idmap(linux_, "gidMappings", &cfg->idmap.gid, err)) < 0 ||
-	    (r = parse_resources(linux_, cfg, err)) < 0 ||
+	    (r = parse_resources(linux_, cfg, err)) < 0 || (r = parse_devices(linux_, cfg, err)) < 0 ||
 	    (r = get_string(linux_, "linux.", "cgroupsPath", false, &cfg->cgroups_path, err)) < 0 ||
 	    (r = get_strv(linux_, "linux.", "maskedPaths", RT_MAX_PATHS, &cfg->masked_paths, err)) <
 		0 ||

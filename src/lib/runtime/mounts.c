@@ -374,6 +374,60 @@ static int setup_dev(struct mount_ctx *c, berth_error *err)
 	return 0;
 }
 
+/* make_node() - mknod linux.devices entry @d under the directory @dir as @name (real root). */
+static int make_node(int dir, const char *name, const struct rt_device *d, berth_error *err)
+{
+	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+
+	/* podman replaces a node of the same name (--device /dev/null:/dev/zero) */
+	if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
+		return berr_errno(err, errno, "device %s: replace what is there", d->path);
+	if (mknodat(dir, name, type | d->mode, makedev(d->major, d->minor)) < 0)
+		return berr_errno(err, errno, "device %s: mknod", d->path);
+	if (fchmodat(dir, name, d->mode, 0) < 0 ||
+	    fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_errno(err, errno, "device %s: set its owner and mode", d->path);
+	return 0;
+}
+
+/*
+ * create_devices() - linux.devices. As real root each is a new node; in a user namespace mknod
+ * is refused, so the host's node at the same path is bind-mounted, as runc does.
+ */
+static int create_devices(struct mount_ctx *c, berth_error *err)
+{
+	for (size_t i = 0; i < c->cfg->n_devices; i++) {
+		const struct rt_device *d = &c->cfg->devices[i];
+		_cleanup_free_ char *parent = strdup(d->path);
+		_cleanup_close_ int pfd = -1, dir = -1, target = -1;
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+
+		if (!slash)
+			return -ENOMEM;
+		if (c->in_userns || geteuid() != 0) {
+			target = ensure_path(c->rootfd, d->path, false, err);
+			if (target < 0)
+				return target;
+			int r = bind_onto(d->path, -1, target, false,
+					  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, d->path, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		*slash = '\0';
+		pfd = ensure_path(c->rootfd, parent[0] ? parent : "/", true, err);
+		if (pfd < 0)
+			return pfd;
+		dir = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
+			return berr_errno(err, errno, "device %s: open its directory", d->path);
+		int r = make_node(dir, slash + 1, d, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int mask_paths(struct mount_ctx *c, berth_error *err)
 {
 	for (char **p = c->cfg->masked_paths; p && *p; p++) {
@@ -547,6 +601,8 @@ int rt_mounts_setup(const struct runtime_config *cfg, bool in_userns, berth_erro
 			have_dev = true;
 	}
 	if (have_dev && (r = setup_dev(&c, err)) < 0)
+		goto out;
+	if ((r = create_devices(&c, err)) < 0)
 		goto out;
 	if ((r = write_sysctls(&c, err)) < 0 || (r = mask_paths(&c, err)) < 0 ||
 	    (r = readonly_paths(&c, err)) < 0)

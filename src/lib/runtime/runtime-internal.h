@@ -63,6 +63,20 @@ struct rt_mount {
 	char *data;
 };
 
+/**
+ * struct rt_device - one linux.devices entry: a node to create at @path in the container
+ * @type:	'c', 'b' or 'p' (fifo)
+ * @mode:	permission bits (fileMode), 0666 when absent
+ */
+struct rt_device {
+	char *path;
+	char type;
+	unsigned major, minor;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+
 /** struct rt_seccomp_arg - an OCI seccomp args[] condition (@op is enum scmp_compare) */
 struct rt_seccomp_arg {
 	unsigned index;
@@ -128,6 +142,8 @@ struct runtime_config {
 	int64_t pids_limit;   /* 0 = none */
 	char *cgroups_path;
 	char **device_rules; /* "A c 1:3 rwm" / "D a *:* rwm", linux.resources.devices in order */
+	struct rt_device *devices; /* linux.devices */
+	size_t n_devices;
 	struct rt_seccomp *seccomp;
 	char **masked_paths;
 	char **readonly_paths;

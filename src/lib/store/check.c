@@ -206,6 +206,66 @@ static int check_records(struct check *c, berth_error *err)
 	return 0;
 }
 
+/* Marks every image that uses layer @id as damaged. */
+static int images_using_layer(struct check *c, const char *id, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = store_prepare(c->s, "SELECT image_id FROM image_layers WHERE layer_id = ?", &st, err);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if (mark_damaged(c, (const char *)sqlite3_column_text(st, 0)) < 0)
+			return berr(err, ENOMEM, "out of memory");
+	return r == SQLITE_DONE ? 0 : store_sql_error(c->s, err, "check layers");
+}
+
+/*
+ * check_layer_content() - each unpacked layer against its record: the files under diff/ must
+ * hold the content size counted when it was unpacked (check_layers.c). Records of 0 bytes
+ * are not compared: layers of an older store may lack the count.
+ */
+static int check_layer_content(struct check *c, berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_strv_free_ char **ids = NULL;
+	_cleanup_free_ uint64_t *want = NULL, *have = NULL;
+	size_t n = 0;
+	int r = store_prepare(c->s, "SELECT id, content_size FROM layers WHERE content_size > 0",
+			      &st, err);
+
+	if (r < 0)
+		return r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t *nw = realloc(want, (n + 1) * sizeof(*want));
+		if (!nw)
+			return berr(err, ENOMEM, "out of memory");
+		want = nw;
+		want[n] = (uint64_t)sqlite3_column_int64(st, 1);
+		if (strv_add(&ids, &n, strdup((const char *)sqlite3_column_text(st, 0))) < 0)
+			return berr(err, ENOMEM, "out of memory");
+	}
+	if (r != SQLITE_DONE)
+		return store_sql_error(c->s, err, "check layers");
+	have = calloc(n + 1, sizeof(*have));
+	if (!have)
+		return berr(err, ENOMEM, "out of memory");
+	if ((r = store_layer_content_sizes(c->s, ids, n, have, err)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (have[i] == STORE_LAYER_SIZE_UNKNOWN || have[i] == want[i])
+			continue; /* an unreadable or missing diff/ is check_records()' to report */
+		if (problem(c, "layer %.12s: its unpacked files hold %llu bytes, its record %llu: "
+			       "the layer was changed or damaged after unpacking",
+			    ids[i], (unsigned long long)have[i], (unsigned long long)want[i]) < 0)
+			return berr(err, ENOMEM, "out of memory");
+		if ((r = images_using_layer(c, ids[i], err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int repair(struct check *c, bool repair_containers, berth_error *err)
 {
 	for (size_t i = 0; i < c->n_damaged; i++) {
@@ -259,6 +319,8 @@ int store_check(struct store *s, bool do_repair, bool repair_containers,
 	r = check_blobs(&c, err);
 	if (r >= 0)
 		r = check_records(&c, err);
+	if (r >= 0)
+		r = check_layer_content(&c, err);
 	if (r >= 0 && do_repair && c.n_damaged > 0)
 		r = repair(&c, repair_containers, err);
 	store_unlock(s);

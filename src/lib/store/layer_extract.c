@@ -483,6 +483,12 @@ static int make_room(struct extract_ctx *c, int pfd, const char *leaf, const cha
 	}
 	if (unlinkat(pfd, leaf, 0) < 0 && errno != ENOENT)
 		return entry_errno(c, err, errno, name, "replace the existing entry");
+	/* a file of this layer given twice: only the last copy's size is content (system check
+	 * compares the sum with the files on disk); a hardlinked one keeps its data */
+	if (c->opts->whiteouts != LAYER_WHITEOUT_APPLY && S_ISREG(s.st_mode) && s.st_nlink == 1)
+		c->st.content_size -= (uint64_t)s.st_size < c->st.content_size
+					      ? (uint64_t)s.st_size
+					      : c->st.content_size;
 	return 0;
 }
 
