@@ -561,8 +561,7 @@ static enum MHD_Result blob_get(struct server *srv, struct MHD_Connection *conn,
 	unsigned status = 200;
 	int fd;
 
-	if (!reg_repo_has_layer(&srv->store, rq->name, hex) &&
-	    !reg_repo_has_revision(&srv->store, rq->name, hex))
+	if (!reg_repo_links_blob(&srv->store, rq->name, hex))
 		return respond_error(conn, rq, 404, "BLOB_UNKNOWN", "blob %s is not in repository %s",
 				     rq->ref, rq->name);
 	fd = reg_blob_open(&srv->store, hex, &size);
@@ -693,7 +692,11 @@ static int resolve_ref(struct server *srv, struct req *rq, char hex[65])
 			return -EINVAL;
 		return reg_repo_has_revision(&srv->store, rq->name, hex) ? 0 : -ENOENT;
 	}
-	return reg_repo_tag_resolve(&srv->store, rq->name, rq->ref, hex) < 0 ? -ENOENT : 0;
+	/* A tag whose revision is gone is unknown, as in distribution. */
+	if (reg_repo_tag_resolve(&srv->store, rq->name, rq->ref, hex) < 0 ||
+	    !reg_repo_has_revision(&srv->store, rq->name, hex))
+		return -ENOENT;
+	return 0;
 }
 
 static unsigned mcache_slot(const char *hex)
@@ -1566,6 +1569,7 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 	r = reg_store_open(&srv.store, cfg->rootdir, !cfg->readonly, err);
 	if (r < 0)
 		return r;
+	srv.store.links = reg_linkcache_new(); /* NULL (no memory): links are read from disk */
 	if (cfg->htpasswd_path) {
 		r = reg_auth_new(cfg->htpasswd_path, cfg->htpasswd_realm, &srv.auth, err);
 		if (r < 0)
