@@ -129,11 +129,20 @@ void reg_linkcache_put(struct reg_linkcache *c, const char *path, const struct s
 	pthread_mutex_unlock(&c->lock);
 }
 
-void reg_linkcache_forget(struct reg_linkcache *c, const char *prefix)
+void reg_linkcache_forget(struct reg_linkcache *c, const char *prefix, bool subtree)
 {
 	size_t n = strlen(prefix);
 
 	pthread_mutex_lock(&c->lock);
+	if (!subtree) {
+		struct lc_entry *e = slot(c, prefix);
+		if (e->path && strcmp(e->path, prefix) == 0) {
+			free(e->path);
+			e->path = NULL;
+		}
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
 	for (size_t i = 0; i < LC_SLOTS; i++) {
 		struct lc_entry *e = &c->slots[i];
 		if (e->path && strncmp(e->path, prefix, n) == 0 &&

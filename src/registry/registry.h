@@ -99,8 +99,8 @@ bool reg_linkcache_get(struct reg_linkcache *c, const char *path, const struct s
 /** reg_linkcache_put() - remember @hex read from @path, whose file @st describes. */
 void reg_linkcache_put(struct reg_linkcache *c, const char *path, const struct stat *st,
 		       const char *hex);
-/** reg_linkcache_forget() - drop @prefix and everything under it. */
-void reg_linkcache_forget(struct reg_linkcache *c, const char *prefix);
+/** reg_linkcache_forget() - drop the link @prefix, and with @subtree everything under it. */
+void reg_linkcache_forget(struct reg_linkcache *c, const char *prefix, bool subtree);
 /** reg_stat_same() - @a and @b describe the same, unchanged file. */
 bool reg_stat_same(const struct stat *a, const struct stat *b);
 

@@ -246,11 +246,11 @@ int reg_link_read(struct reg_store *s, const char *path, char hex[65])
 	return r;
 }
 
-/* Forget the cached links at and under @path before changing it. */
-static void links_forget(struct reg_store *s, const char *path)
+/* Forget the cached link @path (with @subtree: every link under the folder @path). */
+static void links_forget(struct reg_store *s, const char *path, bool subtree)
 {
 	if (s->links)
-		reg_linkcache_forget(s->links, path);
+		reg_linkcache_forget(s->links, path, subtree);
 }
 
 int reg_link_write(struct reg_store *s, const char *path, const char *hex)
@@ -259,7 +259,7 @@ int reg_link_write(struct reg_store *s, const char *path, const char *hex)
 	int r;
 
 	snprintf(buf, sizeof(buf), "sha256:%s", hex);
-	links_forget(s, path);
+	links_forget(s, path, false);
 	r = mkdir_parent(s->v2, path);
 	if (r < 0)
 		return r;
@@ -308,7 +308,7 @@ int reg_repo_unlink_layer(struct reg_store *s, const char *name, const char *hex
 
 	if (P(path, "repositories/%s/_layers/sha256/%s", name, hex) < 0)
 		return -ENAMETOOLONG;
-	links_forget(s, path);
+	links_forget(s, path, true);
 	return rm_rf_at(s->v2, path, NULL);
 }
 
@@ -373,7 +373,7 @@ int reg_repo_tag_delete(struct reg_store *s, const char *name, const char *tag)
 
 	if (P(path, "repositories/%s/_manifests/tags/%s", name, tag) < 0)
 		return -ENAMETOOLONG;
-	links_forget(s, path);
+	links_forget(s, path, true);
 	return rm_rf_at(s->v2, path, NULL);
 }
 
@@ -511,7 +511,7 @@ int reg_repo_delete_revision(struct reg_store *s, const char *name, const char *
 		}
 	if (P(path, "repositories/%s/_manifests/revisions/sha256/%s", name, hex) < 0)
 		return -ENAMETOOLONG;
-	links_forget(s, path);
+	links_forget(s, path, true);
 	return rm_rf_at(s->v2, path, NULL);
 }
 
