@@ -118,6 +118,8 @@ int reg_mkdirat_p(int dirfd, const char *path);
 /** reg_blob_open() - open a blob's data read-only; returns the fd or a negative errno. */
 int reg_blob_open(struct reg_store *s, const char *hex, off_t *ret_size);
 bool reg_blob_exists(struct reg_store *s, const char *hex, off_t *ret_size);
+/** reg_blob_stat() - stat a blob's data file (0, or a negative errno). */
+int reg_blob_stat(struct reg_store *s, const char *hex, struct stat *st);
 /** reg_blob_read() - read a whole blob (manifests) up to @max bytes. */
 int reg_blob_read(struct reg_store *s, const char *hex, size_t max, char **ret, size_t *ret_len);
 /** reg_blob_put() - store @data as a blob (manifests), verifying nothing: @hex is its digest. */

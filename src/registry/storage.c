@@ -156,6 +156,17 @@ int reg_blob_open(struct reg_store *s, const char *hex, off_t *ret_size)
 	return fd;
 }
 
+int reg_blob_stat(struct reg_store *s, const char *hex, struct stat *st)
+{
+	char path[PATH_MAX];
+
+	if (P(path, "blobs/sha256/%.2s/%s/data", hex, hex) < 0)
+		return -ENAMETOOLONG;
+	if (fstatat(s->v2, path, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return S_ISREG(st->st_mode) ? 0 : -ENOENT;
+}
+
 bool reg_blob_exists(struct reg_store *s, const char *hex, off_t *ret_size)
 {
 	char path[PATH_MAX];
