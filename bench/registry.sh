@@ -2,9 +2,10 @@
 # berth-registry vs Debian's docker-registry (distribution 2.8), side by side on 127.0.0.1:
 # manifest GET and small-blob GET with wrk, HEAD with hey (wrk cannot count HEAD), 50
 # connections each, parallel pushes of small images, one large blob GET, and the servers' memory.
-# Prints requests/s for both and the ratio berth/distribution.
-#   BENCH_SECONDS (default 5)   BENCH_CONNS (default 50)   BENCH_BIG_MB (default 1024)
-#   BENCH_IMAGES (default 200)  BERTH_BUILD (build dir holding src/registry/berth-registry)
+# Prints requests/s for both and the ratio berth/distribution, and the server CPU time per request
+# (the machine may be shared: that number depends much less on the load than requests/s).
+#   BENCH_SECONDS (default 5)   BENCH_CONNS (default 50)   BENCH_BIG_MB (default 1024; 0 skips)
+#   BENCH_IMAGES (default 200; 0 skips)  BERTH_BUILD (build dir holding src/registry/berth-registry)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${BENCH_SECONDS:-5} conns=${BENCH_CONNS:-50} big_mb=${BENCH_BIG_MB:-1024} images=${BENCH_IMAGES:-200}
@@ -61,7 +62,8 @@ push_blob() { # URL REPO FILE: POST + PUT (distribution ignores a body on POST ?
   [ -n "$loc" ] || return 1
   [[ "$loc" == http* ]] || loc=$1$loc
   [[ "$loc" == *\?* ]] && sep='&' || sep='?'
-  curl -sf -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$3" "$loc${sep}digest=$(sha "$3")" -o /dev/null
+  # --upload-file streams (--data-binary would hold a 1 GB file in memory)
+  curl -sf -X PUT -H "Content-Type: application/octet-stream" --upload-file "$3" "$loc${sep}digest=$(sha "$3")" -o /dev/null
 }
 push_image() { # URL REPO TAG DIR
   local u=$1 repo=$2 tag=$3 d=$4
@@ -76,17 +78,28 @@ push_image() { # URL REPO TAG DIR
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-wrk_rps() { # URL -> "requests/s errors"
+# CPU time (user + system, clock ticks) a server has used so far: the machine is shared, so
+# requests/s alone depends on the load; CPU time per request does much less.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+us_per_req() { # TICKS_BEFORE PID REQUESTS -> microseconds of server CPU per request
+  awk -v a="$1" -v b="$(cpu_ticks "$2")" -v n="$3" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / n; else print "n/a" }'
+}
+wrk_rps() { # URL PID -> "requests/s errors cpu-us/request"
+  local t0; t0=$(cpu_ticks "$2")
   local out; out=$(wrk -t2 -c"$conns" -d"${secs}s" -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$1" 2>&1)
   local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  local n; n=$(awk '/requests in/ {print $1}' <<<"$out")
   local errs; errs=$(awk '/Non-2xx or 3xx responses/ {n += $5} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n+0}' <<<"$out")
-  echo "${rps:-0} ${errs:-0}"
+  echo "${rps:-0} ${errs:-0} $(us_per_req "$t0" "$2" "${n:-0}")"
 }
-hey_rps() {
+hey_rps() { # URL PID -> "requests/s non-200 cpu-us/request"
+  local t0; t0=$(cpu_ticks "$2")
   local out; out=$(hey -z "${secs}s" -c "$conns" -m HEAD "$1" 2>&1)
   local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  local n; n=$(awk '/^  \[[0-9]+\]/ {n += $2} END {print n+0}' <<<"$out")
   local non200; non200=$(awk '/^  \[[0-9]+\]/ {gsub(/[\[\]]/, "", $1); if ($1 != 200) n += $2} END {print n+0}' <<<"$out")
-  echo "${rps:-0} ${non200:-0}"
+  echo "${rps:-0} ${non200:-0} $(us_per_req "$t0" "$2" "$n")"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 row() { printf '%-28s %14s %14s %8s   %s\n' "$@"; }
@@ -101,17 +114,18 @@ done
 mdig=$(sha "$work/img-BERTH/manifest")
 ldig_b=$(sha "$work/img-BERTH/layer") ldig_d=$(sha "$work/img-DIST/layer")
 
-read -r b be < <(wrk_rps "$BERTH/v2/bench/app/manifests/v1")
-read -r d de < <(wrk_rps "$DIST/v2/bench/app/manifests/v1")
-row "manifest GET (req/s)" "$b" "$d" "$(ratio "$b" "$d")" "berth $be, dist $de"
-read -r b be < <(wrk_rps "$BERTH/v2/bench/app/blobs/$ldig_b")
-read -r d de < <(wrk_rps "$DIST/v2/bench/app/blobs/$ldig_d")
-row "small blob GET (req/s)" "$b" "$d" "$(ratio "$b" "$d")" "berth $be, dist $de"
-read -r b be < <(hey_rps "$BERTH/v2/bench/app/blobs/$ldig_b")
-read -r d de < <(hey_rps "$DIST/v2/bench/app/blobs/$ldig_d")
-row "blob HEAD (req/s)" "$b" "$d" "$(ratio "$b" "$d")" "berth $be, dist $de"
+measure() { # LABEL TOOL BERTH-URL DIST-URL
+  local b be bc d de dc
+  read -r b be bc < <("$2" "$3" "$BERTH_PID")
+  read -r d de dc < <("$2" "$4" "$DIST_PID")
+  row "$1 (req/s)" "$b" "$d" "$(ratio "$b" "$d")" "berth $be, dist $de"
+  row "  CPU per request (us)" "$bc" "$dc" "$(ratio "$dc" "$bc")" "(ratio: dist / berth)"
+}
+measure "manifest GET" wrk_rps "$BERTH/v2/bench/app/manifests/v1" "$DIST/v2/bench/app/manifests/v1"
+measure "small blob GET" wrk_rps "$BERTH/v2/bench/app/blobs/$ldig_b" "$DIST/v2/bench/app/blobs/$ldig_d"
+measure "blob HEAD" hey_rps "$BERTH/v2/bench/app/blobs/$ldig_b" "$DIST/v2/bench/app/blobs/$ldig_d"
 
-for srv in BERTH DIST; do
+[ "$images" -gt 0 ] && for srv in BERTH DIST; do
   start=$(date +%s.%N)
   # 25 pushers at once, each taking every 25th image (the servers are jobs too: no bare wait)
   pushers=()
@@ -124,13 +138,15 @@ for srv in BERTH DIST; do
   wait "${pushers[@]}"
   eval "push_$srv=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')"
 done
-row "$images pushes, 25 at once (s)" "$push_BERTH" "$push_DIST" "$(ratio "$push_DIST" "$push_BERTH")" "(ratio: dist time / berth time)"
+[ "$images" -gt 0 ] && row "$images pushes, 25 at once (s)" "$push_BERTH" "$push_DIST" "$(ratio "$push_DIST" "$push_BERTH")" "(ratio: dist time / berth time)"
 
+[ "$big_mb" -gt 0 ] && {
 head -c $((big_mb * 1024 * 1024)) /dev/urandom >"$work/big"
 for srv in BERTH DIST; do push_blob "${!srv}" bench/big "$work/big"; done
 bdig=$(sha "$work/big"); rm -f "$work/big"
 tb=$(curl -sf -o /dev/null -w '%{time_total}' "$BERTH/v2/bench/big/blobs/$bdig")
 td=$(curl -sf -o /dev/null -w '%{time_total}' "$DIST/v2/bench/big/blobs/$bdig")
 row "${big_mb} MB blob GET (s)" "$tb" "$td" "$(ratio "$td" "$tb")" "(ratio: dist time / berth time)"
+}
 rb=$(rss_kb "$BERTH_PID") rd=$(rss_kb "$DIST_PID")
 row "RSS after the run (kB)" "$rb" "$rd" "$(ratio "$rd" "$rb")" "(ratio: dist / berth)"

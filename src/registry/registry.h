@@ -77,11 +77,32 @@ void reg_config_done(struct reg_config *cfg);
 
 /* ---- storage.c: distribution's filesystem layout ---- */
 
-/** struct reg_store - an open storage root; @v2 is <root>/docker/registry/v2. */
+/**
+ * struct reg_store - an open storage root; @v2 is <root>/docker/registry/v2.
+ * @links:	cache of link files (linkcache.c), or NULL to read every link from disk
+ */
 struct reg_store {
 	int v2;
 	char *root;
+	struct reg_linkcache *links;
 };
+
+/* ---- linkcache.c: link files validated by one stat (see there) ---- */
+
+struct stat;
+struct reg_linkcache;
+struct reg_linkcache *reg_linkcache_new(void);
+void reg_linkcache_free(struct reg_linkcache *c);
+/** reg_linkcache_get() - the digest cached for @path if @st still shows the file it came from. */
+bool reg_linkcache_get(struct reg_linkcache *c, const char *path, const struct stat *st,
+		       char hex[65]);
+/** reg_linkcache_put() - remember @hex read from @path, whose file @st describes. */
+void reg_linkcache_put(struct reg_linkcache *c, const char *path, const struct stat *st,
+		       const char *hex);
+/** reg_linkcache_forget() - drop the link @prefix, and with @subtree everything under it. */
+void reg_linkcache_forget(struct reg_linkcache *c, const char *prefix, bool subtree);
+/** reg_stat_same() - @a and @b describe the same, unchanged file. */
+bool reg_stat_same(const struct stat *a, const struct stat *b);
 
 int reg_store_open(struct reg_store *s, const char *root, bool create, berth_error *err);
 void reg_store_close(struct reg_store *s);
@@ -97,6 +118,8 @@ int reg_mkdirat_p(int dirfd, const char *path);
 /** reg_blob_open() - open a blob's data read-only; returns the fd or a negative errno. */
 int reg_blob_open(struct reg_store *s, const char *hex, off_t *ret_size);
 bool reg_blob_exists(struct reg_store *s, const char *hex, off_t *ret_size);
+/** reg_blob_stat() - stat a blob's data file (0, or a negative errno). */
+int reg_blob_stat(struct reg_store *s, const char *hex, struct stat *st);
 /** reg_blob_read() - read a whole blob (manifests) up to @max bytes. */
 int reg_blob_read(struct reg_store *s, const char *hex, size_t max, char **ret, size_t *ret_len);
 /** reg_blob_put() - store @data as a blob (manifests), verifying nothing: @hex is its digest. */
@@ -109,6 +132,8 @@ int reg_link_read(struct reg_store *s, const char *path, char hex[65]);
 int reg_link_write(struct reg_store *s, const char *path, const char *hex);
 
 bool reg_repo_has_layer(struct reg_store *s, const char *name, const char *hex);
+/** reg_repo_links_blob() - @name links @hex as a layer or a manifest (blob data not checked). */
+bool reg_repo_links_blob(struct reg_store *s, const char *name, const char *hex);
 int reg_repo_link_layer(struct reg_store *s, const char *name, const char *hex);
 int reg_repo_unlink_layer(struct reg_store *s, const char *name, const char *hex);
 bool reg_repo_has_revision(struct reg_store *s, const char *name, const char *hex);

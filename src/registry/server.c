@@ -51,21 +51,27 @@ struct upload_state {
 	bool busy;
 };
 
-/* Manifests are immutable under their digest: the small ones are kept in memory, verified
- * once when read from disk. Direct-mapped by the digest's first bytes. */
-#define MCACHE_SLOTS 512
-#define MCACHE_ENTRY_MAX (16 * 1024)
+/* Manifests and blobs are immutable under their digest: the small ones are kept as finished
+ * answers (headers included) that every request shares, manifests verified once when read from
+ * disk. A blob's answer is used only while its data file is still the one it was read from
+ * (garbage collection may remove it). Direct-mapped by the digest's first bytes. */
+#define RCACHE_SLOTS 1024
+#define RCACHE_ENTRY_MAX (16 * 1024)
+#define RCACHE_BYTES_MAX (4 * 1024 * 1024) /* memory is a goal too: at most this much */
 
-struct mcache_entry {
+struct rcache_entry {
 	char hex[65];
-	char *type;
-	char *data;
+	bool blob;
+	char *type;		    /* manifests: the media type, for Accept */
+	struct stat st;		    /* blobs: the data file */
+	struct MHD_Response *resp; /* NULL: slot empty */
 	size_t len;
 };
 
 struct server {
-	pthread_mutex_t mcache_lock;
-	struct mcache_entry mcache[MCACHE_SLOTS];
+	pthread_mutex_t rcache_lock;
+	struct rcache_entry rcache[RCACHE_SLOTS];
+	size_t rcache_bytes;
 	struct reg_store store;
 	const struct reg_config *cfg;
 	struct reg_auth *auth;
@@ -551,61 +557,6 @@ static bool parse_range(const char *h, off_t size, off_t *ret_start, off_t *ret_
 	return true;
 }
 
-static enum MHD_Result blob_get(struct server *srv, struct MHD_Connection *conn, struct req *rq,
-				const char *hex, bool head)
-{
-	char digest[REG_DIGEST_LEN + 1], cr[96];
-	const char *range = header(conn, "Range");
-	struct MHD_Response *resp;
-	off_t size, start = 0, end;
-	unsigned status = 200;
-	int fd;
-
-	if (!reg_repo_has_layer(&srv->store, rq->name, hex) &&
-	    !reg_repo_has_revision(&srv->store, rq->name, hex))
-		return respond_error(conn, rq, 404, "BLOB_UNKNOWN", "blob %s is not in repository %s",
-				     rq->ref, rq->name);
-	fd = reg_blob_open(&srv->store, hex, &size);
-	if (fd < 0)
-		return respond_error(conn, rq, 404, "BLOB_UNKNOWN", "blob %s has no data", rq->ref);
-	end = size - 1;
-	if (range && !head) {
-		if (!parse_range(range, size, &start, &end)) {
-			close(fd);
-			snprintf(cr, sizeof(cr), "bytes */%lld", (long long)size);
-			size_t len = 0;
-			resp = error_response("RANGE_INVALID", "the Range header does not fit the blob",
-					      &len);
-			if (resp)
-				MHD_add_response_header(resp, "Content-Range", cr);
-			return queue(conn, rq, 416, resp, len);
-		}
-		status = 206;
-		snprintf(cr, sizeof(cr), "bytes %lld-%lld/%lld", (long long)start, (long long)end,
-			 (long long)size);
-	}
-	if (size == 0) {
-		close(fd);
-		resp = buffer_response("", 0);
-	} else {
-		resp = MHD_create_response_from_fd_at_offset64((uint64_t)(end - start + 1), fd,
-							       (uint64_t)start);
-		if (!resp)
-			close(fd);
-	}
-	if (!resp)
-		return MHD_NO;
-	snprintf(digest, sizeof(digest), "sha256:%s", hex);
-	MHD_add_response_header(resp, "Docker-Content-Digest", digest);
-	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
-	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
-	MHD_add_response_header(resp, "Cache-Control", "max-age=31536000");
-	MHD_add_response_header(resp, "ETag", digest);
-	if (status == 206)
-		MHD_add_response_header(resp, "Content-Range", cr);
-	return queue(conn, rq, status, resp, head ? 0 : (uint64_t)(end - start + 1));
-}
-
 static enum MHD_Result blob_delete(struct server *srv, struct MHD_Connection *conn,
 				   struct req *rq, const char *hex)
 {
@@ -693,69 +644,187 @@ static int resolve_ref(struct server *srv, struct req *rq, char hex[65])
 			return -EINVAL;
 		return reg_repo_has_revision(&srv->store, rq->name, hex) ? 0 : -ENOENT;
 	}
-	return reg_repo_tag_resolve(&srv->store, rq->name, rq->ref, hex) < 0 ? -ENOENT : 0;
+	/* A tag whose revision is gone is unknown, as in distribution. */
+	if (reg_repo_tag_resolve(&srv->store, rq->name, rq->ref, hex) < 0 ||
+	    !reg_repo_has_revision(&srv->store, rq->name, hex))
+		return -ENOENT;
+	return 0;
 }
 
-static unsigned mcache_slot(const char *hex)
+static struct rcache_entry *rcache_slot(struct server *srv, const char *hex, bool blob)
 {
-	return (unsigned)strtoul((char[]){ hex[0], hex[1], hex[2], hex[3], 0 }, NULL, 16) %
-	       MCACHE_SLOTS;
+	unsigned h = (unsigned)strtoul((char[]){ hex[0], hex[1], hex[2], hex[3], 0 }, NULL, 16);
+
+	return &srv->rcache[(h * 2 + blob) % RCACHE_SLOTS];
 }
 
-/* A response holding a copy of the cached manifest @hex, or NULL on a miss. */
-static struct MHD_Response *mcache_response(struct server *srv, const char *hex, char **ret_type,
-					    size_t *ret_len)
+/* Queue the cached answer for @hex (@st: the blob's data file; NULL for a manifest). False on a
+ * miss, and for a manifest the Accept header refuses (answered the long way). */
+static bool rcache_queue(struct server *srv, struct MHD_Connection *conn, struct req *rq,
+			 const char *hex, const struct stat *st, bool head, enum MHD_Result *ret)
 {
-	struct mcache_entry *e = &srv->mcache[mcache_slot(hex)];
-	struct MHD_Response *resp = NULL;
+	struct rcache_entry *e = rcache_slot(srv, hex, st != NULL);
+	bool hit;
 
-	pthread_mutex_lock(&srv->mcache_lock);
-	if (e->data && strcmp(e->hex, hex) == 0) {
-		*ret_type = strdup(e->type);
-		if (*ret_type)
-			resp = MHD_create_response_from_buffer(e->len, e->data, MHD_RESPMEM_MUST_COPY);
-		if (!resp) {
-			free(*ret_type);
-			*ret_type = NULL;
-		}
-		*ret_len = e->len;
+	pthread_mutex_lock(&srv->rcache_lock);
+	hit = e->resp && strcmp(e->hex, hex) == 0 && (st ? reg_stat_same(&e->st, st) : true) &&
+	      (!e->type || accepts(conn, e->type));
+	if (hit) {
+		/* under the lock: queueing takes libmicrohttpd's reference before any eviction */
+		rq->status = 200;
+		rq->bytes = head ? 0 : e->len;
+		*ret = MHD_queue_response(conn, 200, e->resp);
 	}
-	pthread_mutex_unlock(&srv->mcache_lock);
-	return resp;
+	pthread_mutex_unlock(&srv->rcache_lock);
+	return hit;
 }
 
-static void mcache_put(struct server *srv, const char *hex, const char *type, const char *data,
-		       size_t len)
+/* Keep @resp as the answer for @hex: true when the cache took the caller's reference (queue the
+ * response before, so that an eviction cannot free it under the request). */
+static bool rcache_put(struct server *srv, const char *hex, const struct stat *st,
+		       const char *type, struct MHD_Response *resp, size_t len)
 {
-	struct mcache_entry *e = &srv->mcache[mcache_slot(hex)];
-	char *t, *d;
+	struct rcache_entry *e = rcache_slot(srv, hex, st != NULL);
+	struct MHD_Response *old = NULL;
+	char *t = NULL;
 
-	if (len > MCACHE_ENTRY_MAX)
-		return;
-	t = strdup(type);
-	d = malloc(len ? len : 1);
-	if (!t || !d) {
+	if (len > RCACHE_ENTRY_MAX || (type && !(t = strdup(type))))
+		return false;
+	pthread_mutex_lock(&srv->rcache_lock);
+	if (srv->rcache_bytes - (e->resp ? e->len : 0) + len > RCACHE_BYTES_MAX) {
+		pthread_mutex_unlock(&srv->rcache_lock);
 		free(t);
-		free(d);
-		return;
+		return false;
 	}
-	memcpy(d, data, len);
-	pthread_mutex_lock(&srv->mcache_lock);
+	old = e->resp;
+	if (old)
+		srv->rcache_bytes -= e->len;
 	free(e->type);
-	free(e->data);
 	memcpy(e->hex, hex, 65);
+	e->blob = st != NULL;
+	if (st)
+		e->st = *st;
 	e->type = t;
-	e->data = d;
+	e->resp = resp;
 	e->len = len;
-	pthread_mutex_unlock(&srv->mcache_lock);
+	srv->rcache_bytes += len;
+	pthread_mutex_unlock(&srv->rcache_lock);
+	if (old)
+		MHD_destroy_response(old);
+	return true;
 }
 
-static void mcache_clear(struct server *srv)
+/* Queue the complete 200 answer @resp, and offer it to the cache. */
+static enum MHD_Result queue_cached(struct server *srv, struct MHD_Connection *conn,
+				    struct req *rq, struct MHD_Response *resp, const char *hex,
+				    const struct stat *st, const char *type, size_t len, bool head)
 {
-	for (size_t i = 0; i < MCACHE_SLOTS; i++) {
-		free(srv->mcache[i].type);
-		free(srv->mcache[i].data);
+	enum MHD_Result ret;
+
+	add_common_headers(resp);
+	rq->status = 200;
+	rq->bytes = head ? 0 : len;
+	ret = MHD_queue_response(conn, 200, resp);
+	if (ret != MHD_YES || !rcache_put(srv, hex, st, type, resp, len))
+		MHD_destroy_response(resp);
+	return ret;
+}
+
+static void rcache_clear(struct server *srv)
+{
+	for (size_t i = 0; i < RCACHE_SLOTS; i++) {
+		if (srv->rcache[i].resp)
+			MHD_destroy_response(srv->rcache[i].resp);
+		free(srv->rcache[i].type);
 	}
+}
+
+static void blob_headers(struct MHD_Response *resp, const char *digest)
+{
+	MHD_add_response_header(resp, "Docker-Content-Digest", digest);
+	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+	MHD_add_response_header(resp, "Cache-Control", "max-age=31536000");
+	MHD_add_response_header(resp, "ETag", digest);
+}
+
+/* A whole small blob from memory: one send for headers and body, and cached. Closes @fd. */
+static enum MHD_Result small_blob_get(struct server *srv, struct MHD_Connection *conn,
+				      struct req *rq, const char *hex, int fd, bool head)
+{
+	_cleanup_close_ int cfd = fd;
+	_cleanup_free_ char *data = NULL;
+	char digest[REG_DIGEST_LEN + 1];
+	struct MHD_Response *resp;
+	struct stat st;
+	size_t len;
+
+	if (read_fd_all(fd, RCACHE_ENTRY_MAX, &data, &len, NULL) < 0 || fstat(fd, &st) < 0)
+		return respond_error(conn, rq, 500, "UNKNOWN", "reading blob %s failed", rq->ref);
+	resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return MHD_NO;
+	data = NULL;
+	snprintf(digest, sizeof(digest), "sha256:%s", hex);
+	blob_headers(resp, digest);
+	return queue_cached(srv, conn, rq, resp, hex, &st, NULL, len, head);
+}
+
+static enum MHD_Result blob_get(struct server *srv, struct MHD_Connection *conn, struct req *rq,
+				const char *hex, bool head)
+{
+	char digest[REG_DIGEST_LEN + 1], cr[96];
+	const char *range = header(conn, "Range");
+	struct MHD_Response *resp;
+	off_t size, start = 0, end;
+	unsigned status = 200;
+	enum MHD_Result ret;
+	struct stat st;
+	int fd;
+
+	if (!reg_repo_links_blob(&srv->store, rq->name, hex))
+		return respond_error(conn, rq, 404, "BLOB_UNKNOWN", "blob %s is not in repository %s",
+				     rq->ref, rq->name);
+	if ((!range || head) && reg_blob_stat(&srv->store, hex, &st) == 0 &&
+	    rcache_queue(srv, conn, rq, hex, &st, head, &ret))
+		return ret;
+	fd = reg_blob_open(&srv->store, hex, &size);
+	if (fd < 0)
+		return respond_error(conn, rq, 404, "BLOB_UNKNOWN", "blob %s has no data", rq->ref);
+	if ((!range || head) && size <= RCACHE_ENTRY_MAX)
+		return small_blob_get(srv, conn, rq, hex, fd, head);
+	end = size - 1;
+	if (range && !head) {
+		if (!parse_range(range, size, &start, &end)) {
+			close(fd);
+			snprintf(cr, sizeof(cr), "bytes */%lld", (long long)size);
+			size_t len = 0;
+			resp = error_response("RANGE_INVALID", "the Range header does not fit the blob",
+					      &len);
+			if (resp)
+				MHD_add_response_header(resp, "Content-Range", cr);
+			return queue(conn, rq, 416, resp, len);
+		}
+		status = 206;
+		snprintf(cr, sizeof(cr), "bytes %lld-%lld/%lld", (long long)start, (long long)end,
+			 (long long)size);
+	}
+	if (size == 0) {
+		close(fd);
+		resp = buffer_response("", 0);
+	} else {
+		resp = MHD_create_response_from_fd_at_offset64((uint64_t)(end - start + 1), fd,
+							       (uint64_t)start);
+		if (!resp)
+			close(fd);
+	}
+	if (!resp)
+		return MHD_NO;
+	snprintf(digest, sizeof(digest), "sha256:%s", hex);
+	blob_headers(resp, digest);
+	if (status == 206)
+		MHD_add_response_header(resp, "Content-Range", cr);
+	return queue(conn, rq, status, resp, head ? 0 : (uint64_t)(end - start + 1));
 }
 
 static enum MHD_Result manifest_get(struct server *srv, struct MHD_Connection *conn,
@@ -764,6 +833,7 @@ static enum MHD_Result manifest_get(struct server *srv, struct MHD_Connection *c
 	_cleanup_free_ char *data = NULL, *type = NULL;
 	char hex[65], got[65], digest[REG_DIGEST_LEN + 1], etag[REG_DIGEST_LEN + 3];
 	struct MHD_Response *resp;
+	enum MHD_Result ret;
 	size_t len;
 	int r;
 
@@ -774,28 +844,25 @@ static enum MHD_Result manifest_get(struct server *srv, struct MHD_Connection *c
 	if (r < 0)
 		return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
 				     "manifest %s is not in repository %s", rq->ref, rq->name);
-	resp = mcache_response(srv, hex, &type, &len);
-	if (!resp) {
-		if (reg_blob_read(&srv->store, hex, REG_MANIFEST_MAX, &data, &len) < 0)
-			return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
-					     "manifest %s of %s has no data in the storage",
-					     rq->ref, rq->name);
-		sha256_hex_of(data, len, got);
-		if (strcmp(got, hex) != 0) {
-			log_error("storage: blob sha256:%s holds content with digest sha256:%s", hex,
-				  got);
-			return respond_error(conn, rq, 500, "UNKNOWN",
-					     "the stored manifest %s is corrupted", rq->ref);
-		}
-		type = manifest_media_type(data, len);
-		if (!type)
-			return MHD_NO;
-		mcache_put(srv, hex, type, data, len);
-		resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-		if (!resp)
-			return MHD_NO;
-		data = NULL;
+	if (rcache_queue(srv, conn, rq, hex, NULL, head, &ret))
+		return ret;
+	if (reg_blob_read(&srv->store, hex, REG_MANIFEST_MAX, &data, &len) < 0)
+		return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
+				     "manifest %s of %s has no data in the storage", rq->ref,
+				     rq->name);
+	sha256_hex_of(data, len, got);
+	if (strcmp(got, hex) != 0) {
+		log_error("storage: blob sha256:%s holds content with digest sha256:%s", hex, got);
+		return respond_error(conn, rq, 500, "UNKNOWN", "the stored manifest %s is corrupted",
+				     rq->ref);
 	}
+	type = manifest_media_type(data, len);
+	if (!type)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return MHD_NO;
+	data = NULL;
 	if (!accepts(conn, type)) {
 		MHD_destroy_response(resp);
 		return respond_error(conn, rq, 404, "MANIFEST_UNKNOWN",
@@ -807,7 +874,7 @@ static enum MHD_Result manifest_get(struct server *srv, struct MHD_Connection *c
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Docker-Content-Digest", digest);
 	MHD_add_response_header(resp, "ETag", etag);
-	return queue(conn, rq, 200, resp, head ? 0 : len);
+	return queue_cached(srv, conn, rq, resp, hex, NULL, type, len, head);
 }
 
 static enum MHD_Result manifest_put(struct server *srv, struct MHD_Connection *conn,
@@ -1566,6 +1633,7 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 	r = reg_store_open(&srv.store, cfg->rootdir, !cfg->readonly, err);
 	if (r < 0)
 		return r;
+	srv.store.links = reg_linkcache_new(); /* NULL (no memory): links are read from disk */
 	if (cfg->htpasswd_path) {
 		r = reg_auth_new(cfg->htpasswd_path, cfg->htpasswd_realm, &srv.auth, err);
 		if (r < 0)
@@ -1600,7 +1668,7 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 		goto out_auth;
 	}
 	pthread_mutex_init(&srv.lock, NULL);
-	pthread_mutex_init(&srv.mcache_lock, NULL);
+	pthread_mutex_init(&srv.rcache_lock, NULL);
 	/* One fd per client plus one per blob being sent: use the soft limit up to the hard one
 	 * (never above it), and keep some fds for the storage. */
 	struct rlimit rl;
@@ -1657,8 +1725,8 @@ out_lock:
 		upload_state_free(st);
 	}
 	pthread_mutex_destroy(&srv.lock);
-	mcache_clear(&srv);
-	pthread_mutex_destroy(&srv.mcache_lock);
+	rcache_clear(&srv);
+	pthread_mutex_destroy(&srv.rcache_lock);
 out_auth:
 	reg_auth_free(srv.auth);
 out_store:

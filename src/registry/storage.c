@@ -130,6 +130,8 @@ void reg_store_close(struct reg_store *s)
 	s->v2 = -1;
 	free(s->root);
 	s->root = NULL;
+	reg_linkcache_free(s->links);
+	s->links = NULL;
 }
 
 /* ---- blobs ---- */
@@ -152,6 +154,17 @@ int reg_blob_open(struct reg_store *s, const char *hex, off_t *ret_size)
 	if (ret_size)
 		*ret_size = st.st_size;
 	return fd;
+}
+
+int reg_blob_stat(struct reg_store *s, const char *hex, struct stat *st)
+{
+	char path[PATH_MAX];
+
+	if (P(path, "blobs/sha256/%.2s/%s/data", hex, hex) < 0)
+		return -ENAMETOOLONG;
+	if (fstatat(s->v2, path, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return S_ISREG(st->st_mode) ? 0 : -ENOENT;
 }
 
 bool reg_blob_exists(struct reg_store *s, const char *hex, off_t *ret_size)
@@ -203,7 +216,8 @@ int reg_blob_delete_data(struct reg_store *s, const char *hex)
 
 /* ---- link files ---- */
 
-int reg_link_read(struct reg_store *s, const char *path, char hex[65])
+static int link_read_disk(struct reg_store *s, const char *path, char hex[65],
+			  struct stat *ret_st)
 {
 	char buf[REG_LINK_MAX];
 	_cleanup_close_ int fd = openat(s->v2, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -214,6 +228,8 @@ int reg_link_read(struct reg_store *s, const char *path, char hex[65])
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return -errno;
+	if (ret_st && fstat(fd, ret_st) < 0)
+		return -errno;
 	buf[n] = '\0';
 	/* distribution writes no newline; tolerate one written by hand. */
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
@@ -223,12 +239,38 @@ int reg_link_read(struct reg_store *s, const char *path, char hex[65])
 	return 0;
 }
 
+int reg_link_read(struct reg_store *s, const char *path, char hex[65])
+{
+	struct stat before, after;
+	int r;
+
+	if (!s->links)
+		return link_read_disk(s, path, hex, NULL);
+	if (fstatat(s->v2, path, &before, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (reg_linkcache_get(s->links, path, &before, hex))
+		return 0;
+	r = link_read_disk(s, path, hex, &after);
+	/* Unchanged while we read it (same file, same times): what we read is what it holds. */
+	if (r == 0 && reg_stat_same(&before, &after))
+		reg_linkcache_put(s->links, path, &after, hex);
+	return r;
+}
+
+/* Forget the cached link @path (with @subtree: every link under the folder @path). */
+static void links_forget(struct reg_store *s, const char *path, bool subtree)
+{
+	if (s->links)
+		reg_linkcache_forget(s->links, path, subtree);
+}
+
 int reg_link_write(struct reg_store *s, const char *path, const char *hex)
 {
 	char buf[REG_DIGEST_LEN + 1];
 	int r;
 
 	snprintf(buf, sizeof(buf), "sha256:%s", hex);
+	links_forget(s, path, false);
 	r = mkdir_parent(s->v2, path);
 	if (r < 0)
 		return r;
@@ -277,7 +319,18 @@ int reg_repo_unlink_layer(struct reg_store *s, const char *name, const char *hex
 
 	if (P(path, "repositories/%s/_layers/sha256/%s", name, hex) < 0)
 		return -ENAMETOOLONG;
+	links_forget(s, path, true);
 	return rm_rf_at(s->v2, path, NULL);
+}
+
+bool reg_repo_links_blob(struct reg_store *s, const char *name, const char *hex)
+{
+	char path[PATH_MAX], got[65];
+
+	if (P(path, "repositories/%s/_layers/sha256/%s/link", name, hex) == 0 &&
+	    reg_link_read(s, path, got) == 0 && strcmp(got, hex) == 0)
+		return true;
+	return reg_repo_has_revision(s, name, hex);
 }
 
 bool reg_repo_has_revision(struct reg_store *s, const char *name, const char *hex)
@@ -331,6 +384,7 @@ int reg_repo_tag_delete(struct reg_store *s, const char *name, const char *tag)
 
 	if (P(path, "repositories/%s/_manifests/tags/%s", name, tag) < 0)
 		return -ENAMETOOLONG;
+	links_forget(s, path, true);
 	return rm_rf_at(s->v2, path, NULL);
 }
 
@@ -468,6 +522,7 @@ int reg_repo_delete_revision(struct reg_store *s, const char *name, const char *
 		}
 	if (P(path, "repositories/%s/_manifests/revisions/sha256/%s", name, hex) < 0)
 		return -ENAMETOOLONG;
+	links_forget(s, path, true);
 	return rm_rf_at(s->v2, path, NULL);
 }
 

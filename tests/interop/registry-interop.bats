@@ -176,3 +176,37 @@ motd_of() {
   echo "$output"; [ "$status" -eq 0 ]
   [[ "$output" == *" 0 blobs and 0 manifests eligible for deletion"* ]]
 }
+
+@test "interop: docker-registry re-pointing and deleting on a storage berth-registry serves" {
+  command -v docker-registry
+  reg_start
+  dreg_start "$REG_ROOT"
+  push_image app/web v1 "$BATS_TEST_TMPDIR/one"
+  d1=$(sha256_of "$BATS_TEST_TMPDIR/one/manifest.json")
+  # berth's link cache trusts only links older than a second (linkcache.c): let them age
+  sleep 2
+  for i in 1 2; do
+    [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+    [ "$(hdr Docker-Content-Digest)" = "$d1" ]
+  done
+  # distribution puts another manifest under the same tag (its blobs sent through berth: the
+  # storage is shared): berth answers with it at once
+  DREG_URL=http://127.0.0.1:$DREG_PORT
+  make_image "$BATS_TEST_TMPDIR/two"
+  push_blob app/web "$BATS_TEST_TMPDIR/two/layer.tar" >/dev/null
+  push_blob app/web "$BATS_TEST_TMPDIR/two/config.json" >/dev/null
+  [ "$(rcurl -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary @"$BATS_TEST_TMPDIR/two/manifest.json" "$DREG_URL/v2/app/web/manifests/v1")" = 201 ]
+  d2=$(sha256_of "$BATS_TEST_TMPDIR/two/manifest.json")
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(hdr Docker-Content-Digest)" = "$d2" ]
+  cmp "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/two/manifest.json"
+  sleep 2
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d2")" = 200 ]
+  # distribution deletes it: berth no longer has it, by digest or by tag
+  [ "$(rcurl -X DELETE "$DREG_URL/v2/app/web/manifests/$d2")" = 202 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d2")" = 404 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 404 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d1")" = 200 ]
+}

@@ -590,3 +590,101 @@ EOF
   ! grep -q '^127.0.0.1 - - forged' "$REG_LOG"
   grep -q 'x?127.0.0.1 - - forged' "$REG_LOG"
 }
+
+# The link cache trusts a link only once it is older than a second (see linkcache.c): let every
+# link written so far age past that, so the next GET caches it. Not a wait for another process.
+age_links() { sleep 2; }
+
+# push_two: images "one" and "two" as app/web:v1 and :v2; their digests in d1 and d2.
+push_two() {
+  push_image app/web v1 "$BATS_TEST_TMPDIR/one"
+  push_image app/web v2 "$BATS_TEST_TMPDIR/two"
+  d1=$(sha256_of "$BATS_TEST_TMPDIR/one/manifest.json")
+  d2=$(sha256_of "$BATS_TEST_TMPDIR/two/manifest.json")
+}
+
+@test "registry: a tag re-pointed on disk by another writer is served with the new digest" {
+  reg_start
+  push_two
+  link=$REG_ROOT/$V2/repositories/app/web/_manifests/tags/v1/current/link
+  age_links
+  for i in 1 2; do  # the second GET comes from the cache
+    [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+    [ "$(hdr Docker-Content-Digest)" = "$d1" ]
+  done
+  # rewritten in place, as distribution's filesystem driver does (same inode, same size)
+  ino=$(stat -c %i "$link")
+  printf '%s' "$d2" >"$link"
+  [ "$(stat -c %i "$link")" = "$ino" ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(hdr Docker-Content-Digest)" = "$d2" ]
+  cmp "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/two/manifest.json"
+  # rewritten in place with the old mtime put back: the ctime still tells
+  age_links
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(hdr Docker-Content-Digest)" = "$d2" ]
+  touch -r "$link" "$BATS_TEST_TMPDIR/stamp"
+  printf '%s' "$d1" >"$link"
+  touch -m -r "$BATS_TEST_TMPDIR/stamp" "$link"
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(hdr Docker-Content-Digest)" = "$d1" ]
+  # replaced by a rename, as berth-registry writes
+  age_links
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  printf '%s' "$d2" >"$link.new"
+  mv "$link.new" "$link"
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(hdr Docker-Content-Digest)" = "$d2" ]
+  # re-pointed through the API: no stale answer either, even within the same second
+  [ "$(rcurl -X PUT -H "Content-Type: $OCI_MT" --data-binary @"$BATS_TEST_TMPDIR/one/manifest.json" \
+    "$REG_URL/v2/app/web/manifests/v1")" = 201 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(hdr Docker-Content-Digest)" = "$d1" ]
+}
+
+@test "registry: manifests, tags and layers removed on disk by another writer give 404" {
+  reg_start
+  push_two
+  l1=$(sha256_of "$BATS_TEST_TMPDIR/one/layer.tar")
+  m=$REG_ROOT/$V2/repositories/app/web/_manifests
+  age_links
+  for i in 1 2; do
+    [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+    [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d1")" = 200 ]
+    [ "$(rcurl -I "$REG_URL/v2/app/web/manifests/v2")" = 200 ]
+    [ "$(rcurl "$REG_URL/v2/app/web/blobs/$l1")" = 200 ]
+  done
+  # the revision goes (distribution deletes a manifest so): by digest and by tag it is unknown
+  rm -rf "$m/revisions/sha256/${d1#sha256:}"
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d1")" = 404 ]
+  [ "$(err_code)" = MANIFEST_UNKNOWN ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 404 ]
+  # the tag goes
+  rm -rf "$m/tags/v2"
+  [ "$(rcurl -I "$REG_URL/v2/app/web/manifests/v2")" = 404 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d2")" = 200 ]
+  # the layer link goes
+  rm -rf "$REG_ROOT/$V2/repositories/app/web/_layers/sha256/${l1#sha256:}"
+  [ "$(rcurl "$REG_URL/v2/app/web/blobs/$l1")" = 404 ]
+  [ "$(err_code)" = BLOB_UNKNOWN ]
+  [ "$(rcurl -I "$REG_URL/v2/app/web/blobs/$l1")" = 404 ]
+}
+
+@test "registry: a manifest deleted through the API is gone from the cache at once" {
+  REGISTRY_STORAGE_DELETE_ENABLED=true reg_start
+  push_image app/web v1 "$BATS_TEST_TMPDIR/one"
+  d1=$(sha256_of "$BATS_TEST_TMPDIR/one/manifest.json")
+  age_links
+  for i in 1 2; do
+    [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+    [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d1")" = 200 ]
+  done
+  [ "$(rcurl -X DELETE "$REG_URL/v2/app/web/manifests/$d1")" = 202 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/$d1")" = 404 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 404 ]
+  # pushed again: found again
+  [ "$(rcurl -X PUT -H "Content-Type: $OCI_MT" --data-binary @"$BATS_TEST_TMPDIR/one/manifest.json" \
+    "$REG_URL/v2/app/web/manifests/v1")" = 201 ]
+  [ "$(rcurl "$REG_URL/v2/app/web/manifests/v1")" = 200 ]
+  [ "$(hdr Docker-Content-Digest)" = "$d1" ]
+}
