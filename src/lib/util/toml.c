@@ -436,7 +436,7 @@ static int put_utf8(struct buf *b, uint32_t cp)
 {
 	char out[4];
 
-	return buf_put(b, out, utf8_encode(cp, out));
+	return buf_put(b, out, utf8_put_codepoint(cp, out));
 }
 
 /* An escape sequence at ps->p (just after the backslash). */
