@@ -44,6 +44,7 @@
 #include "runtime/runtime.h"
 #include "store/events.h"
 #include "util/fileio.h"
+#include "util/json_scan.h"
 #include "util/lock.h"
 #include "util/userns.h"
 #include "util/log.h"
@@ -82,6 +83,38 @@ json_t *ctr_config(const struct store_container *c)
 		j = json_object();
 	}
 	return j;
+}
+
+struct pick {
+	const char *const *keys;
+	json_t *out;
+};
+
+static void pick_member(const char *key, size_t klen, const char *val, size_t vlen, void *data)
+{
+	struct pick *pk = data;
+
+	for (const char *const *k = pk->keys; *k; k++) {
+		if (strlen(*k) == klen && memcmp(*k, key, klen) == 0) {
+			json_t *v = json_loadb(val, vlen, JSON_DECODE_ANY, NULL);
+			if (v)
+				json_object_set_new(pk->out, *k, v);
+			return;
+		}
+	}
+}
+
+json_t *ctr_config_pick(const struct store_container *c, const char *const *keys)
+{
+	struct pick pk = { keys, json_object() };
+
+	if (!c->config || !pk.out)
+		return pk.out ? pk.out : json_object();
+	if (json_scan_object(c->config, strlen(c->config), pick_member, &pk) < 0) {
+		json_decref(pk.out);
+		return ctr_config(c);
+	}
+	return pk.out;
 }
 
 static void emit(const struct berth_ctx *ctx, const struct store_container *c, const char *action,
