@@ -85,6 +85,11 @@ static void test_pick(void **state)
 	assert_true(json_is_object(got));
 	assert_int_equal(json_object_size(got), 0);
 	json_decref(got);
+	assert_null(json_loads_keys("[1]", keys));
+	got = json_loads_keys("{\"rm\":nope,\"labels\":{}}", keys); /* a bad value is left out */
+	assert_int_equal(json_object_size(got), 1);
+	assert_true(json_is_object(json_object_get(got, "labels")));
+	json_decref(got);
 	c.config = NULL;
 	got = ctr_config_pick(&c, keys);
 	assert_int_equal(json_object_size(got), 0);

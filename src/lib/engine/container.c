@@ -85,36 +85,11 @@ json_t *ctr_config(const struct store_container *c)
 	return j;
 }
 
-struct pick {
-	const char *const *keys;
-	json_t *out;
-};
-
-static void pick_member(const char *key, size_t klen, const char *val, size_t vlen, void *data)
-{
-	struct pick *pk = data;
-
-	for (const char *const *k = pk->keys; *k; k++) {
-		if (strlen(*k) == klen && memcmp(*k, key, klen) == 0) {
-			json_t *v = json_loadb(val, vlen, JSON_DECODE_ANY, NULL);
-			if (v)
-				json_object_set_new(pk->out, *k, v);
-			return;
-		}
-	}
-}
-
 json_t *ctr_config_pick(const struct store_container *c, const char *const *keys)
 {
-	struct pick pk = { keys, json_object() };
+	json_t *j = c->config ? json_loads_keys(c->config, keys) : json_object();
 
-	if (!c->config || !pk.out)
-		return pk.out ? pk.out : json_object();
-	if (json_scan_object(c->config, strlen(c->config), pick_member, &pk) < 0) {
-		json_decref(pk.out);
-		return ctr_config(c);
-	}
-	return pk.out;
+	return j ? j : ctr_config(c);
 }
 
 static void emit(const struct berth_ctx *ctx, const struct store_container *c, const char *action,
@@ -1389,7 +1364,8 @@ static int exec_spec(struct berth_ctx *ctx, const struct store_container *c,
 			return berr(err, ENOENT, "container %s has no bundle: recreate it", c->name);
 		}
 	}
-	spec = json_loads(text, 0, NULL);
+	/* only "process": the rest (the seccomp profile most of all) is skipped, not parsed */
+	spec = json_loads_keys(text, (const char *const[]){ "process", NULL });
 	process = json_object_get(spec, "process");
 	env = json_deep_copy(json_object_get(process, "env"));
 	if (!env)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,3 +26,11 @@ typedef void (*json_scan_cb)(const char *key, size_t klen, const char *val, size
  * parses the whole document, which reports the error).
  */
 int json_scan_object(const char *text, size_t len, json_scan_cb cb, void *data);
+
+/**
+ * json_loads_keys() - parse only the members named in @keys (NULL-ended) of the JSON object
+ * @text; the other values are skipped, not parsed
+ * Return: a new object with those of @keys that @text has (values that do not parse are left
+ * out), or NULL if @text is not an object json_scan_object() can walk or memory ran out.
+ */
+json_t *json_loads_keys(const char *text, const char *const *keys);
