@@ -441,7 +441,8 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 		return r;
 	if (seccomp)
 		json_object_set(json_object_get(spec, "linux"), "seccomp", seccomp);
-	text = json_dumps(spec, JSON_INDENT(2));
+	/* compact, as podman writes it: the monitor parses it at every start */
+	text = json_dumps(spec, JSON_COMPACT);
 	if (!text)
 		return berr(err, ENOMEM, "out of memory");
 	return write_text(st->userdata, "config.json", text, err);
