@@ -330,6 +330,9 @@ static int open_db(struct store *s, berth_error *err)
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_wal_hook(s->db, wal_hook, NULL);
 	/*
+	 * mmap_size: SQLite reads pages through a read-only mapping instead of a pread() each
+	 * (`ps -a` with 640 containers: 38 preads instead of 196).
+	 *
 	 * Switching a new database to WAL, or opening a WAL another process is recovering, can
 	 * fail with SQLITE_BUSY without SQLite calling the busy handler (two first commands on
 	 * a fresh store at once): retry for as long as the busy timeout would have waited.
@@ -337,7 +340,8 @@ static int open_db(struct store *s, berth_error *err)
 	for (int waited_ms = 0;; waited_ms += 5) {
 		r = store_exec(s,
 			       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-			       "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;",
+			       "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576; "
+			       "PRAGMA mmap_size=268435456;",
 			       err);
 		if (r != -EBUSY || waited_ms >= STORE_BUSY_TIMEOUT_MS)
 			break;
