@@ -25,10 +25,8 @@ row() {
 }
 row "exec true" exec benchexec true
 row "top" top benchexec
-pu_berth() { B pause benchexec && B unpause benchexec; }
-b=$(time_ms "$runs" pu_berth); p=0
-pu_podman() { podman_ pause benchexec && podman_ unpause benchexec; }
-[ $have_podman = 1 ] && p=$(time_ms "$runs" pu_podman)
+b=$(time_ms "$runs" B pause benchexec :: B unpause benchexec); p=0
+[ $have_podman = 1 ] && p=$(time_ms "$runs" podman_ pause benchexec :: podman_ unpause benchexec)
 printf '%-28s %10s %10s %12s\n' "pause + unpause" "$b" "$p" "$(ratio "$b" "$p")"
 
 # stats --no-stream with 20 running containers (issue 4); benchexec is one of them

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # bench/run.sh - berth's container start-up and listing side by side with Debian's podman and
-# bare `runc run`, printing milliseconds per operation and ratios (berth / other).
+# bare `runc run`, printing milliseconds per operation (median of the runs) and ratios (berth / other).
 #
 #   bench/run.sh [-n RUNS] [-b BUILD_DIR]
 #
@@ -22,8 +22,8 @@ if command -v runc >/dev/null; then
   jq '.process.args = ["true"] | .process.terminal = false |
       .linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{"type":"network"}]' \
     "$work/bundle/config.json" >"$work/bundle/config.json.new" && mv "$work/bundle/config.json.new" "$work/bundle/config.json"
-  runc_run() { runc --root "$work/runc-state" run --bundle "$work/bundle" "bench$RANDOM$RANDOM"; }
-  runc_run >/dev/null 2>&1 && have_runc=1
+  runc_run=(runc --root "$work/runc-state" run --bundle "$work/bundle" benchrunc)
+  "${runc_run[@]}" >/dev/null 2>&1 && have_runc=1
 fi
 
 printf '%-34s %10s %10s %10s %12s %12s\n' "operation ($runs runs)" "berth ms" "podman ms" "runc ms" "berth/podman" "berth/runc"
@@ -31,7 +31,7 @@ printf '%-34s %10s %10s %10s %12s %12s\n' "operation ($runs runs)" "berth ms" "p
 b=$(time_ms "$runs" B run --rm --network none localhost/busybox true)
 p=0; r=0
 [ $have_podman = 1 ] && p=$(time_ms "$runs" podman_ run --rm --network none localhost/busybox true)
-[ $have_runc = 1 ] && r=$(time_ms "$runs" runc_run)
+[ $have_runc = 1 ] && r=$(time_ms "$runs" "${runc_run[@]}")
 printf '%-34s %10s %10s %10s %12s %12s\n' "run --rm busybox true" "$b" "$p" "$r" "$(ratio "$b" "$p")" "$(ratio "$b" "$r")"
 
 cs_berth() { B start "$(B create --network none localhost/busybox true)"; }
@@ -63,9 +63,9 @@ if [ "$large" -gt 50 ]; then
 fi
 
 # peak RSS of the CLI (ps -a) and of a monitor
-rss_b=$( { /usr/bin/time -f '%M' "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" ps -a >/dev/null; } 2>&1 | tail -1)
+rss_b=$( { /usr/bin/time -f '%M' "${B_cmd[@]}" ps -a >/dev/null; } 2>&1 | tail -1)
 rss_p=0
-[ $have_podman = 1 ] && rss_p=$( { CONTAINERS_CONF="$work/containers.conf" /usr/bin/time -f '%M' podman --root "$work/podman" --runroot "$work/podman-run" ps -a >/dev/null; } 2>&1 | tail -1)
+[ $have_podman = 1 ] && rss_p=$( { CONTAINERS_CONF="$work/containers.conf" /usr/bin/time -f '%M' "${podman_cmd[@]}" ps -a >/dev/null; } 2>&1 | tail -1)
 printf '%-34s %10s %10s %10s %12s %12s\n' "peak RSS of ps -a (KB)" "$rss_b" "$rss_p" "-" "$(ratio "$rss_b" "$rss_p")" "-"
 id=$(B run -d --network none localhost/busybox sleep 60)
 mon=$(B container inspect --format '{{.State.ConmonPid}}' "$id")

@@ -1301,6 +1301,10 @@ static int check_filters(char *const *filters)
 	return 0;
 }
 
+/* the create options that ps, its filters and ctr_json_ps_item() read */
+static const char *const ps_config_keys[] = { "process_args", "command", "labels", "ports", "rm",
+					      "healthcheck", "image", NULL };
+
 int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 {
 	static const char *const headers[] = {
@@ -1349,7 +1353,7 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 			continue;
 		if (last >= 0 && (long)shown >= last)
 			break;
-		cfg = ctr_config(c);
+		cfg = ctr_config_pick(c, ps_config_keys);
 		ctr_health_annotate(ctx, c, cfg); /* STATUS "(healthy)", --filter health= */
 		for (char *const *f = filters; *f && keep; f++)
 			keep = match_filter(c, cfg, *f);

@@ -331,7 +331,7 @@ static int put_utf8(struct sbuf *b, uint32_t cp)
 {
 	char out[4];
 
-	return sb_put(b, out, utf8_encode(cp, out));
+	return sb_put(b, out, utf8_put_codepoint(cp, out));
 }
 
 /* A Go interpreted string literal starting at src[*pos] == '"'. */

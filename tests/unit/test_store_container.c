@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -134,12 +135,45 @@ static void test_update_list_delete(void **state)
 	assert_int_equal(store_container_delete(st, ID_B, NULL), 0);
 }
 
+/*
+ * Every berth command is a process with one connection: the WAL must not grow across them
+ * (SQLite's auto-checkpoint never restarted it, so each command re-read all of it).
+ */
+static void test_wal_emptied_across_connections(void **state)
+{
+	char root[128], run[128], wal[160], id[65], name[32];
+	struct stat sb;
+
+	(void)state;
+	store_close(st);
+	st = NULL;
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(run, sizeof(run), "%s/run", dir);
+	for (int i = 0; i < 300; i++) {
+		struct store *s = NULL;
+		struct store_container c;
+
+		snprintf(id, sizeof(id), "cccc%060d", i);
+		snprintf(name, sizeof(name), "wal%d", i);
+		c = make(id, name, 100 + i);
+		assert_int_equal(store_open(root, run, &s, NULL), 0);
+		assert_int_equal(store_container_add(s, &c, NULL), 0);
+		store_close(s);
+	}
+	snprintf(wal, sizeof(wal), "%s/berth.db-wal", root);
+	assert_int_equal(stat(wal, &sb), 0);
+	/* at most the 128 frames of 4 KiB (+ 24-byte headers) before a checkpoint, and one commit */
+	assert_true(sb.st_size <= (128 + 16) * (4096 + 24) + 32);
+	assert_int_equal(store_open(root, run, &st, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_lookup_conflict),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_update_list_delete),
+		cmocka_unit_test(test_wal_emptied_across_connections),
 	};
 	return cmocka_run_group_tests(tests, store_setup, store_teardown);
 }

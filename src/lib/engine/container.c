@@ -44,6 +44,7 @@
 #include "runtime/runtime.h"
 #include "store/events.h"
 #include "util/fileio.h"
+#include "util/json_scan.h"
 #include "util/lock.h"
 #include "util/userns.h"
 #include "util/log.h"
@@ -82,6 +83,13 @@ json_t *ctr_config(const struct store_container *c)
 		j = json_object();
 	}
 	return j;
+}
+
+json_t *ctr_config_pick(const struct store_container *c, const char *const *keys)
+{
+	json_t *j = c->config ? json_loads_keys(c->config, keys) : json_object();
+
+	return j ? j : ctr_config(c);
 }
 
 static void emit(const struct berth_ctx *ctx, const struct store_container *c, const char *action,
@@ -417,7 +425,8 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 		return r;
 	if (seccomp)
 		json_object_set(json_object_get(spec, "linux"), "seccomp", seccomp);
-	text = json_dumps(spec, JSON_INDENT(2));
+	/* compact, as podman writes it: the monitor parses it at every start */
+	text = json_dumps(spec, JSON_COMPACT);
 	if (!text)
 		return berr(err, ENOMEM, "out of memory");
 	return write_text(st->userdata, "config.json", text, err);
@@ -1338,7 +1347,8 @@ static int exec_spec(struct berth_ctx *ctx, const struct store_container *c,
 			return berr(err, ENOENT, "container %s has no bundle: recreate it", c->name);
 		}
 	}
-	spec = json_loads(text, 0, NULL);
+	/* only "process": the rest (the seccomp profile most of all) is skipped, not parsed */
+	spec = json_loads_keys(text, (const char *const[]){ "process", NULL });
 	process = json_object_get(spec, "process");
 	env = json_deep_copy(json_object_get(process, "env"));
 	if (!env)

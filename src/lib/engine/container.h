@@ -143,4 +143,10 @@ int ctr_read_layered(char *const *dirs, const char *path, char **ret);
 /** ctr_config() - the parsed create options of @c (new reference; {} when unparsable). */
 json_t *ctr_config(const struct store_container *c);
 
+/**
+ * ctr_config_pick() - like ctr_config(), with only the members named in @keys (NULL-ended):
+ * the other values are skipped, not parsed. For listings (ps), which read a few keys of many.
+ */
+json_t *ctr_config_pick(const struct store_container *c, const char *const *keys);
+
 #endif

@@ -386,11 +386,14 @@ static int skip_comment(struct parser *ps)
 {
 	if (at_eof(ps) || *ps->p != '#')
 		return 0;
-	while (!at_eof(ps) && !at_newline(ps)) {
-		if (is_control((unsigned char)*ps->p))
+	/* at_newline() by hand: comments are most of containers.conf, read by every command */
+	for (; ps->p < ps->end; ps->p++) {
+		unsigned char c = (unsigned char)*ps->p;
+		if (c == '\n' || (c == '\r' && ps->p + 1 < ps->end && ps->p[1] == '\n'))
+			break;
+		if (is_control(c))
 			return perr_at(ps, ps->p, "%s is not allowed in a comment",
 				       DESCRIBE(ps, ps->p));
-		ps->p++;
 	}
 	return 0;
 }
@@ -436,7 +439,7 @@ static int put_utf8(struct buf *b, uint32_t cp)
 {
 	char out[4];
 
-	return buf_put(b, out, utf8_encode(cp, out));
+	return buf_put(b, out, utf8_put_codepoint(cp, out));
 }
 
 /* An escape sequence at ps->p (just after the backslash). */

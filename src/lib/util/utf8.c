@@ -12,7 +12,7 @@ int hex_digit_value(char c)
 	return -1;
 }
 
-size_t utf8_encode(uint32_t cp, char out[4])
+size_t utf8_put_codepoint(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {
 		out[0] = (char)cp;

@@ -10,9 +10,9 @@
 int hex_digit_value(char c);
 
 /**
- * utf8_encode() - write code point @cp (a Unicode scalar value, checked by the caller) as
+ * utf8_put_codepoint() - write code point @cp (a Unicode scalar value, checked by the caller) as
  * UTF-8 into @out. Return: the number of bytes written (1 to 4).
  */
-size_t utf8_encode(uint32_t cp, char out[4]);
+size_t utf8_put_codepoint(uint32_t cp, char out[4]);
 
 #endif
