@@ -147,8 +147,8 @@ static void test_wal_emptied_across_connections(void **state)
 	(void)state;
 	store_close(st);
 	st = NULL;
-	snprintf(root, sizeof(root), "%s/root", dir);
-	snprintf(run, sizeof(run), "%s/run", dir);
+	snprintf(root, sizeof(root), "%s/root", store_dir);
+	snprintf(run, sizeof(run), "%s/run", store_dir);
 	for (int i = 0; i < 300; i++) {
 		struct store *s = NULL;
 		struct store_container c;
