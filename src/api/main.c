@@ -346,6 +346,7 @@ int main(int argc, char **argv)
 			unlink(path);
 	}
 	close(lfd);
+	api_store_pool_done();
 	berth_ctx_done(&api_ctx);
 	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * routes.c - the requests libmicrohttpd serves: the body is gathered (API_BODY_MAX at most),
  * the path stripped of its version and /libpod prefixes, then dispatched on the method and
- * path. Each request opens its own store; errors come back as libpod's {"cause","message",
- * "response"} or Docker's {"message"} with the status the errno maps to.
+ * path. Each request takes a store handle from the pool (store_pool.c); errors come back as
+ * libpod's {"cause","message","response"} or Docker's {"message"} with the status the errno
+ * maps to.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -157,11 +158,6 @@ static long query_long(struct call *c, const char *key, long def)
 	return *end ? def : n;
 }
 
-static int open_store(struct store **ret, berth_error *err)
-{
-	return store_open(api_ctx.root, api_ctx.runroot, ret, err);
-}
-
 /* ---- paths ---- */
 
 void api_path_parse(const char *url, struct api_path *ret)
@@ -270,7 +266,7 @@ static enum MHD_Result h_version(struct call *c)
 
 static enum MHD_Result h_info(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_container **list = NULL;
 	struct store_image **imgs = NULL;
 	size_t n = 0, ni = 0, running = 0, stopped = 0, paused = 0;
@@ -278,7 +274,7 @@ static enum MHD_Result h_info(struct call *c)
 	char host[256] = "";
 	int r;
 
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	if (store_container_list(s, &list, &n, NULL) == 0)
 		for (size_t i = 0; i < n; i++) {
@@ -382,7 +378,7 @@ static json_t *libpod_ps_item(json_t *row, const struct store_container *sc)
 
 static enum MHD_Result h_containers_list(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_container **list = NULL;
 	berth_error err = { 0 };
 	bool all = query_bool(c, "all");
@@ -391,7 +387,7 @@ static enum MHD_Result h_containers_list(struct call *c)
 	size_t n = 0;
 	int r;
 
-	if ((r = open_store(&s, &err)) < 0 || (r = store_container_list(s, &list, &n, &err)) < 0) {
+	if ((r = api_store_get(&s, &err)) < 0 || (r = store_container_list(s, &list, &n, &err)) < 0) {
 		json_decref(out);
 		return reply_berr(c, r, &err);
 	}
@@ -705,10 +701,10 @@ static void *wait_thread(void *arg)
 	json_t *j;
 	int code = -1, r;
 
-	r = open_store(&s, &err);
+	r = api_store_get(&s, &err);
 	if (r == 0)
 		r = wait_condition(s, st->log_path, st->cond[0] ? st->cond : NULL, &code, &err);
-	store_close(s);
+	api_store_put(s);
 	if (st->libpod)
 		j = r < 0 ? json_pack("{s:s, s:s, s:i}", "cause", err.msg, "message", err.msg,
 				      "response", 500)
@@ -945,13 +941,13 @@ static enum MHD_Result h_stats(struct call *c, const char *ref);
 
 static enum MHD_Result container_op(struct call *c, const char *ref, const char *op)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_container_ struct store_container *sc = NULL;
 	berth_error err = { 0 };
 	bool get = strcmp(c->method, "GET") == 0, post = strcmp(c->method, "POST") == 0;
 	int r, code = 0;
 
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	if (strcmp(c->method, "DELETE") == 0 && !*op) {
 		if ((r = get_container(c, s, ref, &sc, &err)) < 0)
@@ -1220,7 +1216,7 @@ static int create_from_libpod(json_t *body, json_t *create, berth_error *err)
 
 static enum MHD_Result h_container_create(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_(json_decrefp) json_t *body = NULL;
 	_cleanup_(json_decrefp) json_t *create = json_object();
 	_cleanup_free_ char *id = NULL;
@@ -1247,7 +1243,7 @@ static enum MHD_Result h_container_create(struct call *c)
 	image = json_string_value(json_object_get(create, "image"));
 	if (!image || !api_name_ok(image))
 		return reply_error(c, 400, "container create: give a valid image name");
-	if ((r = open_store(&s, &err)) < 0 || (r = ctr_create(&api_ctx, s, image, create, &id,
+	if ((r = api_store_get(&s, &err)) < 0 || (r = ctr_create(&api_ctx, s, image, create, &id,
 							      &err)) < 0) {
 		if (r == -ENOENT && !c->path.libpod)
 			return reply_error(c, 404, "No such image: %s", image);
@@ -1260,14 +1256,14 @@ static enum MHD_Result h_container_create(struct call *c)
 
 static enum MHD_Result h_images_list(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_image **imgs = NULL;
 	berth_error err = { 0 };
 	json_t *out = json_array();
 	size_t n = 0;
 	int r;
 
-	if ((r = open_store(&s, &err)) < 0 || (r = store_image_list(s, &imgs, &n, &err)) < 0) {
+	if ((r = api_store_get(&s, &err)) < 0 || (r = store_image_list(s, &imgs, &n, &err)) < 0) {
 		json_decref(out);
 		return reply_berr(c, r, &err);
 	}
@@ -1289,7 +1285,7 @@ static enum MHD_Result h_images_list(struct call *c)
 
 static enum MHD_Result image_op(struct call *c, const char *name, const char *op)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_(store_image_freep) struct store_image *img = NULL;
 	berth_error err = { 0 };
 	int r;
@@ -1297,7 +1293,7 @@ static enum MHD_Result image_op(struct call *c, const char *name, const char *op
 	if (!api_name_ok(name))
 		return reply_error(c, 400, "invalid image name \"%s\": use a reference such as "
 					   "localhost/busybox:latest", name);
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	r = store_image_lookup(s, name, &img, &err);
 	if (r < 0) {
@@ -1460,9 +1456,9 @@ done:
 		else
 			stream_json(st, json_pack("{s:s}", "error", last));
 	} else if (!st->docker_progress && st->log_path) {
-		_cleanup_(store_closep) struct store *s = NULL;
+		_cleanup_api_store_ struct store *s = NULL;
 		_cleanup_(store_image_freep) struct store_image *img = NULL;
-		if (open_store(&s, NULL) == 0 && store_image_lookup(s, st->log_path, &img, NULL) == 0)
+		if (api_store_get(&s, NULL) == 0 && store_image_lookup(s, st->log_path, &img, NULL) == 0)
 			stream_json(st, json_pack("{s:s, s:[s]}", "id", img->id, "images", img->id));
 		else
 			stream_json(st, json_pack("{s:s}", "error", "the pulled image is not in the store"));
@@ -1872,12 +1868,12 @@ static size_t stats_select(struct stream *st, struct store *s, struct store_cont
 /* read every selected container, against its reading of the round before in @prev */
 static json_t *stats_round(struct stream *st, struct stats_prev **prev, size_t *nprev)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_container **list = NULL;
 	struct stats_prev *next;
 	json_t *arr = json_array(), *doc = NULL;
 	uint64_t sys = api_system_cpu_ns();
-	size_t n = open_store(&s, NULL) == 0 ? stats_select(st, s, &list) : 0;
+	size_t n = api_store_get(&s, NULL) == 0 ? stats_select(st, s, &list) : 0;
 
 	next = calloc(n + 1, sizeof(*next));
 	for (size_t i = 0; next && arr && i < n; i++) {
@@ -1954,7 +1950,7 @@ static enum MHD_Result stats_ref_cb(void *cls, enum MHD_ValueKind kind, const ch
  */
 static enum MHD_Result h_stats(struct call *c, const char *ref)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct stats_refs q = { .n = 0 };
 	const char *stream = query(c, "stream");
 	long interval = ref ? 1 : query_long(c, "interval", 5);
@@ -1978,7 +1974,7 @@ static enum MHD_Result h_stats(struct call *c, const char *ref)
 	if (interval < 1)
 		return reply_error(c, 400, "invalid interval %ld: must be a positive number of "
 					   "seconds", interval);
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	/* the containers are resolved now: an unknown one is a 404, not an empty stream */
 	ids = calloc(q.n + 1, sizeof(char *));
