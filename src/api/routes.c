@@ -567,6 +567,7 @@ struct stream {
 	char **argv; /* a child command's arguments (pull, push) */
 	bool docker_progress;
 	long stats_interval_ms; /* containers/stats: between readings; 0: one reading */
+	bool stats_prime;	/* one reading first, not sent: the answer's precpu_stats */
 	/* the writer thread and the response each hold a reference: a writer blocked on a
 	 * quiet source (events, logs -f) must not keep the connection's thread, or a stop,
 	 * waiting; it ends at its next write (EPIPE) or wake-up (@cancelled) */
@@ -1909,6 +1910,12 @@ static void *stats_thread(void *arg)
 	size_t nprev = 0;
 
 	close(st->err[1]);
+	/* as dockerd's stream=false: docker stats --no-stream computes CPU % against precpu */
+	if (st->stats_prime) {
+		json_decref(stats_round(st, &prev, &nprev));
+		if (!stream_sleep(st, 1000))
+			goto out;
+	}
 	for (;;) {
 		json_t *doc = stats_round(st, &prev, &nprev);
 		/* a Docker stream ends with its container */
@@ -1916,6 +1923,7 @@ static void *stats_thread(void *arg)
 		    !stream_sleep(st, st->stats_interval_ms))
 			break;
 	}
+out:
 	free(prev);
 	close(st->out[1]);
 	return NULL;
@@ -1998,6 +2006,7 @@ static enum MHD_Result h_stats(struct call *c, const char *ref)
 	st->stats_interval_ms =
 		stream && (strcasecmp(stream, "false") == 0 || strcmp(stream, "0") == 0) ? 0
 										    : interval * 1000;
+	st->stats_prime = !st->libpod && !st->stats_interval_ms && !query_bool(c, "one-shot");
 	return reply_stream(c, st, stats_thread, "application/json");
 }
 

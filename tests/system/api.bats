@@ -220,6 +220,11 @@ code() { printf '%s\n' "$output" | tail -n1; }
   [ "$(body | jq -r .pids_stats.current)" = 1 ]
   [ "$(body | jq -r '.networks.eth0.rx_bytes | type')" = number ]
   [ "$(body | jq -r '.blkio_stats.io_service_bytes_recursive | length')" = 2 ]
+  # as dockerd: stream=false answers a second reading with the first as precpu_stats (docker
+  # stats --no-stream computes CPU % from both); one-shot=true answers the first alone
+  [ "$(body | jq -r '.preread != "0001-01-01T00:00:00Z" and .precpu_stats.system_cpu_usage > 0')" = true ]
+  [ "$(body | jq -r '.precpu_stats.online_cpus > 0 and .read > .preread')" = true ]
+  run api_curl "http://d/v1.44/containers/dst/stats?stream=false&one-shot=true"
   [ "$(body | jq -r .preread)" = 0001-01-01T00:00:00Z ]
   # python3-docker spells it stream=False
   run api_curl "http://d/v1.44/containers/dst/stats?stream=False"
@@ -230,6 +235,19 @@ code() { printf '%s\n' "$output" | tail -n1; }
   [ "$(printf '%s\n' "${lines[1]}" | jq -r '.precpu_stats.system_cpu_usage > 0 and .preread != "0001-01-01T00:00:00Z"')" = true ]
   run api_curl "http://d/v1.44/containers/nosuch/stats?stream=false"
   [ "$(code)" = 404 ]
+}
+
+@test "api: stats split CPU time into user and system (CPUSystemNano, usage_in_kernelmode)" {
+  # forks in a loop: system time within a tick or two
+  berth run -d --name sys1 localhost/busybox sh -c 'while :; do cat /proc/self/stat >/dev/null; done'
+  for ((i = 0; i < 150; i++)); do
+    run api_curl "http://d/v4.0.0/libpod/containers/stats?stream=false&containers=sys1"
+    [ "$(body | jq -r '.Stats[0].CPUSystemNano > 0')" = true ] && break
+    sleep 0.2
+  done
+  [ "$(body | jq -r '.Stats[0].CPUSystemNano > 0 and .Stats[0].CPUSystemNano <= .Stats[0].CPUNano')" = true ]
+  run api_curl "http://d/v1.44/containers/sys1/stats?stream=false&one-shot=true"
+  [ "$(body | jq -r '.cpu_stats.cpu_usage.usage_in_kernelmode > 0 and .cpu_stats.cpu_usage.usage_in_usermode >= 0')" = true ]
 }
 
 @test "api: rename (libpod and docker): 204, 409 when the name is taken, 404, 400" {
