@@ -28,6 +28,7 @@
 #include "engine/container_logs.h"
 #include "engine/container_rename.h"
 #include "engine/container_stats.h"
+#include "engine/create_conf.h"
 #include "engine/container_status.h"
 #include "engine/image_ops.h"
 #include "network/ports.h"
@@ -1215,6 +1216,25 @@ static int create_from_libpod(json_t *body, json_t *create, berth_error *err)
 	return 0;
 }
 
+/* the options the body set, which containers.conf does not override */
+static unsigned create_given(json_t *create)
+{
+	static const struct {
+		const char *key;
+		unsigned bit;
+	} keys[] = { { "init", CREATE_GIVEN_INIT },
+		     { "pids_limit", CREATE_GIVEN_PIDS_LIMIT },
+		     { "log_driver", CREATE_GIVEN_LOG_DRIVER },
+		     { "read_only", CREATE_GIVEN_READ_ONLY },
+		     { "stop_timeout", CREATE_GIVEN_STOP_TIMEOUT } };
+	unsigned given = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(create, keys[i].key))
+			given |= keys[i].bit;
+	return given;
+}
+
 static enum MHD_Result h_container_create(struct call *c)
 {
 	_cleanup_api_store_ struct store *s = NULL;
@@ -1244,6 +1264,9 @@ static enum MHD_Result h_container_create(struct call *c)
 	image = json_string_value(json_object_get(create, "image"));
 	if (!image || !api_name_ok(image))
 		return reply_error(c, 400, "container create: give a valid image name");
+	/* containers.conf under what the body gave, as the CLI's create */
+	if ((r = create_apply_conf(&api_ctx, create_given(create), create, &err)) < 0)
+		return reply_berr(c, r, &err);
 	if ((r = api_store_get(&s, &err)) < 0 || (r = ctr_create(&api_ctx, s, image, create, &id,
 							      &err)) < 0) {
 		if (r == -ENOENT && !c->path.libpod)

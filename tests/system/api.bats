@@ -250,6 +250,29 @@ code() { printf '%s\n' "$output" | tail -n1; }
   [ "$(body | jq -r '.cpu_stats.cpu_usage.usage_in_kernelmode > 0 and .cpu_stats.cpu_usage.usage_in_usermode >= 0')" = true ]
 }
 
+@test "api: create lays containers.conf's defaults (env, ulimits) under the body, as the CLI's" {
+  local sock="$BERTH_TEST_DIR/conf.sock" conf="$BERTH_TEST_DIR/api-defaults.conf" pid i
+  printf '[containers]\nenv = ["FROMCONF=1", "BOTH=conf"]\ndefault_ulimits = ["nofile=1000:1000"]\n' >"$conf"
+  CONTAINERS_CONF=$conf "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" \
+    system service --time 0 "unix://$sock" >"$BERTH_TEST_DIR/conf-api.log" 2>&1 3>&- &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+  run curl -sS -m 20 --unix-socket "$sock" -H 'Content-Type: application/json' \
+    -d '{"image":"localhost/busybox","name":"cc1","command":["sh","-c","echo $FROMCONF $BOTH $(ulimit -n)"]}' \
+    http://d/v4.0.0/libpod/containers/create
+  [ "$(printf '%s' "$output" | jq -r '.Id | length')" = 64 ]
+  # the body's Env wins over containers.conf's
+  run curl -sS -m 20 --unix-socket "$sock" -H 'Content-Type: application/json' \
+    -d '{"Image":"localhost/busybox","Env":["BOTH=body"],"Cmd":["sh","-c","echo $FROMCONF $BOTH $(ulimit -n)"]}' \
+    'http://d/v1.44/containers/create?name=cc2'
+  [ "$(printf '%s' "$output" | jq -r '.Id | length')" = 64 ]
+  kill "$pid"
+  run berth start -a cc1
+  [ "$output" = "1 conf 1000" ]
+  run berth start -a cc2
+  [ "$output" = "1 body 1000" ]
+}
+
 @test "api: rename (libpod and docker): 204, 409 when the name is taken, 404, 400" {
   berth create --name rn1 localhost/busybox true
   berth create --name rn2 localhost/busybox true

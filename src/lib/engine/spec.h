@@ -15,7 +15,7 @@
  *   "cap_add": [..], "cap_drop": [..], "memory": bytes, "cpus": float, "pids_limit": n,
  *   "labels": {..}, "annotations": {..}, "log_driver", "log_max_size", "rm", "stop_signal",
  *   "stop_timeout".
- * From containers.conf (cli/create_conf.h): "base_env": ["K=V"] (under the image's Env),
+ * From containers.conf (engine/create_conf.h): "base_env": ["K=V"] (under the image's Env),
  *   "default_caps": [..] (replaces spec_default_capabilities), "sysctls": {..}, "init_path",
  *   "localtime": zoneinfo file bound at /etc/localtime, "umask": n, "no_hosts", "dns": [..].
  */
