@@ -31,10 +31,17 @@ for i in 1 2 3; do
   B create --name "c$i" localhost/busybox true >/dev/null
   podman_ create --name "c$i" localhost/busybox true >/dev/null
 done
-B system service --time 0 "unix://$work/b.sock" & pids+=($!)
-B system service --time 0 tcp://127.0.0.1:18765 & pids+=($!)
-podman_ system service --time 0 "unix://$work/p.sock" & pids+=($!)
-podman_ system service --time 0 tcp://127.0.0.1:18766 & pids+=($!)
+# exec: $! is the server itself (berth execs berth-api), which the cleanup ends by pid
+(exec "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" system service --time 0 \
+  "unix://$work/b.sock") & pids+=($!)
+(exec "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" system service --time 0 \
+  tcp://127.0.0.1:18765) & pids+=($!)
+(export CONTAINERS_CONF="$work/containers.conf"; exec podman --root "$work/podman" \
+  --runroot "$work/podman-run" --storage-driver overlay system service --time 0 \
+  "unix://$work/p.sock") & pids+=($!)
+(export CONTAINERS_CONF="$work/containers.conf"; exec podman --root "$work/podman" \
+  --runroot "$work/podman-run" --storage-driver overlay system service --time 0 \
+  tcp://127.0.0.1:18766) & pids+=($!)
 # poll until all four answer (never a fixed sleep: the machine may be busy)
 for u in "--unix-socket $work/b.sock http://d" "--unix-socket $work/p.sock http://d" \
          "http://127.0.0.1:18765" "http://127.0.0.1:18766"; do
