@@ -1,68 +1,91 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# bench/api.sh - the docker client through berth's API vs through Debian's podman system
-# service, in one run, printing ratios; then wrk on /libpod/containers/json against berth.
-# Usage: bench/api.sh [BUILD_DIR] [RUNS]
-set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/build}
-runs=${2:-10}
-work=$(mktemp -d /tmp/berth-bench-api.XXXXXX)
-bpid= ppid=
-cleanup() {
-  kill $bpid $ppid 2>/dev/null || true
-  # a failed podman run can leave its container mounted: remove it before the files
-  podman --root "$work/proot" --runroot "$work/prun" rm -af >/dev/null 2>&1 || true
-  awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r | xargs -r umount -l 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export CONTAINERS_CONF=$work/c.conf CONTAINERS_STORAGE_CONF=$work/s.conf
-: >"$CONTAINERS_CONF"
-printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/proot"\nrunroot = "%s/prun"\n' \
-  "$work" "$work" >"$CONTAINERS_STORAGE_CONF"
-B="$build/src/berth --root $work/broot --runroot $work/brun"
-mkdir -p "$work/bb/bin"; cp /bin/busybox "$work/bb/bin/"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$work/bb/bin/$a"; done
-tar -C "$work/bb" -cf "$work/bb.tar" .
-$B import "$work/bb.tar" localhost/busybox:latest >/dev/null
-podman --root "$work/proot" --runroot "$work/prun" import "$work/bb.tar" localhost/busybox:latest >/dev/null
-$B system service --time 0 "unix://$work/b.sock" & bpid=$!
-podman --root "$work/proot" --runroot "$work/prun" system service --time 0 "unix://$work/p.sock" & ppid=$!
-sleep 2
+# bench/api.sh - berth's REST API (berth system service) side by side with Debian's podman
+# system service, printing milliseconds and ratios (berth / podman):
+#   - the docker client: `docker ps -a` and `docker run --rm --network none` through each socket
+#     (the docker CLI's own start-up is most of these numbers);
+#   - one API call alone: curl's time_total per request, one connection per request as the
+#     docker CLI makes them;
+#   - wrk on /libpod/containers/json (keep-alive connections) against each, over tcp.
+#
+#   bench/api.sh [-n RUNS] [-b BUILD_DIR]
+#
+# Both list the same three created containers. podman gets bench/lib.sh's containers.conf (its
+# defaults fail on this host). Must run as root.
+set -euo pipefail
 
-# ms TOTAL for RUNS runs of "docker ARGS" against SOCK
-timeit() {
-  sock=$1; shift
-  start=$(date +%s%N)
-  i=0; while [ $i -lt "$runs" ]; do
-    DOCKER_HOST=unix://$sock docker "$@" >/dev/null 2>"$work/err" || { echo "failed ($(head -c 80 "$work/err"))"; return; }
-    i=$((i+1))
+. "$(dirname "$0")/lib.sh"
+bench_init bench/api.sh 20 "$@"
+[ "$have_podman" = 1 ] || { echo "bench/api.sh: podman cannot run containers here" >&2; exit 1; }
+command -v docker >/dev/null || { echo "bench/api.sh: needs the docker client" >&2; exit 1; }
+
+pids=()
+api_cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bench_cleanup
+}
+trap api_cleanup EXIT
+for i in 1 2 3; do
+  B create --name "c$i" localhost/busybox true >/dev/null
+  podman_ create --name "c$i" localhost/busybox true >/dev/null
+done
+# exec: $! is the server itself (berth execs berth-api), which the cleanup ends by pid
+(exec "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" system service --time 0 \
+  "unix://$work/b.sock") & pids+=($!)
+(exec "$build/src/berth" --root "$work/berth" --runroot "$work/berth-run" system service --time 0 \
+  tcp://127.0.0.1:18765) & pids+=($!)
+(export CONTAINERS_CONF="$work/containers.conf"; exec podman --root "$work/podman" \
+  --runroot "$work/podman-run" --storage-driver overlay system service --time 0 \
+  "unix://$work/p.sock") & pids+=($!)
+(export CONTAINERS_CONF="$work/containers.conf"; exec podman --root "$work/podman" \
+  --runroot "$work/podman-run" --storage-driver overlay system service --time 0 \
+  tcp://127.0.0.1:18766) & pids+=($!)
+# poll until all four answer (never a fixed sleep: the machine may be busy)
+for u in "--unix-socket $work/b.sock http://d" "--unix-socket $work/p.sock http://d" \
+         "http://127.0.0.1:18765" "http://127.0.0.1:18766"; do
+  for ((i = 0; i < 300; i++)); do
+    # shellcheck disable=SC2086
+    curl -sf -o /dev/null $u/_ping && break
+    sleep 0.1
   done
-  echo $(( ($(date +%s%N) - start) / 1000000 / runs ))
-}
-for what in "ps -a" "run --rm localhost/busybox true"; do
-  # shellcheck disable=SC2086
-  b=$(timeit "$work/b.sock" $what); p=$(timeit "$work/p.sock" $what)
-  case "$b$p" in *failed*) echo "docker $what: berth ${b} ms, podman ${p} ms"; continue ;; esac
-  echo "docker $what: berth ${b} ms, podman ${p} ms, ratio $(awk "BEGIN{printf \"%.2f\", $b/($p?$p:1)}")"
 done
-# The docker CLI's own start-up dominates the numbers above: time the API call alone too,
-# curl's time_total per request (one connection per request, as the docker CLI makes).
-apitime() { # SOCK PATH: mean ms of RUNS requests
-  curl -s -o /dev/null --unix-socket "$1" "http://d$2" # warm-up: podman's first answer is slow
-  i=0 urls=
-  while [ $i -lt "$runs" ]; do urls="$urls http://d$2"; i=$((i+1)); done
-  # shellcheck disable=SC2086
-  curl -s -o /dev/null --unix-socket "$1" -w '%{time_total}\n' -H 'Connection: close' $urls |
-    awk '{s += $1} END {printf "%.2f", s * 1000 / NR}'
+
+# docker_ms SOCK ARGS...: mean ms of RUNS runs of the docker client against SOCK
+docker_ms() {
+  local sock=$1 i start
+  shift
+  start=$(now_ns)
+  for ((i = 0; i < runs; i++)); do
+    DOCKER_HOST=unix://$sock docker "$@" >/dev/null 2>"$work/err" ||
+      { echo "failed: $(head -c 80 "$work/err")"; return; }
+  done
+  awk -v t=$(( $(now_ns) - start )) -v n="$runs" 'BEGIN { printf "%.1f", t / n / 1e6 }'
 }
-for path in /v1.44/containers/json?all=1 /v1.44/images/json /v4.0.0/libpod/containers/json?all=true; do
-  b=$(apitime "$work/b.sock" "$path"); p=$(apitime "$work/p.sock" "$path")
-  echo "GET $path (curl): berth ${b} ms, podman ${p} ms, ratio $(awk "BEGIN{printf \"%.2f\", $b/($p>0?$p:1)}")"
+# api_ms SOCK PATH: mean ms of RUNS requests, one connection each (after one warm-up)
+api_ms() {
+  local urls=() i
+  curl -s -o /dev/null --unix-socket "$1" "http://d$2"
+  for ((i = 0; i < runs; i++)); do urls+=("http://d$2"); done
+  curl -s -o /dev/null --unix-socket "$1" -w '%{time_total}\n' -H 'Connection: close' "${urls[@]}" |
+    awk '{ s += $1 } END { printf "%.2f", s * 1000 / NR }'
+}
+row() { printf '%-46s %10s %10s %8s\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+
+printf '%-46s %10s %10s %8s\n' "operation ($runs runs, ms each)" berth podman ratio
+for what in "ps -a" "run --rm --network none localhost/busybox true"; do
+  # shellcheck disable=SC2086
+  row "docker $what" "$(docker_ms "$work/b.sock" $what)" "$(docker_ms "$work/p.sock" $what)"
 done
-echo "wrk /v4.0.0/libpod/containers/json through berth (tcp://127.0.0.1):"
-$B system service --time 0 tcp://127.0.0.1:18765 & tpid=$!
-sleep 1
-wrk -t2 -c8 -d5s http://127.0.0.1:18765/v4.0.0/libpod/containers/json | grep -E 'Requests/sec|Latency'
-kill $tpid
+for path in /v1.44/containers/json?all=1 /v1.44/images/json /v4.0.0/libpod/containers/json?all=true \
+            /v1.44/containers/c1/json /_ping; do
+  row "GET $path" "$(api_ms "$work/b.sock" "$path")" "$(api_ms "$work/p.sock" "$path")"
+done
+# wrk: requests per second on 8 keep-alive connections; the ratio is podman's / berth's
+# mean latency, as the rows above
+wrk_lat() {
+  wrk -t2 -c8 -d5s "http://127.0.0.1:$1/v4.0.0/libpod/containers/json?all=true" |
+    awk '$1 == "Latency" { v = $2; if (v ~ /us$/) v /= 1000; else if (v ~ /ms$/) v += 0; else if (v ~ /s$/) v *= 1000; printf "%.2f", v }'
+}
+row "wrk libpod/containers/json latency" "$(wrk_lat 18765)" "$(wrk_lat 18766)"

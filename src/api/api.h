@@ -5,7 +5,8 @@
  *
  * main.c accepts connections itself and peeks at each request head: attach and exec-start
  * requests that ask for an upgrade are hijacked (hijack.c) and everything else goes to
- * libmicrohttpd (routes.c), one thread per connection. Every request opens its own store.
+ * libmicrohttpd (routes.c), one thread per connection. Requests take a store handle from a
+ * pool (store_pool.c) and give it back.
  */
 #ifndef BERTH_API_H
 #define BERTH_API_H
@@ -16,6 +17,7 @@
 #include <sys/types.h>
 #include "engine/container_stats.h"
 #include "engine/context.h"
+#include "store/store.h"
 
 /** API_BODY_MAX - the largest request body accepted (container specs are small). */
 #define API_BODY_MAX (1u << 20)
@@ -29,6 +31,21 @@
 
 /** api_ctx - the engine context every request shares (read-only after start-up). */
 extern struct berth_ctx api_ctx;
+
+/**
+ * api_store_get() - a store handle for this thread's use: an idle one kept open, or a new one.
+ * Give it back with api_store_put() (or declare it _cleanup_api_store_).
+ */
+int api_store_get(struct store **ret, berth_error *err);
+/** api_store_put() - return @s to the pool (closed when it cannot be kept); NULL is fine. */
+void api_store_put(struct store *s);
+static inline void api_store_putp(struct store **s)
+{
+	api_store_put(*s);
+}
+#define _cleanup_api_store_ _cleanup_(api_store_putp)
+/** api_store_pool_done() - close the idle handles (at exit). */
+void api_store_pool_done(void);
 
 /** api_stop_streams() - end every open stream (events, logs) at its next wake-up. */
 void api_stop_streams(void);

@@ -170,10 +170,10 @@ static pthread_mutex_t exec_lock = PTHREAD_MUTEX_INITIALIZER;
 
 char *api_exec_create(const char *ctr_id, json_t *cfg)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	char *id = NULL;
 
-	if (store_open(api_ctx.root, api_ctx.runroot, &s, NULL) < 0 ||
+	if (api_store_get(&s, NULL) < 0 ||
 	    ctr_exec_session_create(s, ctr_id, cfg, &id, NULL) < 0)
 		return NULL;
 	return id;
@@ -181,10 +181,10 @@ char *api_exec_create(const char *ctr_id, json_t *cfg)
 
 json_t *api_exec_inspect(const char *id)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	json_t *j = NULL;
 
-	if (store_open(api_ctx.root, api_ctx.runroot, &s, NULL) < 0 ||
+	if (api_store_get(&s, NULL) < 0 ||
 	    ctr_exec_session_inspect(s, id, &j, NULL) < 0)
 		return NULL;
 	return j;
@@ -550,7 +550,7 @@ static int read_request(struct hijack *h)
 static void serve_attach(struct hijack *h, const char *ref, const char *q, bool http10,
 			 bool libpod)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_container_ struct store_container *sc = NULL;
 	_cleanup_(json_decrefp) json_t *cfg = NULL;
 	_cleanup_free_ char *rundir = NULL;
@@ -563,7 +563,7 @@ static void serve_attach(struct hijack *h, const char *ref, const char *q, bool 
 		send_error(h->fd, http10, libpod, 400, "invalid container name");
 		return;
 	}
-	if ((r = store_open(api_ctx.root, api_ctx.runroot, &s, &err)) < 0 ||
+	if ((r = api_store_get(&s, &err)) < 0 ||
 	    (r = ctr_get(&api_ctx, s, ref, &sc, &err)) < 0) {
 		send_error(h->fd, http10, libpod, r == -ENOENT ? 404 : 500, err.msg);
 		return;
@@ -573,7 +573,7 @@ static void serve_attach(struct hijack *h, const char *ref, const char *q, bool 
 	running = strcmp(sc->state, "running") == 0 || strcmp(sc->state, "paused") == 0;
 	snprintf(id, sizeof(id), "%s", sc->id);
 	rundir = ctr_rundir_path(&api_ctx, sc->id);
-	store_close(TAKE_PTR(s));
+	api_store_put(TAKE_PTR(s));
 	if (running) {
 		sock = rundir ? ctr_attach_connect(rundir, &err) : -ENOMEM;
 		if (sock < 0) {
@@ -618,7 +618,7 @@ static int exec_target_ok(struct store *s, const char *ctr, berth_error *err)
 
 static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool libpod)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_(json_decrefp) json_t *body = NULL, *cfg = NULL;
 	_cleanup_free_ char *session = NULL;
 	_cleanup_free_ char **args = NULL, **env = NULL;
@@ -630,7 +630,7 @@ static void serve_exec(struct hijack *h, const char *exec_id, bool http10, bool 
 	int sock = -1, r, code;
 	bool detach;
 
-	if ((r = store_open(api_ctx.root, api_ctx.runroot, &s, &err)) < 0) {
+	if ((r = api_store_get(&s, &err)) < 0) {
 		send_error(h->fd, http10, libpod, 500, err.msg);
 		return;
 	}

@@ -269,6 +269,19 @@ static int keep_globals(void)
 	return 0;
 }
 
+/*
+ * containers.conf is read once, now: requests then only read it (no lazy load racing between
+ * threads); a bad file fails each create as it fails the CLI's.
+ */
+static void load_conf(void)
+{
+	const struct containers_conf *conf;
+	berth_error err = { 0 };
+
+	if (berth_ctx_conf(&api_ctx, &conf, &err) < 0)
+		log_warn("system service: %s", err.msg);
+}
+
 int main(int argc, char **argv)
 {
 	berth_error err = { 0 };
@@ -289,6 +302,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: system service: %s\n", err.msg[0] ? err.msg : "out of memory");
 		return 125;
 	}
+	load_conf();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -346,6 +360,7 @@ int main(int argc, char **argv)
 			unlink(path);
 	}
 	close(lfd);
+	api_store_pool_done();
 	berth_ctx_done(&api_ctx);
 	return 0;
 }

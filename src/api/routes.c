@@ -2,8 +2,9 @@
 /*
  * routes.c - the requests libmicrohttpd serves: the body is gathered (API_BODY_MAX at most),
  * the path stripped of its version and /libpod prefixes, then dispatched on the method and
- * path. Each request opens its own store; errors come back as libpod's {"cause","message",
- * "response"} or Docker's {"message"} with the status the errno maps to.
+ * path. Each request takes a store handle from the pool (store_pool.c); errors come back as
+ * libpod's {"cause","message","response"} or Docker's {"message"} with the status the errno
+ * maps to.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "engine/container_logs.h"
 #include "engine/container_rename.h"
 #include "engine/container_stats.h"
+#include "engine/create_conf.h"
 #include "engine/container_status.h"
 #include "engine/image_ops.h"
 #include "network/ports.h"
@@ -157,11 +159,6 @@ static long query_long(struct call *c, const char *key, long def)
 	return *end ? def : n;
 }
 
-static int open_store(struct store **ret, berth_error *err)
-{
-	return store_open(api_ctx.root, api_ctx.runroot, ret, err);
-}
-
 /* ---- paths ---- */
 
 void api_path_parse(const char *url, struct api_path *ret)
@@ -270,7 +267,7 @@ static enum MHD_Result h_version(struct call *c)
 
 static enum MHD_Result h_info(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_container **list = NULL;
 	struct store_image **imgs = NULL;
 	size_t n = 0, ni = 0, running = 0, stopped = 0, paused = 0;
@@ -278,7 +275,7 @@ static enum MHD_Result h_info(struct call *c)
 	char host[256] = "";
 	int r;
 
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	if (store_container_list(s, &list, &n, NULL) == 0)
 		for (size_t i = 0; i < n; i++) {
@@ -382,7 +379,7 @@ static json_t *libpod_ps_item(json_t *row, const struct store_container *sc)
 
 static enum MHD_Result h_containers_list(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_container **list = NULL;
 	berth_error err = { 0 };
 	bool all = query_bool(c, "all");
@@ -391,7 +388,7 @@ static enum MHD_Result h_containers_list(struct call *c)
 	size_t n = 0;
 	int r;
 
-	if ((r = open_store(&s, &err)) < 0 || (r = store_container_list(s, &list, &n, &err)) < 0) {
+	if ((r = api_store_get(&s, &err)) < 0 || (r = store_container_list(s, &list, &n, &err)) < 0) {
 		json_decref(out);
 		return reply_berr(c, r, &err);
 	}
@@ -571,6 +568,7 @@ struct stream {
 	char **argv; /* a child command's arguments (pull, push) */
 	bool docker_progress;
 	long stats_interval_ms; /* containers/stats: between readings; 0: one reading */
+	bool stats_prime;	/* one reading first, not sent: the answer's precpu_stats */
 	/* the writer thread and the response each hold a reference: a writer blocked on a
 	 * quiet source (events, logs -f) must not keep the connection's thread, or a stop,
 	 * waiting; it ends at its next write (EPIPE) or wake-up (@cancelled) */
@@ -705,10 +703,10 @@ static void *wait_thread(void *arg)
 	json_t *j;
 	int code = -1, r;
 
-	r = open_store(&s, &err);
+	r = api_store_get(&s, &err);
 	if (r == 0)
 		r = wait_condition(s, st->log_path, st->cond[0] ? st->cond : NULL, &code, &err);
-	store_close(s);
+	api_store_put(s);
 	if (st->libpod)
 		j = r < 0 ? json_pack("{s:s, s:s, s:i}", "cause", err.msg, "message", err.msg,
 				      "response", 500)
@@ -945,13 +943,13 @@ static enum MHD_Result h_stats(struct call *c, const char *ref);
 
 static enum MHD_Result container_op(struct call *c, const char *ref, const char *op)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_container_ struct store_container *sc = NULL;
 	berth_error err = { 0 };
 	bool get = strcmp(c->method, "GET") == 0, post = strcmp(c->method, "POST") == 0;
 	int r, code = 0;
 
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	if (strcmp(c->method, "DELETE") == 0 && !*op) {
 		if ((r = get_container(c, s, ref, &sc, &err)) < 0)
@@ -1218,9 +1216,28 @@ static int create_from_libpod(json_t *body, json_t *create, berth_error *err)
 	return 0;
 }
 
+/* the options the body set, which containers.conf does not override */
+static unsigned create_given(json_t *create)
+{
+	static const struct {
+		const char *key;
+		unsigned bit;
+	} keys[] = { { "init", CREATE_GIVEN_INIT },
+		     { "pids_limit", CREATE_GIVEN_PIDS_LIMIT },
+		     { "log_driver", CREATE_GIVEN_LOG_DRIVER },
+		     { "read_only", CREATE_GIVEN_READ_ONLY },
+		     { "stop_timeout", CREATE_GIVEN_STOP_TIMEOUT } };
+	unsigned given = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(create, keys[i].key))
+			given |= keys[i].bit;
+	return given;
+}
+
 static enum MHD_Result h_container_create(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_(json_decrefp) json_t *body = NULL;
 	_cleanup_(json_decrefp) json_t *create = json_object();
 	_cleanup_free_ char *id = NULL;
@@ -1247,7 +1264,10 @@ static enum MHD_Result h_container_create(struct call *c)
 	image = json_string_value(json_object_get(create, "image"));
 	if (!image || !api_name_ok(image))
 		return reply_error(c, 400, "container create: give a valid image name");
-	if ((r = open_store(&s, &err)) < 0 || (r = ctr_create(&api_ctx, s, image, create, &id,
+	/* containers.conf under what the body gave, as the CLI's create */
+	if ((r = create_apply_conf(&api_ctx, create_given(create), create, &err)) < 0)
+		return reply_berr(c, r, &err);
+	if ((r = api_store_get(&s, &err)) < 0 || (r = ctr_create(&api_ctx, s, image, create, &id,
 							      &err)) < 0) {
 		if (r == -ENOENT && !c->path.libpod)
 			return reply_error(c, 404, "No such image: %s", image);
@@ -1260,14 +1280,14 @@ static enum MHD_Result h_container_create(struct call *c)
 
 static enum MHD_Result h_images_list(struct call *c)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_image **imgs = NULL;
 	berth_error err = { 0 };
 	json_t *out = json_array();
 	size_t n = 0;
 	int r;
 
-	if ((r = open_store(&s, &err)) < 0 || (r = store_image_list(s, &imgs, &n, &err)) < 0) {
+	if ((r = api_store_get(&s, &err)) < 0 || (r = store_image_list(s, &imgs, &n, &err)) < 0) {
 		json_decref(out);
 		return reply_berr(c, r, &err);
 	}
@@ -1289,7 +1309,7 @@ static enum MHD_Result h_images_list(struct call *c)
 
 static enum MHD_Result image_op(struct call *c, const char *name, const char *op)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	_cleanup_(store_image_freep) struct store_image *img = NULL;
 	berth_error err = { 0 };
 	int r;
@@ -1297,7 +1317,7 @@ static enum MHD_Result image_op(struct call *c, const char *name, const char *op
 	if (!api_name_ok(name))
 		return reply_error(c, 400, "invalid image name \"%s\": use a reference such as "
 					   "localhost/busybox:latest", name);
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	r = store_image_lookup(s, name, &img, &err);
 	if (r < 0) {
@@ -1460,9 +1480,9 @@ done:
 		else
 			stream_json(st, json_pack("{s:s}", "error", last));
 	} else if (!st->docker_progress && st->log_path) {
-		_cleanup_(store_closep) struct store *s = NULL;
+		_cleanup_api_store_ struct store *s = NULL;
 		_cleanup_(store_image_freep) struct store_image *img = NULL;
-		if (open_store(&s, NULL) == 0 && store_image_lookup(s, st->log_path, &img, NULL) == 0)
+		if (api_store_get(&s, NULL) == 0 && store_image_lookup(s, st->log_path, &img, NULL) == 0)
 			stream_json(st, json_pack("{s:s, s:[s]}", "id", img->id, "images", img->id));
 		else
 			stream_json(st, json_pack("{s:s}", "error", "the pulled image is not in the store"));
@@ -1872,12 +1892,12 @@ static size_t stats_select(struct stream *st, struct store *s, struct store_cont
 /* read every selected container, against its reading of the round before in @prev */
 static json_t *stats_round(struct stream *st, struct stats_prev **prev, size_t *nprev)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct store_container **list = NULL;
 	struct stats_prev *next;
 	json_t *arr = json_array(), *doc = NULL;
 	uint64_t sys = api_system_cpu_ns();
-	size_t n = open_store(&s, NULL) == 0 ? stats_select(st, s, &list) : 0;
+	size_t n = api_store_get(&s, NULL) == 0 ? stats_select(st, s, &list) : 0;
 
 	next = calloc(n + 1, sizeof(*next));
 	for (size_t i = 0; next && arr && i < n; i++) {
@@ -1913,6 +1933,12 @@ static void *stats_thread(void *arg)
 	size_t nprev = 0;
 
 	close(st->err[1]);
+	/* as dockerd's stream=false: docker stats --no-stream computes CPU % against precpu */
+	if (st->stats_prime) {
+		json_decref(stats_round(st, &prev, &nprev));
+		if (!stream_sleep(st, 1000))
+			goto out;
+	}
 	for (;;) {
 		json_t *doc = stats_round(st, &prev, &nprev);
 		/* a Docker stream ends with its container */
@@ -1920,6 +1946,7 @@ static void *stats_thread(void *arg)
 		    !stream_sleep(st, st->stats_interval_ms))
 			break;
 	}
+out:
 	free(prev);
 	close(st->out[1]);
 	return NULL;
@@ -1954,7 +1981,7 @@ static enum MHD_Result stats_ref_cb(void *cls, enum MHD_ValueKind kind, const ch
  */
 static enum MHD_Result h_stats(struct call *c, const char *ref)
 {
-	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_api_store_ struct store *s = NULL;
 	struct stats_refs q = { .n = 0 };
 	const char *stream = query(c, "stream");
 	long interval = ref ? 1 : query_long(c, "interval", 5);
@@ -1978,7 +2005,7 @@ static enum MHD_Result h_stats(struct call *c, const char *ref)
 	if (interval < 1)
 		return reply_error(c, 400, "invalid interval %ld: must be a positive number of "
 					   "seconds", interval);
-	if ((r = open_store(&s, &err)) < 0)
+	if ((r = api_store_get(&s, &err)) < 0)
 		return reply_berr(c, r, &err);
 	/* the containers are resolved now: an unknown one is a 404, not an empty stream */
 	ids = calloc(q.n + 1, sizeof(char *));
@@ -2002,6 +2029,7 @@ static enum MHD_Result h_stats(struct call *c, const char *ref)
 	st->stats_interval_ms =
 		stream && (strcasecmp(stream, "false") == 0 || strcmp(stream, "0") == 0) ? 0
 										    : interval * 1000;
+	st->stats_prime = !st->libpod && !st->stats_interval_ms && !query_bool(c, "one-shot");
 	return reply_stream(c, st, stats_thread, "application/json");
 }
 

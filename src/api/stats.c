@@ -53,7 +53,7 @@ json_t *api_stats_libpod(const struct store_container *c, const struct ctr_stats
 			 "AvgCPU", ctr_stats_cpu_percent(now, NULL), "ContainerID", c->id, "Name",
 			 c->name, "PodID", c->pod_id ? c->pod_id : "", "CPU",
 			 ctr_stats_cpu_percent(now, prev), "CPUNano", (json_int_t)now->cpu_ns,
-			 "CPUSystemNano", (json_int_t)0, "SystemNano", (json_int_t)now->read_at,
+			 "CPUSystemNano", (json_int_t)now->cpu_system_ns, "SystemNano", (json_int_t)now->read_at,
 			 "MemUsage", (json_int_t)now->mem_usage, "MemLimit",
 			 (json_int_t)now->mem_limit, "MemPerc", mem, "NetInput",
 			 (json_int_t)now->net_rx, "NetOutput", (json_int_t)now->net_tx, "BlockInput",
@@ -67,7 +67,8 @@ static json_t *docker_cpu(const struct ctr_stats *st, uint64_t sys_ns)
 {
 	return json_pack("{s:{s:I, s:I, s:I}, s:I, s:I, s:{s:I, s:I, s:I}}", "cpu_usage",
 			 "total_usage", (json_int_t)(st ? st->cpu_ns : 0), "usage_in_kernelmode",
-			 (json_int_t)0, "usage_in_usermode", (json_int_t)0, "system_cpu_usage",
+			 (json_int_t)(st ? st->cpu_system_ns : 0), "usage_in_usermode",
+			 (json_int_t)(st ? st->cpu_user_ns : 0), "system_cpu_usage",
 			 (json_int_t)(st ? sys_ns : 0), "online_cpus",
 			 (json_int_t)(st ? sysconf(_SC_NPROCESSORS_ONLN) : 0), "throttling_data",
 			 "periods", (json_int_t)0, "throttled_periods", (json_int_t)0,

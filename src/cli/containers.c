@@ -21,7 +21,6 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "cli/create_conf.h"
 #include "cli/image_format.h"
 #include "engine/container.h"
 #include "engine/container_restart.h"
@@ -34,6 +33,7 @@
 #include "engine/container_logs.h"
 #include "engine/container_status.h"
 #include "engine/container_volume.h"
+#include "engine/create_conf.h"
 #include "engine/exec_session.h"
 #include "engine/spec.h"
 #include "cli/health.h"
@@ -107,49 +107,6 @@ const struct cli_option cmd_run_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-int parse_size(const char *s, int64_t *ret)
-{
-	char *end;
-	double v;
-	int64_t mult = 1;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
-	switch (tolower((unsigned char)*end)) {
-	case '\0': break;
-	case 'b': mult = 1; break;
-	case 'k': mult = 1024; break;
-	case 'm': mult = 1024 * 1024; break;
-	case 'g': mult = 1024LL * 1024 * 1024; break;
-	case 't': mult = 1024LL * 1024 * 1024 * 1024; break;
-	default: return -EINVAL;
-	}
-	if (*end && end[1] && !(tolower((unsigned char)end[1]) == 'b' && end[2] == '\0'))
-		return -EINVAL;
-	*ret = (int64_t)(v * (double)mult);
-	return 0;
-}
-
-int add_env_entry(json_t *env, const char *e)
-{
-	if (!*e || *e == '=')
-		return -EINVAL;
-	if (strchr(e, '=')) {
-		json_array_append_new(env, json_string(e));
-	} else {
-		const char *v = getenv(e);
-		if (v) {
-			_cleanup_free_ char *kv = NULL;
-			if (asprintf(&kv, "%s=%s", e, v) < 0)
-				return -ENOMEM;
-			json_array_append_new(env, json_string(kv));
-		}
-	}
-	return 0;
-}
-
 static int read_env_file(json_t *env, const char *path, berth_error *err)
 {
 	_cleanup_free_ char *data = NULL;
@@ -164,60 +121,9 @@ static int read_env_file(json_t *env, const char *path, berth_error *err)
 		line[strcspn(line, "\r")] = '\0';
 		if (!*line || *line == '#')
 			continue;
-		if (add_env_entry(env, line) < 0)
+		if (create_env_add(env, line) < 0)
 			return berr(err, EINVAL, "--env-file %s: invalid line \"%s\"", path, line);
 	}
-	return 0;
-}
-
-int parse_volume(json_t *mounts, const char *spec, berth_error *err)
-{
-	_cleanup_free_ char *copy = strdup(spec);
-	char *parts[3] = { NULL, NULL, NULL }, *save = NULL;
-	json_t *opts;
-	int n = 0;
-
-	if (!copy)
-		return berr(err, ENOMEM, "out of memory");
-	for (char *p = strtok_r(copy, ":", &save); p && n < 3; p = strtok_r(NULL, ":", &save))
-		parts[n++] = p;
-	if (n < 2)
-		return berr(err, EINVAL,
-			    "invalid volume \"%s\": use HOST-DIR:CONTAINER-DIR[:OPTIONS]", spec);
-	if (parts[0][0] != '/' && !ctr_volume_valid_name(parts[0]))
-		return berr(err, EINVAL,
-			    "invalid volume \"%s\": the source must be an absolute host path or a "
-			    "volume name",
-			    spec);
-	if (parts[1][0] != '/')
-		return berr(err, EINVAL,
-			    "invalid volume \"%s\": the container path %s must be absolute", spec,
-			    parts[1]);
-	opts = json_pack("[s, s]", "rbind", "rprivate");
-	if (parts[2]) {
-		char *osave = NULL;
-		for (char *o = strtok_r(parts[2], ",", &osave); o; o = strtok_r(NULL, ",", &osave)) {
-			if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0)
-				json_array_append_new(opts, json_string(o));
-			else if (strcmp(o, "z") == 0 || strcmp(o, "Z") == 0)
-				continue; /* SELinux relabel: nothing to do without SELinux */
-			else {
-				json_decref(opts);
-				return berr(err, EINVAL,
-					    "invalid volume \"%s\": unknown option %s (use ro, rw, z "
-					    "or Z)",
-					    spec, o);
-			}
-		}
-	}
-	if (parts[0][0] != '/')
-		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}", "type", "bind",
-							"volume", parts[0], "destination",
-							parts[1], "options", opts));
-	else
-		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}", "type", "bind",
-							"source", parts[0], "destination",
-							parts[1], "options", opts));
 	return 0;
 }
 
@@ -240,66 +146,6 @@ static int parse_tmpfs(json_t *list, const char *spec, berth_error *err)
 		json_array_append_new(opts, json_string("noexec"));
 	}
 	json_array_append_new(list, json_pack("{s:s, s:o}", "destination", dest, "options", opts));
-	return 0;
-}
-
-static const struct {
-	const char *name;
-	const char *type;
-} ulimit_names[] = {
-	{ "core", "RLIMIT_CORE" },     { "cpu", "RLIMIT_CPU" },	      { "data", "RLIMIT_DATA" },
-	{ "fsize", "RLIMIT_FSIZE" },   { "locks", "RLIMIT_LOCKS" },   { "memlock", "RLIMIT_MEMLOCK" },
-	{ "msgqueue", "RLIMIT_MSGQUEUE" }, { "nice", "RLIMIT_NICE" }, { "nofile", "RLIMIT_NOFILE" },
-	{ "nproc", "RLIMIT_NPROC" },   { "rss", "RLIMIT_RSS" },	      { "rtprio", "RLIMIT_RTPRIO" },
-	{ "rttime", "RLIMIT_RTTIME" }, { "sigpending", "RLIMIT_SIGPENDING" }, { "stack", "RLIMIT_STACK" },
-	{ "as", "RLIMIT_AS" },
-};
-
-int parse_ulimit(json_t *list, const char *spec, bool clamp, berth_error *err)
-{
-	const char *eq = strchr(spec, '=');
-	long long soft, hard;
-	char *end;
-	const char *type = NULL;
-
-	if (!eq)
-		return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
-	for (size_t i = 0; i < ELEMENTSOF(ulimit_names); i++)
-		if (strlen(ulimit_names[i].name) == (size_t)(eq - spec) &&
-		    strncmp(spec, ulimit_names[i].name, (size_t)(eq - spec)) == 0)
-			type = ulimit_names[i].type;
-	if (!type)
-		return berr(err, EINVAL, "invalid --ulimit %s: unknown limit name", spec);
-	errno = 0;
-	soft = strtoll(eq + 1, &end, 10);
-	if (errno || end == eq + 1 || (*end && *end != ':'))
-		return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
-	hard = soft;
-	if (*end == ':') {
-		const char *h = end + 1;
-		hard = strtoll(h, &end, 10);
-		if (errno || end == h || *end)
-			return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
-	}
-	if (soft == -1)
-		soft = (long long)RLIM_INFINITY;
-	if (hard == -1)
-		hard = (long long)RLIM_INFINITY;
-	if ((unsigned long long)soft > (unsigned long long)hard)
-		return berr(err, EINVAL, "invalid --ulimit %s: the soft limit exceeds the hard one",
-			    spec);
-	if (!clamp && strcmp(type, "RLIMIT_NOFILE") == 0) {
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
-		    (unsigned long long)hard > rl.rlim_max)
-			return berr(err, EPERM,
-				    "invalid --ulimit %s: the hard limit is above this host's %llu, "
-				    "which berth cannot raise; use a value up to %llu",
-				    spec, (unsigned long long)rl.rlim_max,
-				    (unsigned long long)rl.rlim_max);
-	}
-	json_array_append_new(list, json_pack("{s:s, s:I, s:I}", "type", type, "soft",
-					      (json_int_t)soft, "hard", (json_int_t)hard));
 	return 0;
 }
 
@@ -426,7 +272,7 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 		if ((r = read_env_file(env, *f, err)) < 0)
 			return r;
 	for (char *const *e = cli_list(args, "env"); *e; e++)
-		if (add_env_entry(env, *e) < 0)
+		if (create_env_add(env, *e) < 0)
 			return berr(err, EINVAL, "invalid environment variable \"%s\"", *e);
 	if ((v = cli_str(args, "workdir"))) {
 		if (v[0] != '/')
@@ -441,17 +287,17 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	if ((v = cli_str(args, "hostname")))
 		json_object_set_new(c, "hostname", json_string(v));
 	for (char *const *m = cli_list(args, "volume"); *m; m++)
-		if ((r = parse_volume(mounts, *m, err)) < 0)
+		if ((r = create_volume_parse(mounts, *m, err)) < 0)
 			return r;
 	for (char *const *m = cli_list(args, "tmpfs"); *m; m++)
 		if ((r = parse_tmpfs(tmpfs, *m, err)) < 0)
 			return r;
 	for (char *const *d = cli_list(args, "device"); *d; d++)
-		if ((r = parse_device(devices, *d, err)) < 0)
+		if ((r = create_device_parse(devices, *d, err)) < 0)
 			return r;
 	if ((v = cli_str(args, "shm-size"))) {
 		int64_t bytes;
-		if (parse_size(v, &bytes) < 0)
+		if (create_size_parse(v, &bytes) < 0)
 			return berr(err, EINVAL, "invalid --shm-size %s: use a size such as 64m or 1g",
 				    v);
 		json_object_set_new(c, "shm_size", json_integer(bytes));
@@ -477,7 +323,7 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 		json_object_set_new(c, "network", json_string(v));
 	}
 	for (char *const *u = cli_list(args, "ulimit"); *u; u++)
-		if ((r = parse_ulimit(ulimits, *u, false, err)) < 0)
+		if ((r = create_ulimit_parse(ulimits, *u, false, err)) < 0)
 			return r;
 	json_object_set_new(c, "cap_add", strv_json(cli_list(args, "cap-add")));
 	json_object_set_new(c, "cap_drop", strv_json(cli_list(args, "cap-drop")));
@@ -485,7 +331,7 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 		return r;
 	if ((v = cli_str(args, "memory"))) {
 		int64_t bytes;
-		if (parse_size(v, &bytes) < 0 || bytes <= 0)
+		if (create_size_parse(v, &bytes) < 0 || bytes <= 0)
 			return berr(err, EINVAL, "invalid --memory %s: use a size such as 512m or 1g",
 				    v);
 		json_object_set_new(c, "memory", json_integer(bytes));
@@ -515,7 +361,7 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	}
 	for (char *const *o = cli_list(args, "log-opt"); *o; o++) {
 		int64_t bytes;
-		if (strncmp(*o, "max-size=", 9) == 0 && parse_size(*o + 9, &bytes) == 0)
+		if (strncmp(*o, "max-size=", 9) == 0 && create_size_parse(*o + 9, &bytes) == 0)
 			json_object_set_new(c, "log_max_size", json_integer(bytes));
 		else if (strncmp(*o, "path=", 5) != 0 && strncmp(*o, "tag=", 4) != 0)
 			return berr(err, EINVAL, "invalid --log-opt %s: use max-size=SIZE", *o);
@@ -596,6 +442,17 @@ static int create_prepare(struct berth_ctx *ctx, struct store *s, struct cli_arg
 	return 0;
 }
 
+/* create_given() - the flags containers.conf must not override (engine/create_conf.h). */
+static unsigned create_given(struct cli_args *args)
+{
+	return (cli_is_set(args, "init") ? CREATE_GIVEN_INIT : 0) |
+	       (cli_is_set(args, "pids-limit") ? CREATE_GIVEN_PIDS_LIMIT : 0) |
+	       (cli_is_set(args, "log-driver") ? CREATE_GIVEN_LOG_DRIVER : 0) |
+	       (cli_is_set(args, "read-only") ? CREATE_GIVEN_READ_ONLY : 0) |
+	       (cli_is_set(args, "stop-timeout") ? CREATE_GIVEN_STOP_TIMEOUT : 0) |
+	       (cli_is_set(args, "shm-size") ? CREATE_GIVEN_SHM_SIZE : 0);
+}
+
 /* create_done() - --cidfile: record the new id where systemd units will look for it. */
 static int create_done(struct cli_args *args, const char *id, berth_error *err)
 {
@@ -614,7 +471,7 @@ int cmd_create(struct berth_ctx *ctx, struct cli_args *args)
 	berth_error err = { 0 };
 
 	if (build_create(args, &create, &err) < 0 ||
-	    create_apply_conf(ctx, args, create, &err) < 0)
+	    create_apply_conf(ctx, create_given(args), create, &err) < 0)
 		return cli_fail(&err);
 	int pr = cli_pull_missing(ctx, args);
 	if (pr != 0)
@@ -723,7 +580,7 @@ int cmd_run(struct berth_ctx *ctx, struct cli_args *args)
 	if (cli_detach_keys_check(args))
 		return 125;
 	if (build_create(args, &create, &err) < 0 ||
-	    create_apply_conf(ctx, args, create, &err) < 0)
+	    create_apply_conf(ctx, create_given(args), create, &err) < 0)
 		return cli_fail(&err);
 	int pr = cli_pull_missing(ctx, args);
 	if (pr != 0)
@@ -1578,7 +1435,7 @@ int cmd_exec(struct berth_ctx *ctx, struct cli_args *args)
 		if (read_env_file(env, *f, &err) < 0)
 			return cli_fail(&err);
 	for (char *const *e = cli_list(args, "env"); *e; e++)
-		if (add_env_entry(env, *e) < 0)
+		if (create_env_add(env, *e) < 0)
 			return cli_error("invalid environment variable \"%s\"", *e);
 	envv = calloc(json_array_size(env) + 1, sizeof(char *));
 	if (!envv)

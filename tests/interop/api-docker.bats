@@ -95,6 +95,26 @@ dk() { timeout -s KILL 60 docker "$@"; }
   [ "$status" -eq 0 ]
 }
 
+@test "docker: stats --no-stream measures CPU over a second; live stats stream readings" {
+  run dk run -d --name dbusy localhost/busybox sh -c 'while :; do :; done'
+  [ "$status" -eq 0 ]
+  # CPU % comes from the reading against precpu_stats: a busy loop is never 0.00%
+  run dk stats --no-stream --format '{{.Name}} {{.CPUPerc}}' dbusy
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^dbusy\ [0-9.]+%$ ]]
+  [ "$output" != "dbusy 0.00%" ]
+  # the live table (docker wants a terminal): readings, never the "--" of a stalled stream
+  timeout 6 script -qc "docker stats --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' dbusy" \
+    /dev/null >"$BATS_TEST_TMPDIR/live" 2>&1 || true
+  run bash -c "sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' '$BATS_TEST_TMPDIR/live' | tr '\r' '\n' | grep -a '^dbusy'"
+  [ "${#lines[@]}" -ge 2 ]
+  for l in "${lines[@]}"; do
+    [[ "$l" =~ ^dbusy\ [0-9.]+%\ [0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMGT]iB ]]
+  done
+  run dk rm -f dbusy
+  [ "$status" -eq 0 ]
+}
+
 @test "docker: errors come back as messages" {
   run dk inspect nosuch
   [ "$status" -ne 0 ]

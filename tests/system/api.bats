@@ -229,6 +229,11 @@ code() { printf '%s\n' "$output" | tail -n1; }
   [ "$(body | jq -r .pids_stats.current)" = 1 ]
   [ "$(body | jq -r '.networks.eth0.rx_bytes | type')" = number ]
   [ "$(body | jq -r '.blkio_stats.io_service_bytes_recursive | length')" = 2 ]
+  # as dockerd: stream=false answers a second reading with the first as precpu_stats (docker
+  # stats --no-stream computes CPU % from both); one-shot=true answers the first alone
+  [ "$(body | jq -r '.preread != "0001-01-01T00:00:00Z" and .precpu_stats.system_cpu_usage > 0')" = true ]
+  [ "$(body | jq -r '.precpu_stats.online_cpus > 0 and .read > .preread')" = true ]
+  run api_curl "http://d/v1.44/containers/dst/stats?stream=false&one-shot=true"
   [ "$(body | jq -r .preread)" = 0001-01-01T00:00:00Z ]
   # python3-docker spells it stream=False
   run api_curl "http://d/v1.44/containers/dst/stats?stream=False"
@@ -238,6 +243,42 @@ code() { printf '%s\n' "$output" | tail -n1; }
   [ "$(printf '%s\n' "${lines[1]}" | jq -r '.precpu_stats.system_cpu_usage > 0 and .preread != "0001-01-01T00:00:00Z"')" = true ]
   run api_curl "http://d/v1.44/containers/nosuch/stats?stream=false"
   [ "$(code)" = 404 ]
+}
+
+@test "api: stats split CPU time into user and system (CPUSystemNano, usage_in_kernelmode)" {
+  # forks in a loop: system time within a tick or two
+  berth run -d --name sys1 localhost/busybox sh -c 'while :; do cat /proc/self/stat >/dev/null; done'
+  for ((i = 0; i < 150; i++)); do
+    run api_curl "http://d/v4.0.0/libpod/containers/stats?stream=false&containers=sys1"
+    [ "$(body | jq -r '.Stats[0].CPUSystemNano > 0')" = true ] && break
+    sleep 0.2
+  done
+  [ "$(body | jq -r '.Stats[0].CPUSystemNano > 0 and .Stats[0].CPUSystemNano <= .Stats[0].CPUNano')" = true ]
+  run api_curl "http://d/v1.44/containers/sys1/stats?stream=false&one-shot=true"
+  [ "$(body | jq -r '.cpu_stats.cpu_usage.usage_in_kernelmode > 0 and .cpu_stats.cpu_usage.usage_in_usermode >= 0')" = true ]
+}
+
+@test "api: create lays containers.conf's defaults (env, ulimits) under the body, as the CLI's" {
+  local sock="$BERTH_TEST_DIR/conf.sock" conf="$BERTH_TEST_DIR/api-defaults.conf" pid i
+  printf '[containers]\nenv = ["FROMCONF=1", "BOTH=conf"]\ndefault_ulimits = ["nofile=1000:1000"]\n' >"$conf"
+  CONTAINERS_CONF=$conf "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" \
+    system service --time 0 "unix://$sock" >"$BERTH_TEST_DIR/conf-api.log" 2>&1 3>&- &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+  run curl -sS -m 20 --unix-socket "$sock" -H 'Content-Type: application/json' \
+    -d '{"image":"localhost/busybox","name":"cc1","command":["sh","-c","echo $FROMCONF $BOTH $(ulimit -n)"]}' \
+    http://d/v4.0.0/libpod/containers/create
+  [ "$(printf '%s' "$output" | jq -r '.Id | length')" = 64 ]
+  # the body's Env wins over containers.conf's
+  run curl -sS -m 20 --unix-socket "$sock" -H 'Content-Type: application/json' \
+    -d '{"Image":"localhost/busybox","Env":["BOTH=body"],"Cmd":["sh","-c","echo $FROMCONF $BOTH $(ulimit -n)"]}' \
+    'http://d/v1.44/containers/create?name=cc2'
+  [ "$(printf '%s' "$output" | jq -r '.Id | length')" = 64 ]
+  kill "$pid"
+  run berth start -a cc1
+  [ "$output" = "1 conf 1000" ]
+  run berth start -a cc2
+  [ "$output" = "1 body 1000" ]
 }
 
 @test "api: rename (libpod and docker): 204, 409 when the name is taken, 404, 400" {

@@ -112,6 +112,10 @@ static void read_v2(const char *id, struct ctr_stats *st)
 		st->cpu_ns = v * 1000;
 		st->have |= CTR_STATS_CPU;
 	}
+	if (cpu && keyed_u64(cpu, "user_usec", &v))
+		st->cpu_user_ns = v * 1000;
+	if (cpu && keyed_u64(cpu, "system_usec", &v))
+		st->cpu_system_ns = v * 1000;
 	if (cg_u64(NULL, id, "memory.current", &st->mem_usage) &&
 	    cg_u64(NULL, id, "memory.max", &limit)) {
 		if (mem && keyed_u64(mem, "inactive_file", &v) && v < st->mem_usage)
@@ -137,12 +141,20 @@ static void read_v1(const char *id, struct ctr_stats *st)
 {
 	_cleanup_free_ char *mem = cg_read("memory", id, "memory.stat");
 	_cleanup_free_ char *blk = cg_read("blkio", id, "blkio.throttle.io_service_bytes_recursive");
+	_cleanup_free_ char *acct = cg_read("cpuacct", id, "cpuacct.stat") ?: cg_read("cpu", id,
+										   "cpuacct.stat");
+	long tck = sysconf(_SC_CLK_TCK);
 	uint64_t v, limit;
 
 	/* cpuacct is its own hierarchy here; elsewhere it is co-mounted with cpu */
 	if (cg_u64("cpuacct", id, "cpuacct.usage", &st->cpu_ns) ||
 	    cg_u64("cpu", id, "cpuacct.usage", &st->cpu_ns))
 		st->have |= CTR_STATS_CPU;
+	/* "user TICKS\nsystem TICKS" in USER_HZ */
+	if (acct && tck > 0 && keyed_u64(acct, "user", &v))
+		st->cpu_user_ns = v * (1000000000ull / (uint64_t)tck);
+	if (acct && tck > 0 && keyed_u64(acct, "system", &v))
+		st->cpu_system_ns = v * (1000000000ull / (uint64_t)tck);
 	if (cg_u64("memory", id, "memory.usage_in_bytes", &st->mem_usage) &&
 	    cg_u64("memory", id, "memory.limit_in_bytes", &limit)) {
 		if (mem && keyed_u64(mem, "total_inactive_file", &v) && v < st->mem_usage)

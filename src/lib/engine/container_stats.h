@@ -28,6 +28,7 @@
  * @running:	whether it ran at the time; a stopped container reads all zero
  * @have:	CTR_STATS_* bits of the fields below that were measured
  * @cpu_ns:	CPU time used by all its processes since it started
+ * @cpu_user_ns/@cpu_system_ns: the same split in user and kernel time (0 when not measured)
  * @mem_usage:	memory in use, without the inactive page cache (as podman and docker)
  * @mem_limit:	its memory limit, or the host's memory when it has none
  * @pids:	number of tasks
@@ -40,6 +41,8 @@ struct ctr_stats {
 	bool running;
 	unsigned have;
 	uint64_t cpu_ns;
+	uint64_t cpu_user_ns;
+	uint64_t cpu_system_ns;
 	uint64_t mem_usage;
 	uint64_t mem_limit;
 	uint64_t pids;

@@ -16,7 +16,7 @@
  *   "labels": {..}, "annotations": {..}, "log_driver", "log_max_size", "rm", "stop_signal",
  *   "stop_timeout", "shm_size": bytes of /dev/shm (0: no limit), "devices":
  *   [{"source","destination","permissions"}] (host device nodes, --device).
- * From containers.conf (cli/create_conf.h): "base_env": ["K=V"] (under the image's Env),
+ * From containers.conf (engine/create_conf.h): "base_env": ["K=V"] (under the image's Env),
  *   "default_caps": [..] (replaces spec_default_capabilities), "sysctls": {..}, "init_path",
  *   "localtime": zoneinfo file bound at /etc/localtime, "umask": n, "no_hosts", "dns": [..].
  */

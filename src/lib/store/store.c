@@ -33,6 +33,8 @@ struct store {
 	int lock_fd;
 	sqlite3 *db;
 	pid_t pid;
+	dev_t db_dev; /* the database file opened, to tell a store replaced under the path */
+	ino_t db_ino;
 };
 
 /*
@@ -339,6 +341,7 @@ static int wal_hook(void *unused, sqlite3 *db, const char *name, int frames)
 static int open_db(struct store *s, berth_error *err)
 {
 	_cleanup_free_ char *path = NULL;
+	struct stat st;
 	int r;
 
 	if (asprintf(&path, "%s/berth.db", s->root) < 0)
@@ -352,6 +355,10 @@ static int open_db(struct store *s, berth_error *err)
 		return r;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (fstatat(s->root_fd, "berth.db", &st, 0) == 0) {
+		s->db_dev = st.st_dev;
+		s->db_ino = st.st_ino;
+	}
 	/*
 	 * Every berth command is a short-lived connection. By default the last one to close
 	 * checkpoints the WAL into berth.db and deletes it: two fdatasync()s, an unlink and, on the
@@ -450,6 +457,21 @@ void store_close(struct store *s)
 	free(s->root);
 	free(s->runroot);
 	free(s);
+}
+
+bool store_recycle(struct store *s)
+{
+	struct stat st;
+
+	if (!s || !s->db || s->pid != getpid())
+		return false;
+	store_unlock(s);
+	store_tx_rollback(s);
+	/* a statement left unfinalized would keep a read snapshot: later reads would be stale */
+	if (sqlite3_next_stmt(s->db, NULL))
+		return false;
+	return fstatat(s->root_fd, "berth.db", &st, 0) == 0 && st.st_dev == s->db_dev &&
+	       st.st_ino == s->db_ino;
 }
 
 const char *store_root(const struct store *s)

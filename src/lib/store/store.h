@@ -65,6 +65,16 @@ static inline void store_closep(struct store **s)
 }
 #define _cleanup_store_ _cleanup_(store_closep)
 
+/**
+ * store_recycle() - make @s fit to serve another request of a long-lived process (berth-api
+ * keeps its handles open): drops the store lock, rolls back an unfinished transaction. Every
+ * read still sees what other processes committed (SQLite checks the WAL at each one).
+ * Return: false when @s must be closed instead: a statement left open (it would pin an old
+ * snapshot), another process (fork), or a database that is no longer the one at root/berth.db
+ * (system reset removed it).
+ */
+bool store_recycle(struct store *s);
+
 /** store_root()/store_runroot() - the paths given to store_open(). */
 const char *store_root(const struct store *s);
 const char *store_runroot(const struct store *s);

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/create_conf.h"
+/*
+ * create_conf.c - containers.conf's defaults under a container's create options (the CLI's
+ * create/run and the REST API's create), and the env, volume and ulimit parsers they share.
+ */
+#include "engine/create_conf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +16,7 @@
 #include <unistd.h>
 
 #include "config/containers_conf.h"
+#include "engine/container_volume.h"
 #include "engine/spec.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -28,6 +34,135 @@ static const struct {
 	{ "RLIMIT_RTTIME", RLIMIT_RTTIME }, { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
 	{ "RLIMIT_STACK", RLIMIT_STACK },   { "RLIMIT_AS", RLIMIT_AS },
 };
+
+int create_env_add(json_t *env, const char *e)
+{
+	if (!*e || *e == '=')
+		return -EINVAL;
+	if (strchr(e, '=')) {
+		json_array_append_new(env, json_string(e));
+	} else {
+		const char *v = getenv(e);
+		if (v) {
+			_cleanup_free_ char *kv = NULL;
+			if (asprintf(&kv, "%s=%s", e, v) < 0)
+				return -ENOMEM;
+			json_array_append_new(env, json_string(kv));
+		}
+	}
+	return 0;
+}
+
+int create_volume_parse(json_t *mounts, const char *spec, berth_error *err)
+{
+	_cleanup_free_ char *copy = strdup(spec);
+	char *parts[3] = { NULL, NULL, NULL }, *save = NULL;
+	json_t *opts;
+	int n = 0;
+
+	if (!copy)
+		return berr(err, ENOMEM, "out of memory");
+	for (char *p = strtok_r(copy, ":", &save); p && n < 3; p = strtok_r(NULL, ":", &save))
+		parts[n++] = p;
+	if (n < 2)
+		return berr(err, EINVAL,
+			    "invalid volume \"%s\": use HOST-DIR:CONTAINER-DIR[:OPTIONS]", spec);
+	if (parts[0][0] != '/' && !ctr_volume_valid_name(parts[0]))
+		return berr(err, EINVAL,
+			    "invalid volume \"%s\": the source must be an absolute host path or a "
+			    "volume name",
+			    spec);
+	if (parts[1][0] != '/')
+		return berr(err, EINVAL,
+			    "invalid volume \"%s\": the container path %s must be absolute", spec,
+			    parts[1]);
+	opts = json_pack("[s, s]", "rbind", "rprivate");
+	if (parts[2]) {
+		char *osave = NULL;
+		for (char *o = strtok_r(parts[2], ",", &osave); o; o = strtok_r(NULL, ",", &osave)) {
+			if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0)
+				json_array_append_new(opts, json_string(o));
+			else if (strcmp(o, "z") == 0 || strcmp(o, "Z") == 0)
+				continue; /* SELinux relabel: nothing to do without SELinux */
+			else {
+				json_decref(opts);
+				return berr(err, EINVAL,
+					    "invalid volume \"%s\": unknown option %s (use ro, rw, z "
+					    "or Z)",
+					    spec, o);
+			}
+		}
+	}
+	if (parts[0][0] != '/')
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}", "type", "bind",
+							"volume", parts[0], "destination",
+							parts[1], "options", opts));
+	else
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}", "type", "bind",
+							"source", parts[0], "destination",
+							parts[1], "options", opts));
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	const char *type;
+} ulimit_names[] = {
+	{ "core", "RLIMIT_CORE" },     { "cpu", "RLIMIT_CPU" },	      { "data", "RLIMIT_DATA" },
+	{ "fsize", "RLIMIT_FSIZE" },   { "locks", "RLIMIT_LOCKS" },   { "memlock", "RLIMIT_MEMLOCK" },
+	{ "msgqueue", "RLIMIT_MSGQUEUE" }, { "nice", "RLIMIT_NICE" }, { "nofile", "RLIMIT_NOFILE" },
+	{ "nproc", "RLIMIT_NPROC" },   { "rss", "RLIMIT_RSS" },	      { "rtprio", "RLIMIT_RTPRIO" },
+	{ "rttime", "RLIMIT_RTTIME" }, { "sigpending", "RLIMIT_SIGPENDING" }, { "stack", "RLIMIT_STACK" },
+	{ "as", "RLIMIT_AS" },
+};
+
+int create_ulimit_parse(json_t *list, const char *spec, bool clamp, berth_error *err)
+{
+	const char *eq = strchr(spec, '=');
+	long long soft, hard;
+	char *end;
+	const char *type = NULL;
+
+	if (!eq)
+		return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
+	for (size_t i = 0; i < ELEMENTSOF(ulimit_names); i++)
+		if (strlen(ulimit_names[i].name) == (size_t)(eq - spec) &&
+		    strncmp(spec, ulimit_names[i].name, (size_t)(eq - spec)) == 0)
+			type = ulimit_names[i].type;
+	if (!type)
+		return berr(err, EINVAL, "invalid --ulimit %s: unknown limit name", spec);
+	errno = 0;
+	soft = strtoll(eq + 1, &end, 10);
+	if (errno || end == eq + 1 || (*end && *end != ':'))
+		return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
+	hard = soft;
+	if (*end == ':') {
+		const char *h = end + 1;
+		hard = strtoll(h, &end, 10);
+		if (errno || end == h || *end)
+			return berr(err, EINVAL, "invalid --ulimit %s: use NAME=SOFT[:HARD]", spec);
+	}
+	if (soft == -1)
+		soft = (long long)RLIM_INFINITY;
+	if (hard == -1)
+		hard = (long long)RLIM_INFINITY;
+	if ((unsigned long long)soft > (unsigned long long)hard)
+		return berr(err, EINVAL, "invalid --ulimit %s: the soft limit exceeds the hard one",
+			    spec);
+	if (!clamp && strcmp(type, "RLIMIT_NOFILE") == 0) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+		    (unsigned long long)hard > rl.rlim_max)
+			return berr(err, EPERM,
+				    "invalid --ulimit %s: the hard limit is above this host's %llu, "
+				    "which berth cannot raise; use a value up to %llu",
+				    spec, (unsigned long long)rl.rlim_max,
+				    (unsigned long long)rl.rlim_max);
+	}
+	json_array_append_new(list, json_pack("{s:s, s:I, s:I}", "type", type, "soft",
+					      (json_int_t)soft, "hard", (json_int_t)hard));
+	return 0;
+}
 
 /* The file a bad value most likely came from: the last one read. */
 static const char *conf_file(const struct containers_conf *c)
@@ -79,7 +214,7 @@ static int apply_ulimits(const struct containers_conf *c, json_t *create, berth_
 	int r;
 
 	for (char **u = c->default_ulimits; u && *u; u++) {
-		if ((r = parse_ulimit(list, *u, true, err)) < 0) {
+		if ((r = create_ulimit_parse(list, *u, true, err)) < 0) {
 			json_decref(list);
 			return berr_prefix(err, "%s: default_ulimits", conf_file(c));
 		}
@@ -104,11 +239,11 @@ static int apply_env(const struct containers_conf *c, json_t *create, berth_erro
 
 	json_object_set_new(create, "base_env", base);
 	for (char **e = c->env; e && *e; e++)
-		if (add_env_entry(base, *e) < 0)
+		if (create_env_add(base, *e) < 0)
 			return berr(err, EINVAL, "%s: env: invalid entry \"%s\"", conf_file(c), *e);
 	for (const char *const *p = proxies; c->http_proxy && *p; p++)
 		if (getenv(*p))
-			add_env_entry(base, *p);
+			create_env_add(base, *p);
 	return 0;
 }
 
@@ -159,7 +294,7 @@ static int apply_volumes(const struct containers_conf *c, json_t *create, berth_
 	int r;
 
 	for (char **m = c->volumes; m && *m; m++) {
-		if ((r = parse_volume(list, *m, err)) < 0) {
+		if ((r = create_volume_parse(list, *m, err)) < 0) {
 			json_decref(list);
 			return berr_prefix(err, "%s: volumes", conf_file(c));
 		}
@@ -168,6 +303,31 @@ static int apply_volumes(const struct containers_conf *c, json_t *create, berth_
 		if (!mount_dest_taken(mounts, v)) /* -v at the same destination wins */
 			json_array_append(mounts, v);
 	json_decref(list);
+	return 0;
+}
+
+int create_size_parse(const char *s, int64_t *ret)
+{
+	char *end;
+	double v;
+	int64_t mult = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	switch (tolower((unsigned char)*end)) {
+	case '\0': break;
+	case 'b': mult = 1; break;
+	case 'k': mult = 1024; break;
+	case 'm': mult = 1024 * 1024; break;
+	case 'g': mult = 1024LL * 1024 * 1024; break;
+	case 't': mult = 1024LL * 1024 * 1024 * 1024; break;
+	default: return -EINVAL;
+	}
+	if (*end && end[1] && !(tolower((unsigned char)end[1]) == 'b' && end[2] == '\0'))
+		return -EINVAL;
+	*ret = (int64_t)(v * (double)mult);
 	return 0;
 }
 
@@ -183,7 +343,7 @@ static int apply_devices(const struct containers_conf *c, json_t *create, berth_
 		json_object_set_new(create, "devices", devices);
 	}
 	for (char **d = c->devices; d && *d; d++) {
-		if ((r = parse_device(list, *d, err)) < 0) {
+		if ((r = create_device_parse(list, *d, err)) < 0) {
 			json_decref(list);
 			return berr_prefix(err, "%s: devices", conf_file(c));
 		}
@@ -195,14 +355,14 @@ static int apply_devices(const struct containers_conf *c, json_t *create, berth_
 	return 0;
 }
 
-static int apply_shm_size(const struct containers_conf *c, struct cli_args *args, json_t *create,
+static int apply_shm_size(const struct containers_conf *c, unsigned given, json_t *create,
 			  berth_error *err)
 {
 	int64_t bytes;
 
-	if (cli_is_set(args, "shm-size") || !c->shm_size)
+	if ((given & CREATE_GIVEN_SHM_SIZE) || json_object_get(create, "shm_size") || !c->shm_size)
 		return 0;
-	if (parse_size(c->shm_size, &bytes) < 0)
+	if (create_size_parse(c->shm_size, &bytes) < 0)
 		return berr(err, EINVAL, "%s: shm_size \"%s\" is not a size such as 64m or 65536k",
 			    conf_file(c), c->shm_size);
 	json_object_set_new(create, "shm_size", json_integer(bytes));
@@ -214,10 +374,9 @@ static int apply_shm_size(const struct containers_conf *c, struct cli_args *args
  * for it (distributions ship such files) must not stop every run, so its containers log to
  * k8s-file, with a warning saying so. --log-driver journald, asked for by hand, is refused.
  */
-static void apply_log_driver(const struct containers_conf *c, struct cli_args *args,
-			     json_t *create)
+static void apply_log_driver(const struct containers_conf *c, unsigned given, json_t *create)
 {
-	if (cli_is_set(args, "log-driver"))
+	if (given & CREATE_GIVEN_LOG_DRIVER)
 		return;
 	if (strcmp(c->log_driver, "none") == 0)
 		json_object_set_new(create, "log_driver", json_string("none"));
@@ -243,14 +402,14 @@ static int apply_annotations(const struct containers_conf *c, json_t *create, be
 }
 
 /* --init: containers.conf's init_path when it exists, else Debian's catatonit. */
-static int apply_init(const struct containers_conf *c, struct cli_args *args, json_t *create,
+static int apply_init(const struct containers_conf *c, unsigned given, json_t *create,
 		      berth_error *err)
 {
 	/* resolved: Debian's /usr/libexec/podman/catatonit is a symlink to /usr/bin/catatonit */
 	_cleanup_free_ char *real = c->init_path ? realpath(c->init_path, NULL) : NULL;
 	const char *path = real && access(real, X_OK) == 0 ? real : SPEC_CATATONIT;
 
-	if (!cli_is_set(args, "init") && c->init)
+	if (!(given & CREATE_GIVEN_INIT) && c->init)
 		json_object_set_new(create, "init", json_true());
 	if (!json_is_true(json_object_get(create, "init")))
 		return 0;
@@ -317,33 +476,39 @@ static int apply_dns(const struct containers_conf *c, json_t *create, berth_erro
 	return 0;
 }
 
-int create_apply_conf(struct berth_ctx *ctx, struct cli_args *args, json_t *create,
-		      berth_error *err)
+int create_apply_conf(struct berth_ctx *ctx, unsigned given, json_t *create, berth_error *err)
 {
 	const struct containers_conf *c;
 	int r;
 
 	if ((r = berth_ctx_conf(ctx, &c, err)) < 0)
 		return r;
+	/* the lists the defaults join (the CLI always has them; an API body may not) */
+	if (!json_is_array(json_object_get(create, "ulimits")))
+		json_object_set_new(create, "ulimits", json_array());
+	if (!json_is_array(json_object_get(create, "mounts")))
+		json_object_set_new(create, "mounts", json_array());
+	if (!json_is_object(json_object_get(create, "annotations")))
+		json_object_set_new(create, "annotations", json_object());
 	if ((r = apply_env(c, create, err)) < 0 || (r = apply_ulimits(c, create, err)) < 0 ||
 	    (r = apply_sysctls(c, create, err)) < 0 || (r = apply_volumes(c, create, err)) < 0 ||
-	    (r = apply_annotations(c, create, err)) < 0 || (r = apply_init(c, args, create, err)) < 0 ||
+	    (r = apply_annotations(c, create, err)) < 0 || (r = apply_init(c, given, create, err)) < 0 ||
 	    (r = apply_tz(c, create, err)) < 0 || (r = apply_umask(c, create, err)) < 0 ||
-	    (r = apply_devices(c, create, err)) < 0 || (r = apply_shm_size(c, args, create, err)) < 0)
+	    (r = apply_devices(c, create, err)) < 0 || (r = apply_shm_size(c, given, create, err)) < 0)
 		return r;
-	apply_log_driver(c, args, create);
+	apply_log_driver(c, given, create);
 	json_object_set_new(create, "default_caps", caps_json(c->default_capabilities));
 	/* podman leaves rootless containers without a pids limit under cgroupfs, as berth's. */
-	if (!cli_is_set(args, "pids-limit") && !ctx->rootless && c->pids_limit > 0)
+	if (!(given & CREATE_GIVEN_PIDS_LIMIT) && !ctx->rootless && c->pids_limit > 0)
 		json_object_set_new(create, "pids_limit", json_integer(c->pids_limit));
 	if (!json_object_get(create, "log_max_size") && c->log_size_max > 0)
 		json_object_set_new(create, "log_max_size", json_integer(c->log_size_max));
 	if (!json_object_get(create, "seccomp") && c->seccomp_profile && *c->seccomp_profile &&
 	    strcmp(c->seccomp_profile, CONTAINERS_CONF_DEFAULT_SECCOMP) != 0)
 		json_object_set_new(create, "seccomp", json_string(c->seccomp_profile));
-	if (!cli_is_set(args, "read-only") && c->read_only)
+	if (!(given & CREATE_GIVEN_READ_ONLY) && c->read_only)
 		json_object_set_new(create, "read_only", json_true());
-	if (!cli_is_set(args, "stop-timeout"))
+	if (!(given & CREATE_GIVEN_STOP_TIMEOUT))
 		json_object_set_new(create, "stop_timeout", json_integer(c->stop_timeout));
 	if (c->no_hosts)
 		json_object_set_new(create, "no_hosts", json_true());

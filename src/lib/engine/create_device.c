@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/create_conf.h"
+#include "engine/create_conf.h"
 #include "util/macro.h"
 
 static bool is_perms(const char *s)
@@ -16,7 +16,7 @@ static bool is_perms(const char *s)
 	return *s && strlen(s) <= 3 && strspn(s, "rwm") == strlen(s);
 }
 
-int parse_device(json_t *devices, const char *spec, berth_error *err)
+int create_device_parse(json_t *devices, const char *spec, berth_error *err)
 {
 	_cleanup_free_ char *copy = strdup(spec);
 	char *parts[4] = { NULL, NULL, NULL, NULL }, *save = NULL;
