@@ -9,7 +9,7 @@
  *      it never holds a monitor as a child and can exit (`run -d` leaves no berth process);
  *   2. become a child subreaper, point our own stdio at /dev/null, block SIGCHLD (signalfd);
  *   3. bind <rundir>/attach, make the container's stdio pipes, and call
- *      runtime_create_and_start_hooked(), whose hook sets up the network (pasta or slirp4netns and
+ *      runtime_create_and_start_hooked(), whose hooks set up the network (pasta or slirp4netns and
  *      its ports) before the container's process is released, so it never runs without its
  *      network and a taken port fails the start; a failure goes back over the sync pipe as
  *      "err EXIT-CODE message" (125/126/127), success as "ok PID PID-START MONITOR-PID";
@@ -83,7 +83,8 @@ struct monitor {
 	int out, errp, in;
 	int sigfd;
 	pid_t pid;
-	pid_t pasta; /* publishes ports; holds the netns open, so ended when the container exits */
+	struct monitor_net net; /* pasta publishes ports; holds the netns open, so ended when the
+				   container exits */
 	bool pty;
 	bool exited;
 	int exit_code;
@@ -509,26 +510,36 @@ static void write_pid_file(struct monitor *m, int64_t start)
 	renameat(dirfd, "pid.tmp", dirfd, "pid");
 }
 
-/* The runtime's hook: the network is configured before the container's process runs. */
+/* The runtime's hooks: the network helper starts as soon as the namespaces exist and is
+ * ready before the container's process runs. */
 static int network_hook(pid_t pid, void *data, berth_error *err)
 {
 	struct monitor *m = data;
 
-	return monitor_network_setup(m->bundle, pid, m->rundir, &m->pasta, err);
+	return monitor_network_setup(m->bundle, pid, m->rundir, &m->net, err);
+}
+
+static int network_ready_hook(void *data, berth_error *err)
+{
+	struct monitor *m = data;
+
+	return monitor_network_finish(m->bundle, m->rundir, &m->net, err);
 }
 
 static void stop_pasta(struct monitor *m)
 {
-	if (m->pasta > 0) {
-		kill(m->pasta, SIGTERM);
-		waitpid(m->pasta, NULL, 0);
-		m->pasta = 0;
+	if (m->net.pasta > 0) {
+		kill(m->net.pasta, SIGTERM);
+		waitpid(m->net.pasta, NULL, 0);
+		m->net.pasta = 0;
 	}
 }
 
 static int start_container(struct monitor *m, struct runtime_config *cfg)
 {
-	struct runtime_hooks hooks = { .namespaces_ready = network_hook, .data = m };
+	struct runtime_hooks hooks = { .namespaces_ready = network_hook,
+				       .before_exec = network_ready_hook,
+				       .data = m };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
 	struct runtime_stdio io = { .fds = { -1, -1, -1 } };
 	struct runtime_process proc = { .pid = 0, .pidfd = -1, .pty_master = -1 };

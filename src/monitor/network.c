@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * network.c - the monitor's part of networking: once the container's namespaces exist and
- * before its process runs (the runtime's hook), start pasta or slirp4netns for outbound
- * traffic and the ports its config.json asks for.
+ * network.c - the monitor's part of networking: once the container's namespaces exist (the
+ * runtime's first hook), start pasta or slirp4netns for outbound traffic and the ports its
+ * config.json asks for; pasta comes up while the container builds its rootfs, and the
+ * runtime's second hook waits for it before the container's process runs.
  *
  * The ports travel in the "io.berth.network.ports" annotation (network/ports.h JSON form).
  * pasta gets the namespaces as fds, and for a rootless container also the user namespace
@@ -122,17 +123,22 @@ static int start_slirp(const char *bundle, const char *options, int netns, int u
 	return 0;
 }
 
-/* --network pasta[:OPT,...], or published ports (pasta being installed). */
-static int start_pasta(const char *bundle, char *mode, int netns, int userns,
-		       const struct port_mapping *ports, size_t n, const char *rundir,
-		       pid_t *ret_pid, berth_error *err)
+static void pasta_files(const char *rundir, char *pidfile, char *logfile, size_t len)
+{
+	snprintf(pidfile, len, "%s/pasta.pid", rundir);
+	snprintf(logfile, len, "%s/pasta.log", rundir);
+}
+
+/* --network pasta[:OPT,...], or published ports (pasta being installed): started here,
+ * waited for in monitor_network_finish(). */
+static int start_pasta(char *mode, int netns, int userns, const struct port_mapping *ports,
+		       size_t n, const char *rundir, struct monitor_net *net, berth_error *err)
 {
 	char pidfile[4096], logfile[4096];
 	char *extra[32];
 	int r;
 
-	snprintf(pidfile, sizeof(pidfile), "%s/pasta.pid", rundir);
-	snprintf(logfile, sizeof(logfile), "%s/pasta.log", rundir);
+	pasta_files(rundir, pidfile, logfile, sizeof(pidfile));
 	struct pasta_opts o = { .ports = ports, .nports = n, .pidfile = pidfile, .logfile = logfile };
 	if (mode) {
 		/* podman's --map-gw is ours to apply (pasta maps the gateway unless told not to) */
@@ -151,10 +157,32 @@ static int start_pasta(const char *bundle, char *mode, int netns, int userns,
 		extra[k] = NULL;
 		o.extra = extra;
 	}
-	r = pasta_start(netns, userns, &o, ret_pid, err);
-	if (r >= 0 && o.map_host_loopback)
-		add_host_gateway(bundle);
+	r = pasta_spawn(netns, userns, &o, &net->pasta, err);
+	if (r >= 0) {
+		net->pasta_pending = true;
+		net->map_gw = o.map_host_loopback;
+	}
 	return r;
+}
+
+int monitor_network_finish(const char *bundle, const char *rundir, struct monitor_net *net,
+			   berth_error *err)
+{
+	char pidfile[4096], logfile[4096];
+	int r;
+
+	if (!net->pasta_pending)
+		return 0;
+	net->pasta_pending = false;
+	pasta_files(rundir, pidfile, logfile, sizeof(pidfile));
+	r = pasta_wait(net->pasta, &(struct pasta_opts){ .pidfile = pidfile, .logfile = logfile }, err);
+	if (r < 0) {
+		net->pasta = 0; /* exited and reaped */
+		return r;
+	}
+	if (net->map_gw)
+		add_host_gateway(bundle);
+	return 0;
 }
 
 static const char *annotation(json_t *cfg, const char *key)
@@ -162,7 +190,7 @@ static const char *annotation(json_t *cfg, const char *key)
 	return json_string_value(json_object_get(json_object_get(cfg, "annotations"), key));
 }
 
-int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid_t *ret_pasta,
+int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, struct monitor_net *net,
 			  berth_error *err)
 {
 	_cleanup_free_ struct port_mapping *ports = NULL;
@@ -223,6 +251,6 @@ int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid
 			return berr_errno(err, errno, "open the container's user namespace");
 	}
 	if (slirp)
-		return start_slirp(bundle, slirp, netns, userns, ports, n, rundir, ret_pasta, err);
-	return start_pasta(bundle, pasta, netns, userns, ports, n, rundir, ret_pasta, err);
+		return start_slirp(bundle, slirp, netns, userns, ports, n, rundir, &net->pasta, err);
+	return start_pasta(pasta, netns, userns, ports, n, rundir, net, err);
 }

@@ -3,16 +3,37 @@
 #ifndef BERTH_MONITOR_NETWORK_H
 #define BERTH_MONITOR_NETWORK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "util/error.h"
 
 /**
- * monitor_network_setup() - publish the ports in @bundle's config.json for container process
- * @pid. @ret_pasta receives pasta's pid (our child: end it when the container exits), or stays
- * untouched when no port is published.
+ * struct monitor_net - a container's network helper
+ * @pasta:		pasta's (or slirp4netns') pid, our child: end it when the container exits;
+ *			0 when there is none
+ * @pasta_pending:	pasta started, not yet known to be ready (monitor_network_finish())
+ * @map_gw:		name the gateway host.containers.internal once pasta is ready
  */
-int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, pid_t *ret_pasta,
+struct monitor_net {
+	pid_t pasta;
+	bool pasta_pending;
+	bool map_gw;
+};
+
+/**
+ * monitor_network_setup() - start publishing the ports in @bundle's config.json for container
+ * process @pid (and its --network helper). @net->pasta receives the helper's pid, or stays
+ * untouched when there is no helper.
+ */
+int monitor_network_setup(const char *bundle, pid_t pid, const char *rundir, struct monitor_net *net,
 			  berth_error *err);
+
+/**
+ * monitor_network_finish() - wait until the helper monitor_network_setup() started is ready;
+ * on failure it has exited (@net->pasta is 0) and @err says why (a taken port...).
+ */
+int monitor_network_finish(const char *bundle, const char *rundir, struct monitor_net *net,
+			   berth_error *err);
 
 #endif

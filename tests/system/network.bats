@@ -40,6 +40,17 @@ pasta_pids_for() { # $1 = container id: pasta processes started for it
   berth rm web1
 }
 
+@test "the process starts with pasta's network configured (pasta comes up during the rootfs set-up)" {
+  port=$(random_port)
+  # its very first read sees pasta's default route: the process waited for pasta
+  run berth run --rm -p "127.0.0.1:$port:80" localhost/busybox cat /proc/net/route
+  [ "$status" -eq 0 ]
+  [ -n "$(awk '$2 == "00000000"' <<<"$output")" ]
+  run berth run --rm --network pasta localhost/busybox cat /proc/net/route
+  [ "$status" -eq 0 ]
+  [ -n "$(awk '$2 == "00000000"' <<<"$output")" ]
+}
+
 @test "the walkthrough's nc -zv localhost PORT answers for -p PORT:PORT" {
   port=$(random_port)
   berth run -d --name web2 -p "$port:$port" localhost/busybox httpd -f -p "$port"

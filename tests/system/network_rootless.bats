@@ -26,6 +26,23 @@ teardown_file() { rootless_teardown_file; }
   [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
 }
 
+@test "rootless: the process starts with pasta's network configured" {
+  port=$(random_port)
+  run as_user run --rm -p "127.0.0.1:$port:80" localhost/busybox cat /proc/net/route
+  [ "$status" -eq 0 ]
+  [ -n "$(awk '$2 == "00000000"' <<<"$output")" ]
+}
+
+@test "rootless: a taken port is refused, and no pasta is left behind" {
+  port=$(random_port)
+  as_user run -d --name rhold -p "127.0.0.1:$port:80" localhost/busybox sleep 1000
+  run as_user run -d --name rtake -p "127.0.0.1:$port:80" localhost/busybox sleep 1000
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"already in use on the host"* ]]
+  [ "$(pgrep -fc "pasta .*$BERTH_TEST_RUNROOT" || true)" -eq 1 ]
+  as_user rm -f -t 0 rhold rtake
+}
+
 @test "rootless: a host port below 1024 is refused with the walkthrough's advice" {
   run as_user run --name rlow -p 80:80 localhost/busybox true
   [ "$status" -eq 125 ]

@@ -41,13 +41,22 @@ struct pasta_opts {
 bool pasta_available(void);
 
 /**
- * pasta_start() - configure the namespace behind @netns_fd and forward ports into it
+ * pasta_spawn() - start pasta to configure the namespace behind @netns_fd and forward ports
+ * into it; pasta_wait() then waits until it is ready. In between the caller may do other work
+ * (the monitor lets the container build its rootfs): pasta needs a few hundred milliseconds.
  * @userns_fd:	the namespace's owning user namespace (rootless), or -1
- * @ret_pid:	pasta's pid (a child of the caller, which must end and reap it)
- * Return: 0 once pasta is ready, or a negative errno with a message that names the cause
- * (port taken, helper missing, /dev/net/tun unusable).
+ * @ret_pid:	pasta's pid (a child of the caller, which must end and reap it, also when
+ *		pasta_wait() fails)
+ * Return: 0 or a negative errno (helper missing).
  */
-int pasta_start(int netns_fd, int userns_fd, const struct pasta_opts *opts, pid_t *ret_pid,
+int pasta_spawn(int netns_fd, int userns_fd, const struct pasta_opts *opts, pid_t *ret_pid,
 		berth_error *err);
+
+/**
+ * pasta_wait() - wait until pasta @pid (from pasta_spawn() with the same @opts) is ready
+ * Return: 0, or a negative errno with a message that names the cause (port taken,
+ * /dev/net/tun unusable); pasta has then exited and been reaped.
+ */
+int pasta_wait(pid_t pid, const struct pasta_opts *opts, berth_error *err);
 
 #endif

@@ -46,7 +46,7 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-enum sync_type { SYNC_GO = 1, SYNC_ERROR, SYNC_PTY, SYNC_PIDFD };
+enum sync_type { SYNC_GO = 1, SYNC_ERROR, SYNC_PTY, SYNC_PIDFD, SYNC_READY };
 
 /** struct sync_msg - one message on the parent/child socket */
 struct sync_msg {
@@ -70,6 +70,7 @@ struct child_args {
 	uid_t uid;
 	gid_t gid;
 	bool terminal;
+	bool sync_before_exec; /* SYNC_READY once the rootfs is built, then wait for a "go" */
 };
 
 static pid_t do_clone3(uint64_t flags, int *pidfd)
@@ -129,6 +130,18 @@ static int recv_msg(int sock, struct sync_msg *m, int *ret_fd)
 		return -EBADMSG;
 	}
 	return 1;
+}
+
+/* child_error() - the child's SYNC_ERROR @m as our error, with its exit code. */
+static int child_error(struct sync_msg *m, berth_error *err)
+{
+	int r;
+
+	m->msg[sizeof(m->msg) - 1] = '\0';
+	r = berr(err, m->code, "%s", m->msg);
+	if (err)
+		err->exit_code = m->exit_code;
+	return r;
 }
 
 static _Noreturn void child_fail(int sock, const berth_error *e, int exit_code)
@@ -420,6 +433,13 @@ static _Noreturn void container_child(struct child_args *a)
 	}
 	if ((cfg->ns_new & CLONE_NEWNET) && (r = rt_loopback_up(&e)) < 0)
 		child_fail(a->sock, &e, 125);
+	if (a->sync_before_exec) {
+		struct sync_msg ready = {.type = SYNC_READY};
+
+		if (send(a->sock, &ready, sizeof(ready), MSG_NOSIGNAL) < 0 ||
+		    recv_msg(a->sock, &go, &fd) != 1 || go.type != SYNC_GO)
+			_exit(125);
+	}
 	finish_and_exec(a);
 }
 
@@ -456,12 +476,8 @@ static int parent_collect(int sock, int *ret_pty, int *ret_pidfd, berth_error *e
 		} else if (m.type == SYNC_ERROR) {
 			if (fd >= 0)
 				close(fd);
-			if (result == 0) {
-				m.msg[sizeof(m.msg) - 1] = '\0';
-				result = berr(err, m.code, "%s", m.msg);
-				if (err)
-					err->exit_code = m.exit_code;
-			}
+			if (result == 0)
+				result = child_error(&m, err);
 		} else if (fd >= 0) {
 			close(fd);
 		}
@@ -512,14 +528,25 @@ static int take_joined_process(int sock, pid_t *pid, int *pidfd, berth_error *er
 	}
 	if (fd >= 0)
 		close(fd);
-	if (r == 1 && m.type == SYNC_ERROR) {
-		m.msg[sizeof(m.msg) - 1] = '\0';
-		r = berr(err, m.code, "%s", m.msg);
-		if (err)
-			err->exit_code = m.exit_code;
-		return r;
-	}
+	if (r == 1 && m.type == SYNC_ERROR)
+		return child_error(&m, err);
 	return berr(err, r < 0 ? -r : EIO, "the container's process was not created");
+}
+
+/* await_ready() - the child built its rootfs and waits to exec (child_args.sync_before_exec). */
+static int await_ready(int sock, berth_error *err)
+{
+	struct sync_msg m;
+	int fd, r;
+
+	r = recv_msg(sock, &m, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (r == 1 && m.type == SYNC_READY)
+		return 0;
+	if (r == 1 && m.type == SYNC_ERROR)
+		return child_error(&m, err);
+	return berr(err, r < 0 ? -r : EIO, "the container's process failed before it ran");
 }
 
 /* release() - "go" to the child: it has its cgroup, id maps and network; let it run. */
@@ -608,6 +635,7 @@ int runtime_create_and_start_hooked(const struct runtime_config *cfg,
 	}
 	parent_sock = sp[0];
 	a.sock = sp[1];
+	a.sync_before_exec = hooks && hooks->before_exec;
 
 	/* The cgroup namespace is made by the child once it is in its cgroup, so that the
 	 * container sees its own cgroup as "/". */
@@ -643,6 +671,11 @@ int runtime_create_and_start_hooked(const struct runtime_config *cfg,
 	    (r = hooks->namespaces_ready(pid, hooks->data, err)) < 0)
 		goto fail;
 	if ((r = release(parent_sock, err)) < 0)
+		goto fail;
+	/* The hook's helpers (pasta) came up while the child built its rootfs: wait for them. */
+	if (a.sync_before_exec &&
+	    ((r = await_ready(parent_sock, err)) < 0 || (r = hooks->before_exec(hooks->data, err)) < 0 ||
+	     (r = release(parent_sock, err)) < 0))
 		goto fail;
 	r = parent_collect(parent_sock, &pty, NULL, err);
 	if (r < 0) {

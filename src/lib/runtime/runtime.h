@@ -116,11 +116,15 @@ int runtime_create_and_start(const struct runtime_config *cfg, const struct runt
  * struct runtime_hooks - the caller's say between namespace creation and exec
  * @namespaces_ready:	called with the container's pid once its namespaces exist (a new user
  *			namespace has its id maps) and before anything runs in them: the monitor
- *			configures the network here, so the process never starts without it.
- *			A negative return (with @err filled) fails the start.
+ *			starts the network helper here. A negative return (with @err filled)
+ *			fails the start.
+ * @before_exec:	(may be NULL) called once the process has built its rootfs, before it
+ *			execs: helpers started by @namespaces_ready come up meanwhile, and the
+ *			monitor waits for them here. A negative return fails the start.
  */
 struct runtime_hooks {
 	int (*namespaces_ready)(pid_t pid, void *data, berth_error *err);
+	int (*before_exec)(void *data, berth_error *err);
 	void *data;
 };
 
