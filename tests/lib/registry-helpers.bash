@@ -3,6 +3,7 @@
 # it) with a storage root under the test's tmpdir, and is killed by pid in teardown.
 
 REG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$REG_TOP/tests/lib/wait.bash"
 
 reg_bin() {
   local b

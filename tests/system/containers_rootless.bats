@@ -26,7 +26,7 @@ teardown() { as_user rm -a -f -t 0 >/dev/null 2>&1 || true; }
 }
 
 @test "rootless: --device binds the host's node; --shm-size sizes /dev/shm" {
-  run ub run --rm --device /dev/null:/dev/mynull --shm-size 2m localhost/busybox sh -c 'echo x >/dev/mynull && stat -c "%F %t:%T" /dev/mynull && df -k /dev/shm | tail -1'
+  run as_user run --rm --device /dev/null:/dev/mynull --shm-size 2m localhost/busybox sh -c 'echo x >/dev/mynull && stat -c "%F %t:%T" /dev/mynull && df -k /dev/shm | tail -1'
   echo "$output"
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "character special file 1:3" ]

@@ -113,20 +113,8 @@ random_port() {
   return 1
 }
 
-# wait_until SECONDS CMD... - run CMD (a command or a shell function) every 0.1 s until it
-# succeeds; after SECONDS say what never came true and fail. Tests poll with it instead of
-# sleeping a fixed time: CI is a loaded 2-core machine, so give it 20-30 s or more.
-wait_until() {
-  local secs=$1 deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "wait_until: still false after ${secs}s: $*" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-}
+# wait_until SECONDS CMD... (tests/lib/wait.bash)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.bash"
 
 # pid_gone PID - true when process PID has ended: no such process, or a zombie its parent has
 # not reaped yet (for wait_until).
