@@ -226,3 +226,27 @@ log_driver = "journald"'
   [ "$status" -eq 125 ]
   [[ "$output" == *'log driver "journald" is not supported: berth runs without systemd'* ]]
 }
+
+@test "storage.conf named by CONTAINERS_STORAGE_CONF sets graphroot, runroot and driver; flags win" {
+  store="$BATS_TEST_TMPDIR/confstore"
+  export CONTAINERS_STORAGE_CONF="$BATS_TEST_TMPDIR/storage.conf"
+  printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/root"\nrunroot = "%s/run"\n' "$store" "$store" \
+    >"$CONTAINERS_STORAGE_CONF"
+  run "$BERTH_BIN" info --format '{{.Store.GraphRoot}} {{.Store.RunRoot}} {{.Store.GraphDriverName}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$store/root $store/run vfs" ]
+  "$BERTH_BIN" import "$(busybox_tarball)" localhost/confbox >/dev/null
+  [ -f "$store/root/berth.db" ]
+  run "$BERTH_BIN" run --rm localhost/confbox echo from-conf-store
+  [ "$output" = from-conf-store ]
+  # the command line's store wins over the file's, as in podman
+  run berth images --format '{{.Repository}}'
+  [[ "$output" != *confbox* ]]
+  run "$BERTH_BIN" --storage-driver overlay info --format '{{.Store.GraphDriverName}}'
+  [ "$output" = overlay ]
+  printf '[storage]\ngraphroot = "relative/path"\n' >"$CONTAINERS_STORAGE_CONF"
+  run "$BERTH_BIN" images
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'graphroot = "relative/path" must be an absolute path'* ]]
+  "$BERTH_BIN" --root "$store/root" --runroot "$store/run" --storage-driver vfs rmi localhost/confbox >/dev/null
+}

@@ -38,6 +38,21 @@ containers_teardown_file() {
   berth_test_teardown_file
 }
 
+# simulate_reboot - what a reboot does to this file's store: every container and berth process
+# dies (monitors first: a monitor that sees its container die would apply the restart policy at
+# once) and the runroot, a tmpfs on real hosts, comes back empty.
+simulate_reboot() {
+  local pids pid
+  pids=$(berth ps --format '{{.Pid}}')
+  kill_test_processes
+  for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in $pids; do wait_until 30 pid_gone "$pid"; done
+  wait_until 30 no_test_processes
+  umount -R "$BERTH_TEST_RUNROOT" 2>/dev/null || true
+  rm -rf "$BERTH_TEST_RUNROOT"
+  mkdir -p "$BERTH_TEST_RUNROOT"
+}
+
 # ctr_state NAME - the container's State.Status.
 ctr_state() {
   berth container inspect --format '{{.State.Status}}' "$1"

@@ -172,16 +172,7 @@ counter() {
     sh -c 'echo boot >> /boots; sleep 1000'
   berth run -d --name plain localhost/busybox sleep 1000
   wait_until 30 berth exec keeper test -s /boots
-  # the "reboot": every container and berth process of this store dies, the runroot is tmpfs
-  # (monitors first: a monitor that sees its container die applies the policy at once)
-  pids=$(berth ps --format '{{.Pid}}')
-  kill_test_processes
-  for pid in $pids; do kill -9 "$pid"; done
-  for pid in $pids; do wait_until 30 pid_gone "$pid"; done
-  wait_until 30 no_test_processes
-  umount -R "$BERTH_TEST_RUNROOT" 2>/dev/null || true
-  rm -rf "$BERTH_TEST_RUNROOT"
-  mkdir -p "$BERTH_TEST_RUNROOT"
+  simulate_reboot
   run berth start --all --filter restart-policy=always
   [ "$status" -eq 0 ]
   id=$(berth inspect --format '{{.Id}}' keeper)

@@ -120,6 +120,48 @@ verify_unit() {
   [[ "$output" != *gsd6* ]]
 }
 
+@test "reboot: the walkthrough's --restart-policy=always unit brings the container back with its data" {
+  port=$(random_port)
+  www="$BATS_TEST_TMPDIR/www"
+  mkdir -p "$www" && echo kept >"$www/index.html"
+  berth run -d --name gsdboot -p "127.0.0.1:$port:80" -v "$www:/www:Z" localhost/busybox httpd -f -p 80 -h /www
+  wait_until 30 http_ok "http://127.0.0.1:$port/index.html"
+  berth generate systemd --restart-policy=always -t 1 --files --name gsdboot
+  verify_unit container-gsdboot.service
+  grep -q '^Restart=always$' container-gsdboot.service
+  simulate_reboot
+  ! port_open "$port"
+  # at boot the user manager starts the enabled unit
+  run "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" container-gsdboot.service start
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[-1]}" == "READY MAINPID="* ]]
+  wait_until 30 http_ok "http://127.0.0.1:$port/index.html"
+  [ "$(curl -sf "http://127.0.0.1:$port/index.html")" = kept ]
+  "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" container-gsdboot.service stop
+  [ "$(ctr_state gsdboot)" = exited ]
+  berth rm gsdboot
+}
+
+@test "reboot: the shipped berth-restart.service starts the --restart=always containers" {
+  sed "s|@BINDIR@|$(dirname "$BERTH_BIN")|" "$BATS_TEST_DIRNAME/../../contrib/systemd/berth-restart.service" \
+    >berth-restart.service
+  verify_unit berth-restart.service
+  berth run -d --name gsdalways --restart always localhost/busybox sleep 1000
+  berth run -d --name gsdonce localhost/busybox sleep 1000
+  simulate_reboot
+  # the unit's command carries no store options: this store is found through storage.conf
+  printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
+    "$BERTH_TEST_ROOT" "$BERTH_TEST_RUNROOT" >"$BATS_TEST_TMPDIR/storage.conf"
+  CONTAINERS_STORAGE_CONF="$BATS_TEST_TMPDIR/storage.conf" \
+    run "$BATS_TEST_DIRNAME/../lib/systemd-exec" --runtime-dir "$unitdir" berth-restart.service start
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(ctr_state gsdalways)" = running ]
+  [ "$(ctr_state gsdonce)" = exited ]
+  berth rm -f -t 0 gsdalways gsdonce
+}
+
 @test "a pod gets a unit per container and a pod unit that starts them" {
   berth pod create --name gsdpod >/dev/null
   berth create --pod gsdpod --name gsd7 localhost/busybox sleep 1000 >/dev/null

@@ -12,6 +12,7 @@
 
 #include "config/containers_conf.h"
 #include "config/paths.h"
+#include "config/storage_conf.h"
 #include "util/macro.h"
 
 static char *self_bindir(void)
@@ -25,6 +26,39 @@ static char *self_bindir(void)
 	return strdup(dirname(buf));
 }
 
+static int take_str(char **dst, const char *src)
+{
+	if (*dst || !src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/*
+ * What storage.conf says fills what the command line left open. A user's store comes from
+ * rootless_storage_path; graphroot and runroot are root's (storage_conf.h says which files
+ * may set them) unless the file was named by $CONTAINERS_STORAGE_CONF, as for podman.
+ */
+static int apply_storage_conf(struct berth_ctx *ctx, berth_error *err)
+{
+	_cleanup_(storage_conf_freep) struct storage_conf *c = NULL;
+	const char *env = getenv("CONTAINERS_STORAGE_CONF");
+	bool named = env && *env;
+	int r;
+
+	r = storage_conf_load(&c, err);
+	if (r < 0)
+		return r;
+	const char *root = ctx->rootless ? c->rootless_storage_path : c->graphroot;
+	if (ctx->rootless && !root && named)
+		root = c->graphroot;
+	const char *runroot = !ctx->rootless || named ? c->runroot : NULL;
+	if (take_str(&ctx->root, root) < 0 || take_str(&ctx->runroot, runroot) < 0 ||
+	    take_str(&ctx->storage_driver, c->driver) < 0)
+		return berr(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 int berth_ctx_init(struct berth_ctx *ctx, berth_error *err)
 {
 	int r;
@@ -34,6 +68,11 @@ int berth_ctx_init(struct berth_ctx *ctx, berth_error *err)
 	ctx->rootless = ctx->uid != 0;
 	if (ctx->root || ctx->runroot)
 		ctx->explicit_root = true;
+	if (!ctx->root || !ctx->runroot || !ctx->storage_driver) {
+		r = apply_storage_conf(ctx, err);
+		if (r < 0)
+			return r;
+	}
 	if (!ctx->root) {
 		r = paths_default_storage_root(ctx->rootless, &ctx->root, err);
 		if (r < 0)
