@@ -225,10 +225,28 @@ teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
   fi
   run berth run --rm --device /etc/passwd localhost/busybox true
   [ "$status" -eq 125 ]
-  [ "$output" = "Error: device /etc/passwd is not a device node: --device takes a character or block device (use -v to share files and directories)" ]
+  [ "$output" = "Error: device /etc/passwd is not a device node: --device takes a character or block device, or a directory of them (use -v to share files)" ]
   run berth run --rm --device /dev/nonexistent localhost/busybox true
   [ "$status" -eq 125 ]
   [[ "$output" == "Error: device /dev/nonexistent: No such file or directory"* ]]
   run berth ps -a -q
   [ -z "$output" ]
+}
+
+@test "run --device DIR brings every node beneath it (not files, not symlinks) to the container path" {
+  dir="$BATS_TEST_TMPDIR/devdir"
+  mkdir -p "$dir/sub" "$BATS_TEST_TMPDIR/nodevs"
+  mknod "$dir/null" c 1 3
+  mknod "$dir/sub/zero" c 1 5
+  ln -s /dev/kmsg "$dir/link"
+  touch "$dir/plain"
+  run berth run --rm --device "$dir:/dev/mine" localhost/busybox sh -c \
+    'echo x >/dev/mine/null && head -c 4 /dev/mine/sub/zero | wc -c && ls /dev/mine | tr "\n" " "'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 4 ]
+  [ "${lines[1]}" = "null sub " ]
+  run berth run --rm --device "$BATS_TEST_TMPDIR/nodevs" localhost/busybox true
+  [ "$status" -eq 125 ]
+  [ "$output" = "Error: device directory $BATS_TEST_TMPDIR/nodevs holds no device nodes" ]
 }
