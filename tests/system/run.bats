@@ -95,6 +95,25 @@ teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
   [[ "$output" == *"unable to find user nosuchuser"* ]]
 }
 
+@test "-u UID that the image's passwd lacks gets an entry, as podman adds one; the image stays untouched" {
+  run berth run --rm -u 1000 localhost/busybox sh -c 'id; whoami; grep "^1000:" /etc/passwd'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "uid=1000(1000) gid=0(root)" ]
+  [ "${lines[1]}" = 1000 ]
+  [ "${lines[2]}" = "1000:*:1000:0:container user:/:/bin/sh" ]
+  run berth run --rm -u 1000:100 -w /tmp localhost/busybox grep "^1000:" /etc/passwd
+  [ "$output" = "1000:*:1000:100:container user:/tmp:/bin/sh" ]
+  # a listed user gets no entry, and the image's own file is unchanged
+  run berth run --rm -u 65534 localhost/busybox grep -c "container user" /etc/passwd
+  [ "$output" = 0 ]
+  id=$(berth run -d -u 1000 localhost/busybox sleep 1000)
+  wait_until 30 inspect_is "$id" '{{.State.Status}}' running
+  run berth diff "$id"
+  [ -z "$output" ]
+  berth rm -f -t 0 "$id"
+}
+
 @test "-i forwards stdin" {
   run bash -c "printf 'line1\nline2\n' | '$BERTH_BIN' --root '$BERTH_TEST_ROOT' --runroot '$BERTH_TEST_RUNROOT' run --rm -i localhost/busybox wc -l"
   [ "$status" -eq 0 ]

@@ -334,6 +334,29 @@ static int pick_name(struct store *s, json_t *create, char **ret, berth_error *e
 	return berr(err, EEXIST, "could not find a free random container name; use --name");
 }
 
+/*
+ * write_passwd_entry() - USERDATA/passwd: the image's /etc/passwd plus a line for the numeric
+ * uid it lacks, so `id` and `whoami` name the user as they do under podman (home: the working
+ * directory, as podman's entry).
+ */
+static int write_passwd_entry(const char *userdata, const char *passwd, const struct spec_user *u,
+			      json_t *create, json_t *imgcfg, berth_error *err)
+{
+	const char *home = json_string_value(json_object_get(create, "workdir"));
+	_cleanup_free_ char *text = NULL;
+	size_t len = strlen(passwd);
+
+	if (!home || !*home)
+		home = json_string_value(json_object_get(imgcfg, "WorkingDir"));
+	if (!home || !*home)
+		home = "/";
+	if (asprintf(&text, "%s%s%u:*:%u:%u:container user:%s:/bin/sh\n", passwd,
+		     len && passwd[len - 1] != '\n' ? "\n" : "", (unsigned)u->uid, (unsigned)u->uid,
+		     (unsigned)u->gid, home) < 0)
+		return berr(err, ENOMEM, "out of memory");
+	return write_text(userdata, "passwd", text, err);
+}
+
 static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_image *img,
 			json_t *imgcfg, json_t *create, struct create_state *st, berth_error *err)
 {
@@ -379,6 +402,11 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	r = spec_user_lookup(user, passwd, group, &in.user, err);
 	if (r < 0)
 		return r;
+	if (in.user.unlisted) {
+		r = write_passwd_entry(st->userdata, passwd, &in.user, create, imgcfg, err);
+		if (r < 0)
+			return r;
+	}
 
 	memcpy(short_id, st->id, 12);
 	short_id[12] = '\0';

@@ -294,6 +294,8 @@ int spec_user_lookup(const char *spec, const char *passwd, const char *group,
 				have_gid = true;
 			}
 			snprintf(u.home, sizeof(u.home), "%s", fields[5]);
+		} else {
+			u.unlisted = passwd != NULL;
 		}
 	} else {
 		if (!passwd || !find_entry(passwd, user, false, fields, 7) ||
@@ -402,6 +404,10 @@ static json_t *default_mounts(const struct spec_input *in, bool host_net)
 		snprintf(path, sizeof(path), "%s/%s", in->userdata, etc[i].file);
 		json_array_append_new(m, mount_new(etc[i].dest, "bind", path,
 						    i == 3 ? bind_ro : bind_o));
+	}
+	if (in->userdata && in->user.unlisted) {
+		snprintf(path, sizeof(path), "%s/passwd", in->userdata);
+		json_array_append_new(m, mount_new("/etc/passwd", "bind", path, bind_o));
 	}
 	return m;
 }

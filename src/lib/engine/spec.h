@@ -41,11 +41,14 @@
  * struct spec_user - a resolved container user
  * @uid/@gid:	numeric ids inside the container
  * @home:	home directory from passwd; "" when unknown ("/root" for root is assumed then)
+ * @unlisted:	a numeric uid that the image's /etc/passwd lacks: the container gets a copy
+ *		with an entry added (USERDATA/passwd, bound at /etc/passwd), as podman does
  */
 struct spec_user {
 	uid_t uid;
 	gid_t gid;
 	char home[256];
+	bool unlisted;
 };
 
 /**
