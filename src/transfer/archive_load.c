@@ -28,6 +28,7 @@
 #include "store/events.h"
 #include "store/layer_extract.h"
 #include "store/store.h"
+#include "transfer/transfer.h"
 #include "transport/image_archive.h"
 #include "util/fileio.h"
 #include "util/lock.h"
@@ -649,6 +650,7 @@ TRANSFER_HANDLER int cmd_load(struct berth_ctx *ctx, struct cli_args *args)
 	berth_error err = {0};
 	char tmpname[64], what[300];
 	struct load_ctx l = {.quiet = cli_flag(args, "quiet")};
+	struct stat st;
 	int r;
 
 	if (!input) {
@@ -668,14 +670,27 @@ TRANSFER_HANDLER int cmd_load(struct berth_ctx *ctx, struct cli_args *args)
 	if (in < 0)
 		return cli_error("%s: %s", what, strerror(errno));
 	l.what = what;
+	/* a directory: an OCI layout (podman's oci-dir) is read in place, a dir: layout copied */
+	bool is_dir = fstat(in, &st) == 0 && S_ISDIR(st.st_mode);
+	if (is_dir && faccessat(in, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (faccessat(in, "manifest.json", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			return cli_error("%s: neither an OCI layout (index.json) nor a dir: layout "
+					 "(manifest.json); make it with berth save or podman save",
+					 what);
+		return load_dir_layout(ctx, input, l.quiet);
+	}
 
 	if (store_open(ctx->root, ctx->runroot, &s, &err) < 0)
 		return cli_fail(&err);
 	l.s = s;
 	if (store_lock(s, false, &err) < 0)
 		return cli_fail(&err);
-	r = work_dir(s, tmpname, &tmp, &dir, &err);
-	if (r >= 0) {
+	if (is_dir) {
+		l.dir = in;
+		if (!l.quiet)
+			fprintf(stderr, "Getting image source signatures\n");
+		r = load_oci(&l, &err);
+	} else if ((r = work_dir(s, tmpname, &tmp, &dir, &err)) >= 0) {
 		l.dir = dir;
 		r = load_archive(&l, in, &err);
 		/* the archive's copy is no longer needed, whatever happened */

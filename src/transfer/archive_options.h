@@ -18,10 +18,10 @@ static const struct cli_option cmd_load_options[] = {
 
 static const struct cli_option cmd_save_options[] = {
 	{ "output", 'o', CLI_STRING, "Write to a specified file (default: stdout, which must be redirected)", NULL },
-	{ "format", 0, CLI_STRING, "Save image to docker-archive or oci-archive", "docker-archive" },
+	{ "format", 0, CLI_STRING, "Save image to docker-archive, oci-archive (one file), oci-dir or docker-dir (a directory)", "docker-archive" },
 	{ "multi-image-archive", 'm', CLI_BOOL, "Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)", NULL },
 	{ "quiet", 'q', CLI_BOOL, "Suppress the output", NULL },
-	{ "compress", 0, CLI_BOOL, "Compress tarball image layers when saving to a directory using the 'dir' transport (accepted, unused)", NULL },
+	{ "compress", 0, CLI_BOOL, "Compress tarball image layers when saving to a directory using the 'dir' transport (accepted: layers are saved as stored, compressed)", NULL },
 	{ "uncompressed", 0, CLI_BOOL, "Accept uncompressed layers when copying OCI images (accepted, unused)", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };

@@ -28,6 +28,7 @@
 #include "cli/commands.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "transfer/transfer.h"
 #include "transport/image.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -213,8 +214,8 @@ static void progress(struct save_ctx *c, const char *kind, const char *digest)
 		fprintf(stderr, "Copying %s %.19s done\n", kind, digest);
 }
 
-/* The names the archive gives @img, as @ref asked for it: the matching name, none for an id. */
-static json_t *names_for(struct store_image *img, const char *ref)
+/* The names the archive gives @img, as @ref asked for it (transfer.h). */
+json_t *save_image_names(struct store_image *img, const char *ref)
 {
 	json_t *a = json_array();
 	_cleanup_free_ char *norm = NULL;
@@ -285,7 +286,7 @@ static int save_docker_image(struct save_ctx *c, struct store_image *img, const 
 			return r;
 		progress(c, "config", img->id);
 	}
-	tags = names_for(img, ref);
+	tags = save_image_names(img, ref);
 	if (!tags)
 		return berr(err, ENOMEM, "out of memory");
 	json_object_set_new(entry, "RepoTags", tags);
@@ -388,7 +389,7 @@ static int save_oci_image(struct save_ctx *c, struct store_image *img, const cha
 		if (r < 0)
 			return r;
 	}
-	names = names_for(img, ref);
+	names = save_image_names(img, ref);
 	if (!names)
 		return berr(err, ENOMEM, "out of memory");
 	desc = json_pack("{s:s, s:s, s:I}", "mediaType", OCI_MANIFEST, "digest", digest, "size",
@@ -497,8 +498,11 @@ TRANSFER_HANDLER int cmd_save(struct berth_ctx *ctx, struct cli_args *args)
 		oci = false;
 	else if (strcmp(format, "oci-archive") == 0)
 		oci = true;
+	else if (strcmp(format, "oci-dir") == 0 || strcmp(format, "docker-dir") == 0)
+		return save_dir(ctx, args, format[0] == 'o');
 	else
-		return cli_error("save: unknown format \"%s\": use docker-archive or oci-archive",
+		return cli_error("save: unknown format \"%s\": use docker-archive, oci-archive, "
+				 "oci-dir or docker-dir",
 				 format);
 	if (cli_argc(args) > SAVE_MAX_IMAGES)
 		return cli_error("save: more than %d images in one archive", SAVE_MAX_IMAGES);

@@ -125,4 +125,18 @@ struct reg_client *xfer_client(void);
  */
 char *xfer_render(const char *tmpl, json_t *obj);
 
+struct store_image;
+
+/**
+ * save_image_names() - the one name of @img that @ref (as typed: full, short, untagged) means,
+ * as a JSON array: empty when @ref named the image by id. NULL on ENOMEM.
+ */
+json_t *save_image_names(struct store_image *img, const char *ref);
+
+/** save_dir() - `save --format oci-dir|docker-dir -o DIR IMAGE` (@oci: an OCI layout). */
+int save_dir(struct berth_ctx *ctx, struct cli_args *args, bool oci);
+
+/** load_dir_layout() - `load -i DIR` of skopeo's dir: layout (podman's docker-dir). */
+int load_dir_layout(struct berth_ctx *ctx, const char *input, bool quiet);
+
 #endif

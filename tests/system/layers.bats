@@ -13,6 +13,9 @@ teardown_file() {
     berth_unmount_under "$PODMAN_DIR"
     rm -rf "$PODMAN_DIR"
   fi
+  local lc
+  lc=$(cat "$BERTH_TEST_DIR/layouts-dir" 2>/dev/null || true)
+  [ -z "$lc" ] || rm -rf "$lc"
   berth_test_teardown_file
 }
 
@@ -403,4 +406,70 @@ podman_setup() {
   [ "$output" = "Loaded image: localhost/layers:12" ]
   top=$(berth image inspect --format '{{.GraphDriver.Data.UpperDir}}' localhost/layers:12)
   [ "$(cat "$top/layers/top")" = 12 ]
+}
+
+@test "save --format oci-dir|docker-dir writes a layout that load, skopeo and umoci read back" {
+  busybox_image
+  id=$(berth image inspect --format '{{.Id}}' localhost/busybox)
+  berth save -q --format oci-dir -o "$BATS_TEST_TMPDIR/od" busybox
+  run jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$BATS_TEST_TMPDIR/od/index.json"
+  [ "$output" = localhost/busybox:latest ]
+  berth save -q --format docker-dir -o "$BATS_TEST_TMPDIR/dd" localhost/busybox
+  [ "$(jq -r .mediaType "$BATS_TEST_TMPDIR/dd/manifest.json")" = application/vnd.docker.distribution.manifest.v2+json ]
+  [ "$(skopeo inspect --raw --config "dir:$BATS_TEST_TMPDIR/dd" | sha256sum | cut -c1-64)" = "$id" ]
+  umoci unpack --image "$BATS_TEST_TMPDIR/od:localhost/busybox:latest" "$BATS_TEST_TMPDIR/unpacked" >/dev/null
+  [ -x "$BATS_TEST_TMPDIR/unpacked/rootfs/bin/busybox" ]
+  berth untag localhost/busybox
+  run berth load -q -i "$BATS_TEST_TMPDIR/od"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: localhost/busybox:latest" ]
+  [ "$(berth image inspect --format '{{.Id}}' localhost/busybox)" = "$id" ]
+  run berth load -q -i "$BATS_TEST_TMPDIR/dd"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: sha256:$id" ]
+  # bad input: no -o, two images, an unknown image (no directory left), an empty directory
+  run berth save --format oci-dir localhost/busybox
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"--format oci-dir needs -o DIRECTORY"* ]]
+  run berth save --format docker-dir -o "$BATS_TEST_TMPDIR/two" localhost/busybox localhost/busybox
+  [ "$status" -eq 125 ]
+  run berth save --format oci-dir -o "$BATS_TEST_TMPDIR/none" no-such-image
+  [ "$status" -eq 125 ]
+  [ ! -e "$BATS_TEST_TMPDIR/none" ]
+  mkdir "$BATS_TEST_TMPDIR/empty"
+  run berth load -i "$BATS_TEST_TMPDIR/empty"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"neither an OCI layout (index.json) nor a dir: layout (manifest.json)"* ]]
+}
+
+@test "podman loads berth's oci-dir and docker-dir; berth loads podman's" {
+  podman_setup
+  busybox_image
+  # podman 4.3 reads an OCI layout's path as an image name: it must be lowercase
+  d="/tmp/berth-layouts-$(date +%s%N)"
+  echo "$d" >"$BERTH_TEST_DIR/layouts-dir"
+  mkdir "$d"
+  id=$(berth image inspect --format '{{.Id}}' localhost/busybox)
+  berth save -q --format oci-dir -o "$d/od" localhost/busybox
+  berth save -q --format docker-dir -o "$d/dd" localhost/busybox
+  run podman_t load -i "$d/od"
+  [ "$status" -eq 0 ]
+  # (podman 4.3 names the image after the layout's path, not its ref.name)
+  [ "$(podman_t images --format '{{.ID}}')" = "${id:0:12}" ]
+  podman_t rmi -a -f >/dev/null
+  run podman_t load -i "$d/dd"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"$id"* ]]
+  podman_t tag "$id" localhost/busybox
+  podman_t save -q --format oci-dir -o "$d/pod" localhost/busybox
+  podman_t save -q --format docker-dir -o "$d/pdd" localhost/busybox
+  berth rmi -f localhost/busybox
+  run berth load -q -i "$d/pod"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: localhost/busybox:latest" ]
+  run berth run --rm localhost/busybox echo from-podman-oci-dir
+  [ "$output" = from-podman-oci-dir ]
+  run berth load -q -i "$d/pdd"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: sha256:$id" ]
 }
