@@ -172,6 +172,17 @@ static void test_bad_files(void **state)
 	expect_bad("[storage\n", "bad.conf:1:9:");
 }
 
+/* podman's own file may name a driver berth lacks: berth keeps its default, no error */
+static void test_foreign_driver_in_system_file(void **state)
+{
+	_cleanup_(storage_conf_freep) struct storage_conf *c = NULL;
+
+	(void)state;
+	put("sys.conf", "[storage]\ndriver = \"btrfs\"\n");
+	assert_int_equal(storage_conf_load_file(at("sys.conf"), false, &c, NULL), 0);
+	assert_null(c->driver);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +190,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_podman_graphroot_is_never_berths, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_berth_section, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_driver_in_system_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include "config/confutil.h"
 #include "config/paths.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/toml.h"
 
@@ -152,6 +153,13 @@ int storage_conf_load_file(const char *path, bool trusted_roots, struct storage_
 		return r;
 	if (c->driver && !c->driver[0])
 		c->driver = (free(c->driver), NULL);
+	/* A driver berth lacks (btrfs, zfs) in podman's own file is podman's business: berth
+	 * keeps its default. Named by $CONTAINERS_STORAGE_CONF, it is an error. */
+	if (c->driver && strcmp(c->driver, "overlay") != 0 && strcmp(c->driver, "vfs") != 0 &&
+	    !trusted_roots) {
+		log_debug("%s: driver \"%s\" is not berth's; using overlay", path, c->driver);
+		c->driver = (free(c->driver), NULL);
+	}
 	if (c->driver && strcmp(c->driver, "overlay") != 0 && strcmp(c->driver, "vfs") != 0)
 		return berr(err, EINVAL,
 			    "%s: [storage] driver = \"%s\" is not supported by berth; use "
