@@ -165,7 +165,7 @@ pids_limit = "many"'
   cp "$(busybox_tarball)" "$dir/bb.tar"
   printf '[containers]\nenv = ["FROMCONF=yes"]\ndefault_ulimits = ["nofile=600:700"]\ndefault_sysctls = [\n  "net.ipv4.ping_group_range=0 0",\n]\n' >"$dir/containers.conf"
   chown -R "$user:" "$dir"
-  ubc() { su "$user" -s /bin/sh -c "cd /tmp && CONTAINERS_CONF='$dir/containers.conf' XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$dir/root' --runroot '$dir/run' $*" </dev/null; }
+  ubc() { su "$user" -s /bin/sh -c "cd /tmp && CONTAINERS_CONF='$dir/containers.conf' CONTAINERS_STORAGE_CONF= XDG_RUNTIME_DIR= '$BERTH_BIN' --root '$dir/root' --runroot '$dir/run' $*" </dev/null; }
   ubc import "$dir/bb.tar" localhost/busybox >/dev/null
   run ubc run --rm localhost/busybox sh -c "'cat /proc/sys/net/ipv4/ping_group_range; ulimit -n; echo \$FROMCONF'"
   berth_unmount_under "$dir"
