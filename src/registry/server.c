@@ -52,6 +52,11 @@
  * little left to write (a 1 GB blob otherwise waited seconds for its whole write-back at the
  * end, as its client waited for the answer). */
 #define UPLOAD_WRITEBACK_STEP (8 << 20)
+/* libmicrohttpd hands an upload's body over in pieces of about 16 KiB (its per-connection
+ * memory; a larger pool is zeroed on every request, which small requests pay for). The pieces
+ * are gathered up to this much before they are written and hashed: one write() per 256 KiB
+ * instead of one per piece. */
+#define UPLOAD_BUF_MAX (256 * 1024)
 
 /* An upload's running hash, kept between its PATCH requests. */
 struct upload_state {
@@ -129,6 +134,8 @@ struct req {
 	int fd;
 	struct upload_state *up;
 	bool up_broken;
+	char *wbuf; /* received, not yet written nor hashed */
+	size_t wlen, wcap;
 	char uuid[65];
 	char want_digest[REG_DIGEST_LEN + 1];
 	bool is_new_upload;
@@ -1375,6 +1382,59 @@ static enum MHD_Result upload_headers(struct server *srv, struct MHD_Connection 
 }
 
 /* The end of a body-carrying upload request. */
+/* Write a piece of an upload to its file and hash it. */
+static void upload_append(struct req *rq, const char *data, size_t size)
+{
+	off_t before = rq->up->offset;
+	int r;
+
+	if (rq->up_broken)
+		return;
+	r = write_all(rq->fd, data, size);
+	if (r < 0) {
+		/* The file may hold part of this piece: its hash state is no longer known. */
+		rq->up_broken = true;
+		defer_error(rq, 500, "UNKNOWN", "writing the upload failed: %s", strerror(-r));
+		return;
+	}
+	sha256_update(rq->up->hash, data, size);
+	rq->up->offset += (off_t)size;
+	if (rq->up->offset / UPLOAD_WRITEBACK_STEP != before / UPLOAD_WRITEBACK_STEP) {
+		off_t end = rq->up->offset / UPLOAD_WRITEBACK_STEP * UPLOAD_WRITEBACK_STEP;
+		/* only starts the write-back: the digest is not known yet */
+		(void)sync_file_range(rq->fd, end - UPLOAD_WRITEBACK_STEP, UPLOAD_WRITEBACK_STEP,
+				      SYNC_FILE_RANGE_WRITE);
+	}
+}
+
+/* Write out what upload pieces are gathered (before the upload is answered or left). */
+static void upload_flush(struct req *rq)
+{
+	if (rq->wlen > 0 && rq->up)
+		upload_append(rq, rq->wbuf, rq->wlen);
+	rq->wlen = 0;
+}
+
+/* Room for @need gathered bytes, up to UPLOAD_BUF_MAX; false: write out first. */
+static bool upload_buf_grow(struct req *rq, size_t need)
+{
+	size_t cap = rq->wcap ? rq->wcap : 16 * 1024;
+	char *n;
+
+	if (need > UPLOAD_BUF_MAX)
+		return false;
+	while (cap < need)
+		cap *= 2;
+	if (cap > UPLOAD_BUF_MAX)
+		cap = UPLOAD_BUF_MAX;
+	n = realloc(rq->wbuf, cap);
+	if (!n)
+		return false;
+	rq->wbuf = n;
+	rq->wcap = cap;
+	return true;
+}
+
 /* On a commit thread: fsync the upload, rename it to its digest path, link it. */
 static int upload_store(struct server *srv, struct req *rq)
 {
@@ -1403,6 +1463,7 @@ static enum MHD_Result upload_finish(struct server *srv, struct MHD_Connection *
 {
 	char hex[65], want[65];
 
+	upload_flush(rq);
 	if (rq->err_status)
 		return respond_error(conn, rq, rq->err_status, rq->err_code, "%s", rq->err_detail);
 	if (!rq->want_digest[0]) { /* PATCH, or POST opening a session */
@@ -1454,22 +1515,14 @@ static void body_data(struct req *rq, const char *data, size_t size)
 		rq->mem_len += size;
 		rq->mem[rq->mem_len] = '\0';
 	} else if (rq->body == BODY_FILE) {
-		int r = write_all(rq->fd, data, size);
-		if (r < 0) {
-			/* The file may hold part of this piece: its hash state is no longer known. */
-			rq->up_broken = true;
-			defer_error(rq, 500, "UNKNOWN", "writing the upload failed: %s", strerror(-r));
+		if (rq->wlen + size > rq->wcap && !upload_buf_grow(rq, rq->wlen + size))
+			upload_flush(rq);
+		if (rq->wlen + size > rq->wcap) {
+			upload_append(rq, data, size);
 			return;
 		}
-		sha256_update(rq->up->hash, data, size);
-		off_t before = rq->up->offset;
-		rq->up->offset += (off_t)size;
-		if (rq->up->offset / UPLOAD_WRITEBACK_STEP != before / UPLOAD_WRITEBACK_STEP) {
-			off_t end = rq->up->offset / UPLOAD_WRITEBACK_STEP * UPLOAD_WRITEBACK_STEP;
-			/* only starts the write-back: the digest is not known yet */
-			(void)sync_file_range(rq->fd, end - UPLOAD_WRITEBACK_STEP,
-					      UPLOAD_WRITEBACK_STEP, SYNC_FILE_RANGE_WRITE);
-		}
+		memcpy(rq->wbuf + rq->wlen, data, size);
+		rq->wlen += size;
 	} else {
 		defer_error(rq, 400, "UNSUPPORTED", "this request takes no body");
 	}
@@ -1688,8 +1741,9 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	}
 	if (rq->up) {
-		/* The request ended without finishing the upload: keep its state for the next
-		 * PATCH, unless the file and the hash may disagree. */
+		/* The request ended without finishing the upload: keep its state (and what it
+		 * received) for the next PATCH, unless the file and the hash may disagree. */
+		upload_flush(rq);
 		if (rq->up_broken)
 			upload_remove(srv, rq->up);
 		else
@@ -1698,6 +1752,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rq->fd >= 0)
 		close(rq->fd);
 	free(rq->mem);
+	free(rq->wbuf);
 	free(rq);
 	*con_cls = NULL;
 }
