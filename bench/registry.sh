@@ -125,24 +125,29 @@ measure "manifest GET" wrk_rps "$BERTH/v2/bench/app/manifests/v1" "$DIST/v2/benc
 measure "small blob GET" wrk_rps "$BERTH/v2/bench/app/blobs/$ldig_b" "$DIST/v2/bench/app/blobs/$ldig_d"
 measure "blob HEAD" hey_rps "$BERTH/v2/bench/app/blobs/$ldig_b" "$DIST/v2/bench/app/blobs/$ldig_d"
 
+# Pushes through bench/registry-push.py (one process, keep-alive connections): with a curl
+# process per request, the run measured process start-up on the loaded machine, not the servers.
 [ "$images" -gt 0 ] && for srv in BERTH DIST; do
-  start=$(date +%s.%N)
-  # 25 pushers at once, each taking every 25th image (the servers are jobs too: no bare wait)
-  pushers=()
-  for w in $(seq 0 24); do
-    ( for ((i = w; i < images; i += 25)); do
-        push_image "${!srv}" "bench/p$((i % 20))" "t$i" "$work/push-$srv/$i" || echo "push $i failed" >&2
-      done ) &
-    pushers+=($!)
-  done
-  wait "${pushers[@]}"
-  eval "push_$srv=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')"
+  pid_var=${srv}_PID
+  t0=$(cpu_ticks "${!pid_var}")
+  read -r secs_ fails_ med_ max_ < <(python3 "$top/bench/registry-push.py" "${!srv#http://}" "$images" 25)
+  eval "push_$srv=$secs_ pushfail_$srv=$fails_ pushmed_$srv=$med_"
+  eval "pushcpu_$srv=$(us_per_req "$t0" "${!pid_var}" $((images * 5)))"
 done
-[ "$images" -gt 0 ] && row "$images pushes, 25 at once (s)" "$push_BERTH" "$push_DIST" "$(ratio "$push_DIST" "$push_BERTH")" "(ratio: dist time / berth time)"
+[ "$images" -gt 0 ] && {
+  row "$images pushes, 25 at once (s)" "$push_BERTH" "$push_DIST" "$(ratio "$push_DIST" "$push_BERTH")" "berth $pushfail_BERTH, dist $pushfail_DIST (ratio: dist time / berth time)"
+  row "  median image push (ms)" "$pushmed_BERTH" "$pushmed_DIST" "$(ratio "$pushmed_DIST" "$pushmed_BERTH")"
+  row "  CPU per request (us)" "$pushcpu_BERTH" "$pushcpu_DIST" "$(ratio "$pushcpu_DIST" "$pushcpu_BERTH")" "(ratio: dist / berth)"
+}
 
 [ "$big_mb" -gt 0 ] && {
 head -c $((big_mb * 1024 * 1024)) /dev/urandom >"$work/big"
-for srv in BERTH DIST; do push_blob "${!srv}" bench/big "$work/big"; done
+for srv in BERTH DIST; do
+  start=$(date +%s.%N)
+  push_blob "${!srv}" bench/big "$work/big"
+  eval "bigput_$srv=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')"
+done
+row "${big_mb} MB blob PUT (s)" "$bigput_BERTH" "$bigput_DIST" "$(ratio "$bigput_DIST" "$bigput_BERTH")" "(ratio: dist time / berth time; includes curl's POST)"
 bdig=$(sha "$work/big"); rm -f "$work/big"
 tb=$(curl -sf -o /dev/null -w '%{time_total}' "$BERTH/v2/bench/big/blobs/$bdig")
 td=$(curl -sf -o /dev/null -w '%{time_total}' "$DIST/v2/bench/big/blobs/$bdig")

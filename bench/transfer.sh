@@ -10,7 +10,12 @@
 # time and for CPU time (user + sys of the tool and its children): on a shared machine the wall
 # clock mostly measures the others' load, the CPU time what each tool itself costs.
 #
+# The last columns are the registry's own CPU time during the run (median): when the client's
+# CPU time is far below its wall time, that column says whether the server was the one working.
+#
 # Usage: bench/transfer.sh [BUILD_DIR]      (default: build-ci, else the first build-* found)
+#   BENCH_REGISTRY=berth serves with the build's berth-registry instead of Debian's
+#   docker-registry (same configuration file), to see the clients without distribution's cost.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}
@@ -24,7 +29,7 @@ RUNS=${RUNS:-3}
 work=$(mktemp -d /var/tmp/berth-bench.XXXXXX)
 reg_pid=
 cleanup() {
-  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
+  if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -37,7 +42,11 @@ port=$(( (RANDOM % 20000) + 30000 ))
 mkdir -p "$work/reg"
 printf 'version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: %s}\nhttp: {addr: 127.0.0.1:%s}\n' \
   "$work/reg" "$port" >"$work/reg.yml"
-env -u REGISTRY_AUTH_FILE docker-registry serve "$work/reg.yml" >"$work/reg.log" 2>&1 &
+if [ "${BENCH_REGISTRY:-}" = berth ]; then
+  env -u REGISTRY_AUTH_FILE "$build/src/registry/berth-registry" serve "$work/reg.yml" >"$work/reg.log" 2>&1 &
+else
+  env -u REGISTRY_AUTH_FILE docker-registry serve "$work/reg.yml" >"$work/reg.log" 2>&1 &
+fi
 reg_pid=$!
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 reg=127.0.0.1:$port
@@ -74,16 +83,20 @@ layout "$work/big" 1 $((105 * 1024))
 layout "$work/many" 20 64
 
 seq_id=0
-# timed CMD... - "wall cpu" seconds of one run (cpu: user + sys of CMD and its children)
+reg_ticks() { awk '{print $14 + $15}' "/proc/$reg_pid/stat"; }
+# timed CMD... - "wall cpu registry-cpu" seconds of one run (cpu: user + sys of CMD and its
+# children; registry-cpu: what the registry spent meanwhile)
 timed() {
+  local t0; t0=$(reg_ticks)
   /usr/bin/time -o "$work/time" -f "%e %U %S" "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }
-  awk '{printf "%.4f %.4f\n", $1, $2 + $3}' "$work/time"
+  awk -v r=$(( $(reg_ticks) - t0 )) -v hz="$(getconf CLK_TCK)" '{printf "%.4f %.4f %.4f\n", $1, $2 + $3, r / hz}' "$work/time"
 }
-# median - the medians of the wall and the cpu column, each on its own
+# median - the median of each column, each on its own
 median() {
-  local rows; rows=$(cat)
-  printf '%s %s' "$(cut -d' ' -f1 <<<"$rows" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')" \
-    "$(cut -d' ' -f2 <<<"$rows" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')"
+  local rows c; rows=$(cat)
+  for c in 1 2 3; do
+    printf '%s ' "$(cut -d' ' -f$c <<<"$rows" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')"
+  done
 }
 
 # measure NAME -- prints the median of $RUNS runs of the command built by bench_cmd NAME RUN
@@ -112,14 +125,17 @@ for img in big many; do
   "$berth_bin" copy -q --dest-tls-verify=false "oci:$work/$img:latest" "docker://$reg/bench/$img-src:t"
 done
 
-printf '\n%-28s %8s %8s %8s   %8s %8s %8s\n' "operation" "berth s" "peer s" "ratio" "berth cpu" "peer cpu" "ratio"
+echo "registry: ${BENCH_REGISTRY:-docker-registry}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\n%-28s %8s %8s %8s   %8s %8s %8s   %9s %9s\n' "operation" "berth s" "peer s" "ratio" "berth cpu" "peer cpu" "ratio" \
+  "reg cpu b" "reg cpu p"
 ratio() { awk -v p="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", p / b; else print "?"}'; }
 row() {
   local label=$1 kind=$2 peer=$3 img=$4 b p
-  b=$(measure "$kind" berth "$img") || b="nan nan"
-  p=$(measure "$kind" "$peer" "$img") || p="nan nan"
+  b=$(measure "$kind" berth "$img") || b="nan nan nan"
+  p=$(measure "$kind" "$peer" "$img") || p="nan nan nan"
   set -- $b $p
-  printf '%-28s %8s %8s %8s   %8s %8s %8s\n' "$label" "$1" "$3" "$(ratio "$3" "$1")" "$2" "$4" "$(ratio "$4" "$2")"
+  printf '%-28s %8s %8s %8s   %8s %8s %8s   %9s %9s\n' "$label" "$1" "$4" "$(ratio "$4" "$1")" "$2" "$5" \
+    "$(ratio "$5" "$2")" "$3" "$6"
 }
 row "push big (skopeo)" push skopeo big
 row "push many (skopeo)" push skopeo many
@@ -128,3 +144,4 @@ row "pull many to oci: (skopeo)" pull skopeo many
 row "pull big to store (podman)" store podman big
 row "pull many to store (podman)" store podman many
 rm -rf /tmp/bench-prun
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -14,6 +14,12 @@
  * looked up by uuid); a state that is missing (server restarted, or the upload was started by
  * another registry on the same storage) is rebuilt by hashing the data already on disk. A blob is
  * renamed to its digest path only after the digest matched.
+ *
+ * A finished upload or manifest is made durable (fsync) before it becomes visible under its
+ * digest. That takes milliseconds on a disk, and libmicrohttpd has one thread per core: done
+ * there, it stalled every other client of that thread. So the request is suspended and handed
+ * to a commit thread (commit_submit()), which stores it and resumes the connection; handle() is
+ * then called once more and answers. Several commits in flight share the journal's commits.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +47,16 @@
 #define UPLOAD_STATES_MAX 4096
 #define URL_MAX 2048
 #define ACCEPT_MAX 4096
+#define COMMIT_THREADS 8
+/* Start writing an upload back every this many bytes, so the fsync that makes it durable finds
+ * little left to write (a 1 GB blob otherwise waited seconds for its whole write-back at the
+ * end, as its client waited for the answer). */
+#define UPLOAD_WRITEBACK_STEP (8 << 20)
+/* libmicrohttpd hands an upload's body over in pieces of about 16 KiB (its per-connection
+ * memory; a larger pool is zeroed on every request, which small requests pay for). The pieces
+ * are gathered up to this much before they are written and hashed: one write() per 256 KiB
+ * instead of one per piece. */
+#define UPLOAD_BUF_MAX (256 * 1024)
 
 /* An upload's running hash, kept between its PATCH requests. */
 struct upload_state {
@@ -78,6 +94,13 @@ struct server {
 	pthread_mutex_t lock;
 	struct upload_state *uploads;
 	size_t n_uploads;
+	/* the commit threads and their queue of suspended requests */
+	pthread_mutex_t commit_lock;
+	pthread_cond_t commit_cond;
+	struct req *commit_head, **commit_tail;
+	bool commit_stop;
+	pthread_t commit_threads[COMMIT_THREADS];
+	unsigned n_commit_threads;
 };
 
 enum route_kind {
@@ -111,6 +134,8 @@ struct req {
 	int fd;
 	struct upload_state *up;
 	bool up_broken;
+	char *wbuf; /* received, not yet written nor hashed */
+	size_t wlen, wcap;
 	char uuid[65];
 	char want_digest[REG_DIGEST_LEN + 1];
 	bool is_new_upload;
@@ -118,6 +143,14 @@ struct req {
 	unsigned err_status;
 	const char *err_code;
 	char err_detail[512];
+	/* the storage work done on a commit thread (see commit_submit()) */
+	enum { COMMIT_NONE, COMMIT_QUEUED, COMMIT_DONE } commit;
+	int (*commit_fn)(struct server *srv, struct req *rq);
+	struct req *commit_next;
+	struct MHD_Connection *conn;
+	int commit_r;
+	char hex[65];	  /* the digest stored */
+	char subject[65]; /* manifests: their subject's digest, or "" */
 	/* access log */
 	unsigned status;
 	uint64_t bytes;
@@ -520,6 +553,92 @@ static enum MHD_Result blob_created(struct MHD_Connection *conn, struct req *rq,
 	return queue(conn, rq, 201, resp, 0);
 }
 
+/* ---- the commit threads ---- */
+
+static enum MHD_Result commit_answer(struct MHD_Connection *conn, struct req *rq);
+
+/* Run the queued requests' storage work; resume each one's connection when it is done. */
+static void *commit_thread(void *arg)
+{
+	struct server *srv = arg;
+
+	pthread_mutex_lock(&srv->commit_lock);
+	for (;;) {
+		struct req *rq;
+
+		while (!srv->commit_head && !srv->commit_stop)
+			pthread_cond_wait(&srv->commit_cond, &srv->commit_lock);
+		rq = srv->commit_head;
+		if (!rq)
+			break; /* stopping, and nothing left to do */
+		srv->commit_head = rq->commit_next;
+		if (!srv->commit_head)
+			srv->commit_tail = &srv->commit_head;
+		pthread_mutex_unlock(&srv->commit_lock);
+		rq->commit_r = rq->commit_fn(srv, rq);
+		rq->commit = COMMIT_DONE;
+		/* libmicrohttpd takes a lock here: what we wrote is seen by its thread after */
+		MHD_resume_connection(rq->conn);
+		pthread_mutex_lock(&srv->commit_lock);
+	}
+	pthread_mutex_unlock(&srv->commit_lock);
+	return NULL;
+}
+
+/**
+ * commit_submit() - store a finished request away from libmicrohttpd's threads
+ * @fn: the storage work (fsync, rename, links); its result goes to @rq->commit_r
+ *
+ * Suspends @conn and queues @rq for a commit thread, which resumes @conn when @fn is done;
+ * handle() then answers through commit_answer(). With no commit thread (none could be
+ * started, or the server is stopping) @fn runs here and the answer is queued at once.
+ */
+static enum MHD_Result commit_submit(struct server *srv, struct MHD_Connection *conn,
+				     struct req *rq, int (*fn)(struct server *, struct req *))
+{
+	pthread_mutex_lock(&srv->commit_lock);
+	if (srv->n_commit_threads == 0 || srv->commit_stop) {
+		pthread_mutex_unlock(&srv->commit_lock);
+		rq->commit_r = fn(srv, rq);
+		rq->commit = COMMIT_DONE;
+		return commit_answer(conn, rq);
+	}
+	rq->commit_fn = fn;
+	rq->conn = conn;
+	rq->commit = COMMIT_QUEUED;
+	rq->commit_next = NULL;
+	MHD_suspend_connection(conn); /* before a commit thread can resume it */
+	*srv->commit_tail = rq;
+	srv->commit_tail = &rq->commit_next;
+	pthread_cond_signal(&srv->commit_cond);
+	pthread_mutex_unlock(&srv->commit_lock);
+	return MHD_YES;
+}
+
+static void commit_threads_start(struct server *srv)
+{
+	pthread_mutex_init(&srv->commit_lock, NULL);
+	pthread_cond_init(&srv->commit_cond, NULL);
+	srv->commit_tail = &srv->commit_head;
+	for (unsigned i = 0; i < COMMIT_THREADS; i++) {
+		if (pthread_create(&srv->commit_threads[i], NULL, commit_thread, srv) != 0)
+			break; /* fewer threads; with none, commits run inline */
+		srv->n_commit_threads++;
+	}
+}
+
+/* Finish what is queued (resuming those connections), then end the threads. Later commits
+ * run inline. */
+static void commit_threads_stop(struct server *srv)
+{
+	pthread_mutex_lock(&srv->commit_lock);
+	srv->commit_stop = true;
+	pthread_cond_broadcast(&srv->commit_cond);
+	pthread_mutex_unlock(&srv->commit_lock);
+	for (unsigned i = 0; i < srv->n_commit_threads; i++)
+		pthread_join(srv->commit_threads[i], NULL);
+}
+
 /* Parse "bytes=a-b", "bytes=a-", "bytes=-n" against @size. */
 static bool parse_range(const char *h, off_t size, off_t *ret_start, off_t *ret_end)
 {
@@ -877,12 +996,46 @@ static enum MHD_Result manifest_get(struct server *srv, struct MHD_Connection *c
 	return queue_cached(srv, conn, rq, resp, hex, NULL, type, len, head);
 }
 
+/* On a commit thread: the manifest's blob (made durable), its revision link and its tag. */
+static int manifest_store(struct server *srv, struct req *rq)
+{
+	int r = reg_blob_put(&srv->store, rq->hex, rq->mem ? rq->mem : "", rq->mem_len);
+
+	if (r == 0)
+		r = reg_repo_link_revision(&srv->store, rq->name, rq->hex);
+	if (r == 0 && !strchr(rq->ref, ':'))
+		r = reg_repo_tag_set(&srv->store, rq->name, rq->ref, rq->hex);
+	return r;
+}
+
+static enum MHD_Result manifest_stored(struct MHD_Connection *conn, struct req *rq)
+{
+	char digest[REG_DIGEST_LEN + 1], loc[URL_MAX];
+	struct MHD_Response *resp;
+
+	if (rq->commit_r < 0)
+		return respond_error(conn, rq, 500, "UNKNOWN", "storing the manifest failed: %s",
+				     strerror(-rq->commit_r));
+	resp = buffer_response("", 0);
+	if (!resp)
+		return MHD_NO;
+	snprintf(digest, sizeof(digest), "sha256:%s", rq->hex);
+	snprintf(loc, sizeof(loc), "/v2/%s/manifests/%s", rq->name, digest);
+	MHD_add_response_header(resp, "Location", loc);
+	MHD_add_response_header(resp, "Docker-Content-Digest", digest);
+	if (rq->subject[0]) {
+		char subj[REG_DIGEST_LEN + 1];
+		snprintf(subj, sizeof(subj), "sha256:%s", rq->subject);
+		MHD_add_response_header(resp, "OCI-Subject", subj);
+	}
+	return queue(conn, rq, 201, resp, 0);
+}
+
 static enum MHD_Result manifest_put(struct server *srv, struct MHD_Connection *conn,
 				    struct req *rq)
 {
-	char hex[65], want[65], digest[REG_DIGEST_LEN + 1], loc[URL_MAX];
+	char hex[65], want[65];
 	struct reg_manifest m;
-	struct MHD_Response *resp;
 	berth_error err = { 0 };
 	bool by_digest = strchr(rq->ref, ':') != NULL;
 	int r;
@@ -909,32 +1062,10 @@ static enum MHD_Result manifest_put(struct server *srv, struct MHD_Connection *c
 			return ret;
 		}
 	}
-	r = reg_blob_put(&srv->store, hex, rq->mem ? rq->mem : "", rq->mem_len);
-	if (r == 0)
-		r = reg_repo_link_revision(&srv->store, rq->name, hex);
-	if (r == 0 && !by_digest)
-		r = reg_repo_tag_set(&srv->store, rq->name, rq->ref, hex);
-	if (r < 0) {
-		reg_manifest_done(&m);
-		return respond_error(conn, rq, 500, "UNKNOWN", "storing the manifest failed: %s",
-				     strerror(-r));
-	}
-	resp = buffer_response("", 0);
-	if (!resp) {
-		reg_manifest_done(&m);
-		return MHD_NO;
-	}
-	snprintf(digest, sizeof(digest), "sha256:%s", hex);
-	snprintf(loc, sizeof(loc), "/v2/%s/manifests/%s", rq->name, digest);
-	MHD_add_response_header(resp, "Location", loc);
-	MHD_add_response_header(resp, "Docker-Content-Digest", digest);
-	if (m.subject[0]) {
-		char subj[REG_DIGEST_LEN + 1];
-		snprintf(subj, sizeof(subj), "sha256:%s", m.subject);
-		MHD_add_response_header(resp, "OCI-Subject", subj);
-	}
+	snprintf(rq->hex, sizeof(rq->hex), "%s", hex);
+	snprintf(rq->subject, sizeof(rq->subject), "%s", m.subject);
 	reg_manifest_done(&m);
-	return queue(conn, rq, 201, resp, 0);
+	return commit_submit(srv, conn, rq, manifest_store);
 }
 
 static enum MHD_Result manifest_delete(struct server *srv, struct MHD_Connection *conn,
@@ -1251,12 +1382,88 @@ static enum MHD_Result upload_headers(struct server *srv, struct MHD_Connection 
 }
 
 /* The end of a body-carrying upload request. */
+/* Write a piece of an upload to its file and hash it. */
+static void upload_append(struct req *rq, const char *data, size_t size)
+{
+	off_t before = rq->up->offset;
+	int r;
+
+	if (rq->up_broken)
+		return;
+	r = write_all(rq->fd, data, size);
+	if (r < 0) {
+		/* The file may hold part of this piece: its hash state is no longer known. */
+		rq->up_broken = true;
+		defer_error(rq, 500, "UNKNOWN", "writing the upload failed: %s", strerror(-r));
+		return;
+	}
+	sha256_update(rq->up->hash, data, size);
+	rq->up->offset += (off_t)size;
+	if (rq->up->offset / UPLOAD_WRITEBACK_STEP != before / UPLOAD_WRITEBACK_STEP) {
+		off_t end = rq->up->offset / UPLOAD_WRITEBACK_STEP * UPLOAD_WRITEBACK_STEP;
+		/* only starts the write-back: the digest is not known yet */
+		(void)sync_file_range(rq->fd, end - UPLOAD_WRITEBACK_STEP, UPLOAD_WRITEBACK_STEP,
+				      SYNC_FILE_RANGE_WRITE);
+	}
+}
+
+/* Write out what upload pieces are gathered (before the upload is answered or left). */
+static void upload_flush(struct req *rq)
+{
+	if (rq->wlen > 0 && rq->up)
+		upload_append(rq, rq->wbuf, rq->wlen);
+	rq->wlen = 0;
+}
+
+/* Room for @need gathered bytes, up to UPLOAD_BUF_MAX; false: write out first. */
+static bool upload_buf_grow(struct req *rq, size_t need)
+{
+	size_t cap = rq->wcap ? rq->wcap : 16 * 1024;
+	char *n;
+
+	if (need > UPLOAD_BUF_MAX)
+		return false;
+	while (cap < need)
+		cap *= 2;
+	if (cap > UPLOAD_BUF_MAX)
+		cap = UPLOAD_BUF_MAX;
+	n = realloc(rq->wbuf, cap);
+	if (!n)
+		return false;
+	rq->wbuf = n;
+	rq->wcap = cap;
+	return true;
+}
+
+/* On a commit thread: fsync the upload, rename it to its digest path, link it. */
+static int upload_store(struct server *srv, struct req *rq)
+{
+	int r = reg_upload_commit(&srv->store, rq->name, rq->uuid, rq->fd, rq->hex);
+
+	upload_remove(srv, rq->up);
+	rq->up = NULL;
+	return r;
+}
+
+static enum MHD_Result upload_stored(struct MHD_Connection *conn, struct req *rq)
+{
+	if (rq->commit_r < 0)
+		return respond_error(conn, rq, 500, "UNKNOWN", "storing blob sha256:%s failed: %s",
+				     rq->hex, strerror(-rq->commit_r));
+	return blob_created(conn, rq, rq->hex);
+}
+
+static enum MHD_Result commit_answer(struct MHD_Connection *conn, struct req *rq)
+{
+	return rq->body == BODY_MEM ? manifest_stored(conn, rq) : upload_stored(conn, rq);
+}
+
 static enum MHD_Result upload_finish(struct server *srv, struct MHD_Connection *conn,
 				     struct req *rq, const char *method)
 {
 	char hex[65], want[65];
-	int r;
 
+	upload_flush(rq);
 	if (rq->err_status)
 		return respond_error(conn, rq, rq->err_status, rq->err_code, "%s", rq->err_detail);
 	if (!rq->want_digest[0]) { /* PATCH, or POST opening a session */
@@ -1281,13 +1488,8 @@ static enum MHD_Result upload_finish(struct server *srv, struct MHD_Connection *
 				     "the uploaded content has digest sha256:%s, not %s", hex,
 				     rq->want_digest);
 	}
-	r = reg_upload_commit(&srv->store, rq->name, rq->uuid, rq->fd, hex);
-	upload_remove(srv, rq->up);
-	rq->up = NULL;
-	if (r < 0)
-		return respond_error(conn, rq, 500, "UNKNOWN", "storing blob sha256:%s failed: %s",
-				     hex, strerror(-r));
-	return blob_created(conn, rq, hex);
+	snprintf(rq->hex, sizeof(rq->hex), "%s", hex);
+	return commit_submit(srv, conn, rq, upload_store);
 }
 
 static void body_data(struct req *rq, const char *data, size_t size)
@@ -1313,15 +1515,14 @@ static void body_data(struct req *rq, const char *data, size_t size)
 		rq->mem_len += size;
 		rq->mem[rq->mem_len] = '\0';
 	} else if (rq->body == BODY_FILE) {
-		int r = write_all(rq->fd, data, size);
-		if (r < 0) {
-			/* The file may hold part of this piece: its hash state is no longer known. */
-			rq->up_broken = true;
-			defer_error(rq, 500, "UNKNOWN", "writing the upload failed: %s", strerror(-r));
+		if (rq->wlen + size > rq->wcap && !upload_buf_grow(rq, rq->wlen + size))
+			upload_flush(rq);
+		if (rq->wlen + size > rq->wcap) {
+			upload_append(rq, data, size);
 			return;
 		}
-		sha256_update(rq->up->hash, data, size);
-		rq->up->offset += (off_t)size;
+		memcpy(rq->wbuf + rq->wlen, data, size);
+		rq->wlen += size;
 	} else {
 		defer_error(rq, 400, "UNSUPPORTED", "this request takes no body");
 	}
@@ -1481,6 +1682,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return MHD_YES;
 	}
 	/* the whole body has arrived */
+	if (rq->commit == COMMIT_DONE) /* resumed by a commit thread */
+		return commit_answer(conn, rq);
 	if (rq->body == BODY_MEM) {
 		if (rq->err_status)
 			return respond_error(conn, rq, rq->err_status, rq->err_code, "%s",
@@ -1538,8 +1741,9 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	}
 	if (rq->up) {
-		/* The request ended without finishing the upload: keep its state for the next
-		 * PATCH, unless the file and the hash may disagree. */
+		/* The request ended without finishing the upload: keep its state (and what it
+		 * received) for the next PATCH, unless the file and the hash may disagree. */
+		upload_flush(rq);
 		if (rq->up_broken)
 			upload_remove(srv, rq->up);
 		else
@@ -1548,6 +1752,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rq->fd >= 0)
 		close(rq->fd);
 	free(rq->mem);
+	free(rq->wbuf);
 	free(rq);
 	*con_cls = NULL;
 }
@@ -1624,7 +1829,8 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 	_cleanup_free_ char *cert = NULL, *key = NULL;
 	struct MHD_Daemon *d;
 	char bound[128] = "";
-	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_SUSPEND_RESUME;
 	unsigned int threads;
 	sigset_t set;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1690,6 +1896,8 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	commit_threads_start(&srv);
+
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
@@ -1703,6 +1911,7 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 			     mhd_log, NULL, MHD_OPTION_ARRAY, cert ? tls_opts : tls_opts + 2,
 			     MHD_OPTION_END);
 	if (!d) {
+		commit_threads_stop(&srv);
 		close(fd);
 		r = berr(err, EIO, "starting the HTTP server on %s failed (TLS key or certificate "
 				   "unreadable?)",
@@ -1715,6 +1924,7 @@ int reg_serve(const struct reg_config *cfg, berth_error *err)
 	do {
 		r = sigwait(&set, &sig);
 	} while (r != 0);
+	commit_threads_stop(&srv); /* resumes the connections it suspended */
 	MHD_stop_daemon(d);
 	close(fd);
 	r = 0;
@@ -1725,6 +1935,8 @@ out_lock:
 		upload_state_free(st);
 	}
 	pthread_mutex_destroy(&srv.lock);
+	pthread_mutex_destroy(&srv.commit_lock);
+	pthread_cond_destroy(&srv.commit_cond);
 	rcache_clear(&srv);
 	pthread_mutex_destroy(&srv.rcache_lock);
 out_auth:

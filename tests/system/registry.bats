@@ -174,6 +174,65 @@ teardown() {
   [ "$(rcurl -H 'Range: lines=1-2' "$REG_URL/v2/r/blobs/$d")" = 416 ]
 }
 
+@test "registry: a 24 MiB blob streamed in one PUT; GET and Range GET return the exact bytes" {
+  reg_start
+  f=$BATS_TEST_TMPDIR/big
+  head -c $((24 * 1024 * 1024 + 12345)) /dev/urandom >"$f"
+  d=$(sha256_of "$f")
+  [ "$(rcurl -X POST "$REG_URL/v2/big/blobs/uploads/")" = 202 ]
+  loc=$(hdr Location)
+  # --upload-file streams: the server sees it in many pieces, writing it back as it goes
+  [ "$(rcurl -X PUT -H 'Content-Type: application/octet-stream' --upload-file "$f" "$REG_URL$loc?digest=$d")" = 201 ]
+  [ "$(rcurl "$REG_URL/v2/big/blobs/$d")" = 200 ]
+  cmp "$BATS_TEST_TMPDIR/b" "$f"
+  [ "$(rcurl -H 'Range: bytes=1000000-17000000' "$REG_URL/v2/big/blobs/$d")" = 206 ]
+  [ "$(hdr Content-Range)" = "bytes 1000000-17000000/$(stat -c %s "$f")" ]
+  tail -c +1000001 "$f" | head -c 16000001 | cmp - "$BATS_TEST_TMPDIR/b"
+  [ "$(rcurl -H 'Range: bytes=-100000' "$REG_URL/v2/big/blobs/$d")" = 206 ]
+  tail -c 100000 "$f" | cmp - "$BATS_TEST_TMPDIR/b"
+  [ "$(rcurl -H 'Range: bytes=25165824-' "$REG_URL/v2/big/blobs/$d")" = 206 ]
+  tail -c 12345 "$f" | cmp - "$BATS_TEST_TMPDIR/b"
+}
+
+upload_bytes() { # UUID: bytes the server has written for that upload so far
+  stat -c %s "$REG_ROOT/$V2/repositories/killed/_uploads/$1/data" 2>/dev/null || echo 0
+}
+upload_started() { [ "$(upload_bytes "$1")" -gt 1000000 ]; }
+
+@test "registry: a killed upload leaves nothing at the digest path" {
+  reg_start
+  f=$BATS_TEST_TMPDIR/big
+  head -c $((32 * 1024 * 1024)) /dev/urandom >"$f"
+  d=$(sha256_of "$f") hex=$(sha256sum "$f" | cut -d' ' -f1)
+  # the client dies in the middle of its PUT
+  [ "$(rcurl -X POST "$REG_URL/v2/killed/blobs/uploads/")" = 202 ]
+  loc=$(hdr Location) uuid=$(hdr Docker-Upload-UUID)
+  curl -s --limit-rate 4M -X PUT --upload-file "$f" "$REG_URL$loc?digest=$d" -o /dev/null &
+  cpid=$!
+  wait_until 30 upload_started "$uuid"
+  kill -9 "$cpid"; wait "$cpid" 2>/dev/null || true
+  [ ! -e "$REG_ROOT/$V2/blobs/sha256/${hex:0:2}/$hex" ]
+  [ "$(rcurl -I "$REG_URL/v2/killed/blobs/$d")" = 404 ]
+  # the server dies (kill -9) in the middle of a PUT
+  [ "$(rcurl -X POST "$REG_URL/v2/killed/blobs/uploads/")" = 202 ]
+  loc=$(hdr Location) uuid=$(hdr Docker-Upload-UUID)
+  curl -s --limit-rate 4M -X PUT --upload-file "$f" "$REG_URL$loc?digest=$d" -o /dev/null &
+  cpid=$!
+  wait_until 30 upload_started "$uuid"
+  kill -9 "$REG_PID"; wait "$REG_PID" 2>/dev/null || true; forget_pid "$REG_PID"
+  wait "$cpid" 2>/dev/null || true
+  [ "$(upload_bytes "$uuid")" -lt $((32 * 1024 * 1024)) ]
+  [ ! -e "$REG_ROOT/$V2/blobs/sha256/${hex:0:2}/$hex" ]
+  reg_start
+  [ "$(rcurl -I "$REG_URL/v2/killed/blobs/$d")" = 404 ]
+  [ "$(rcurl "$REG_URL/v2/killed/blobs/$d")" = 404 ]
+  # a whole upload afterwards is stored and served
+  [ "$(rcurl -X POST "$REG_URL/v2/killed/blobs/uploads/")" = 202 ]
+  [ "$(rcurl -X PUT --upload-file "$f" "$REG_URL$(hdr Location)?digest=$d")" = 201 ]
+  [ "$(rcurl "$REG_URL/v2/killed/blobs/$d")" = 200 ]
+  cmp "$BATS_TEST_TMPDIR/b" "$f"
+}
+
 @test "registry: cancel an upload" {
   reg_start
   [ "$(rcurl -X POST "$REG_URL/v2/app/blobs/uploads/")" = 202 ]
