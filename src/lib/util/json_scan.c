@@ -124,3 +124,35 @@ json_t *json_loads_keys(const char *text, const char *const *keys)
 	}
 	return pk.out;
 }
+
+struct find {
+	const char *key;
+	size_t klen;
+	const char *val;
+	size_t vlen;
+};
+
+static void find_member(const char *key, size_t klen, const char *val, size_t vlen, void *data)
+{
+	struct find *f = data;
+
+	if (!f->val && klen == f->klen && memcmp(key, f->key, klen) == 0) {
+		f->val = val;
+		f->vlen = vlen;
+	}
+}
+
+int json_scan_member(const char *text, size_t len, const char *key, const char **ret_val,
+		     size_t *ret_vlen)
+{
+	struct find f = { key, strlen(key), NULL, 0 };
+	int r = json_scan_object(text, len, find_member, &f);
+
+	if (r < 0)
+		return r;
+	if (!f.val)
+		return -ENOENT;
+	*ret_val = f.val;
+	*ret_vlen = f.vlen;
+	return 0;
+}
