@@ -40,6 +40,9 @@ static void test_scan(void **state)
 	scan_ok("{\"s\":\"x\\\"}y{[\",\"n\":{\"k\":[1,{\"a\":\"]\"}]},\"e\":[]}",
 		"s=\"x\\\"}y{[\";n={\"k\":[1,{\"a\":\"]\"}]};e=[];");
 	scan_ok("{\"a\":[[]],\"b\":{}}", "a=[[]];b={};");
+	/* runs of backslashes before a quote: even ends the string, odd escapes the quote */
+	scan_ok("{\"s\":\"a\\\\\",\"t\":\"\\\\\\\"q\",\"u\":[\"\\\\\\\\\"]}",
+		"s=\"a\\\\\";t=\"\\\\\\\"q\";u=[\"\\\\\\\\\"];");
 }
 
 static void scan_bad(const char *doc)
