@@ -25,6 +25,21 @@ teardown() { as_user rm -a -f -t 0 >/dev/null 2>&1 || true; }
   [[ "$(echo "$output" | head -1 | tr -s ' ')" == " 0 $uid 1" ]]
 }
 
+@test "rootless: the seccomp caches in the run root are the user's alone, and a cached filter still applies" {
+  run as_user run --rm localhost/busybox sh -c 'grep ^Seccomp: /proc/self/status'
+  [ "$output" = "Seccomp:	2" ]
+  # the caches the first run left (a converted profile and a compiled filter) filter the next
+  run as_user run --rm localhost/busybox sh -c 'grep ^Seccomp: /proc/self/status'
+  [ "$output" = "Seccomp:	2" ]
+  cache=$BERTH_TEST_RUNROOT/seccomp
+  [ "$(ls "$cache" | grep -c '\.oci$')" -ge 1 ]
+  [ "$(ls "$cache" | grep -c '\.bpf$')" -ge 1 ]
+  [ "$(stat -c '%U %a' "$cache")" = "$RL_USER 700" ]
+  for f in "$cache"/*; do
+    [ "$(stat -c '%U %a' "$f")" = "$RL_USER 600" ]
+  done
+}
+
 @test "rootless: --device binds the host's node; --shm-size sizes /dev/shm" {
   run as_user run --rm --device /dev/null:/dev/mynull --shm-size 2m localhost/busybox sh -c 'echo x >/dev/mynull && stat -c "%F %t:%T" /dev/mynull && df -k /dev/shm | tail -1'
   echo "$output"

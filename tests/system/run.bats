@@ -202,6 +202,50 @@ teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
   [ "$(ls "$cache" | grep -c '\.bpf$')" -eq 2 ]
 }
 
+@test "a converted profile is cached by its file's contents: same errno from the cache, a change or a corrupt copy is seen" {
+  # containers-common format (archMap, includes), as /usr/share/containers/seccomp.json
+  prof=$BATS_TEST_TMPDIR/deny-mkdir-cc.json
+  write_prof() { # $1 = errnoRet (two digits: the file keeps its size)
+    printf '%s\n' '{"defaultAction":"SCMP_ACT_ALLOW","archMap":[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86"]}],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":'"$1"',"includes":{"caps":["CAP_CHOWN"]}}]}' >"$prof"
+  }
+  write_prof 13
+  cache=$BERTH_TEST_RUNROOT/seccomp
+  rm -rf "$cache"
+  denied() { # $1 = the message of the errno the profile gives
+    run berth run --rm --security-opt seccomp="$prof" localhost/busybox sh -c 'mkdir /tmp/d 2>&1; echo rc=$?'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$1"*"rc=1" ]]
+  }
+  denied "Permission denied" # EACCES, converted and compiled
+  [ "$(ls "$cache" | grep -c '\.oci$')" -eq 1 ]
+  oci=$(ls "$cache"/*.oci)
+  [ "$(stat -c '%a %u' "$oci")" = "600 $(id -u)" ]
+  denied "Permission denied" # both from the cache
+  # the conversion follows the capabilities: without CAP_CHOWN the rule does not apply
+  run berth run --rm --cap-drop CHOWN --security-opt seccomp="$prof" localhost/busybox sh -c 'mkdir /tmp/d && echo made'
+  [ "$output" = "made" ]
+  # same size, same mtime, other contents: not the cached conversion
+  touch -r "$prof" "$BATS_TEST_TMPDIR/stamp"
+  write_prof 30
+  touch -r "$BATS_TEST_TMPDIR/stamp" "$prof"
+  denied "Read-only file system" # EROFS
+  # the newest copies (this profile's) with a changed byte (same size) are ignored and rewritten
+  for f in $(ls -t "$cache"/*.oci | head -1) $(ls -t "$cache"/*.bpf | head -1); do
+    good=$(md5sum <"$f")
+    printf 'X' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") - 20)) conv=notrunc status=none
+    [ "$(md5sum <"$f")" != "$good" ]
+    denied "Read-only file system"
+    [ "$(md5sum <"$f")" = "$good" ]
+  done
+  # a cache directory others may write is neither read nor written
+  n=$(ls "$cache" | wc -l)
+  chmod 0777 "$cache"
+  write_prof 13
+  denied "Permission denied"
+  [ "$(ls "$cache" | wc -l)" -eq "$n" ]
+  chmod 0700 "$cache"
+}
+
 @test "run --rm whose CLI is killed is still cleaned up by the monitor" {
   "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" \
     run --rm --name orphan localhost/busybox sleep 10 >/dev/null 3>&- &

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "engine/container.h"
+#include "util/hash.h"
 #include "util/json_scan.h"
 
 static void collect(const char *key, size_t klen, const char *val, size_t vlen, void *data)
@@ -39,6 +40,9 @@ static void test_scan(void **state)
 	scan_ok("{\"s\":\"x\\\"}y{[\",\"n\":{\"k\":[1,{\"a\":\"]\"}]},\"e\":[]}",
 		"s=\"x\\\"}y{[\";n={\"k\":[1,{\"a\":\"]\"}]};e=[];");
 	scan_ok("{\"a\":[[]],\"b\":{}}", "a=[[]];b={};");
+	/* runs of backslashes before a quote: even ends the string, odd escapes the quote */
+	scan_ok("{\"s\":\"a\\\\\",\"t\":\"\\\\\\\"q\",\"u\":[\"\\\\\\\\\"]}",
+		"s=\"a\\\\\";t=\"\\\\\\\"q\";u=[\"\\\\\\\\\"];");
 }
 
 static void scan_bad(const char *doc)
@@ -96,12 +100,54 @@ static void test_pick(void **state)
 	json_decref(got);
 }
 
+/* json_scan_member(): the first member's value text, nested lookups, and the errors */
+static void test_member(void **state)
+{
+	const char *doc = "{\"a\":1,\"linux\":{\"x\":\"}\",\"seccomp\":{\"k\":[1]}},\"a\":2}";
+	const char *v, *lin;
+	size_t n, ln;
+
+	(void)state;
+	assert_int_equal(json_scan_member(doc, strlen(doc), "a", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(v, "1", 1);
+	assert_int_equal(json_scan_member(doc, strlen(doc), "linux", &lin, &ln), 0);
+	assert_int_equal(json_scan_member(lin, ln, "seccomp", &v, &n), 0);
+	assert_int_equal(n, strlen("{\"k\":[1]}"));
+	assert_memory_equal(v, "{\"k\":[1]}", n);
+	assert_int_equal(json_scan_member(lin, ln, "absent", &v, &n), -ENOENT);
+	assert_int_equal(json_scan_member("{\"a\":", 5, "a", &v, &n), -EINVAL);
+	assert_int_equal(json_scan_member("[]", 2, "a", &v, &n), -EINVAL);
+}
+
+/* hash64(): stable, every byte counts, the length counts */
+static void test_hash64(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_true(hash64(buf, 17, 0) == hash64(buf, 17, 0));
+	for (size_t i = 0; i < 17; i++) {
+		uint64_t h = hash64(buf, 17, 0);
+		buf[i] ^= 1;
+		assert_true(hash64(buf, 17, 0) != h);
+		buf[i] ^= 1;
+	}
+	assert_true(hash64(buf, 16, 0) != hash64(buf, 17, 0));
+	assert_true(hash64(buf, 0, 0) != hash64(buf, 0, 1));
+	memset(buf, 0, sizeof(buf));
+	assert_true(hash64(buf, 8, 0) != hash64(buf, 9, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_bad),
 		cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_member),
+		cmocka_unit_test(test_hash64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,14 +241,25 @@ static int write_etc_files(const char *userdata, const char *id, const char *nam
 	return 0;
 }
 
-static int seccomp_for(json_t *create, json_t *spec, json_t **ret, berth_error *err)
+/* seccomp_cache_path() - where compiled seccomp filters and converted profiles are kept
+ * (runtime_seccomp_cache(), runtime_seccomp_profile_text()) */
+static char *seccomp_cache_path(const struct berth_ctx *ctx)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s/seccomp", ctx->runroot) < 0 ? NULL : p;
+}
+
+/* seccomp_for() - the container's linux.seccomp as JSON text (NULL: unconfined). */
+static int seccomp_for(const struct berth_ctx *ctx, json_t *create, json_t *spec, char **ret,
+		       berth_error *err)
 {
 	const char *sc = json_string_value(json_object_get(create, "seccomp"));
 	const char *path = SECCOMP_DEFAULT_PROFILE;
 	json_t *bounding = json_object_get(
 		json_object_get(json_object_get(spec, "process"), "capabilities"), "bounding");
+	_cleanup_free_ char *cache = seccomp_cache_path(ctx);
 	unsigned long long caps = 0;
-	void *obj = NULL;
 	size_t i;
 	json_t *v;
 	int r;
@@ -264,11 +275,40 @@ static int seccomp_for(json_t *create, json_t *spec, json_t **ret, berth_error *
 		if (cap_from_name(json_string_value(v), &cv) == 0 && cv < 64)
 			caps |= 1ULL << cv;
 	}
-	r = runtime_seccomp_from_containers_json(path, caps, &obj, err);
+	r = runtime_seccomp_profile_text(path, caps, cache, ret, err);
 	if (r < 0)
 		return berr_prefix(err, "seccomp profile %s", path);
-	*ret = obj;
 	return 0;
+}
+
+/* spec_dump() - @spec as compact text (as podman writes it) with @seccomp, the profile's own
+ * text, as linux.seccomp: spliced in for a marker, so that the profile (three quarters of the
+ * document) is neither parsed nor re-encoded. The marker holds the new container's random
+ * @id, which no string of the spec can hold: the user gave them all before the id existed. */
+static char *spec_dump(json_t *spec, const char *seccomp, const char *id)
+{
+	_cleanup_free_ char *text = NULL, *mark = NULL, *quoted = NULL;
+	char *out, *at;
+	size_t qlen, slen;
+
+	if (!seccomp)
+		return json_dumps(spec, JSON_COMPACT);
+	if (asprintf(&mark, "berth:seccomp:%s", id) < 0 || asprintf(&quoted, "\"%s\"", mark) < 0 ||
+	    json_object_set_new(json_object_get(spec, "linux"), "seccomp", json_string(mark)) < 0)
+		return NULL;
+	text = json_dumps(spec, JSON_COMPACT);
+	json_object_del(json_object_get(spec, "linux"), "seccomp");
+	if (!text || !(at = strstr(text, quoted)))
+		return NULL;
+	qlen = strlen(quoted);
+	slen = strlen(seccomp);
+	out = malloc(strlen(text) - qlen + slen + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, text, (size_t)(at - text));
+	memcpy(out + (at - text), seccomp, slen);
+	strcpy(out + (at - text) + slen, at + qlen);
+	return out;
 }
 
 static int check_volume_sources(json_t *create, berth_error *err)
@@ -363,8 +403,8 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	_cleanup_free_ char *layer = NULL, *upper = NULL, *work = NULL, *merged = NULL;
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	_cleanup_strv_free_ char **lowers = NULL, **search = NULL;
-	_cleanup_json_ json_t *spec = NULL, *seccomp = NULL, *uid_map = NULL, *gid_map = NULL;
-	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_t *spec = NULL, *uid_map = NULL, *gid_map = NULL;
+	_cleanup_free_ char *text = NULL, *seccomp = NULL;
 	struct spec_input in = { 0 };
 	const char *user = json_string_value(json_object_get(create, "user"));
 	const char *net = json_string_value(json_object_get(create, "network"));
@@ -448,13 +488,10 @@ static int build_bundle(struct berth_ctx *ctx, struct store *s, struct store_ima
 	r = ctr_sdnotify_spec(ctx, st->id, create, spec, err);
 	if (r < 0)
 		return r;
-	r = seccomp_for(create, spec, &seccomp, err);
+	r = seccomp_for(ctx, create, spec, &seccomp, err);
 	if (r < 0)
 		return r;
-	if (seccomp)
-		json_object_set(json_object_get(spec, "linux"), "seccomp", seccomp);
-	/* compact, as podman writes it: the monitor parses it at every start */
-	text = json_dumps(spec, JSON_COMPACT);
+	text = spec_dump(spec, seccomp, st->id);
 	if (!text)
 		return berr(err, ENOMEM, "out of memory");
 	return write_text(st->userdata, "config.json", text, err);
@@ -827,14 +864,6 @@ static int run_monitor(const char *monitor, const char *const *argv, int sync_w,
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return berr(err, ENOENT, "cannot run %s: reinstall berth", monitor);
 	return 0;
-}
-
-/* seccomp_cache_path() - where monitors keep compiled seccomp filters (runtime_seccomp_cache) */
-static char *seccomp_cache_path(const struct berth_ctx *ctx)
-{
-	char *p = NULL;
-
-	return asprintf(&p, "%s/seccomp", ctx->runroot) < 0 ? NULL : p;
 }
 
 static int spawn_monitor(struct berth_ctx *ctx, const struct store_container *c, json_t *cfg,

@@ -84,7 +84,8 @@ json_t *ctr_json_ps_item(const struct store_container *c, json_t *cfg, bool no_t
 	if (item) {
 		json_t *pa = json_object_get(cfg, "process_args");
 		json_object_set_new(item, "FullID", json_string(c->id));
-		json_object_set_new(item, "CommandArgs", pa ? json_deep_copy(pa) : json_array());
+		/* shared, not copied: nothing changes an item's values in place */
+		json_object_set_new(item, "CommandArgs", pa ? json_incref(pa) : json_array());
 		json_object_set_new(item, "StartedAt", json_integer(c->started_at / 1000000000));
 		json_object_set_new(item, "ExitedAt", json_integer(c->finished_at / 1000000000));
 		json_object_set_new(item, "AutoRemove",

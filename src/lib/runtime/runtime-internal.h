@@ -165,6 +165,14 @@ const char *rt_rlimit_name(int resource);
 int rt_seccomp_parse(json_t *json, struct rt_seccomp **ret, berth_error *err);
 void rt_seccomp_free(struct rt_seccomp *s);
 
+/**
+ * rt_seccomp_from_text() - linux.seccomp from its JSON text: the program cached for exactly this
+ * text (see runtime_seccomp_cache()) when there is one, else the text parsed and validated as
+ * rt_seccomp_parse() does (rt_seccomp_prepare() then compiles and caches it).
+ */
+int rt_seccomp_from_text(const char *text, size_t len, struct rt_seccomp **ret,
+			 berth_error *err);
+
 /** rt_seccomp_load() - build and load the filter (in the container's process). */
 int rt_seccomp_load(const struct rt_seccomp *s, berth_error *err);
 

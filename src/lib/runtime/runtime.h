@@ -64,6 +64,17 @@ int runtime_seccomp_from_containers_json(const char *path, unsigned long long ca
 					 berth_error *err);
 
 /**
+ * runtime_seccomp_profile_text() - runtime_seccomp_from_containers_json() as compact JSON text,
+ * kept in @cache (a directory of the caller's own, created on demand; NULL: no cache) keyed by
+ * the profile file's identity and contents, @caps, the architecture and the kernel, so that the
+ * next container skips reading the profile as JSON. A cached copy that is not the caller's
+ * alone, stale, torn or changed is ignored and rewritten.
+ * @ret:	the object's text (free())
+ */
+int runtime_seccomp_profile_text(const char *path, unsigned long long caps, const char *cache,
+				 char **ret, berth_error *err);
+
+/**
  * runtime_rootfs_mount() - mount @cfg's overlay rootfs on its root.path in the caller's mount
  * namespace (`berth mount`, as root). -ENOTSUP when the bundle has no overlay rootfs.
  */

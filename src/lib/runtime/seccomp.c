@@ -20,6 +20,7 @@
 
 #include "runtime/runtime-internal.h"
 #include "util/fileio.h"
+#include "util/hash.h"
 
 #define SECCOMP_PROFILE_MAX (4u << 20)
 
@@ -199,23 +200,44 @@ static int parse_rule(json_t *e, size_t idx, struct rt_seccomp_rule *rule, berth
 	return 0;
 }
 
-/* cache_key() - what the compiled filter depends on: the object and the libseccomp that
- * compiles it (the architecture is in the object's arches, or the native one of this host).
- * The whole text goes into the cache file and is compared on reading, so the name's hash
- * (FNV-1a, no libcrypto in the runtime) need not be collision-proof. */
+/* canon_header() - what a compiled filter depends on besides the object's text: the
+ * libseccomp that compiles it, the native architecture and the kernel (libseccomp probes the
+ * kernel's seccomp API level). */
+static char *canon_header(void)
+{
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	char *h = NULL;
+
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "?");
+	if (asprintf(&h, "berth-seccomp 2 libseccomp %u.%u.%u arch %u kernel %s\n", v->major,
+		     v->minor, v->micro, seccomp_arch_native(), u.release) < 0)
+		return NULL;
+	return h;
+}
+
+/* set_canon() - @s's cache key: the header and the object's @text (the whole of it goes into
+ * the cache file and is compared on reading, so the name's hash need not be collision-proof). */
+static int set_canon(struct rt_seccomp *s, const char *text, size_t len)
+{
+	_cleanup_free_ char *head = canon_header();
+
+	free(s->canon);
+	s->canon = NULL;
+	if (!head || asprintf(&s->canon, "%s%.*s", head, (int)len, text) < 0)
+		return -ENOMEM;
+	snprintf(s->key, sizeof(s->key), "%016llx",
+		 (unsigned long long)hash64(s->canon, strlen(s->canon), 0));
+	return 0;
+}
+
+/* cache_key() - the key of an object given as jansson: its sorted compact text. */
 static int cache_key(json_t *json, struct rt_seccomp *s)
 {
 	_cleanup_free_ char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS);
-	const struct scmp_version *v = seccomp_version();
-	uint64_t h = 0xcbf29ce484222325ULL;
 
-	if (!text || asprintf(&s->canon, "libseccomp %u.%u.%u %u\n%s", v->major, v->minor,
-			      v->micro, seccomp_arch_native(), text) < 0)
-		return -ENOMEM;
-	for (const char *p = s->canon; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	snprintf(s->key, sizeof(s->key), "%016llx", (unsigned long long)h);
-	return 0;
+	return text ? set_canon(s, text, strlen(text)) : -ENOMEM;
 }
 
 int rt_seccomp_parse(json_t *json, struct rt_seccomp **ret, berth_error *err)
@@ -375,44 +397,88 @@ static int take_program(struct rt_seccomp *s, char *data, size_t len)
 	return 0;
 }
 
-/* cache_read() - the cached program, only from a regular file of ours, and only when the
- * profile text stored in it is @s's own. Format: the text, a NUL, the program. */
-static int cache_read(struct rt_seccomp *s, int dirfd, const char *name)
+/* cache_dir_open() - @dir (made on demand), only when it is ours alone: a directory others
+ * may write is neither trusted nor fed. Return: an fd, or -1. */
+static int cache_dir_open(const char *dir)
+{
+	struct stat st;
+	int fd;
+
+	if (!dir)
+		return -1;
+	(void)mkdir(dir, 0700);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* cache_file_read() - a cache file @name under @dirfd whose head is @key and a NUL, then a body
+ * and its hash64() (8 bytes, native order). Only a regular file of ours others cannot write;
+ * a stale key, a torn or changed body reads as missing. Return: 0 with the body in
+ * @ret_body/@ret_len (NUL-terminated), or a negative errno. */
+static int cache_file_read(int dirfd, const char *name, const char *key, size_t body_max,
+			   char **ret_body, size_t *ret_len)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *data = NULL;
-	size_t len = 0, head = strlen(s->canon) + 1;
-	char *prog;
+	size_t len = 0, head = strlen(key) + 1, blen;
+	uint64_t sum;
+	char *body;
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
 		return -EPERM;
-	if (read_fd_all(fd, head + BPF_INSNS_MAX * sizeof(struct sock_filter), &data, &len,
-			NULL) < 0)
+	if (read_fd_all(fd, head + body_max + sizeof(sum), &data, &len, NULL) < 0)
 		return -EIO;
-	if (len <= head || memcmp(data, s->canon, head) != 0)
+	if (len < head + sizeof(sum) || memcmp(data, key, head) != 0)
 		return -ESTALE;
-	prog = malloc(len - head);
-	if (!prog)
+	blen = len - head - sizeof(sum);
+	memcpy(&sum, data + head + blen, sizeof(sum));
+	if (sum != hash64(data + head, blen, 0))
+		return -EBADMSG;
+	body = malloc(blen + 1);
+	if (!body)
 		return -ENOMEM;
-	memcpy(prog, data + head, len - head);
-	return take_program(s, prog, len - head);
+	memcpy(body, data + head, blen);
+	body[blen] = '\0';
+	*ret_body = body;
+	*ret_len = blen;
+	return 0;
 }
 
-/* cache_write() - store @s's program for the next container, atomically and durably: a crash
- * never leaves a torn program under a valid name. */
-static void cache_write(const struct rt_seccomp *s, int dirfd, const char *name)
+/* cache_file_write() - store @body under @key for the next reader, atomically and durably: a
+ * crash never leaves a torn body under a valid name (and cache_file_read() checks anyway). */
+static void cache_file_write(int dirfd, const char *name, const char *key, const void *body,
+			     size_t blen)
 {
-	size_t head = strlen(s->canon) + 1, plen = s->bpf_len * sizeof(struct sock_filter);
-	_cleanup_free_ char *data = malloc(head + plen);
+	size_t head = strlen(key) + 1;
+	uint64_t sum = hash64(body, blen, 0);
+	_cleanup_free_ char *data = malloc(head + blen + sizeof(sum));
 
 	if (!data)
 		return;
-	memcpy(data, s->canon, head);
-	memcpy(data + head, s->bpf, plen);
-	(void)write_file_atomic_at(dirfd, name, data, head + plen, 0600, NULL);
+	memcpy(data, key, head);
+	memcpy(data + head, body, blen);
+	memcpy(data + head + blen, &sum, sizeof(sum));
+	(void)write_file_atomic_at(dirfd, name, data, head + blen + sizeof(sum), 0600, NULL);
+}
+
+/* cache_read() - @s's program from the cache, if it holds one for @s's canon. */
+static int cache_read(struct rt_seccomp *s, int dirfd)
+{
+	char name[32], *prog = NULL;
+	size_t len = 0;
+	int r;
+
+	snprintf(name, sizeof(name), "%s.bpf", s->key);
+	r = cache_file_read(dirfd, name, s->canon, BPF_INSNS_MAX * sizeof(struct sock_filter),
+			    &prog, &len);
+	return r < 0 ? r : take_program(s, prog, len);
 }
 
 /* compile() - libseccomp's program for @s, exported through a memfd. */
@@ -440,24 +506,47 @@ void rt_seccomp_prepare(struct rt_seccomp *s)
 
 	if (!s || s->bpf)
 		return;
-	snprintf(name, sizeof(name), "%s.bpf", s->key);
-	if (cache_dir) {
-		(void)mkdir(cache_dir, 0700);
-		dirfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (dirfd >= 0) {
-		struct stat st;
-		if (fstat(dirfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
-			close(dirfd); /* not ours alone: neither trust nor feed it */
-			dirfd = -1;
-		}
-	}
-	if (dirfd >= 0 && cache_read(s, dirfd, name) == 0)
+	dirfd = cache_dir_open(cache_dir);
+	if (dirfd >= 0 && cache_read(s, dirfd) == 0)
 		return;
 	if (compile(s) < 0)
 		return; /* rt_seccomp_load() compiles in the child and reports the error */
+	snprintf(name, sizeof(name), "%s.bpf", s->key);
 	if (dirfd >= 0)
-		cache_write(s, dirfd, name);
+		cache_file_write(dirfd, name, s->canon, s->bpf,
+				 s->bpf_len * sizeof(struct sock_filter));
+}
+
+int rt_seccomp_from_text(const char *text, size_t len, struct rt_seccomp **ret,
+			 berth_error *err)
+{
+	_cleanup_(rt_seccomp_freep) struct rt_seccomp *s = calloc(1, sizeof(*s));
+	_cleanup_(json_decrefp_) json_t *json = NULL;
+	_cleanup_close_ int dirfd = -1;
+	json_error_t jerr;
+	int r;
+
+	if (!s || set_canon(s, text, len) < 0)
+		return -ENOMEM;
+	/* A text compiled before was validated then: its program is all the runtime needs. */
+	dirfd = cache_dir_open(cache_dir);
+	if (dirfd >= 0 && cache_read(s, dirfd) == 0) {
+		*ret = TAKE_PTR(s);
+		return 0;
+	}
+	json = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (!json)
+		return berr(err, EINVAL, "line %d: %s", jerr.line, jerr.text);
+	rt_seccomp_free(TAKE_PTR(s));
+	r = rt_seccomp_parse(json, &s, err);
+	if (r < 0)
+		return r;
+	/* keyed by the text as written, so that the next start finds it without parsing */
+	r = set_canon(s, text, len);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(s);
+	return 0;
 }
 
 /* --- containers-common profile → OCI object --------------------------------------------- */
@@ -571,20 +660,17 @@ static bool rule_applies(json_t *rule, unsigned long long caps)
 	return true;
 }
 
-int runtime_seccomp_from_containers_json(const char *path, unsigned long long caps, void **ret,
-					 berth_error *err)
+/* convert() - the containers-common profile @text (read from @path) as an OCI object. */
+static int convert(const char *path, const char *text, unsigned long long caps, json_t **ret,
+		   berth_error *err)
 {
 	_cleanup_(json_decrefp_) json_t *in = NULL, *out = NULL;
-	_cleanup_free_ char *text = NULL;
 	struct rt_seccomp *check = NULL;
 	json_t *arches, *syscalls, *e, *map;
 	json_error_t jerr;
 	size_t i;
 	int r;
 
-	r = read_file_at(AT_FDCWD, path, SECCOMP_PROFILE_MAX, &text, NULL, err);
-	if (r < 0)
-		return berr_prefix(err, "seccomp profile %s", path);
 	in = json_loads(text, 0, &jerr);
 	if (!json_is_object(in))
 		return berr(err, EINVAL, "seccomp profile %s: line %d: %s", path, jerr.line,
@@ -645,5 +731,85 @@ int runtime_seccomp_from_containers_json(const char *path, unsigned long long ca
 	if (r < 0)
 		return berr_prefix(err, "seccomp profile %s", path);
 	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+int runtime_seccomp_from_containers_json(const char *path, unsigned long long caps, void **ret,
+					 berth_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	json_t *out = NULL;
+	int r;
+
+	r = read_file_at(AT_FDCWD, path, SECCOMP_PROFILE_MAX, &text, NULL, err);
+	if (r < 0)
+		return berr_prefix(err, "seccomp profile %s", path);
+	r = convert(path, text, caps, &out, err);
+	if (r < 0)
+		return r;
+	*ret = out;
+	return 0;
+}
+
+/* profile_key() - everything the conversion of @text (the file @path, as @st) depends on: the
+ * file (its identity and a hash of what was read), @caps (rules gated on capabilities), and
+ * canon_header()'s architecture and kernel (rules gated on arches and minKernel). */
+static char *profile_key(const char *path, const struct stat *st, const char *text, size_t len,
+			 unsigned long long caps)
+{
+	_cleanup_free_ char *head = canon_header();
+	char *key = NULL;
+
+	if (!head ||
+	    asprintf(&key,
+		     "berth-seccomp-oci 1 berth %s\npath %s\nfile %llu %llu %lld %lld.%09ld "
+		     "%lld.%09ld %016llx\ncaps %llx\n%s",
+		     BERTH_VERSION, path, (unsigned long long)st->st_dev,
+		     (unsigned long long)st->st_ino, (long long)st->st_size,
+		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+		     (unsigned long long)hash64(text, len, 0), caps, head) < 0)
+		return NULL;
+	return key;
+}
+
+int runtime_seccomp_profile_text(const char *path, unsigned long long caps, const char *cache,
+				 char **ret, berth_error *err)
+{
+	_cleanup_close_ int fd = -1, dirfd = -1;
+	_cleanup_free_ char *text = NULL, *key = NULL, *body = NULL;
+	_cleanup_(json_decrefp_) json_t *out = NULL;
+	size_t len = 0, blen = 0;
+	struct stat st;
+	char name[32];
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return berr_errno(err, errno, "seccomp profile %s", path);
+	r = read_fd_all(fd, SECCOMP_PROFILE_MAX, &text, &len, err);
+	if (r < 0)
+		return berr_prefix(err, "seccomp profile %s", path);
+	key = profile_key(path, &st, text, len, caps);
+	if (!key)
+		return berr(err, ENOMEM, "out of memory");
+	snprintf(name, sizeof(name), "%016llx.oci",
+		 (unsigned long long)hash64(key, strlen(key), 0));
+	dirfd = cache_dir_open(cache);
+	if (dirfd >= 0 &&
+	    cache_file_read(dirfd, name, key, SECCOMP_PROFILE_MAX, &body, &blen) == 0 &&
+	    blen > 0 && body[0] == '{' && strlen(body) == blen) {
+		*ret = TAKE_PTR(body);
+		return 0;
+	}
+	r = convert(path, text, caps, &out, err);
+	if (r < 0)
+		return r;
+	body = json_dumps(out, JSON_COMPACT);
+	if (!body)
+		return berr(err, ENOMEM, "out of memory");
+	if (dirfd >= 0)
+		cache_file_write(dirfd, name, key, body, strlen(body));
+	*ret = TAKE_PTR(body);
 	return 0;
 }

@@ -15,7 +15,11 @@
  * and under the run root (--runroot):
  *   events/events.log             one JSON object per line (podman's event fields)
  *   locks/<id>.lock               per-container locks
- *   seccomp/<hash>.bpf            compiled seccomp filters (profile text + program; a cache)
+ *   seccomp/<hash>.bpf            compiled seccomp filters (linux.seccomp's text + program +
+ *                                 its hash; a cache)
+ *   seccomp/<hash>.oci            containers-common profiles converted to linux.seccomp (the
+ *                                 file's identity, contents hash, caps, arch, kernel + the
+ *                                 OCI text + its hash; a cache)
  *
  * The database is the truth. Writers put files in place first (blob renamed in after its digest
  * matched, layer dir renamed in after it was unpacked) and reference them from the database in one

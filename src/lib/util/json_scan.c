@@ -6,6 +6,7 @@
  * "process" of a config.json that is mostly the seccomp profile.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "util/json_scan.h"
@@ -17,14 +18,22 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* skip_string() - @p at the opening quote; Return: past the closing quote, NULL if none */
+/* skip_string() - @p at the opening quote; Return: past the closing quote, NULL if none.
+ * memchr() finds each candidate quote a vector at a time (most of a document's bytes are in
+ * its strings); a quote after an odd run of backslashes is escaped. */
 static const char *skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
+	for (p++; p < end;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		size_t bs = 0;
+
+		if (!q)
+			return NULL;
+		while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return q + 1;
+		p = q + 1;
 	}
 	return NULL;
 }
@@ -95,8 +104,11 @@ int json_scan_object(const char *text, size_t len, json_scan_cb cb, void *data)
 	return -EINVAL;
 }
 
+#define PICK_KEYS_MAX 32
+
 struct pick {
 	const char *const *keys;
+	size_t lens[PICK_KEYS_MAX]; /* strlen() of each key, once rather than per member */
 	json_t *out;
 };
 
@@ -104,8 +116,10 @@ static void pick_member(const char *key, size_t klen, const char *val, size_t vl
 {
 	struct pick *pk = data;
 
-	for (const char *const *k = pk->keys; *k; k++) {
-		if (strlen(*k) == klen && memcmp(*k, key, klen) == 0) {
+	for (size_t i = 0; pk->keys[i]; i++) {
+		const char *const *k = &pk->keys[i];
+		size_t len = i < PICK_KEYS_MAX ? pk->lens[i] : strlen(*k);
+		if (len == klen && memcmp(*k, key, klen) == 0) {
 			json_t *v = json_loadb(val, vlen, JSON_DECODE_ANY, NULL);
 			if (v)
 				json_object_set_new(pk->out, *k, v);
@@ -116,11 +130,45 @@ static void pick_member(const char *key, size_t klen, const char *val, size_t vl
 
 json_t *json_loads_keys(const char *text, const char *const *keys)
 {
-	struct pick pk = { keys, json_object() };
+	struct pick pk = { .keys = keys, .out = json_object() };
 
+	for (size_t i = 0; keys[i] && i < PICK_KEYS_MAX; i++)
+		pk.lens[i] = strlen(keys[i]);
 	if (pk.out && json_scan_object(text, strlen(text), pick_member, &pk) < 0) {
 		json_decref(pk.out);
 		return NULL;
 	}
 	return pk.out;
+}
+
+struct find {
+	const char *key;
+	size_t klen;
+	const char *val;
+	size_t vlen;
+};
+
+static void find_member(const char *key, size_t klen, const char *val, size_t vlen, void *data)
+{
+	struct find *f = data;
+
+	if (!f->val && klen == f->klen && memcmp(key, f->key, klen) == 0) {
+		f->val = val;
+		f->vlen = vlen;
+	}
+}
+
+int json_scan_member(const char *text, size_t len, const char *key, const char **ret_val,
+		     size_t *ret_vlen)
+{
+	struct find f = { key, strlen(key), NULL, 0 };
+	int r = json_scan_object(text, len, find_member, &f);
+
+	if (r < 0)
+		return r;
+	if (!f.val)
+		return -ENOENT;
+	*ret_val = f.val;
+	*ret_vlen = f.vlen;
+	return 0;
 }

@@ -34,3 +34,14 @@ int json_scan_object(const char *text, size_t len, json_scan_cb cb, void *data);
  * out), or NULL if @text is not an object json_scan_object() can walk or memory ran out.
  */
 json_t *json_loads_keys(const char *text, const char *const *keys);
+
+/**
+ * json_scan_member() - find the member @key of the JSON object @text without parsing the values
+ * @text: the object's text, @len: its length
+ * @ret_val: set to the first @key's value text (not validated), @ret_vlen: to its length
+ *
+ * Return: 0, -ENOENT when the object has no @key, or -EINVAL when @text is not an object
+ * json_scan_object() can walk.
+ */
+int json_scan_member(const char *text, size_t len, const char *key, const char **ret_val,
+		     size_t *ret_vlen);
