@@ -75,9 +75,10 @@ bool api_name_ok(const char *name);
 /**
  * api_routes_start() - a libmicrohttpd daemon without a listen socket or threads of its own:
  * its worker feeds it connections (MHD_add_connection) and runs it (MHD_run) when its epoll
- * fd is readable. NULL on failure.
+ * fd or @wake_fd (an eventfd written when a suspended connection is resumed) is readable.
+ * NULL on failure.
  */
-struct MHD_Daemon *api_routes_start(void);
+struct MHD_Daemon *api_routes_start(int wake_fd);
 
 /** api_inflight() - deferred calls and streams still running (see routes.c). */
 int api_inflight(void);

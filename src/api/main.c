@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -187,6 +188,7 @@ struct peek_pending {
 struct worker {
 	struct MHD_Daemon *mhd;
 	int epoll_fd;
+	int wake_fd; /* written when one of its suspended connections is resumed */
 	pthread_t thread;
 	struct peek_pending pend[PEEK_PENDING_MAX];
 	size_t npend;
@@ -246,7 +248,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	while (!atomic_load(&workers_quit)) {
-		struct pollfd p[2 + PEEK_PENDING_MAX];
+		struct pollfd p[3 + PEEK_PENDING_MAX];
 		struct peek_pending pend[PEEK_PENDING_MAX];
 		MHD_UNSIGNED_LONG_LONG mt;
 		int timeout = 500, pr;
@@ -257,21 +259,26 @@ static void *worker_main(void *arg)
 			timeout = (int)mt;
 		p[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = w->epoll_fd, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
 		for (size_t i = 0; i < np; i++) {
 			int64_t left = w->pend[i].deadline_ms - now;
-			p[2 + i] = (struct pollfd){ .fd = w->pend[i].fd, .events = POLLIN };
+			p[3 + i] = (struct pollfd){ .fd = w->pend[i].fd, .events = POLLIN };
 			if (left < timeout)
 				timeout = left > 0 ? (int)left : 0;
 		}
-		pr = poll(p, 2 + np, timeout);
+		pr = poll(p, 3 + np, timeout);
 		if (pr < 0 && errno != EINTR)
 			break;
+		if (pr > 0 && (p[2].revents & POLLIN)) {
+			eventfd_t v;
+			eventfd_read(w->wake_fd, &v);
+		}
 		/* the pending ones that spoke, hung up or waited too long go on; the rest wait */
 		memcpy(pend, w->pend, np * sizeof(pend[0]));
 		w->npend = 0;
 		now = now_ms();
 		for (size_t i = 0; i < np; i++) {
-			if (pr > 0 && p[2 + i].revents)
+			if (pr > 0 && p[3 + i].revents)
 				peek(w, pend[i].fd, false);
 			else if (now >= pend[i].deadline_ms)
 				peek(w, pend[i].fd, true);
@@ -301,7 +308,10 @@ static int workers_start(struct worker *ws, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const union MHD_DaemonInfo *info;
 
-		ws[i].mhd = api_routes_start();
+		ws[i].wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (ws[i].wake_fd < 0)
+			return -errno;
+		ws[i].mhd = api_routes_start(ws[i].wake_fd);
 		if (!ws[i].mhd)
 			return -ENOMEM;
 		info = MHD_get_daemon_info(ws[i].mhd, MHD_DAEMON_INFO_EPOLL_FD);

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 #include "api/api.h"
@@ -44,6 +46,7 @@ struct call {
 	const char *body;
 	size_t len;
 	struct req_body *defer; /* run off the connection's thread: the reply is kept here */
+	int wake_fd;		/* the worker's eventfd (see resume()) */
 };
 
 /*
@@ -68,6 +71,17 @@ static atomic_int inflight;
 int api_inflight(void)
 {
 	return atomic_load(&inflight);
+}
+
+/*
+ * Resume @conn and wake its worker: libmicrohttpd's own signal does not reach a daemon run
+ * from outside (its epoll fd stays quiet), so the worker also polls @wake_fd.
+ */
+static void resume(struct MHD_Connection *conn, int wake_fd)
+{
+	MHD_resume_connection(conn);
+	if (wake_fd >= 0)
+		eventfd_write(wake_fd, 1);
 }
 
 /* ---- replies ---- */
@@ -545,15 +559,42 @@ static bool is_running(const struct store_container *sc)
 	return strcmp(sc->state, "running") == 0 || strcmp(sc->state, "paused") == 0;
 }
 
+/*
+ * Sleep until the store's database (its WAL, beside it) is written or @ms pass: a container's
+ * exit and removal are recorded there by its monitor's cleanup, so a waiter wakes as they
+ * happen instead of at its next poll. @ifd < 0: just sleep.
+ */
+static void store_changed_wait(int ifd, int ms)
+{
+	char buf[4096];
+	struct pollfd p = { .fd = ifd, .events = POLLIN };
+
+	if (ifd < 0) {
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		return;
+	}
+	if (poll(&p, 1, ms) > 0)
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			;
+}
+
 /* Wait for the container to leave "running" after @since_finished changed (next-exit), or to
- * disappear (removed); polls the store, as any client of a daemonless engine must. */
+ * disappear (removed); reads the store whenever it changes (polls it as well, as any client
+ * of a daemonless engine must: a monitor killed records nothing). */
 static int wait_condition(struct store *s, const char *id, const char *cond, int *ret_code,
 			  berth_error *err)
 {
 	bool removed = cond && strcmp(cond, "removed") == 0;
 	bool next = removed || (cond && strcmp(cond, "next-exit") == 0);
 	int64_t first_finished = -1;
+	_cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 
+	if (ifd >= 0 && inotify_add_watch(ifd, api_ctx.root, IN_MODIFY | IN_CLOSE_WRITE |
+							       IN_MOVED_TO | IN_DELETE) < 0) {
+		close(ifd);
+		ifd = -1;
+	}
 	for (;;) {
 		_cleanup_container_ struct store_container *sc = NULL;
 		int r = ctr_get(&api_ctx, s, id, &sc, err);
@@ -573,8 +614,7 @@ static int wait_condition(struct store *s, const char *id, const char *cond, int
 		*ret_code = sc->exit_code;
 		if (!is_running(sc) && (!next || sc->finished_at != first_finished) && !removed)
 			return 0;
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		store_changed_wait(ifd, 250);
 	}
 }
 
@@ -607,6 +647,7 @@ struct stream {
 	/* stream_read() never blocks the connection's thread: with nothing to send it suspends
 	 * the connection, and the waker thread resumes it when a pipe has data or ends */
 	struct MHD_Connection *conn;
+	int wake_fd;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool suspended; /* under @lock */
@@ -673,7 +714,7 @@ static void *stream_waker(void *arg)
 			continue;
 		if (pr != 0 || atomic_load(&streams_stopped)) {
 			st->suspended = false;
-			MHD_resume_connection(st->conn);
+			resume(st->conn, st->wake_fd);
 		}
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -811,6 +852,7 @@ static enum MHD_Result reply_stream(struct call *c, struct stream *st, void *(*f
 
 	st->fn = fn;
 	st->conn = c->conn;
+	st->wake_fd = c->wake_fd;
 	atomic_store(&st->refs, 3);
 	if (pthread_create(&st->thread, NULL, stream_main, st) != 0) {
 		close(st->out[0]);
@@ -2219,7 +2261,7 @@ static void *deferred_main(void *arg)
 		b->resp = NULL;
 	}
 	atomic_store(&b->replied, true);
-	MHD_resume_connection(b->call.conn);
+	resume(b->call.conn, b->call.wake_fd);
 	atomic_fetch_sub(&inflight, 1);
 	return NULL;
 }
@@ -2229,10 +2271,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls)
 {
 	struct req_body *b = *con_cls;
-	struct call c = { .conn = conn, .method = method };
+	struct call c = { .conn = conn, .method = method, .wake_fd = (int)(intptr_t)cls };
 	pthread_t t;
 
-	(void)cls;
 	(void)version;
 	if (!b) {
 		b = calloc(1, sizeof(*b));
@@ -2307,12 +2348,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	api_activity();
 }
 
-struct MHD_Daemon *api_routes_start(void)
+struct MHD_Daemon *api_routes_start(int wake_fd)
 {
 	/* driven by its worker thread (main.c): MHD_run() on its epoll fd */
 	return MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
 					MHD_ALLOW_SUSPEND_RESUME,
-				0, NULL, NULL, on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+				0, NULL, NULL, on_request, (void *)(intptr_t)wake_fd,
+				MHD_OPTION_NOTIFY_COMPLETED,
 				on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
 				MHD_OPTION_END);
 }
