@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -189,6 +190,7 @@ struct worker {
 	struct MHD_Daemon *mhd;
 	int epoll_fd;
 	int wake_fd; /* written when one of its suspended connections is resumed */
+	int accept_fd; /* an epoll set holding the listening socket, EPOLLEXCLUSIVE */
 	pthread_t thread;
 	struct peek_pending pend[PEEK_PENDING_MAX];
 	size_t npend;
@@ -257,7 +259,7 @@ static void *worker_main(void *arg)
 
 		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES && mt < (MHD_UNSIGNED_LONG_LONG)timeout)
 			timeout = (int)mt;
-		p[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+		p[0] = (struct pollfd){ .fd = w->accept_fd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = w->epoll_fd, .events = POLLIN };
 		p[2] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
 		for (size_t i = 0; i < np; i++) {
@@ -308,6 +310,13 @@ static int workers_start(struct worker *ws, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const union MHD_DaemonInfo *info;
 
+		/* a new connection wakes one worker, not all of them */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+
+		ws[i].accept_fd = epoll_create1(EPOLL_CLOEXEC);
+		if (ws[i].accept_fd < 0 ||
+		    epoll_ctl(ws[i].accept_fd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+			return -errno;
 		ws[i].wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (ws[i].wake_fd < 0)
 			return -errno;
