@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # bench/api.sh - berth's REST API (berth system service) side by side with Debian's podman
-# system service, printing milliseconds and ratios (berth / podman):
+# system service, printing median milliseconds and ratios (berth / podman):
 #   - the docker client: `docker ps -a` and `docker run --rm --network none` through each socket
 #     (the docker CLI's own start-up is most of these numbers);
 #   - one API call alone: the median of curl's time_total per request, one connection per
@@ -52,16 +52,13 @@ for u in "--unix-socket $work/b.sock http://d" "--unix-socket $work/p.sock http:
   done
 done
 
-# docker_ms SOCK ARGS...: mean ms of RUNS runs of the docker client against SOCK
+# docker_ms SOCK ARGS...: median ms of RUNS runs of the docker client against SOCK (bench/timeit
+# execs it directly: no shell start-up is counted)
 docker_ms() {
-  local sock=$1 i start
+  local sock=$1
   shift
-  start=$(now_ns)
-  for ((i = 0; i < runs; i++)); do
-    DOCKER_HOST=unix://$sock docker "$@" >/dev/null 2>"$work/err" ||
-      { echo "failed: $(head -c 80 "$work/err")"; return; }
-  done
-  awk -v t=$(( $(now_ns) - start )) -v n="$runs" 'BEGIN { printf "%.1f", t / n / 1e6 }'
+  DOCKER_HOST=unix://$sock "$work/timeit" "$runs" docker "$@" 2>"$work/err" ||
+    { echo "failed: $(head -c 80 "$work/err")"; return; }
 }
 # api_ms SOCK PATH [keep|head]: median ms of RUNS requests (after one warm-up), each on a new
 # connection as the docker CLI makes them; keep: all on one keep-alive connection; head: HEAD
