@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # bench/api.sh - berth's REST API (berth system service) side by side with Debian's podman
-# system service, printing milliseconds and ratios (berth / podman):
+# system service, printing median milliseconds and ratios (berth / podman):
 #   - the docker client: `docker ps -a` and `docker run --rm --network none` through each socket
 #     (the docker CLI's own start-up is most of these numbers);
-#   - one API call alone: curl's time_total per request, one connection per request as the
-#     docker CLI makes them;
+#   - one API call alone: the median of curl's time_total per request, one connection per
+#     request as the docker CLI makes them, and on one keep-alive connection;
 #   - wrk on /libpod/containers/json (keep-alive connections) against each, over tcp.
 #
 #   bench/api.sh [-n RUNS] [-b BUILD_DIR]
@@ -52,24 +52,27 @@ for u in "--unix-socket $work/b.sock http://d" "--unix-socket $work/p.sock http:
   done
 done
 
-# docker_ms SOCK ARGS...: mean ms of RUNS runs of the docker client against SOCK
+# docker_ms SOCK ARGS...: median ms of RUNS runs of the docker client against SOCK (bench/timeit
+# execs it directly: no shell start-up is counted)
 docker_ms() {
-  local sock=$1 i start
+  local sock=$1
   shift
-  start=$(now_ns)
-  for ((i = 0; i < runs; i++)); do
-    DOCKER_HOST=unix://$sock docker "$@" >/dev/null 2>"$work/err" ||
-      { echo "failed: $(head -c 80 "$work/err")"; return; }
-  done
-  awk -v t=$(( $(now_ns) - start )) -v n="$runs" 'BEGIN { printf "%.1f", t / n / 1e6 }'
+  DOCKER_HOST=unix://$sock "$work/timeit" "$runs" docker "$@" 2>"$work/err" ||
+    { echo "failed: $(head -c 80 "$work/err")"; return; }
 }
-# api_ms SOCK PATH: mean ms of RUNS requests, one connection each (after one warm-up)
+# api_ms SOCK PATH [keep|head]: median ms of RUNS requests (after one warm-up), each on a new
+# connection as the docker CLI makes them; keep: all on one keep-alive connection; head: HEAD
+# requests on new connections (docker's first call)
 api_ms() {
-  local urls=() i
+  local urls=() i opts=(-H 'Connection: close')
   curl -s -o /dev/null --unix-socket "$1" "http://d$2"
-  for ((i = 0; i < runs; i++)); do urls+=("http://d$2"); done
-  curl -s -o /dev/null --unix-socket "$1" -w '%{time_total}\n' -H 'Connection: close' "${urls[@]}" |
-    awk '{ s += $1 } END { printf "%.2f", s * 1000 / NR }'
+  for ((i = 0; i < runs; i++)); do urls+=("http://d$2" -o /dev/null); done
+  case ${3:-} in
+  keep) opts=() ;;
+  head) opts+=(-I) ;;
+  esac
+  curl -s --unix-socket "$1" -w '%{time_total}\n' "${opts[@]}" "${urls[@]}" |
+    sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] * 1000 }'
 }
 row() { printf '%-46s %10s %10s %8s\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
 
@@ -81,6 +84,11 @@ done
 for path in /v1.44/containers/json?all=1 /v1.44/images/json /v4.0.0/libpod/containers/json?all=true \
             /v1.44/containers/c1/json /_ping; do
   row "GET $path" "$(api_ms "$work/b.sock" "$path")" "$(api_ms "$work/p.sock" "$path")"
+done
+row "HEAD /_ping" "$(api_ms "$work/b.sock" /_ping head)" "$(api_ms "$work/p.sock" /_ping head)"
+for path in /_ping /v1.44/containers/json?all=1; do
+  row "GET $path (keep-alive)" "$(api_ms "$work/b.sock" "$path" keep)" \
+    "$(api_ms "$work/p.sock" "$path" keep)"
 done
 # wrk: requests per second on 8 keep-alive connections; the ratio is podman's / berth's
 # mean latency, as the rows above

@@ -3,10 +3,13 @@
  * api.h - berth-api, the REST service behind `berth system service`: the libpod API (cockpit)
  * and the Docker Engine API (the docker client) over one socket.
  *
- * main.c accepts connections itself and peeks at each request head: attach and exec-start
- * requests that ask for an upgrade are hijacked (hijack.c) and everything else goes to
- * libmicrohttpd (routes.c), one thread per connection. Requests take a store handle from a
- * pool (store_pool.c) and give it back.
+ * main.c runs a few worker threads; each accepts connections itself and peeks at each
+ * request head: attach and exec-start requests that ask for an upgrade are hijacked
+ * (hijack.c, a thread each) and everything else goes to the worker's own libmicrohttpd
+ * daemon (routes.c), which the same thread runs: a plain request is served by the thread
+ * that accepted it. Calls that may take long run in a thread of their own while their
+ * connection is suspended; streams never block the worker. Requests take a store handle from
+ * a pool (store_pool.c) and give it back.
  */
 #ifndef BERTH_API_H
 #define BERTH_API_H
@@ -69,8 +72,16 @@ void api_path_parse(const char *url, struct api_path *ret);
 /** api_name_ok() - whether @name is a safe container/image reference (no "..", no control). */
 bool api_name_ok(const char *name);
 
-/** api_routes_start() - start libmicrohttpd (no listen socket); NULL on failure. */
-struct MHD_Daemon *api_routes_start(void);
+/**
+ * api_routes_start() - a libmicrohttpd daemon without a listen socket or threads of its own:
+ * its worker feeds it connections (MHD_add_connection) and runs it (MHD_run) when its epoll
+ * fd or @wake_fd (an eventfd written when a suspended connection is resumed) is readable.
+ * NULL on failure.
+ */
+struct MHD_Daemon *api_routes_start(int wake_fd);
+
+/** api_inflight() - deferred calls and streams still running (see routes.c). */
+int api_inflight(void);
 
 /**
  * api_hijack_wanted() - whether the request head @head (NUL-terminated) is an attach or exec

@@ -700,6 +700,32 @@ fail:
 	exec_unclaim(s, exec_id);
 }
 
+/*
+ * End the client's stream and close @fd once the client has closed its side (at most
+ * @LINGER_MS): a unix or TCP socket closed with unread input resets the connection, and a
+ * client still sending stdin or a resize when the container exits (docker run -it) would
+ * read ECONNRESET instead of the end of its output.
+ */
+#define LINGER_MS 2000
+static void close_lingering(int fd)
+{
+	struct timespec t0, t;
+	char sink[4096];
+
+	shutdown(fd, SHUT_WR);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = LINGER_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0 || read(fd, sink, sizeof(sink)) <= 0)
+			break;
+	}
+	close(fd);
+}
+
 static void *hijack_thread(void *arg)
 {
 	struct hijack *h = arg;
@@ -723,7 +749,7 @@ static void *hijack_thread(void *arg)
 	else
 		serve_exec(h, id, http10, libpod);
 out:
-	close(h->fd);
+	close_lingering(h->fd);
 	free(h->head);
 	free(h->body);
 	free(h);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c - berth-api: options, the listening socket (a unix:// or tcp://127.0.0.1 URI, or the
- * sockets systemd passes), the accept loop that sorts connections between libmicrohttpd and
- * the hijack handler, and the --time idle exit.
+ * sockets systemd passes), the worker threads that accept connections and sort them between
+ * their libmicrohttpd daemon and the hijack handler, and the --time idle exit.
  *
  * Usage: berth-api [--root DIR] [--runroot DIR] [--storage-driver D] [--log-level L]
  *                  [--time SECONDS] [URI]
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -17,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -167,20 +171,48 @@ static int open_listener(const char *uri, bool *ret_is_unix, char **ret_path)
 	return -EINVAL;
 }
 
-/* Read the request head without consuming it; decides hijack or libmicrohttpd. */
-static void dispatch(struct MHD_Daemon *mhd, int fd)
+/*
+ * Workers: each accepts on the (non-blocking) listening socket, peeks at the request head
+ * and either hijacks the connection or adds it to its own libmicrohttpd daemon, which it then
+ * runs itself. A plain request is thus read, served and answered by the thread that accepted
+ * it, with no hand-over to another thread.
+ */
+#define API_WORKERS 2
+#define PEEK_PENDING_MAX 32
+#define PEEK_WAIT_MS 2000
+
+struct peek_pending {
+	int fd;
+	int64_t deadline_ms;
+};
+
+struct worker {
+	struct MHD_Daemon *mhd;
+	int epoll_fd;
+	int wake_fd; /* written when one of its suspended connections is resumed */
+	int accept_fd; /* an epoll set holding the listening socket, EPOLLEXCLUSIVE */
+	pthread_t thread;
+	struct peek_pending pend[PEEK_PENDING_MAX];
+	size_t npend;
+};
+
+static int listen_fd = -1;
+static atomic_bool workers_quit;
+
+static int64_t now_ms(void)
 {
-	char head[2048];
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t n = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Hand @fd, whose head @head (NUL-terminated, possibly empty) was peeked, to its server. */
+static void dispatch(struct worker *w, int fd, const char *head)
+{
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
-	/* the head arrives in one segment from every client we know; wait briefly for it */
-	if (poll(&p, 1, 2000) > 0)
-		n = recv(fd, head, sizeof(head) - 1, MSG_PEEK);
-	head[n > 0 ? n : 0] = '\0';
-	if (n > 0 && api_hijack_wanted(head)) {
+	if (*head && api_hijack_wanted(head)) {
 		if (api_hijack_serve(fd) < 0)
 			close(fd);
 		return;
@@ -190,8 +222,155 @@ static void dispatch(struct MHD_Daemon *mhd, int fd)
 		ss.ss_family = AF_UNIX;
 		sl = sizeof(sa_family_t);
 	}
-	if (MHD_add_connection(mhd, fd, (struct sockaddr *)&ss, sl) != MHD_YES)
+	if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&ss, sl) != MHD_YES)
 		close(fd);
+}
+
+/* Peek at @fd's head: dispatch it, close it (the client left), or keep it until it speaks. */
+static void peek(struct worker *w, int fd, bool last_chance)
+{
+	char head[2048];
+	ssize_t n = recv(fd, head, sizeof(head) - 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) && !last_chance &&
+	    w->npend < PEEK_PENDING_MAX) {
+		w->pend[w->npend++] = (struct peek_pending){ fd, now_ms() + PEEK_WAIT_MS };
+		return;
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		close(fd);
+		return;
+	}
+	head[n > 0 ? n : 0] = '\0';
+	dispatch(w, fd, head);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!atomic_load(&workers_quit)) {
+		struct pollfd p[3 + PEEK_PENDING_MAX];
+		struct peek_pending pend[PEEK_PENDING_MAX];
+		MHD_UNSIGNED_LONG_LONG mt;
+		int timeout = 500, pr;
+		int64_t now = now_ms();
+		size_t np = w->npend;
+
+		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES && mt < (MHD_UNSIGNED_LONG_LONG)timeout)
+			timeout = (int)mt;
+		p[0] = (struct pollfd){ .fd = w->accept_fd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = w->epoll_fd, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
+		for (size_t i = 0; i < np; i++) {
+			int64_t left = w->pend[i].deadline_ms - now;
+			p[3 + i] = (struct pollfd){ .fd = w->pend[i].fd, .events = POLLIN };
+			if (left < timeout)
+				timeout = left > 0 ? (int)left : 0;
+		}
+		pr = poll(p, 3 + np, timeout);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr > 0 && (p[2].revents & POLLIN)) {
+			eventfd_t v;
+			eventfd_read(w->wake_fd, &v);
+		}
+		/* the pending ones that spoke, hung up or waited too long go on; the rest wait */
+		memcpy(pend, w->pend, np * sizeof(pend[0]));
+		w->npend = 0;
+		now = now_ms();
+		for (size_t i = 0; i < np; i++) {
+			if (pr > 0 && p[3 + i].revents)
+				peek(w, pend[i].fd, false);
+			else if (now >= pend[i].deadline_ms)
+				peek(w, pend[i].fd, true);
+			else
+				w->pend[w->npend++] = pend[i];
+		}
+		if (pr > 0 && (p[0].revents & POLLIN)) {
+			/* a few at a time: the other worker takes its share */
+			for (int k = 0; k < 8; k++) {
+				int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+				if (fd < 0)
+					break;
+				api_activity();
+				peek(w, fd, false);
+			}
+		}
+		MHD_run(w->mhd);
+	}
+	for (size_t i = 0; i < w->npend; i++)
+		close(w->pend[i].fd);
+	w->npend = 0;
+	return NULL;
+}
+
+static int workers_start(struct worker *ws, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const union MHD_DaemonInfo *info;
+
+		/* a new connection wakes one worker, not all of them */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+
+		ws[i].accept_fd = epoll_create1(EPOLL_CLOEXEC);
+		if (ws[i].accept_fd < 0 ||
+		    epoll_ctl(ws[i].accept_fd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+			return -errno;
+		ws[i].wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (ws[i].wake_fd < 0)
+			return -errno;
+		ws[i].mhd = api_routes_start(ws[i].wake_fd);
+		if (!ws[i].mhd)
+			return -ENOMEM;
+		info = MHD_get_daemon_info(ws[i].mhd, MHD_DAEMON_INFO_EPOLL_FD);
+		if (!info)
+			return -EINVAL;
+		ws[i].epoll_fd = info->epoll_fd;
+		if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
+			MHD_stop_daemon(ws[i].mhd);
+			ws[i].mhd = NULL;
+			return -EAGAIN;
+		}
+	}
+	return 0;
+}
+
+static unsigned workers_connections(struct worker *ws, size_t n)
+{
+	unsigned total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const union MHD_DaemonInfo *info =
+			ws[i].mhd ? MHD_get_daemon_info(ws[i].mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)
+				  : NULL;
+		total += info ? info->num_connections : 0;
+	}
+	return total;
+}
+
+/*
+ * Streams end at their next wake-up and deferred calls when they return; the daemons stop
+ * once none is left (a call still running after a while, a stop's long timeout say, is left
+ * to the process's exit: its thread would resume a connection of a stopped daemon).
+ */
+static void workers_stop(struct worker *ws, size_t n)
+{
+	bool drained;
+
+	api_stop_streams();
+	for (int i = 0; i < 40 && api_inflight() > 0; i++) {
+		struct timespec t = { 0, 50 * 1000 * 1000 };
+		nanosleep(&t, NULL);
+	}
+	drained = api_inflight() == 0;
+	atomic_store(&workers_quit, true);
+	for (size_t i = 0; i < n; i++)
+		if (ws[i].mhd) {
+			pthread_join(ws[i].thread, NULL);
+			if (drained)
+				MHD_stop_daemon(ws[i].mhd);
+		}
 }
 
 static int parse_args(int argc, char **argv, long *ret_time, const char **ret_uri)
@@ -290,7 +469,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *path = NULL;
 	bool is_unix = false;
 	struct stat bound = { 0 };
-	struct MHD_Daemon *mhd;
+	static struct worker workers[API_WORKERS];
 	int lfd, n, r;
 
 	api_ctx.rootless = geteuid() != 0;
@@ -322,36 +501,25 @@ int main(int argc, char **argv)
 	/* (a socket fd's fstat names sockfs, not the file: remember the file itself) */
 	if (is_unix && path && stat(path, &bound) < 0)
 		memset(&bound, 0, sizeof(bound));
-	mhd = api_routes_start();
-	if (!mhd) {
+	listen_fd = lfd;
+	if (fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    workers_start(workers, API_WORKERS) < 0) {
 		fprintf(stderr, "Error: system service: cannot start the HTTP server\n");
 		return 125;
 	}
 	api_activity();
 	while (!stop_requested) {
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
-		int pr = poll(&p, 1, 500);
+		struct timespec t = { 0, 250 * 1000 * 1000 };
 
-		if (pr > 0) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0) {
-				api_activity();
-				dispatch(mhd, fd);
-			}
+		nanosleep(&t, NULL);
+		if (idle <= 0)
 			continue;
-		}
-		if (idle > 0) {
-			const union MHD_DaemonInfo *info =
-				MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-			if (info && info->num_connections > 0)
-				api_activity();
-			else if (now_s() - atomic_load(&last_activity) >= idle &&
-				 !api_hijack_active())
-				break;
-		}
+		if (workers_connections(workers, API_WORKERS) > 0 || api_inflight() > 0)
+			api_activity();
+		else if (now_s() - atomic_load(&last_activity) >= idle && !api_hijack_active())
+			break;
 	}
-	api_stop_streams();
-	MHD_stop_daemon(mhd);
+	workers_stop(workers, API_WORKERS);
 	/* unlink only our own socket: a successor may already listen at the same path */
 	if (is_unix && path && n <= 0) {
 		struct stat st_path;

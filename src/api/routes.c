@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 #include "api/api.h"
@@ -37,28 +39,74 @@
 #include "util/log.h"
 #include "util/macro.h"
 
-struct req_body {
-	char *data;
-	size_t len;
-	bool too_big;
-};
-
 struct call {
 	struct MHD_Connection *conn;
 	const char *method;
 	struct api_path path;
 	const char *body;
 	size_t len;
+	struct req_body *defer; /* run off the connection's thread: the reply is kept here */
+	int wake_fd;		/* the worker's eventfd (see resume()) */
 };
+
+/*
+ * struct req_body - one request's state across libmicrohttpd's calls: its body, and for a
+ * deferred call (run in a thread of its own while the connection is suspended) the reply
+ * it left for the next call to queue.
+ */
+struct req_body {
+	char *data;
+	size_t len;
+	bool too_big;
+	bool deferred; /* the call thread runs or ran */
+	atomic_bool replied;
+	struct MHD_Response *resp;
+	unsigned status;
+	struct call call;
+};
+
+/* deferred calls and streams not finished yet: the daemons stop only when none is left */
+static atomic_int inflight;
+
+int api_inflight(void)
+{
+	return atomic_load(&inflight);
+}
+
+/*
+ * Resume @conn and wake its worker: libmicrohttpd's own signal does not reach a daemon run
+ * from outside (its epoll fd stays quiet), so the worker also polls @wake_fd.
+ */
+static void resume(struct MHD_Connection *conn, int wake_fd)
+{
+	MHD_resume_connection(conn);
+	if (wake_fd >= 0)
+		eventfd_write(wake_fd, 1);
+}
 
 /* ---- replies ---- */
 
-static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, char *text,
-				  const char *type)
+/* Queue @r (taken) on @c's connection, or keep it for the connection's thread to queue. */
+static enum MHD_Result respond(struct call *c, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+
+	if (c->defer) {
+		if (c->defer->resp)
+			MHD_destroy_response(c->defer->resp);
+		c->defer->resp = r;
+		c->defer->status = status;
+		return MHD_YES;
+	}
+	ret = MHD_queue_response(c->conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_text(struct call *c, unsigned status, char *text, const char *type)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(text ? strlen(text) : 0, text,
 								 MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
@@ -66,9 +114,7 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, 
 	MHD_add_response_header(r, "Api-Version", API_VERSION_DOCKER);
 	MHD_add_response_header(r, "Libpod-Api-Version", API_VERSION_LIBPOD);
 	MHD_add_response_header(r, "Server", "Libpod/" API_VERSION_LIBPOD " (linux)");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return respond(c, status, r);
 }
 
 /* Steals @j. */
@@ -77,7 +123,7 @@ static enum MHD_Result reply_json(struct call *c, unsigned status, json_t *j)
 	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(j);
 	if (!text)
-		return reply_text(c->conn, 500, strdup("{\"message\":\"out of memory\"}"),
+		return reply_text(c, 500, strdup("{\"message\":\"out of memory\"}"),
 				  "application/json");
 	size_t l = strlen(text);
 	char *nl = realloc(text, l + 2);
@@ -85,7 +131,7 @@ static enum MHD_Result reply_json(struct call *c, unsigned status, json_t *j)
 		text = nl;
 		strcpy(text + l, "\n");
 	}
-	return reply_text(c->conn, status, text, "application/json");
+	return reply_text(c, status, text, "application/json");
 }
 
 static enum MHD_Result reply_error(struct call *c, unsigned status, const char *fmt, ...)
@@ -133,7 +179,7 @@ static enum MHD_Result reply_berr(struct call *c, int r, const berth_error *err)
 
 static enum MHD_Result reply_empty(struct call *c, unsigned status)
 {
-	return reply_text(c->conn, status, NULL, "text/plain");
+	return reply_text(c, status, NULL, "text/plain");
 }
 
 static const char *query(struct call *c, const char *key)
@@ -231,7 +277,6 @@ static void split_image(const char *s, char *name, size_t size, const char **ret
 static enum MHD_Result h_ping(struct call *c)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	char *body = strdup("OK");
 
 	r = MHD_create_response_from_buffer(2, body, MHD_RESPMEM_MUST_FREE);
@@ -245,9 +290,7 @@ static enum MHD_Result h_ping(struct call *c)
 	MHD_add_response_header(r, "Docker-Experimental", "false");
 	MHD_add_response_header(r, "Ostype", "linux");
 	MHD_add_response_header(r, "Cache-Control", "no-cache, no-store, must-revalidate");
-	ret = MHD_queue_response(c->conn, 200, r);
-	MHD_destroy_response(r);
-	return ret;
+	return respond(c, 200, r);
 }
 
 static enum MHD_Result h_version(struct call *c)
@@ -516,15 +559,42 @@ static bool is_running(const struct store_container *sc)
 	return strcmp(sc->state, "running") == 0 || strcmp(sc->state, "paused") == 0;
 }
 
+/*
+ * Sleep until the store's database (its WAL, beside it) is written or @ms pass: a container's
+ * exit and removal are recorded there by its monitor's cleanup, so a waiter wakes as they
+ * happen instead of at its next poll. @ifd < 0: just sleep.
+ */
+static void store_changed_wait(int ifd, int ms)
+{
+	char buf[4096];
+	struct pollfd p = { .fd = ifd, .events = POLLIN };
+
+	if (ifd < 0) {
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		return;
+	}
+	if (poll(&p, 1, ms) > 0)
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			;
+}
+
 /* Wait for the container to leave "running" after @since_finished changed (next-exit), or to
- * disappear (removed); polls the store, as any client of a daemonless engine must. */
+ * disappear (removed); reads the store whenever it changes (polls it as well, as any client
+ * of a daemonless engine must: a monitor killed records nothing). */
 static int wait_condition(struct store *s, const char *id, const char *cond, int *ret_code,
 			  berth_error *err)
 {
 	bool removed = cond && strcmp(cond, "removed") == 0;
 	bool next = removed || (cond && strcmp(cond, "next-exit") == 0);
 	int64_t first_finished = -1;
+	_cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 
+	if (ifd >= 0 && inotify_add_watch(ifd, api_ctx.root, IN_MODIFY | IN_CLOSE_WRITE |
+							       IN_MOVED_TO | IN_DELETE) < 0) {
+		close(ifd);
+		ifd = -1;
+	}
 	for (;;) {
 		_cleanup_container_ struct store_container *sc = NULL;
 		int r = ctr_get(&api_ctx, s, id, &sc, err);
@@ -544,8 +614,7 @@ static int wait_condition(struct store *s, const char *id, const char *cond, int
 		*ret_code = sc->exit_code;
 		if (!is_running(sc) && (!next || sc->finished_at != first_finished) && !removed)
 			return 0;
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		store_changed_wait(ifd, 250);
 	}
 }
 
@@ -575,6 +644,14 @@ struct stream {
 	atomic_int refs;
 	atomic_bool cancelled;
 	void *(*fn)(void *);
+	/* stream_read() never blocks the connection's thread: with nothing to send it suspends
+	 * the connection, and the waker thread resumes it when a pipe has data or ends */
+	struct MHD_Connection *conn;
+	int wake_fd;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool suspended; /* under @lock */
+	bool closed;	/* the response is gone (under @lock) */
 };
 
 static atomic_bool streams_stopped;
@@ -588,6 +665,8 @@ static void stream_unref(struct stream *st)
 {
 	if (atomic_fetch_sub(&st->refs, 1) != 1)
 		return;
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->wake);
 	free(st->log_path);
 	strv_free(st->argv);
 	free(st);
@@ -598,11 +677,49 @@ static void stream_free(void *cls)
 	struct stream *st = cls;
 
 	atomic_store(&st->cancelled, true);
+	pthread_mutex_lock(&st->lock);
+	st->closed = true;
+	pthread_cond_signal(&st->wake);
+	pthread_mutex_unlock(&st->lock);
 	if (st->out[0] >= 0)
 		close(st->out[0]);
 	if (st->err[0] >= 0)
 		close(st->err[0]);
+	atomic_fetch_sub(&inflight, 1);
 	stream_unref(st);
+}
+
+/* Resume @st's connection whenever stream_read() suspended it and a pipe became readable
+ * (or the service stops). Holds a reference; ends with the response (stream_free). */
+static void *stream_waker(void *arg)
+{
+	struct stream *st = arg;
+
+	pthread_mutex_lock(&st->lock);
+	while (!st->closed) {
+		struct pollfd p[2];
+		int pr;
+
+		if (!st->suspended) {
+			pthread_cond_wait(&st->wake, &st->lock);
+			continue;
+		}
+		/* the fds stay open while !closed: stream_free closes them after setting it */
+		p[0] = (struct pollfd){ .fd = st->done_out ? -1 : st->out[0], .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = st->done_err ? -1 : st->err[0], .events = POLLIN };
+		pthread_mutex_unlock(&st->lock);
+		pr = poll(p, 2, 500);
+		pthread_mutex_lock(&st->lock);
+		if (st->closed || !st->suspended)
+			continue;
+		if (pr != 0 || atomic_load(&streams_stopped)) {
+			st->suspended = false;
+			resume(st->conn, st->wake_fd);
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	stream_unref(st);
+	return NULL;
 }
 
 static void *stream_main(void *arg)
@@ -640,21 +757,22 @@ static int stream_json(struct stream *st, json_t *j)
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *st = cls;
-	struct pollfd p[2] = { { .fd = st->done_out ? -1 : st->out[0], .events = POLLIN },
-			       { .fd = st->done_err ? -1 : st->err[0], .events = POLLIN } };
+	struct pollfd p[2];
+	int pr;
 
 	(void)pos;
 	for (;;) {
 		if (st->done_out && st->done_err)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		p[0].fd = st->done_out ? -1 : st->out[0];
-		p[1].fd = st->done_err ? -1 : st->err[0];
-		/* wake up now and then: a stop must not wait for a quiet stream (events) */
-		int pr = poll(p, 2, 500);
-		if ((pr < 0 && errno != EINTR) || atomic_load(&streams_stopped))
+		if (atomic_load(&streams_stopped))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		p[0] = (struct pollfd){ .fd = st->done_out ? -1 : st->out[0], .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = st->done_err ? -1 : st->err[0], .events = POLLIN };
+		pr = poll(p, 2, 0);
+		if (pr < 0 && errno != EINTR)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (pr <= 0)
-			continue;
+			break;
 		for (int i = 0; i < 2; i++) {
 			ssize_t n;
 			size_t off = st->mux ? 8 : 0;
@@ -676,6 +794,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return (ssize_t)off + n;
 		}
 	}
+	/* nothing yet: leave the connection's thread to the others until the waker resumes us */
+	pthread_mutex_lock(&st->lock);
+	MHD_suspend_connection(st->conn);
+	st->suspended = true;
+	pthread_cond_signal(&st->wake);
+	pthread_mutex_unlock(&st->lock);
+	return 0;
 }
 
 static bool pid_alive(void *userdata)
@@ -723,10 +848,12 @@ static enum MHD_Result reply_stream(struct call *c, struct stream *st, void *(*f
 				    const char *type)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
+	pthread_t waker;
 
 	st->fn = fn;
-	atomic_store(&st->refs, 2);
+	st->conn = c->conn;
+	st->wake_fd = c->wake_fd;
+	atomic_store(&st->refs, 3);
 	if (pthread_create(&st->thread, NULL, stream_main, st) != 0) {
 		close(st->out[0]);
 		close(st->out[1]);
@@ -738,6 +865,13 @@ static enum MHD_Result reply_stream(struct call *c, struct stream *st, void *(*f
 		return reply_error(c, 500, "cannot start a thread for the stream");
 	}
 	pthread_detach(st->thread);
+	atomic_fetch_add(&inflight, 1);
+	if (pthread_create(&waker, NULL, stream_waker, st) != 0) {
+		stream_free(st); /* (its writer ends at its next write) */
+		stream_unref(st);
+		return reply_error(c, 500, "cannot start a thread for the stream");
+	}
+	pthread_detach(waker);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, st,
 					      stream_free);
 	if (!r) {
@@ -746,9 +880,7 @@ static enum MHD_Result reply_stream(struct call *c, struct stream *st, void *(*f
 	}
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Api-Version", API_VERSION_DOCKER);
-	ret = MHD_queue_response(c->conn, 200, r);
-	MHD_destroy_response(r);
-	return ret;
+	return respond(c, 200, r);
 }
 
 static struct stream *stream_new(void)
@@ -757,6 +889,8 @@ static struct stream *stream_new(void)
 
 	if (!st)
 		return NULL;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->wake, NULL);
 	if (pipe2(st->out, O_CLOEXEC) < 0) {
 		free(st);
 		return NULL;
@@ -2088,14 +2222,58 @@ static enum MHD_Result route(struct call *c)
 	return reply_error(c, 404, "no such endpoint: %s %s", c->method, p);
 }
 
+/*
+ * Requests that only read the store (or start a stream, whose writer has a thread of its own)
+ * run on the connection's thread, at once. Every other one may take long (a start, a stop's
+ * timeout, a child command) and runs in a thread of its own while the connection is suspended,
+ * so the thread's other connections go on being served.
+ */
+static bool runs_inline(const struct call *c)
+{
+	static const char *const whole[] = { "/_ping", "/version", "/info", "/events",
+					     "/containers/json", "/images/json", "/containers/stats",
+					     NULL };
+	static const char *const ends[] = { "/json", "/exists", "/logs", "/history", "/stats",
+					    "/healthcheck", NULL };
+	const char *p = c->path.rest, *last;
+
+	if (strcmp(c->method, "GET") != 0 && strcmp(c->method, "HEAD") != 0)
+		return false;
+	for (const char *const *w = whole; *w; w++)
+		if (strcmp(p, *w) == 0)
+			return true;
+	if (strncmp(p, "/containers/", 12) != 0 && strncmp(p, "/images/", 8) != 0 &&
+	    strncmp(p, "/exec/", 6) != 0)
+		return false;
+	last = strrchr(p, '/');
+	for (const char *const *e = ends; *e; e++)
+		if (strcmp(last, *e) == 0)
+			return true;
+	return false;
+}
+
+static void *deferred_main(void *arg)
+{
+	struct req_body *b = arg;
+
+	if (route(&b->call) != MHD_YES && b->resp) {
+		MHD_destroy_response(b->resp);
+		b->resp = NULL;
+	}
+	atomic_store(&b->replied, true);
+	resume(b->call.conn, b->call.wake_fd);
+	atomic_fetch_sub(&inflight, 1);
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
 	struct req_body *b = *con_cls;
-	struct call c = { .conn = conn, .method = method };
+	struct call c = { .conn = conn, .method = method, .wake_fd = (int)(intptr_t)cls };
+	pthread_t t;
 
-	(void)cls;
 	(void)version;
 	if (!b) {
 		b = calloc(1, sizeof(*b));
@@ -2103,6 +2281,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		*con_cls = b;
 		return MHD_YES;
+	}
+	if (b->deferred) {
+		/* resumed: the call thread has left its reply (none: close the connection) */
+		enum MHD_Result ret = MHD_NO;
+		if (!atomic_load(&b->replied))
+			return MHD_YES;
+		if (b->resp) {
+			ret = MHD_queue_response(conn, b->status, b->resp);
+			MHD_destroy_response(b->resp);
+			b->resp = NULL;
+		}
+		return ret;
 	}
 	if (*upload_size) {
 		if (b->len + *upload_size > API_BODY_MAX) {
@@ -2126,7 +2316,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	c.len = b->len;
 	if (b->too_big)
 		return reply_error(&c, 413, "request body larger than %u bytes", API_BODY_MAX);
-	return route(&c);
+	if (runs_inline(&c))
+		return route(&c);
+	b->call = c;
+	b->call.defer = b;
+	b->deferred = true;
+	atomic_fetch_add(&inflight, 1);
+	MHD_suspend_connection(conn);
+	if (pthread_create(&t, NULL, deferred_main, b) != 0)
+		deferred_main(b); /* here, then: its reply is queued when MHD calls again */
+	else
+		pthread_detach(t);
+	return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -2138,6 +2339,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	if (b) {
+		if (b->resp)
+			MHD_destroy_response(b->resp);
 		free(b->data);
 		free(b);
 		*con_cls = NULL;
@@ -2145,11 +2348,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	api_activity();
 }
 
-struct MHD_Daemon *api_routes_start(void)
+struct MHD_Daemon *api_routes_start(int wake_fd)
 {
-	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
-				0, NULL, NULL, on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+	/* driven by its worker thread (main.c): MHD_run() on its epoll fd */
+	return MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
+					MHD_ALLOW_SUSPEND_RESUME,
+				0, NULL, NULL, on_request, (void *)(intptr_t)wake_fd,
+				MHD_OPTION_NOTIFY_COMPLETED,
 				on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
 				MHD_OPTION_END);
 }

@@ -122,3 +122,27 @@ dk() { timeout -s KILL 60 docker "$@"; }
   run dk run --rm localhost/nosuchimage true
   [ "$status" -ne 0 ]
 }
+
+# A run that hangs or loses its end shows up only now and then: loop it, plain, with a tty
+# (docker sends stdin and a resize, which the server must read before it closes, or the client
+# reads ECONNRESET instead of the end of the output) and -i, while another client follows
+# the events stream. Each run has its own deadline, so a hang fails the test.
+@test "docker: run --rm, plain, -t and -i, 25 times each beside an events stream" {
+  command -v script >/dev/null || skip "no script(1)"
+  timeout -s KILL 600 docker events >/dev/null 2>&1 &
+  local ev=$! i out
+  for ((i = 0; i < 25; i++)); do
+    out=$(timeout -s KILL 30 docker run --rm localhost/busybox echo plain$i 2>&1) ||
+      { kill "$ev"; echo "plain run $i: $out"; return 1; }
+    [ "$out" = "plain$i" ] || { kill "$ev"; echo "plain run $i: $out"; return 1; }
+    out=$(timeout -s KILL 30 script -qec "docker run --rm -t localhost/busybox echo tty$i" \
+      /dev/null </dev/null 2>&1) || { kill "$ev"; echo "tty run $i: $out"; return 1; }
+    [[ "$out" == *tty$i* ]] || { kill "$ev"; echo "tty run $i: $out"; return 1; }
+    out=$(echo in$i | timeout -s KILL 30 docker run --rm -i localhost/busybox cat 2>&1) ||
+      { kill "$ev"; echo "stdin run $i: $out"; return 1; }
+    [ "$out" = "in$i" ] || { kill "$ev"; echo "stdin run $i: $out"; return 1; }
+  done
+  kill "$ev"
+  run dk ps -a -q
+  [ -z "$output" ]
+}

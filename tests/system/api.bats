@@ -334,3 +334,41 @@ code() { printf '%s\n' "$output" | tail -n1; }
   kill "$pid" 2>/dev/null || true
   [ "$output" = OK ]
 }
+
+# The workers serve plain requests themselves: calls that block (a stop's timeout: sleep as
+# the container's pid 1 ignores SIGTERM), waits and quiet streams (events, logs -f) must leave
+# them free for everyone else.
+@test "api: blocked calls and quiet streams do not hold up other requests" {
+  berth run -d --name sleeper localhost/busybox sleep 600 >/dev/null
+  local pids=() i
+  for i in 1 2 3 4; do
+    curl -s -m 120 --unix-socket "$API_SOCK" -X POST "http://d/v1.44/containers/sleeper/stop?t=100" \
+      >/dev/null 2>&1 & pids+=($!)
+    curl -s -m 120 --unix-socket "$API_SOCK" -X POST "http://d/v1.44/containers/sleeper/wait" \
+      >/dev/null 2>&1 & pids+=($!)
+    curl -sN -m 120 --unix-socket "$API_SOCK" "http://d/v1.44/events" >/dev/null 2>&1 & pids+=($!)
+    curl -sN -m 120 --unix-socket "$API_SOCK" \
+      "http://d/v1.44/containers/sleeper/logs?follow=1&stdout=1" >/dev/null 2>&1 & pids+=($!)
+  done
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    run curl -s -m 10 --unix-socket "$API_SOCK" http://d/_ping
+    [ "$output" = OK ] || { kill "${pids[@]}"; false; }
+    run curl -s -m 10 --unix-socket "$API_SOCK" "http://d/v1.44/containers/json"
+    [[ "$output" == *sleeper* ]] || { kill "${pids[@]}"; false; }
+  done
+  kill "${pids[@]}" 2>/dev/null || true
+}
+
+# A keep-alive connection goes on after a call that ran off its worker (suspended, resumed).
+@test "api: one connection: ping, a deferred call, ping again" {
+  berth create --name made localhost/busybox true >/dev/null
+  run curl -s -m 30 --unix-socket "$API_SOCK" -w ' %{num_connects}\n' http://d/_ping \
+    --next -s -m 30 --unix-socket "$API_SOCK" -w ' %{num_connects}\n' -X POST \
+    "http://d/v1.44/containers/made/rename?name=made2" \
+    --next -s -m 30 --unix-socket "$API_SOCK" -w ' %{num_connects}\n' http://d/_ping
+  [ "${lines[0]}" = "OK 1" ]
+  [ "${lines[1]}" = " 0" ]
+  [ "${lines[2]}" = "OK 0" ]
+  run berth ps -a --format '{{.Names}}'
+  [ "$output" = made2 ]
+}
