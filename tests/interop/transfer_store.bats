@@ -65,6 +65,37 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *'short-name "app" did not resolve to an alias and no unqualified-search registries are defined'* ]]
 }
 
+@test "pull: a [[registry]] prefix's location and its mirrors use their own insecure; blocked refuses before any mirror" {
+  # the name asked for is a secure host; only the location (or mirror) is marked insecure
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  local st=(--root "$BERTH_TEST_DIR/mirror" --runroot "$BERTH_TEST_DIR/mirror-run")
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/prefix-dir"
+  [ "$status" -eq 0 ]
+  [ -s "$BERTH_TEST_DIR/prefix-dir/manifest.json" ]
+  # the location does not answer: the insecure mirror serves the image, which keeps its name
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  "$BERTH_BIN" "${st[@]}" rmi -a -f >/dev/null
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull example.invalid/lib/app:v2
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [[ "$stderr" == *"Trying to pull example.invalid/lib/app:v2..."* ]]
+  run "$BERTH_BIN" "${st[@]}" images --format '{{.Repository}}:{{.Tag}}'
+  [ "$output" = example.invalid/lib/app:v2 ]
+  # blocked: refused with the mirror still listed
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\nblocked = true\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  run "$BERTH_BIN" "${st[@]}" pull example.invalid/lib/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"Error: pull example.invalid/lib/app:v1: the registry is blocked in registries.conf"* ]]
+  run berth copy docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/blocked-dir"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"copy example.invalid/lib/app:v1: the registry is blocked in registries.conf"* ]]
+  [ ! -e "$BERTH_TEST_DIR/blocked-dir" ]
+  : >"$CONTAINERS_REGISTRIES_CONF"
+}
+
 @test "pull: short-name-mode enforcing prompts on a terminal, refuses without one, and records the choice" {
   command -v script >/dev/null || skip "script (util-linux) is not installed"
   start_docker_registry B
