@@ -65,6 +65,34 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *'short-name "app" did not resolve to an alias and no unqualified-search registries are defined'* ]]
 }
 
+@test "pull: --platform, --arch, --os and --variant choose from an index; -q prints only the id" {
+  local idx="$BERTH_TEST_DIR/multiarch" twin
+  twin=$(transfer_multiarch_layout "$LAYOUT" "$(cat "$BERTH_TEST_DIR/layout.digest")" "$idx")
+  skopeo copy -q --all --dest-tls-verify=false "oci:$idx:multi" "docker://$REG_A/library/multi:latest"
+  local st=(--root "$BERTH_TEST_DIR/plat" --runroot "$BERTH_TEST_DIR/plat-run")
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [ -z "$stderr" ]
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q --arch arm64 --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$twin" ]
+  run "$BERTH_BIN" "${st[@]}" image inspect --format '{{.Architecture}}' "$REG_A/library/multi"
+  [ "$output" = arm64 ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --platform linux/amd64 --tls-verify=false "$REG_A/library/multi"
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --platform linux/arm64/v8 --tls-verify=false "$REG_A/library/multi"
+  [ "$output" = "$twin" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --os linux --arch arm64 --variant v8 --tls-verify=false "$REG_A/library/multi"
+  [ "$output" = "$twin" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --arch s390x --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"no image for linux/s390x in the manifest list (it has: linux/amd64, linux/arm64/v8)"* ]]
+  run "$BERTH_BIN" "${st[@]}" pull --platform linux --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid --platform linux: use OS/ARCH[/VARIANT]"* ]]
+}
+
 @test "pull: a [[registry]] prefix's location and its mirrors use their own insecure; blocked refuses before any mirror" {
   # the name asked for is a secure host; only the location (or mirror) is marked insecure
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
@@ -241,6 +269,66 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$status" -eq 0 ]
   [ "$output" = "$CONFIG_ID" ]
   berth logout "$REG_AUTH"
+}
+
+@test "auth.json search paths: ~/.config/containers/auth.json before the read-only ~/.docker/config.json; --authfile" {
+  berth pull -q --tls-verify=false "$REG_A/library/app:v1" >/dev/null
+  berth push -q --tls-verify=false --creds bob:pa55word "$REG_A/library/app:v1" "$REG_AUTH/paths/app:v1"
+  local h="$BERTH_TEST_DIR/authhome" st=(--root "$BERTH_TEST_DIR/paths" --runroot "$BERTH_TEST_DIR/paths-run")
+  mkdir -p "$h/.docker" "$h/.config/containers"
+  # no REGISTRY_AUTH_FILE, no XDG_CONFIG_HOME: podman's default files under HOME
+  pull_home() { env -u REGISTRY_AUTH_FILE -u XDG_CONFIG_HOME -u DOCKER_CONFIG HOME="$h" "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_AUTH/paths/app:v1"; }
+  run pull_home
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"authentication required"* ]]
+  printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG_AUTH" "$(printf bob:pa55word | base64)" >"$h/.docker/config.json"
+  cp "$h/.docker/config.json" "$BERTH_TEST_DIR/docker-config.before"
+  run pull_home
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  # containers' own file comes first: a wrong password there wins over docker's right one
+  printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG_AUTH" "$(printf bob:wrong | base64)" >"$h/.config/containers/auth.json"
+  run pull_home
+  [ "$status" -eq 125 ]
+  # login writes --authfile (mode 0600), never docker's file
+  run env -u REGISTRY_AUTH_FILE HOME="$h" "$BERTH_BIN" login --tls-verify=false --authfile "$BERTH_TEST_DIR/flag-auth.json" -u bob -p pa55word "$REG_AUTH"
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %a "$BERTH_TEST_DIR/flag-auth.json")" = 600 ]
+  cmp "$h/.docker/config.json" "$BERTH_TEST_DIR/docker-config.before"
+  run env -u REGISTRY_AUTH_FILE HOME="$h" "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false --authfile "$BERTH_TEST_DIR/flag-auth.json" "$REG_AUTH/paths/app:v1"
+  [ "$status" -eq 0 ]
+  run env -u REGISTRY_AUTH_FILE HOME="$h" "$BERTH_BIN" login --get-login --authfile "$BERTH_TEST_DIR/flag-auth.json" "$REG_AUTH"
+  [ "$output" = bob ]
+}
+
+@test "auth.json search paths for a user: login writes \$XDG_RUNTIME_DIR/containers/auth.json, then ~/.config is read" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to create the test user"
+  local user h rt
+  user=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
+  h=$(mktemp -d /tmp/berth-authhome.XXXXXX); rt="$h/run"
+  mkdir -p "$h/home/.docker" "$rt"
+  printf '{"auths":{"other.invalid":{"auth":"eDp5"}}}\n' >"$h/home/.docker/config.json"
+  chown -R "$user:" "$h"; chmod 700 "$rt" "$h"
+  as_auth_user() {
+    local q="" a
+    for a in "$@"; do q+=" $(printf '%q' "$a")"; done
+    su "$user" -s /bin/sh -c "cd /tmp && env -u REGISTRY_AUTH_FILE -u XDG_CONFIG_HOME -u XDG_CACHE_HOME -u CONTAINERS_CONF -u CONTAINERS_STORAGE_CONF -u CONTAINERS_REGISTRIES_CONF HOME='$h/home' XDG_RUNTIME_DIR=\"\$RT\" '$BERTH_BIN'$q" </dev/null
+  }
+  export RT="$rt"
+  run as_auth_user login --tls-verify=false -u bob -p pa55word "$REG_AUTH"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(stat -c %a "$rt/containers/auth.json")" = 600 ]
+  [ "$(stat -c %U "$rt/containers/auth.json")" = "$user" ]
+  [ "$(jq -r '.auths | keys | join(" ")' "$h/home/.docker/config.json")" = other.invalid ]
+  run as_auth_user login --get-login "$REG_AUTH"
+  [ "$output" = bob ]
+  # the runtime file gone (a reboot): ~/.config/containers/auth.json is read next
+  mkdir -p "$h/home/.config/containers"
+  mv "$rt/containers/auth.json" "$h/home/.config/containers/auth.json"
+  chown -R "$user:" "$h/home/.config"
+  run as_auth_user login --get-login "$REG_AUTH"
+  [ "$output" = bob ]
+  rm -rf "$h"
 }
 
 @test "pull --all-tags" {

@@ -10,6 +10,7 @@
 #   stop_registries                            kills every registry started (by pid)
 #   transfer_oci_layout DIR TAG [NLAYERS]          an OCI layout (busybox rootfs + NLAYERS-1 small
 #                                              layers) made with tar, gzip, sha256sum and jq
+#   transfer_multiarch_layout SRC DIGEST DIR   an amd64 + arm64/v8 index of SRC's image in DIR
 
 TRANSFER_PIDS_FILE=${BATS_FILE_TMPDIR:-/tmp}/transfer-registry.pids
 
@@ -141,4 +142,30 @@ transfer_oci_layout() {
       digest:$d, size:$s, annotations:{"org.opencontainers.image.ref.name":$t}}]}' >"$dir/index.json"
   rm -rf "$tmp"
   echo "sha256:$man"
+}
+
+# transfer_multiarch_layout SRC DIGEST DIR - DIR: a copy of layout SRC whose index.json holds,
+# as tag "multi", an OCI index of SRC's image DIGEST (linux/amd64) and of a linux/arm64/v8
+# twin (its config says arm64); prints the twin's config hex (its image id).
+transfer_multiarch_layout() {
+  local src=$1 man=${2#sha256:} dir=$3 cfg twin m2 ih
+  rm -rf "$dir"; cp -r "$src" "$dir"
+  cfg=$(jq -r .config.digest <"$dir/blobs/sha256/$man" | cut -d: -f2)
+  jq -c '.architecture = "arm64" | .variant = "v8"' <"$dir/blobs/sha256/$cfg" >"$dir/twin.cfg"
+  twin=$(_blob "$dir" "$dir/twin.cfg")
+  jq -c --arg d "sha256:$twin" --argjson s "$(stat -c %s "$dir/blobs/sha256/$twin")" \
+    '.config.digest = $d | .config.size = $s' <"$dir/blobs/sha256/$man" >"$dir/twin.man"
+  m2=$(_blob "$dir" "$dir/twin.man")
+  jq -cn --arg a "sha256:$man" --argjson asz "$(stat -c %s "$dir/blobs/sha256/$man")" \
+    --arg b "sha256:$m2" --argjson bsz "$(stat -c %s "$dir/blobs/sha256/$m2")" '{schemaVersion:2,
+     mediaType:"application/vnd.oci.image.index.v1+json",
+     manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$a,size:$asz,
+                 platform:{os:"linux",architecture:"amd64"}},
+                {mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$b,size:$bsz,
+                 platform:{os:"linux",architecture:"arm64",variant:"v8"}}]}' >"$dir/index.blob"
+  ih=$(_blob "$dir" "$dir/index.blob")
+  jq -cn --arg d "sha256:$ih" --argjson s "$(stat -c %s "$dir/blobs/sha256/$ih")" \
+    '{schemaVersion:2,manifests:[{mediaType:"application/vnd.oci.image.index.v1+json",
+      digest:$d,size:$s,annotations:{"org.opencontainers.image.ref.name":"multi"}}]}' >"$dir/index.json"
+  echo "$twin"
 }
