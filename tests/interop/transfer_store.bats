@@ -331,6 +331,49 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   rm -rf "$h"
 }
 
+@test "run/create --pull=missing|always|newer|never" {
+  printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  local st=(--root "$BERTH_TEST_DIR/policy" --runroot "$BERTH_TEST_DIR/policy-run") other img="$REG_A/library/policy:latest"
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$img"
+  other=$(transfer_oci_layout "$BERTH_TEST_DIR/layout-other" other 1)
+  other=$(jq -r .config.digest <"$BERTH_TEST_DIR/layout-other/blobs/sha256/${other#sha256:}" | cut -d: -f2)
+  run "$BERTH_BIN" "${st[@]}" create --pull=never "$img" true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"image not known"* ]]
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" create "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $img..."* ]]
+  [ "$("$BERTH_BIN" "${st[@]}" inspect --format '{{.Image}}' "$output")" = "$CONFIG_ID" ]
+  # the tag moves on the registry; missing (the default) keeps using the local image
+  skopeo copy -q --dest-tls-verify=false "oci:$BERTH_TEST_DIR/layout-other:other" "docker://$img"
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" create --pull=missing "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" != *"Trying to pull"* ]]
+  [ "$("$BERTH_BIN" "${st[@]}" inspect --format '{{.Image}}' "$output")" = "$CONFIG_ID" ]
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" create --pull=always "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $img..."* ]]
+  [ "$("$BERTH_BIN" "${st[@]}" inspect --format '{{.Image}}' "$output")" = "$other" ]
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$img"
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" run --rm --pull=newer "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $img..."* ]]
+  run "$BERTH_BIN" "${st[@]}" images --format '{{.ID}}' "$img"
+  [ "$output" = "${CONFIG_ID:0:12}" ]
+  # always: a failed pull fails, even with the image in the store
+  run "$BERTH_BIN" "${st[@]}" create --pull=always "$REG_A/library/policy:nosuch" true
+  [ "$status" -eq 125 ]
+  run "$BERTH_BIN" "${st[@]}" tag "$img" "$REG_A/library/gone:latest"
+  run "$BERTH_BIN" "${st[@]}" create --pull=always "$REG_A/library/gone:latest" true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"manifest unknown"* ]]
+  run "$BERTH_BIN" "${st[@]}" create --pull=sometimes "$img" true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid --pull sometimes: use always, missing, never or newer"* ]]
+  "$BERTH_BIN" "${st[@]}" rm -a -f >/dev/null
+  : >"$CONTAINERS_REGISTRIES_CONF"
+}
+
 @test "pull --all-tags" {
   run berth --root "$BERTH_TEST_DIR/all" --runroot "$BERTH_TEST_DIR/all-run" pull -q --all-tags --tls-verify=false "$REG_A/library/app"
   [ "$status" -eq 0 ]
