@@ -322,6 +322,41 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
+@test "TLS: certs.d/HOST:PORT under ~/.config/containers with ca.crt, client.cert and client.key" {
+  make_test_ca "$BERTH_TEST_DIR/mca"
+  make_test_client_cert "$BERTH_TEST_DIR/mca" client
+  REG_TLS_CERT="$BERTH_TEST_DIR/mca/server.crt" REG_TLS_KEY="$BERTH_TEST_DIR/mca/server.key" \
+    REG_TLS_CLIENTCA="$BERTH_TEST_DIR/mca/ca.crt" start_docker_registry MTLS
+  local cfg="$BERTH_TEST_DIR/mtls-config" d
+  d="$cfg/containers/certs.d/$REG_MTLS"
+  mkdir -p "$d"
+  cp "$BERTH_TEST_DIR/mca/ca.crt" "$d/ca.crt"
+  # the CA alone: the server refuses a client without a certificate
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" copy "oci:$LAYOUT:v1" "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 125 ]
+  # (not "answered HTTP": Go's TLS server answers a plain-HTTP probe with a 400)
+  [[ "$output" == *"copy $REG_MTLS/mtls:v1: talking to $REG_MTLS: "*"; $REG_MTLS refused the TLS handshake: if it asks for a client certificate, put client.cert and client.key in /etc/containers/certs.d/$REG_MTLS/ or pass --cert-dir"* ]]
+  [[ "$output" != *"answered HTTP"* ]]
+  cp "$BERTH_TEST_DIR/mca/client.cert" "$d/client.cert"
+  cp "$BERTH_TEST_DIR/mca/client.key" "$d/client.key"
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" copy -q "oci:$LAYOUT:v1" "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 0 ]
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" --root "$BERTH_TEST_DIR/mtls-store" --runroot "$BERTH_TEST_DIR/mtls-run" pull -q "$REG_MTLS/mtls:v1"
+  [ "$status" -eq 0 ]
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" search --list-tags "$REG_MTLS/mtls"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *v1* ]]
+  # skopeo reads the same directory layout
+  run skopeo inspect --cert-dir "$d" "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # a client certificate without its key is named
+  rm "$d/client.key"
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" inspect "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"client certificate without its key"* ]]
+}
+
 @test "bearer tokens: anonymous pull, push after login, token cache, blob redirects, /v1/search" {
   start_docker_registry BACK
   start_token_gate GATE "$REG_BACK" carol t0ken

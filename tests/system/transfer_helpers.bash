@@ -4,9 +4,12 @@
 #
 #   start_docker_registry NAME [htpasswd-file]  Debian's docker-registry on 127.0.0.1:random;
 #                                              sets REG_<NAME>=127.0.0.1:PORT, REGDIR_<NAME>;
-#                                              serves TLS when REG_TLS_CERT/REG_TLS_KEY are set
+#                                              serves TLS when REG_TLS_CERT/REG_TLS_KEY are set,
+#                                              asks for a client certificate signed by
+#                                              REG_TLS_CLIENTCA when that is set too
 #   make_test_ca DIR                           DIR/ca.crt and a server cert DIR/server.{crt,key}
 #                                              for 127.0.0.1
+#   make_test_client_cert DIR NAME             DIR/NAME.{cert,key}, signed by DIR's CA
 #   stop_registries                            kills every registry started (by pid)
 #   transfer_oci_layout DIR TAG [NLAYERS]          an OCI layout (busybox rootfs + NLAYERS-1 small
 #                                              layers) made with tar, gzip, sha256sum and jq
@@ -31,7 +34,7 @@ start_docker_registry() {
       echo "http:"
       echo "  addr: 127.0.0.1:$port"
       if [ -n "${REG_TLS_CERT:-}" ]; then
-        echo "  tls: {certificate: $REG_TLS_CERT, key: $REG_TLS_KEY}"
+        echo "  tls: {certificate: $REG_TLS_CERT, key: $REG_TLS_KEY${REG_TLS_CLIENTCA:+, clientcas: [$REG_TLS_CLIENTCA]}}"
       fi
       if [ -n "$htpasswd" ]; then
         echo "auth:"
@@ -73,6 +76,17 @@ start_token_gate() {
   done
   printf -v "REG_$name" '%s' "127.0.0.1:$port"
   export "REG_$name"
+}
+
+# make_test_client_cert CADIR NAME - CADIR/NAME.cert and CADIR/NAME.key: a client certificate
+# signed by make_test_ca's CA in CADIR.
+make_test_client_cert() {
+  local d=$1 n=$2
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=berth test client" \
+    -keyout "$d/$n.key" -out "$d/$n.csr" >/dev/null 2>&1 || return 1
+  printf 'extendedKeyUsage=clientAuth\n' >"$d/$n.ext"
+  openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/$n.ext" -out "$d/$n.cert" >/dev/null 2>&1
 }
 
 # make_test_ca DIR - a CA and a server certificate for 127.0.0.1 signed by it.
