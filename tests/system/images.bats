@@ -2,6 +2,8 @@
 # images.bats - the local image commands: import, images, image inspect, history, tag, untag,
 # rmi, image prune, image exists, system df/check/prune/reset, events, info.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 
 setup_file() { berth_test_setup_file; }
@@ -161,6 +163,16 @@ EOF
   digest=$(berth image inspect --format '{{.Digest}}' busybox)
   run berth image inspect --format '{{.Id}}' "localhost/busybox@$digest"
   [ "sha256:$output" = "$id" ]
+  # run and create find it the same way, without trying a registry (issue 2's example)
+  berth tag busybox myhost:5000/registry
+  run --separate-stderr berth run --rm registry true
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  run berth create --name short-named registry:latest true
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect --format '{{.ImageName}}' short-named)" = myhost:5000/registry:latest ]
+  berth rm short-named >/dev/null
+  berth untag busybox myhost:5000/registry
   berth untag busybox myhost:5000/team/registry:2
   run berth image inspect registry:2
   [ "$status" -eq 125 ]

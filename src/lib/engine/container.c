@@ -521,7 +521,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	rec.id = st.id;
 	rec.name = st.name;
 	rec.image_id = img->id;
-	rec.image_name = img->names && img->names[0] ? img->names[0] : (char *)image_ref;
+	rec.image_name = (char *)store_image_resolved_name(img, image_ref);
+	if (!rec.image_name)
+		rec.image_name = (char *)image_ref;
 	rec.created = ctr_now_ns();
 	rec.config = createtext;
 	rec.state = "created";
