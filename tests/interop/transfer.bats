@@ -235,8 +235,25 @@ teardown_file() {
   # --creds works without a login
   run berth inspect --tls-verify=false --creds alice:s3cret "docker://$REG_AUTH/private:v1"
   [ "$status" -eq 0 ]
+  # copy: each side has its own credentials
+  run berth copy --src-tls-verify=false --dest-tls-verify=false --src-creds alice:s3cret \
+    "docker://$REG_AUTH/private:v1" "docker://$REG_AUTH/copied:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"copy $REG_AUTH/copied:v1: authentication required"* ]]
+  run berth copy -q --src-tls-verify=false --dest-tls-verify=false --src-creds alice:s3cret \
+    --dest-creds alice:s3cret "docker://$REG_AUTH/private:v1" "docker://$REG_AUTH/copied:v1"
+  [ "$status" -eq 0 ]
+  run skopeo inspect --tls-verify=false --creds alice:s3cret "docker://$REG_AUTH/copied:v1"
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # logout --all forgets every registry
+  berth login --tls-verify=false -u alice -p s3cret "$REG_AUTH" >/dev/null
+  berth login --tls-verify=false -u alice -p s3cret "$REG_A" >/dev/null
+  [ "$(jq '.auths | length' "$REGISTRY_AUTH_FILE")" = 2 ]
   run berth logout --all
   [ "$output" = "Removed login credentials for all registries" ]
+  [ "$(jq '.auths | length' "$REGISTRY_AUTH_FILE")" = 0 ]
+  run berth login --get-login "$REG_AUTH"
+  [ "$status" -eq 125 ]
 }
 
 @test "copy --all keeps an index; without it the host's platform is chosen" {
