@@ -124,6 +124,29 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   : >"$CONTAINERS_REGISTRIES_CONF"
 }
 
+@test "registries.conf.d: drop-ins in ~/.config/containers/registries.conf.d add search registries and aliases, later files win" {
+  local h="$BERTH_TEST_DIR/dropin-home" st=(--root "$BERTH_TEST_DIR/dropin" --runroot "$BERTH_TEST_DIR/dropin-run")
+  mkdir -p "$h/.config/containers/registries.conf.d"
+  printf 'unqualified-search-registries = ["example.invalid"]\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  printf 'unqualified-search-registries = ["%s"]\n' "$REG_A" >"$h/.config/containers/registries.conf.d/50-search.conf"
+  printf '[aliases]\n"dropapp" = "example.invalid/app"\n' >"$h/.config/containers/registries.conf.d/60-alias.conf"
+  printf '[aliases]\n"dropapp" = "%s/library/app"\n' "$REG_A" >"$h/.config/containers/registries.conf.d/70-alias.conf"
+  run --separate-stderr env -u XDG_CONFIG_HOME HOME="$h" "$BERTH_BIN" "${st[@]}" pull library/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [[ "$stderr" == *"Trying to pull $REG_A/library/app:v1..."* ]]
+  [[ "$stderr" != *example.invalid* ]]
+  run --separate-stderr env -u XDG_CONFIG_HOME HOME="$h" "$BERTH_BIN" "${st[@]}" pull dropapp:v2
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $REG_A/library/app:v2..."* ]]
+  # a drop-in that does not parse is named
+  printf 'unqualified-search-registries = [\n' >"$h/.config/containers/registries.conf.d/80-bad.conf"
+  run env -u XDG_CONFIG_HOME HOME="$h" "$BERTH_BIN" "${st[@]}" pull library/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"80-bad.conf:"* ]]
+  : >"$CONTAINERS_REGISTRIES_CONF"
+}
+
 @test "pull: short-name-mode enforcing prompts on a terminal, refuses without one, and records the choice" {
   command -v script >/dev/null || skip "script (util-linux) is not installed"
   start_docker_registry B
