@@ -190,8 +190,7 @@ const struct cli_option cmd_events_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-/* podman's --since/--until: RFC 3339, unix seconds (with fraction), or a duration ago ("10m"). */
-static int parse_when(const char *v, int64_t *ret)
+int cli_parse_when(const char *v, int64_t *ret)
 {
 	int64_t t;
 	char *end;
@@ -328,9 +327,9 @@ int cmd_events(struct berth_ctx *ctx, struct cli_args *args)
 	for (char *const *f = c.filters; *f; f++)
 		if (!strchr(*f, '='))
 			return cli_error("invalid filter \"%s\": use KEY=VALUE (type=, event=, container=, image=, ...)", *f);
-	if ((v = cli_str(args, "since")) && parse_when(v, &since) < 0)
+	if ((v = cli_str(args, "since")) && cli_parse_when(v, &since) < 0)
 		return cli_error("invalid --since \"%s\": give an RFC 3339 time, unix seconds or a duration such as 10m", v);
-	if ((v = cli_str(args, "until")) && parse_when(v, &until) < 0)
+	if ((v = cli_str(args, "until")) && cli_parse_when(v, &until) < 0)
 		return cli_error("invalid --until \"%s\": give an RFC 3339 time, unix seconds or a duration such as 10m", v);
 	if (c.format && strcmp(c.format, "json") != 0) {
 		_cleanup_free_ char *norm = fmt_normalize(c.format, &(bool){ false });

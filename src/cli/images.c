@@ -37,7 +37,7 @@ int cli_open_store(struct berth_ctx *ctx, struct store **ret)
 const struct cli_option cmd_images_options[] = {
 	{ "all", 'a', CLI_BOOL, "Show all images (default hides intermediate images)", NULL },
 	{ "digests", 0, CLI_BOOL, "Show digests", NULL },
-	{ "filter", 'f', CLI_LIST, "Filter output based on conditions provided (reference=, dangling=, label=, before=, since=, id=)", NULL },
+	{ "filter", 'f', CLI_LIST, "Filter output based on conditions provided (reference=, dangling=, label=, before=, since=, until=, id=, digest=, containers=, readonly=, intermediate=)", NULL },
 	{ "format", 0, CLI_STRING, "Change the output format to JSON or a Go template", NULL },
 	{ "noheading", 'n', CLI_BOOL, "Do not print column headings", NULL },
 	{ "no-trunc", 0, CLI_BOOL, "Do not truncate output", NULL },
@@ -48,9 +48,11 @@ const struct cli_option cmd_images_options[] = {
 
 struct image_filter {
 	char **reference;
-	int dangling; /* -1 unset */
-	int64_t before, since;
-	char **ids;
+	int dangling;   /* -1 unset */
+	int containers; /* -1 unset: used by a container (1) or not (0) */
+	bool none;      /* readonly=true, intermediate=true: berth has neither kind of image */
+	int64_t before, since, until;
+	char **ids, **digests;
 	char **labels; /* "key" or "key=value", all must match */
 	struct store *s;
 };
@@ -93,6 +95,19 @@ static bool filter_keep(const struct image_filter *f, const struct store_image *
 		return false;
 	if (f->since && img->created <= f->since)
 		return false;
+	if (f->until && img->created >= f->until)
+		return false;
+	if (f->none)
+		return false;
+	if (f->digests) {
+		bool any = false;
+		for (char **p = f->digests; *p && !any; p++)
+			any = img->digest && strcmp(img->digest, *p) == 0;
+		if (!any)
+			return false;
+	}
+	if (f->containers >= 0 && (store_image_in_use(f->s, img->id, NULL, NULL) > 0) != f->containers)
+		return false;
 	if (f->reference) {
 		bool any = false;
 		for (char **p = f->reference; *p && !any; p++)
@@ -133,12 +148,20 @@ static void image_filter_done(struct image_filter *f)
 {
 	strv_free(f->reference);
 	strv_free(f->ids);
+	strv_free(f->digests);
 	strv_free(f->labels);
+}
+
+/* bool_filter() - "true" 1, "false" 0, else -1. */
+static int bool_filter(const char *v)
+{
+	return strcmp(v, "true") == 0 ? 1 : strcmp(v, "false") == 0 ? 0 : -1;
 }
 
 static int parse_filters(struct store *s, char *const *list, struct image_filter *f)
 {
 	f->dangling = -1;
+	f->containers = -1;
 	f->s = s;
 	for (; list && *list; list++) {
 		const char *eq = strchr(*list, '=');
@@ -163,7 +186,8 @@ static int parse_filters(struct store *s, char *const *list, struct image_filter
 			else
 				return cli_error("invalid filter %s: dangling takes true or false", *list);
 		} else if ((kl == 6 && strncmp(*list, "before", 6) == 0) ||
-			   (kl == 5 && strncmp(*list, "since", 5) == 0)) {
+			   (kl == 5 && strncmp(*list, "since", 5) == 0) ||
+			   (kl == 5 && strncmp(*list, "after", 5) == 0)) {
 			_cleanup_(store_image_freep) struct store_image *ref = NULL;
 			berth_error err = { 0 };
 			if (store_image_lookup(s, v, &ref, &err) < 0)
@@ -172,8 +196,23 @@ static int parse_filters(struct store *s, char *const *list, struct image_filter
 				f->before = ref->created;
 			else
 				f->since = ref->created;
+		} else if (kl == 5 && strncmp(*list, "until", 5) == 0) {
+			if (cli_parse_when(v, &f->until) < 0)
+				return cli_error("invalid filter %s: give an RFC 3339 time, unix seconds or a duration such as 10m", *list);
+		} else if (kl == 6 && strncmp(*list, "digest", 6) == 0) {
+			if (strv_append(&f->digests, v) < 0)
+				return cli_error("out of memory");
+		} else if (kl == 10 && strncmp(*list, "containers", 10) == 0) {
+			if ((f->containers = bool_filter(v)) < 0)
+				return cli_error("invalid filter %s: containers takes true or false", *list);
+		} else if ((kl == 8 && strncmp(*list, "readonly", 8) == 0) ||
+			   (kl == 12 && strncmp(*list, "intermediate", 12) == 0)) {
+			int b = bool_filter(v);
+			if (b < 0)
+				return cli_error("invalid filter %s: use true or false", *list);
+			f->none |= b == 1; /* no read-only stores; images record no parents */
 		} else
-			return cli_error("invalid filter \"%s\": use reference=, dangling=, label=, before=, since= or id=",
+			return cli_error("invalid filter \"%s\": use reference=, dangling=, label=, before=, since=, until=, id=, digest=, containers=, readonly= or intermediate=",
 					 *list);
 	}
 	return 0;

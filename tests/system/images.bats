@@ -136,6 +136,30 @@ EOF
   run berth images --format '{{.Repository}}' --filter before=labeled
   [[ "$output" == *"localhost/busybox"* ]]
   [[ "$output" != *"localhost/labeled"* ]]
+  # until=, after=, digest=, containers=, readonly=, intermediate=
+  run berth images --format '{{.Repository}}' --filter until=2000-01-01T00:00:00Z
+  [ "$output" = "" ]
+  run berth images --format '{{.Repository}}' --filter until=$(( $(date +%s) + 3600 )) --filter reference=labeled
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter until=1h --filter reference=labeled
+  [ "$output" = "" ]
+  run berth images --format '{{.Repository}}' --filter after=busybox --filter reference=labeled
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter "digest=$(berth image inspect --format '{{.Digest}}' labeled)"
+  [ "$output" = "localhost/labeled" ]
+  berth create --name filter-user labeled true >/dev/null
+  run berth images --format '{{.Repository}}' --filter containers=true
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter containers=false
+  [[ "$output" != *"localhost/labeled"* ]]
+  [[ "$output" == *"localhost/busybox"* ]]
+  berth rm filter-user >/dev/null
+  run berth images --format '{{.Repository}}' --filter readonly=true
+  [ "$output" = "" ]
+  run berth images --format '{{.Repository}}' --filter readonly=false --filter intermediate=false --filter reference=labeled
+  [ "$output" = "localhost/labeled" ]
+  run berth images --filter until=soon
+  [ "$status" -eq 125 ]
   berth rmi labeled
   run berth images --filter nonsense=1
   [ "$status" -eq 125 ]
