@@ -122,7 +122,7 @@ int cmd_system_prune(struct berth_ctx *ctx, struct cli_args *args)
 	if ((rc = cli_open_store(ctx, &s)) != 0)
 		return rc;
 	printf("Deleted Images\n");
-	if ((rc = cli_prune_images(ctx, s, cli_flag(args, "all"), &reclaimed)) != 0)
+	if ((rc = cli_prune_images(ctx, s, cli_flag(args, "all"), NULL, &reclaimed)) != 0)
 		return rc;
 	if (store_gc(s, &removed, &err) < 0)
 		return cli_fail(&err);

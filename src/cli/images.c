@@ -618,7 +618,7 @@ next:;
 const struct cli_option cmd_image_prune_options[] = {
 	{ "all", 'a', CLI_BOOL, "Remove all images not in use by containers, not just dangling ones", NULL },
 	{ "force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL },
-	{ "filter", 0, CLI_LIST, "Provide filter values (e.g. 'dangling=true')", NULL },
+	{ "filter", 0, CLI_LIST, "Provide filter values (until=, label=, ... as images --filter)", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -633,30 +633,42 @@ bool cli_confirm(const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-/* Removes unused images (dangling only unless @all); prints the removed ids. */
-int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed)
+/* Removes unused images (dangling only unless @all) that @filters keep; prints their ids. */
+int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, char *const *filters,
+		     int64_t *ret_reclaimed)
 {
+	struct image_filter f = { 0 };
 	berth_error err = { 0 };
 	bool removed_any;
 	int64_t reclaimed = 0;
+	int rc;
 
-	if (store_lock(s, true, &err) < 0)
+	if ((rc = parse_filters(s, filters, &f)) != 0) {
+		image_filter_done(&f);
+		return rc;
+	}
+	if (store_lock(s, true, &err) < 0) {
+		image_filter_done(&f);
 		return cli_fail(&err);
+	}
 	/* Removing an image can leave another one unused only through names; one pass suffices,
 	 * but loop in case removing layers made nothing else eligible. */
 	do {
 		struct store_image **imgs = NULL;
 		size_t n = 0;
 		removed_any = false;
-		if (store_image_list(s, &imgs, &n, &err) < 0)
+		if (store_image_list(s, &imgs, &n, &err) < 0) {
+			image_filter_done(&f);
 			return cli_fail(&err);
+		}
 		for (size_t i = 0; i < n; i++) {
-			if (!all && !imgs[i]->dangling)
+			if ((!all && !imgs[i]->dangling) || !filter_keep(&f, imgs[i]))
 				continue;
 			if (store_image_in_use(s, imgs[i]->id, NULL, NULL) != 0)
 				continue;
 			if (store_image_delete(s, imgs[i]->id, &err) < 0) {
 				store_image_list_free(imgs, n);
+				image_filter_done(&f);
 				return cli_fail(&err);
 			}
 			printf("%s\n", imgs[i]->id);
@@ -666,6 +678,7 @@ int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *
 		}
 		store_image_list_free(imgs, n);
 	} while (removed_any && all);
+	image_filter_done(&f);
 	if (ret_reclaimed)
 		*ret_reclaimed = reclaimed;
 	return 0;
@@ -677,16 +690,13 @@ int cmd_image_prune(struct berth_ctx *ctx, struct cli_args *args)
 	bool all = cli_flag(args, "all");
 	int rc;
 
-	for (char *const *f = cli_list(args, "filter"); *f; f++)
-		if (strcmp(*f, "dangling=true") != 0)
-			return cli_error("invalid image prune filter \"%s\": only dangling=true is supported", *f);
 	if (!cli_flag(args, "force") &&
 	    !cli_confirm(all ? "WARNING! This command removes all images without at least one container associated with them."
 			 : "WARNING! This command removes all dangling images."))
 		return 0;
 	if ((rc = cli_open_store(ctx, &s)) != 0)
 		return rc;
-	return cli_prune_images(ctx, s, all, NULL);
+	return cli_prune_images(ctx, s, all, cli_list(args, "filter"), NULL);
 }
 
 int cmd_image_exists(struct berth_ctx *ctx, struct cli_args *args)

@@ -368,6 +368,23 @@ EOF
   [ "$status" -eq 0 ]
   berth image exists "${id#sha256:}"
   berth image prune -f
+  # --filter: podman's until= and label= (the filters of images)
+  berth import --change 'LABEL keep=no' "$(small_tar prune-label)" prune-label >/dev/null
+  berth import "$(small_tar prune-other)" prune-other >/dev/null
+  run berth image prune -a -f --filter label=keep=no
+  [ "$status" -eq 0 ]
+  run berth image exists prune-label
+  [ "$status" -eq 1 ]
+  berth image exists prune-other
+  berth image exists busybox
+  run berth image prune -a -f --filter until=2000-01-01T00:00:00Z
+  [ "$status" -eq 0 ]
+  [ "$output" = "" ]
+  berth image exists prune-other
+  run berth image prune -f --filter nonsense=1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid filter"* ]]
+  berth rmi prune-other >/dev/null
 }
 
 @test "rmi -a, system df, system prune" {
