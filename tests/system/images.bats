@@ -31,6 +31,16 @@ small_tar() {
   [ "$output" = "$id [\"/bin/sh\"] /srv nobody my message" ]
   run berth image inspect --format '{{json .Config.Env}} {{json .Labels}} {{json .Config.ExposedPorts}}' localhost/imported:latest
   [ "$output" = '["FOO=bar"] {"a":"b"} {"8080/tcp":{}}' ]
+  # ENTRYPOINT in both forms (the last one wins), VOLUME as a path and as a JSON array
+  run berth import --change 'ENTRYPOINT ["/bin/echo", "x"]' --change 'VOLUME /data' \
+    --change 'VOLUME ["/a", "/b"]' --change 'ENTRYPOINT /bin/true' "$tar" imported-ep
+  [ "$status" -eq 0 ]
+  run berth image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Volumes}}' imported-ep
+  [ "$output" = '["/bin/sh","-c","/bin/true"] {"/data":{},"/a":{},"/b":{}}' ]
+  run berth import --change 'FROM x' "$tar" imported-bad
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'invalid --change "FROM x": FROM is not one of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR'* ]]
+  berth rmi imported-ep >/dev/null
   # the unpacked layer holds the tarball's files
   run berth image inspect --format '{{.GraphDriver.Data.UpperDir}}' imported
   [ -x "$output/bin/busybox" ]
