@@ -250,7 +250,11 @@ EOF
   run berth history busybox
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" =~ ^ID\ +CREATED\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
-  [[ "${lines[1]}" == *"/bin/sh -c #(nop) ADD file:"* ]]
+  [[ "${lines[1]}" == *"/bin/sh -c #(nop) ADD file:"*"  imported from tarball" ]]
+  run berth image inspect --format '{{.Comment}}' busybox
+  [ "$output" = "imported from tarball" ]
+  run berth history --no-trunc --format '{{.ID}}|{{.Comment}}' busybox
+  [ "$output" = "$(berth image inspect --format '{{.Id}}' busybox)|imported from tarball" ]
   run berth history --format json busybox
   [ "$(echo "$output" | jq -r '.[0].size')" -gt 1000 ]
   run berth history -q busybox
