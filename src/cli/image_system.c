@@ -82,7 +82,7 @@ const struct cli_option cmd_system_prune_options[] = {
 	{ "all", 'a', CLI_BOOL, "Remove all unused data, not just dangling images", NULL },
 	{ "force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL },
 	{ "volumes", 0, CLI_BOOL, "Prune volumes", NULL },
-	{ "filter", 0, CLI_LIST, "Provide filter values", NULL },
+	{ "filter", 0, CLI_LIST, "Provide filter values (refused: not supported yet)", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -95,6 +95,10 @@ int cmd_system_prune(struct berth_ctx *ctx, struct cli_args *args)
 	char sz[32];
 	int rc;
 
+	/* it used to be accepted and ignored, which removes more than asked: refuse it instead */
+	if (cli_list(args, "filter")[0])
+		return cli_error("system prune --filter is not supported yet: use image prune --filter, "
+				 "and remove containers and pods by name");
 	if (!cli_flag(args, "force")) {
 		char line[16] = { 0 };
 		printf("WARNING! This command removes:\n\t- all stopped containers\n%s\t- all %s images\n\t- all build cache\n\nAre you sure you want to continue? [y/N] ",

@@ -412,6 +412,11 @@ EOF
   [[ "${lines[2]}" == "Local Volumes=0" ]]
   run berth rmi -a nonexist
   [ "$status" -eq 125 ]
+  # a filter it cannot apply is refused, not ignored: nothing is removed
+  run berth system prune -a -f --filter until=1h
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"system prune --filter is not supported yet"* ]]
+  berth image exists dfimg
   run berth system prune -a -f
   [ "$status" -eq 0 ]
   [[ "$output" == *"Total reclaimed space"* ]]
