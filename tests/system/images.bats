@@ -460,6 +460,23 @@ EOF
   [ "$(date +%s)" -ge "$until" ]
 }
 
+@test "events --filter label= matches a container's labels; unknown filters are refused" {
+  busybox_image
+  start=$(date +%s)
+  berth create --name ev-web --label tier=web busybox true >/dev/null
+  berth create --name ev-db --label tier=db busybox true >/dev/null
+  run berth events --stream=false --since "$start" --filter label=tier=web --format '{{.Status}} {{.Name}}'
+  [ "$output" = "create ev-web" ]
+  run berth events --stream=false --since "$start" --filter label=tier --filter event=create --format '{{.Name}}'
+  [ "$(sort <<<"$output" | tr '\n' ' ')" = "ev-db ev-web " ]
+  run berth events --stream=false --since "$start" --filter type=container --format json
+  echo "${lines[0]}" | jq -e '.Attributes.tier == "web"'
+  run berth events --stream=false --filter bogus=1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'invalid filter "bogus=1"'* ]]
+  berth rm ev-web ev-db >/dev/null
+}
+
 @test "the events file is rotated at containers.conf's events_logfile_max_size, as podman" {
   export CONTAINERS_CONF="$BATS_TEST_TMPDIR/containers.conf"
   printf '[engine]\nevents_logfile_max_size = "3k"\n' >"$CONTAINERS_CONF"
