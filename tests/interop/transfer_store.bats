@@ -419,6 +419,23 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ ! -e "$BERTH_TEST_DIR/never-made" ]
 }
 
+@test "pull on a terminal: one progress bar per layer, redrawn in place; plain lines otherwise" {
+  command -v script >/dev/null || skip "script (util-linux) is not installed"
+  local root="$BERTH_TEST_DIR/tty"
+  run script -qec "$BERTH_BIN --root $root/root --runroot $root/run pull --tls-verify=false $REG_A/library/app:v1" /dev/null </dev/null
+  [ "$status" -eq 0 ]
+  # three layers: three bars that end "done", redrawn with cursor-up and erase-line escapes
+  [ "$(grep -ao 'Copying blob sha256:[0-9a-f]\{12\} done' <<<"$output" | sort -u | wc -l)" = 3 ]
+  [[ "$output" == *$'\e[K'* ]]
+  [[ "$output" =~ $'\e'\[[0-9]+A ]]
+  [[ "$output" == *"Writing manifest to image destination"* ]]
+  # without a terminal: podman's plain lines, no escapes
+  run "$BERTH_BIN" --root "$root/root2" --runroot "$root/run2" pull --tls-verify=false "$REG_A/library/app:v1"
+  [ "$status" -eq 0 ]
+  [ "$(grep -cE '^Copying blob sha256:[0-9a-f]{64}$' <<<"$output")" = 3 ]
+  [[ "$output" != *$'\e'* ]]
+}
+
 @test "pull: two pulls of one image at once fetch each blob once" {
   local st="$BERTH_TEST_DIR/concurrent"
   "$BERTH_BIN" --root "$st/root" --runroot "$st/run" pull --tls-verify=false "$REG_A/library/app:v1" >"$st.1" 2>&1 &
