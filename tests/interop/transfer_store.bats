@@ -49,6 +49,21 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$output" = "$CONFIG_ID" ]
 }
 
+@test "pull: by digest; the image is found by that name; an unknown digest is refused" {
+  local st=(--root "$BERTH_TEST_DIR/bydigest" --runroot "$BERTH_TEST_DIR/bydigest-run") d
+  d=$(cat "$BERTH_TEST_DIR/layout.digest")
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_A/library/app@$d"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" "${st[@]}" images --digests --format '{{.Repository}} {{.Tag}} {{.Digest}}'
+  [ "$output" = "$REG_A/library/app <none> $d" ]
+  run "$BERTH_BIN" "${st[@]}" image inspect --format '{{.Id}}' "$REG_A/library/app@$d"
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_A/library/app@sha256:$(printf '0%.0s' $(seq 64))"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"manifest unknown"* ]]
+}
+
 @test "pull: short names through aliases and unqualified-search registries" {
   printf 'unqualified-search-registries = ["%s"]\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   run --separate-stderr berth pull library/app:v2
