@@ -225,6 +225,12 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *"blob sha256:$small arrived with digest sha256:"*"refusing it"* ]]
   run "$BERTH_BIN" --root "$BERTH_TEST_DIR/fresh" --runroot "$BERTH_TEST_DIR/fresh-run" images -q
   [ -z "$output" ]
+  # no half-written blob or layer: nothing in tmp, the damaged blob nowhere, the store clean
+  [ -z "$(ls -A "$BERTH_TEST_DIR/fresh/tmp" 2>/dev/null)" ]
+  [ ! -e "$BERTH_TEST_DIR/fresh/blobs/sha256/$small" ]
+  run "$BERTH_BIN" --root "$BERTH_TEST_DIR/fresh" --runroot "$BERTH_TEST_DIR/fresh-run" system check
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"No errors found"* ]]
 }
 
 @test "push: --digestfile, --format v2s2; skopeo and podman read the result" {
@@ -466,4 +472,6 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$(cat "$st.1" "$st.2" | grep -cE '^Copying blob sha256:[0-9a-f]{64}$')" = 3 ]
   [ "$(cat "$st.1" "$st.2" | grep -cE '^Copying config sha256:[0-9a-f]{64}$')" = 2 ]
   [ "$(cat "$st.1" "$st.2" | grep -c "^$CONFIG_ID$")" = 2 ]
+  # the per-blob fetch locks go with the fetch: the store's tmp/ is left empty
+  [ -z "$(ls -A "$st/root/tmp")" ]
 }
