@@ -61,7 +61,7 @@ teardown_file() {
   printf '[[registry]]\nlocation = "%s"\ninsecure = true\nblocked = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   run berth copy "docker://$REG_A/conf:v1" "oci:$BERTH_TEST_DIR/blocked:v1"
   [ "$status" -eq 125 ]
-  [[ "$output" == *"copy $REG_A/conf: the registry is blocked in registries.conf"* ]]
+  [[ "$output" == *"copy $REG_A/conf:v1: the registry is blocked in registries.conf"* ]]
   : >"$CONTAINERS_REGISTRIES_CONF"
 }
 
