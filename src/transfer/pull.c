@@ -256,15 +256,19 @@ static int pull_resolved(struct puller *p, const char *arg, char ret_id[STORE_ID
 		if (!p->pr.quiet)
 			fprintf(stderr, "Trying to pull %s...\n", *c);
 		/* Mirrors first, then the registry itself; the image keeps the name asked for. */
-		r = xfer_pull_sources(*c, "pull", &sources, &n_sources, &e1);
-		for (size_t i = 0; r == 0 && i < n_sources; i++) {
+		int rs = xfer_pull_sources(*c, "pull", &sources, &n_sources, &e1);
+		r = rs;
+		/* each source in turn until one works; the last one's error is reported */
+		for (size_t i = 0; rs == 0 && i < n_sources; i++) {
 			_cleanup_free_ char *src = NULL;
-			if (asprintf(&src, "docker://%s", sources[i].ref) < 0)
+			berr_clear(&e1);
+			if (asprintf(&src, "docker://%s", sources[i].ref) < 0) {
 				r = berr(&e1, ENOMEM, "out of memory");
-			else if ((r = pull_one(p, src, &sources[i], *c, ret_id, &e1)) == 0)
 				break;
-			else if (i + 1 < n_sources)
-				berr_clear(&e1);
+			}
+			r = pull_one(p, src, &sources[i], *c, ret_id, &e1);
+			if (r == 0)
+				break;
 		}
 		registry_pull_sources_free(sources, n_sources);
 		if (r == 0 && chosen)

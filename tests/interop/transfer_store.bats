@@ -127,6 +127,12 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$stderr" == *"Trying to pull example.invalid/lib/app:v2..."* ]]
   run "$BERTH_BIN" "${st[@]}" images --format '{{.Repository}}:{{.Tag}}'
   [ "$output" = example.invalid/lib/app:v2 ]
+  # a mirror that does not answer is passed over for the next source, the insecure location
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n[[registry.mirror]]\nlocation = "127.0.0.1:1/lib"\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  "$BERTH_BIN" "${st[@]}" rmi -a -f >/dev/null
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
   # blocked: refused with the mirror still listed
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\nblocked = true\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   run "$BERTH_BIN" "${st[@]}" pull example.invalid/lib/app:v1
