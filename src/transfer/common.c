@@ -11,6 +11,7 @@
 
 #include "config/auth.h"
 #include "config/registries_conf.h"
+#include "oci/reference.h"
 #include "transfer/transfer.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -405,6 +406,35 @@ int xfer_pull_sources(const char *ref, const char *op, struct registry_pull_sour
 	*ret_n = n;
 	return 0;
 }
+
+int xfer_source_location(oci_image_name **n, const char *op, bool *ret_insecure,
+			 berth_error *err)
+{
+	struct registry_pull_source *sources = NULL;
+	_cleanup_free_ char *ref = NULL, *name = NULL;
+	size_t n_sources = 0;
+	int r;
+
+	if ((*n)->transport != OCI_TRANSPORT_DOCKER)
+		return 0;
+	if (!(ref = oci_ref_string((*n)->ref)))
+		return berr(err, ENOMEM, "out of memory");
+	r = xfer_pull_sources(ref, op, &sources, &n_sources, err);
+	if (r < 0)
+		return r;
+	const struct registry_pull_source *loc = &sources[n_sources - 1];
+	*ret_insecure = loc->insecure;
+	if (strcmp(loc->ref, ref) != 0 && asprintf(&name, "docker://%s", loc->ref) < 0)
+		r = berr(err, ENOMEM, "out of memory");
+	registry_pull_sources_free(sources, n_sources);
+	if (r < 0 || !name)
+		return r;
+	oci_image_name_free(*n);
+	*n = NULL;
+	return oci_image_name_parse(name, n, err);
+}
+
+const struct registry_pull_source XFER_INSECURE_SOURCE = {.insecure = true};
 
 void xfer_side_source(struct xfer_side *s, const struct cli_args *args,
 		      const struct xfer_flags *f, const struct registry_pull_source *src)

@@ -67,36 +67,6 @@ static char *new_layout_path(const oci_image_name *n)
 	return strdup(n->path);
 }
 
-/*
- * source_location() - a docker:// source under a registries.conf prefix is read from that
- * entry's location (the last of its pull sources; mirrors come first); *@ret_insecure is that
- * location's insecure setting. A blocked registry is refused here.
- */
-static int source_location(oci_image_name **n, bool *ret_insecure, berth_error *err)
-{
-	struct registry_pull_source *sources = NULL;
-	_cleanup_free_ char *ref = NULL, *name = NULL;
-	size_t n_sources = 0;
-	int r;
-
-	if ((*n)->transport != OCI_TRANSPORT_DOCKER)
-		return 0;
-	if (!(ref = oci_ref_string((*n)->ref)))
-		return berr(err, ENOMEM, "out of memory");
-	r = xfer_pull_sources(ref, "copy", &sources, &n_sources, err);
-	if (r < 0)
-		return r;
-	const struct registry_pull_source *loc = &sources[n_sources - 1];
-	*ret_insecure = loc->insecure;
-	if (strcmp(loc->ref, ref) != 0 && asprintf(&name, "docker://%s", loc->ref) < 0)
-		r = berr(err, ENOMEM, "out of memory");
-	registry_pull_sources_free(sources, n_sources);
-	if (r < 0 || !name)
-		return r;
-	oci_image_name_free(*n);
-	*n = NULL;
-	return oci_image_name_parse(name, n, err);
-}
 
 /*
  * dest_compress() - --dest-compress-format recompresses the layers not in that format; without
@@ -134,7 +104,7 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 		return cli_error("copy: cannot initialise libcurl");
 	if (oci_image_name_parse(cli_argv(args)[0], &sn, &err) < 0 ||
 	    oci_image_name_parse(cli_argv(args)[1], &dn, &err) < 0 ||
-	    source_location(&sn, &src_insecure, &err) < 0)
+	    xfer_source_location(&sn, "copy", &src_insecure, &err) < 0)
 		return cli_fail(&err);
 	struct img_copy_opts o = {
 	    .all = cli_flag(args, "all"),
@@ -150,8 +120,7 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	created = new_layout_path(dn);
 	r = side_for(&ss, sn, args, true, &err);
 	if (r == 0 && src_insecure)
-		xfer_side_source(&ss, args, &SRC_FLAGS,
-				 &(struct registry_pull_source){.insecure = true});
+		xfer_side_source(&ss, args, &SRC_FLAGS, &XFER_INSECURE_SOURCE);
 	if (r == 0)
 		r = side_for(&ds, dn, args, false, &err);
 	if (r == 0)

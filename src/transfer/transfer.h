@@ -65,6 +65,19 @@ int xfer_side_init(struct xfer_side *s, struct reg_client *c, const struct cli_a
 		   berth_error *err);
 
 /**
+ * xfer_source_location() - a docker:// image under a registries.conf prefix is read from that
+ * entry's location (the last of its pull sources: copy and inspect try no mirrors), as skopeo
+ * does; *@ret_insecure is set to that location's insecure setting. A blocked registry is
+ * refused. Other transports are left alone.
+ * @op:		verb for the error message ("copy", "inspect")
+ */
+int xfer_source_location(oci_image_name **n, const char *op, bool *ret_insecure,
+			 berth_error *err);
+
+/** XFER_INSECURE_SOURCE - a pull source marked insecure, for xfer_side_source() */
+extern const struct registry_pull_source XFER_INSECURE_SOURCE;
+
+/**
  * xfer_side_source() - talk to the pull source @src (a mirror, or a prefix's location) as its
  * own registries.conf entry says: insecure there means plain HTTP or an unverified certificate
  * unless @f's TLS flag is given. The registry asked for may be a different, secure host.

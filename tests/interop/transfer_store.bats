@@ -118,6 +118,13 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/prefix-dir"
   [ "$status" -eq 0 ]
   [ -s "$BERTH_TEST_DIR/prefix-dir/manifest.json" ]
+  # inspect and manifest inspect read from the location too, as skopeo does
+  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  run berth manifest inspect example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .schemaVersion)" = 2 ]
   # the location does not answer: the insecure mirror serves the image, which keeps its name
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   "$BERTH_BIN" "${st[@]}" rmi -a -f >/dev/null
@@ -142,6 +149,9 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$status" -eq 125 ]
   [[ "$output" == *"copy example.invalid/lib/app:v1: the registry is blocked in registries.conf"* ]]
   [ ! -e "$BERTH_TEST_DIR/blocked-dir" ]
+  run berth inspect docker://example.invalid/lib/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"the registry is blocked in registries.conf"* ]]
   : >"$CONTAINERS_REGISTRIES_CONF"
 }
 
