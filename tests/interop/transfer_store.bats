@@ -28,6 +28,7 @@ setup_file() {
 
 teardown_file() {
   stop_registries
+  [ ! -s "$BERTH_TEST_DIR/authhome.path" ] || rm -rf "$(cat "$BERTH_TEST_DIR/authhome.path")"
   berth_test_teardown_file
 }
 
@@ -365,7 +366,9 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$(id -u)" -eq 0 ] || skip "needs root to create the test user"
   local user h rt
   user=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
+  # the user cannot reach bats' root-only temp dirs; teardown_file removes this one
   h=$(mktemp -d /tmp/berth-authhome.XXXXXX); rt="$h/run"
+  echo "$h" >"$BERTH_TEST_DIR/authhome.path"
   mkdir -p "$h/home/.docker" "$rt"
   printf '{"auths":{"other.invalid":{"auth":"eDp5"}}}\n' >"$h/home/.docker/config.json"
   chown -R "$user:" "$h"; chmod 700 "$rt" "$h"
