@@ -98,6 +98,14 @@ const char *cli_command_path(const struct cli_args *args);
 
 /** cli_error() - print "Error: msg" on stderr; returns 125 (the engine-error exit code). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * cli_parse_when() - podman's time for --since/--until and the until= filters: RFC 3339, unix
+ * seconds (with a fraction), or a duration ago ("10m", "2h")
+ * @ret_ns:	unix ns
+ * Return: 0, or -EINVAL.
+ */
+int cli_parse_when(const char *v, int64_t *ret_ns);
 /*
  * cli_prune_containers(), cli_prune_pods(), cli_prune_volumes() - remove every stopped
  * container, every pod with nothing running, every volume no container uses, printing each

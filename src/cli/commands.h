@@ -73,8 +73,12 @@ int cli_open_store(struct berth_ctx *ctx, struct store **ret);
 /* cli_pull_missing() - pull_missing.c: run/create pull an image not in the store (podman's
  * --pull=missing); 0, or the exit code after pull printed its error. */
 int cli_pull_missing(struct berth_ctx *ctx, struct cli_args *args);
-/* cli_prune_images() - remove unused (dangling unless @all) images, printing their ids. */
-int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed);
+/*
+ * cli_prune_images() - remove unused (dangling unless @all) images that every filter of
+ * @filters (images --filter's, NULL for none) keeps, printing their ids.
+ */
+int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, char *const *filters,
+		     int64_t *ret_reclaimed);
 
 /* container_diff.c (build): diff, and the options of the berth-transfer commands commit,
  * build, export (handlers in src/transfer/commit.c, build.c, export.c) */

@@ -89,7 +89,7 @@ static int open_store(struct berth_ctx *ctx, struct store **ret, berth_error *er
 	{ "log-opt", 0, CLI_LIST, "Logging driver options (max-size=SIZE)", NULL },               \
 	{ "stop-signal", 0, CLI_STRING, "Signal to stop a container. Default is SIGTERM", NULL }, \
 	{ "stop-timeout", 0, CLI_INT, "Timeout (in seconds) to stop a container", NULL },         \
-	{ "pull", 0, CLI_STRING, "Pull image policy (missing, never)", NULL },                  \
+	{ "pull", 0, CLI_STRING, "Pull image policy (always, missing, never, newer)", NULL },     \
 	{ "cidfile", 0, CLI_STRING, "Write the container ID to the file", NULL },                 \
 	{ "replace", 0, CLI_BOOL, "If a container with the same name exists, replace it", NULL }, \
 	{ "sdnotify", 0, CLI_STRING, "Control sd-notify behavior (conmon, container, ignore)", "conmon" }
@@ -373,8 +373,9 @@ static int build_create(struct cli_args *args, json_t **ret, berth_error *err)
 	}
 	if (cli_is_set(args, "stop-timeout"))
 		json_object_set_new(c, "stop_timeout", json_integer(cli_int(args, "stop-timeout", 10)));
-	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0)
-		return berr(err, ENOTSUP, "--pull=%s is not supported yet: pull the image first", v);
+	if ((v = cli_str(args, "pull")) && strcmp(v, "never") != 0 && strcmp(v, "missing") != 0 &&
+	    strcmp(v, "always") != 0 && strcmp(v, "newer") != 0)
+		return berr(err, EINVAL, "invalid --pull %s: use always, missing, never or newer", v);
 	json_object_set_new(c, "rm", json_boolean(cli_flag(args, "rm")));
 	if ((r = cli_health_create(args, c, err)) < 0)
 		return r;

@@ -82,7 +82,7 @@ const struct cli_option cmd_system_prune_options[] = {
 	{ "all", 'a', CLI_BOOL, "Remove all unused data, not just dangling images", NULL },
 	{ "force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL },
 	{ "volumes", 0, CLI_BOOL, "Prune volumes", NULL },
-	{ "filter", 0, CLI_LIST, "Provide filter values", NULL },
+	{ "filter", 0, CLI_LIST, "Provide filter values (refused: not supported yet)", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -95,6 +95,10 @@ int cmd_system_prune(struct berth_ctx *ctx, struct cli_args *args)
 	char sz[32];
 	int rc;
 
+	/* it used to be accepted and ignored, which removes more than asked: refuse it instead */
+	if (cli_list(args, "filter")[0])
+		return cli_error("system prune --filter is not supported yet: use image prune --filter, "
+				 "and remove containers and pods by name");
 	if (!cli_flag(args, "force")) {
 		char line[16] = { 0 };
 		printf("WARNING! This command removes:\n\t- all stopped containers\n%s\t- all %s images\n\t- all build cache\n\nAre you sure you want to continue? [y/N] ",
@@ -122,7 +126,7 @@ int cmd_system_prune(struct berth_ctx *ctx, struct cli_args *args)
 	if ((rc = cli_open_store(ctx, &s)) != 0)
 		return rc;
 	printf("Deleted Images\n");
-	if ((rc = cli_prune_images(ctx, s, cli_flag(args, "all"), &reclaimed)) != 0)
+	if ((rc = cli_prune_images(ctx, s, cli_flag(args, "all"), NULL, &reclaimed)) != 0)
 		return rc;
 	if (store_gc(s, &removed, &err) < 0)
 		return cli_fail(&err);
@@ -181,7 +185,7 @@ int cmd_system_reset(struct berth_ctx *ctx, struct cli_args *args)
 /* ---- events ---- */
 
 const struct cli_option cmd_events_options[] = {
-	{ "filter", 'f', CLI_LIST, "Filter output (type=, event=, container=, image=, pod=, volume=)", NULL },
+	{ "filter", 'f', CLI_LIST, "Filter output (type=, event=, container=, image=, pod=, volume=, label=)", NULL },
 	{ "format", 0, CLI_STRING, "Format the output using a Go template or json", NULL },
 	{ "since", 0, CLI_STRING, "Show all events created since timestamp", NULL },
 	{ "until", 0, CLI_STRING, "Show all events created until timestamp", NULL },
@@ -190,8 +194,7 @@ const struct cli_option cmd_events_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
-/* podman's --since/--until: RFC 3339, unix seconds (with fraction), or a duration ago ("10m"). */
-static int parse_when(const char *v, int64_t *ret)
+int cli_parse_when(const char *v, int64_t *ret)
 {
 	int64_t t;
 	char *end;
@@ -234,10 +237,33 @@ struct events_ctx {
 	struct fmt_template *tmpl;
 };
 
+/* attribute_matches() - label=KEY or label=KEY=VALUE against an event's Attributes. */
+static bool attribute_matches(json_t *attrs, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	_cleanup_free_ char *key = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
+	const char *v = key ? json_string_value(json_object_get(attrs, key)) : NULL;
+
+	return v && (!eq || strcmp(v, eq + 1) == 0);
+}
+
+/* event_filter_known() - @f is KEY=VALUE with a KEY event_matches() applies. */
+static bool event_filter_known(const char *f)
+{
+	static const char *const keys[] = { "type=", "event=", "container=", "image=", "pod=",
+					    "volume=", "id=", "name=", "label=" };
+
+	for (size_t k = 0; k < ELEMENTSOF(keys); k++)
+		if (strncmp(f, keys[k], strlen(keys[k])) == 0)
+			return true;
+	return false;
+}
+
 static bool event_matches(json_t *ev, char *const *filters)
 {
 	/* Filters with the same key are ORed, different keys ANDed (podman). */
-	static const char *const keys[] = { "type", "event", "container", "image", "pod", "volume", "id", "name" };
+	static const char *const keys[] = { "type",   "event", "container", "image", "pod",
+					    "volume", "id",    "name",      "label" };
 
 	for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
 		bool seen = false, any = false;
@@ -258,6 +284,8 @@ static bool event_matches(json_t *ev, char *const *filters)
 				any |= strcmp(status, v) == 0;
 			else if (strcmp(keys[k], "id") == 0 || strcmp(keys[k], "name") == 0)
 				any |= strncmp(id, v, strlen(v)) == 0 || strcmp(name, v) == 0;
+			else if (strcmp(keys[k], "label") == 0)
+				any |= attribute_matches(json_object_get(ev, "Attributes"), v);
 			else if (strcmp(keys[k], "image") == 0 && strcmp(type, "image") != 0)
 				any |= strcmp(json_string_value(json_object_get(ev, "Image")) ?: "", v) == 0;
 			else
@@ -326,11 +354,11 @@ int cmd_events(struct berth_ctx *ctx, struct cli_args *args)
 	const char *v;
 
 	for (char *const *f = c.filters; *f; f++)
-		if (!strchr(*f, '='))
-			return cli_error("invalid filter \"%s\": use KEY=VALUE (type=, event=, container=, image=, ...)", *f);
-	if ((v = cli_str(args, "since")) && parse_when(v, &since) < 0)
+		if (!event_filter_known(*f))
+			return cli_error("invalid filter \"%s\": use type=, event=, container=, image=, pod=, volume=, id=, name= or label=", *f);
+	if ((v = cli_str(args, "since")) && cli_parse_when(v, &since) < 0)
 		return cli_error("invalid --since \"%s\": give an RFC 3339 time, unix seconds or a duration such as 10m", v);
-	if ((v = cli_str(args, "until")) && parse_when(v, &until) < 0)
+	if ((v = cli_str(args, "until")) && cli_parse_when(v, &until) < 0)
 		return cli_error("invalid --until \"%s\": give an RFC 3339 time, unix seconds or a duration such as 10m", v);
 	if (c.format && strcmp(c.format, "json") != 0) {
 		_cleanup_free_ char *norm = fmt_normalize(c.format, &(bool){ false });

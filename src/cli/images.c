@@ -37,7 +37,7 @@ int cli_open_store(struct berth_ctx *ctx, struct store **ret)
 const struct cli_option cmd_images_options[] = {
 	{ "all", 'a', CLI_BOOL, "Show all images (default hides intermediate images)", NULL },
 	{ "digests", 0, CLI_BOOL, "Show digests", NULL },
-	{ "filter", 'f', CLI_LIST, "Filter output based on conditions provided (reference=, dangling=, label=, before=, since=, id=)", NULL },
+	{ "filter", 'f', CLI_LIST, "Filter output based on conditions provided (reference=, dangling=, label=, before=, since=, until=, id=, digest=, containers=, readonly=, intermediate=)", NULL },
 	{ "format", 0, CLI_STRING, "Change the output format to JSON or a Go template", NULL },
 	{ "noheading", 'n', CLI_BOOL, "Do not print column headings", NULL },
 	{ "no-trunc", 0, CLI_BOOL, "Do not truncate output", NULL },
@@ -48,9 +48,11 @@ const struct cli_option cmd_images_options[] = {
 
 struct image_filter {
 	char **reference;
-	int dangling; /* -1 unset */
-	int64_t before, since;
-	char **ids;
+	int dangling;   /* -1 unset */
+	int containers; /* -1 unset: used by a container (1) or not (0) */
+	bool none;      /* readonly=true, intermediate=true: berth has neither kind of image */
+	int64_t before, since, until;
+	char **ids, **digests;
 	char **labels; /* "key" or "key=value", all must match */
 	struct store *s;
 };
@@ -93,6 +95,19 @@ static bool filter_keep(const struct image_filter *f, const struct store_image *
 		return false;
 	if (f->since && img->created <= f->since)
 		return false;
+	if (f->until && img->created >= f->until)
+		return false;
+	if (f->none)
+		return false;
+	if (f->digests) {
+		bool any = false;
+		for (char **p = f->digests; *p && !any; p++)
+			any = img->digest && strcmp(img->digest, *p) == 0;
+		if (!any)
+			return false;
+	}
+	if (f->containers >= 0 && (store_image_in_use(f->s, img->id, NULL, NULL) > 0) != f->containers)
+		return false;
 	if (f->reference) {
 		bool any = false;
 		for (char **p = f->reference; *p && !any; p++)
@@ -133,12 +148,20 @@ static void image_filter_done(struct image_filter *f)
 {
 	strv_free(f->reference);
 	strv_free(f->ids);
+	strv_free(f->digests);
 	strv_free(f->labels);
+}
+
+/* bool_filter() - "true" 1, "false" 0, else -1. */
+static int bool_filter(const char *v)
+{
+	return strcmp(v, "true") == 0 ? 1 : strcmp(v, "false") == 0 ? 0 : -1;
 }
 
 static int parse_filters(struct store *s, char *const *list, struct image_filter *f)
 {
 	f->dangling = -1;
+	f->containers = -1;
 	f->s = s;
 	for (; list && *list; list++) {
 		const char *eq = strchr(*list, '=');
@@ -163,7 +186,8 @@ static int parse_filters(struct store *s, char *const *list, struct image_filter
 			else
 				return cli_error("invalid filter %s: dangling takes true or false", *list);
 		} else if ((kl == 6 && strncmp(*list, "before", 6) == 0) ||
-			   (kl == 5 && strncmp(*list, "since", 5) == 0)) {
+			   (kl == 5 && strncmp(*list, "since", 5) == 0) ||
+			   (kl == 5 && strncmp(*list, "after", 5) == 0)) {
 			_cleanup_(store_image_freep) struct store_image *ref = NULL;
 			berth_error err = { 0 };
 			if (store_image_lookup(s, v, &ref, &err) < 0)
@@ -172,8 +196,23 @@ static int parse_filters(struct store *s, char *const *list, struct image_filter
 				f->before = ref->created;
 			else
 				f->since = ref->created;
+		} else if (kl == 5 && strncmp(*list, "until", 5) == 0) {
+			if (cli_parse_when(v, &f->until) < 0)
+				return cli_error("invalid filter %s: give an RFC 3339 time, unix seconds or a duration such as 10m", *list);
+		} else if (kl == 6 && strncmp(*list, "digest", 6) == 0) {
+			if (strv_append(&f->digests, v) < 0)
+				return cli_error("out of memory");
+		} else if (kl == 10 && strncmp(*list, "containers", 10) == 0) {
+			if ((f->containers = bool_filter(v)) < 0)
+				return cli_error("invalid filter %s: containers takes true or false", *list);
+		} else if ((kl == 8 && strncmp(*list, "readonly", 8) == 0) ||
+			   (kl == 12 && strncmp(*list, "intermediate", 12) == 0)) {
+			int b = bool_filter(v);
+			if (b < 0)
+				return cli_error("invalid filter %s: use true or false", *list);
+			f->none |= b == 1; /* no read-only stores; images record no parents */
 		} else
-			return cli_error("invalid filter \"%s\": use reference=, dangling=, label=, before=, since= or id=",
+			return cli_error("invalid filter \"%s\": use reference=, dangling=, label=, before=, since=, until=, id=, digest=, containers=, readonly= or intermediate=",
 					 *list);
 	}
 	return 0;
@@ -579,7 +618,7 @@ next:;
 const struct cli_option cmd_image_prune_options[] = {
 	{ "all", 'a', CLI_BOOL, "Remove all images not in use by containers, not just dangling ones", NULL },
 	{ "force", 'f', CLI_BOOL, "Do not prompt for confirmation", NULL },
-	{ "filter", 0, CLI_LIST, "Provide filter values (e.g. 'dangling=true')", NULL },
+	{ "filter", 0, CLI_LIST, "Provide filter values (until=, label=, ... as images --filter)", NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -594,30 +633,42 @@ bool cli_confirm(const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-/* Removes unused images (dangling only unless @all); prints the removed ids. */
-int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *ret_reclaimed)
+/* Removes unused images (dangling only unless @all) that @filters keep; prints their ids. */
+int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, char *const *filters,
+		     int64_t *ret_reclaimed)
 {
+	struct image_filter f = { 0 };
 	berth_error err = { 0 };
 	bool removed_any;
 	int64_t reclaimed = 0;
+	int rc;
 
-	if (store_lock(s, true, &err) < 0)
+	if ((rc = parse_filters(s, filters, &f)) != 0) {
+		image_filter_done(&f);
+		return rc;
+	}
+	if (store_lock(s, true, &err) < 0) {
+		image_filter_done(&f);
 		return cli_fail(&err);
+	}
 	/* Removing an image can leave another one unused only through names; one pass suffices,
 	 * but loop in case removing layers made nothing else eligible. */
 	do {
 		struct store_image **imgs = NULL;
 		size_t n = 0;
 		removed_any = false;
-		if (store_image_list(s, &imgs, &n, &err) < 0)
+		if (store_image_list(s, &imgs, &n, &err) < 0) {
+			image_filter_done(&f);
 			return cli_fail(&err);
+		}
 		for (size_t i = 0; i < n; i++) {
-			if (!all && !imgs[i]->dangling)
+			if ((!all && !imgs[i]->dangling) || !filter_keep(&f, imgs[i]))
 				continue;
 			if (store_image_in_use(s, imgs[i]->id, NULL, NULL) != 0)
 				continue;
 			if (store_image_delete(s, imgs[i]->id, &err) < 0) {
 				store_image_list_free(imgs, n);
+				image_filter_done(&f);
 				return cli_fail(&err);
 			}
 			printf("%s\n", imgs[i]->id);
@@ -627,6 +678,7 @@ int cli_prune_images(struct berth_ctx *ctx, struct store *s, bool all, int64_t *
 		}
 		store_image_list_free(imgs, n);
 	} while (removed_any && all);
+	image_filter_done(&f);
 	if (ret_reclaimed)
 		*ret_reclaimed = reclaimed;
 	return 0;
@@ -638,16 +690,13 @@ int cmd_image_prune(struct berth_ctx *ctx, struct cli_args *args)
 	bool all = cli_flag(args, "all");
 	int rc;
 
-	for (char *const *f = cli_list(args, "filter"); *f; f++)
-		if (strcmp(*f, "dangling=true") != 0)
-			return cli_error("invalid image prune filter \"%s\": only dangling=true is supported", *f);
 	if (!cli_flag(args, "force") &&
 	    !cli_confirm(all ? "WARNING! This command removes all images without at least one container associated with them."
 			 : "WARNING! This command removes all dangling images."))
 		return 0;
 	if ((rc = cli_open_store(ctx, &s)) != 0)
 		return rc;
-	return cli_prune_images(ctx, s, all, NULL);
+	return cli_prune_images(ctx, s, all, cli_list(args, "filter"), NULL);
 }
 
 int cmd_image_exists(struct berth_ctx *ctx, struct cli_args *args)

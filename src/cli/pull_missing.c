@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * pull_missing.c - podman's --pull=missing for run and create: an image that is not in the
- * store is pulled first by `berth pull` (berth-transfer), its progress lines on stderr.
+ * pull_missing.c - podman's --pull policies for run and create: "missing" (the default) pulls an
+ * image that is not in the store, "always" and "newer" pull it every time, "never" does not;
+ * the pull is `berth pull` (berth-transfer), its progress lines on stderr. "newer" pulls like
+ * "always": berth's pull downloads only the blobs the store lacks, so an image that did not
+ * change on the registry costs one manifest request.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +31,20 @@ int cli_pull_missing(struct berth_ctx *ctx, struct cli_args *args)
 	int status = 0;
 	pid_t pid;
 
+	bool always = policy && (strcmp(policy, "always") == 0 || strcmp(policy, "newer") == 0);
+
 	/* create reports "image not known"; localhost/ names are local (podman tries a registry) */
 	if ((policy && strcmp(policy, "never") == 0) || strncmp(image, "localhost/", 10) == 0)
 		return 0;
-	if (cli_open_store(ctx, &s) != 0)
-		return 125;
-	int r = store_image_lookup(s, image, &img, NULL);
-	store_image_free(img);
-	store_close(s);
-	if (r != -ENOENT)
-		return 0; /* found, or an error create reports better */
+	if (!always) {
+		if (cli_open_store(ctx, &s) != 0)
+			return 125;
+		int r = store_image_lookup(s, image, &img, NULL);
+		store_image_free(img);
+		store_close(s);
+		if (r != -ENOENT)
+			return 0; /* found, or an error create reports better */
+	}
 	while (ctx->global_argv && ctx->global_argv[ng])
 		ng++;
 	if (!berth || !(argv = calloc(ng + 4, sizeof(char *))))

@@ -11,6 +11,7 @@
 
 #include "config/auth.h"
 #include "config/registries_conf.h"
+#include "oci/reference.h"
 #include "transfer/transfer.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -374,37 +375,70 @@ bad:
 /*
  * xfer_pull_sources() - where @ref is really fetched from: registries.conf's mirrors and its
  * location for the [[registry]] whose prefix @ref falls under (prefix = "docker.io",
- * location = "127.0.0.1:5001"), else @ref itself.
+ * location = "127.0.0.1:5001"), else @ref itself; each with its own insecure setting.
  */
-int xfer_pull_sources(const char *ref, char ***ret, berth_error *err)
+int xfer_pull_sources(const char *ref, const char *op, struct registry_pull_source **ret,
+		      size_t *ret_n, berth_error *err)
 {
 	_cleanup_(registries_conf_freep) struct registries_conf *conf = NULL;
 	struct registry_pull_source *src = NULL;
 	const struct registry_entry *e;
 	size_t n = 0;
-	char **v;
 	int r = registries_conf_load(&conf, err);
 
 	if (r < 0)
 		return r;
 	e = registries_conf_find(conf, ref);
+	/* as containers/image: a blocked registry is refused before its mirrors are tried */
+	if (e && e->blocked)
+		return berr(err, EACCES, "%s %s: the registry is blocked in registries.conf", op,
+			    ref);
 	if (e && registries_conf_pull_sources(e, ref, strchr(ref, '@') != NULL, &src, &n) < 0)
 		return berr(err, ENOMEM, "out of memory");
-	v = calloc(n + 2, sizeof(char *));
-	if (!v) {
-		registry_pull_sources_free(src, n);
-		return berr(err, ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i] = strdup(src[i].ref);
-	if (n == 0)
-		v[0] = strdup(ref);
-	registry_pull_sources_free(src, n);
-	for (size_t i = 0; i < (n ? n : 1); i++)
-		if (!v[i]) {
-			strv_free(v);
+	if (n == 0) {
+		if (!(src = calloc(1, sizeof(*src))) || !(src->ref = strdup(ref))) {
+			free(src);
 			return berr(err, ENOMEM, "out of memory");
 		}
-	*ret = v;
+		n = 1;
+	}
+	*ret = src;
+	*ret_n = n;
 	return 0;
+}
+
+int xfer_source_location(oci_image_name **n, const char *op, bool *ret_insecure,
+			 berth_error *err)
+{
+	struct registry_pull_source *sources = NULL;
+	_cleanup_free_ char *ref = NULL, *name = NULL;
+	size_t n_sources = 0;
+	int r;
+
+	if ((*n)->transport != OCI_TRANSPORT_DOCKER)
+		return 0;
+	if (!(ref = oci_ref_string((*n)->ref)))
+		return berr(err, ENOMEM, "out of memory");
+	r = xfer_pull_sources(ref, op, &sources, &n_sources, err);
+	if (r < 0)
+		return r;
+	const struct registry_pull_source *loc = &sources[n_sources - 1];
+	*ret_insecure = loc->insecure;
+	if (strcmp(loc->ref, ref) != 0 && asprintf(&name, "docker://%s", loc->ref) < 0)
+		r = berr(err, ENOMEM, "out of memory");
+	registry_pull_sources_free(sources, n_sources);
+	if (r < 0 || !name)
+		return r;
+	oci_image_name_free(*n);
+	*n = NULL;
+	return oci_image_name_parse(name, n, err);
+}
+
+const struct registry_pull_source XFER_INSECURE_SOURCE = {.insecure = true};
+
+void xfer_side_source(struct xfer_side *s, const struct cli_args *args,
+		      const struct xfer_flags *f, const struct registry_pull_source *src)
+{
+	if (src->insecure && !(f->tls_verify && cli_is_set(args, f->tls_verify)))
+		s->img.reg.insecure = true;
 }

@@ -15,12 +15,13 @@
 #include "util/fileio.h"
 #include "util/macro.h"
 
+static const struct xfer_flags SRC_FLAGS = {"src-tls-verify", "src-creds", "src-cert-dir",
+					     "src-authfile"};
+
 /* side_for() - registry options for one side of the copy (docker:// only). */
 static int side_for(struct xfer_side *s, const oci_image_name *n, const struct cli_args *args,
 		    bool src, berth_error *err)
 {
-	static const struct xfer_flags sf = {"src-tls-verify", "src-creds", "src-cert-dir",
-					     "src-authfile"};
 	static const struct xfer_flags df = {"dest-tls-verify", "dest-creds", "dest-cert-dir",
 					     "dest-authfile"};
 	_cleanup_free_ char *ref =
@@ -28,7 +29,8 @@ static int side_for(struct xfer_side *s, const oci_image_name *n, const struct c
 
 	if (n->transport == OCI_TRANSPORT_DOCKER && !ref)
 		return berr(err, ENOMEM, "out of memory");
-	return xfer_side_init(s, xfer_client(), args, src ? &sf : &df, ref, "copy", src, err);
+	return xfer_side_init(s, xfer_client(), args, src ? &SRC_FLAGS : &df, ref, "copy", src,
+			      err);
 }
 
 /* open_src()/open_dst() - a side of the copy; containers-storage: is berth's store. */
@@ -65,32 +67,6 @@ static char *new_layout_path(const oci_image_name *n)
 	return strdup(n->path);
 }
 
-/*
- * source_location() - a docker:// source under a registries.conf prefix is read from that
- * entry's location (the last of its pull sources; mirrors come first).
- */
-static int source_location(oci_image_name **n, berth_error *err)
-{
-	_cleanup_strv_free_ char **sources = NULL;
-	_cleanup_free_ char *ref = NULL, *name = NULL;
-	size_t k = 0;
-
-	if ((*n)->transport != OCI_TRANSPORT_DOCKER)
-		return 0;
-	if (!(ref = oci_ref_string((*n)->ref)))
-		return berr(err, ENOMEM, "out of memory");
-	if (xfer_pull_sources(ref, &sources, err) < 0)
-		return err->code;
-	while (sources[k + 1])
-		k++;
-	if (strcmp(sources[k], ref) == 0)
-		return 0;
-	if (asprintf(&name, "docker://%s", sources[k]) < 0)
-		return berr(err, ENOMEM, "out of memory");
-	oci_image_name_free(*n);
-	*n = NULL;
-	return oci_image_name_parse(name, n, err);
-}
 
 /*
  * dest_compress() - --dest-compress-format recompresses the layers not in that format; without
@@ -121,13 +97,14 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	struct xfer_side ss = {0}, ds = {0};
 	struct xfer_printer pr;
 	berth_error err = {0};
+	bool src_insecure = false;
 	int r;
 
 	if (!xfer_client())
 		return cli_error("copy: cannot initialise libcurl");
 	if (oci_image_name_parse(cli_argv(args)[0], &sn, &err) < 0 ||
 	    oci_image_name_parse(cli_argv(args)[1], &dn, &err) < 0 ||
-	    source_location(&sn, &err) < 0)
+	    xfer_source_location(&sn, "copy", &src_insecure, &err) < 0)
 		return cli_fail(&err);
 	struct img_copy_opts o = {
 	    .all = cli_flag(args, "all"),
@@ -142,6 +119,8 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	xfer_printer_init(&pr, stdout, cli_flag(args, "quiet"), &o);
 	created = new_layout_path(dn);
 	r = side_for(&ss, sn, args, true, &err);
+	if (r == 0 && src_insecure)
+		xfer_side_source(&ss, args, &SRC_FLAGS, &XFER_INSECURE_SOURCE);
 	if (r == 0)
 		r = side_for(&ds, dn, args, false, &err);
 	if (r == 0)

@@ -136,8 +136,10 @@ static int import_image(struct berth_ctx *ctx, struct store *s, struct cli_args 
 		snprintf(by, sizeof(by), "/bin/sh -c #(nop) ADD file:%s in /", layer->diff_id + 7);
 		json_object_set_new(h, "created", json_string(created));
 		json_object_set_new(h, "created_by", json_string(by));
-		if (cli_str(args, "message"))
-			json_object_set_new(h, "comment", json_string(cli_str(args, "message")));
+		/* podman's words when there is no --message */
+		json_object_set_new(h, "comment", json_string(cli_str(args, "message")
+								  ? cli_str(args, "message")
+								  : "imported from tarball"));
 	}
 	json_array_append_new(hist, h);
 	json_object_set_new(config, "history", hist);

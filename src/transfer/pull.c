@@ -188,8 +188,12 @@ struct puller {
 	struct xfer_printer pr;
 };
 
-/* pull_one() - copy @src_name (transport:details) into the store as @local_name. */
-static int pull_one(struct puller *p, const char *src_name, const char *local_name,
+/*
+ * pull_one() - copy @src_name (transport:details) into the store as @local_name; @from, when
+ * not NULL, is the registries.conf pull source @src_name stands for (its insecure setting).
+ */
+static int pull_one(struct puller *p, const char *src_name,
+		    const struct registry_pull_source *from, const char *local_name,
 		    char ret_id[STORE_ID_LEN + 1], berth_error *err)
 {
 	_cleanup_(oci_image_name_freep) oci_image_name *n = NULL;
@@ -205,6 +209,8 @@ static int pull_one(struct puller *p, const char *src_name, const char *local_na
 	if (n->transport == OCI_TRANSPORT_DOCKER && !(ref = img_docker_repo_string(n)))
 		return berr(err, ENOMEM, "out of memory");
 	r = xfer_side_init(&side, xfer_client(), p->args, &XFER_FLAGS, ref, "pull", true, err);
+	if (r == 0 && from)
+		xfer_side_source(&side, p->args, &XFER_FLAGS, from);
 	if (r == 0)
 		r = img_src_open(n, &side.img, &src, err);
 	if (r == 0)
@@ -244,25 +250,32 @@ static int pull_resolved(struct puller *p, const char *arg, char ret_id[STORE_ID
 				arg, conf);
 	}
 	for (char **c = cands; *c; c++) {
-		_cleanup_strv_free_ char **sources = NULL;
+		struct registry_pull_source *sources = NULL;
+		size_t n_sources = 0;
 		berth_error e1 = {0};
 		if (!p->pr.quiet)
 			fprintf(stderr, "Trying to pull %s...\n", *c);
-		r = xfer_pull_sources(*c, &sources, err);
-		if (r < 0)
-			return r;
 		/* Mirrors first, then the registry itself; the image keeps the name asked for. */
-		for (char **from = sources; *from; from++) {
+		int rs = xfer_pull_sources(*c, "pull", &sources, &n_sources, &e1);
+		r = rs;
+		/* each source in turn until one works; the last one's error is reported */
+		for (size_t i = 0; rs == 0 && i < n_sources; i++) {
 			_cleanup_free_ char *src = NULL;
-			if (asprintf(&src, "docker://%s", *from) < 0)
-				return berr(err, ENOMEM, "out of memory");
-			r = pull_one(p, src, *c, ret_id, &e1);
-			if (r == 0 && chosen)
-				remember(arg, *c);
+			berr_clear(&e1);
+			if (asprintf(&src, "docker://%s", sources[i].ref) < 0) {
+				r = berr(&e1, ENOMEM, "out of memory");
+				break;
+			}
+			r = pull_one(p, src, &sources[i], *c, ret_id, &e1);
 			if (r == 0)
-				return 0;
-			*err = e1;
+				break;
 		}
+		registry_pull_sources_free(sources, n_sources);
+		if (r == 0 && chosen)
+			remember(arg, *c);
+		if (r == 0)
+			return 0;
+		*err = e1;
 		if (c[1] && !p->pr.quiet)
 			fprintf(stderr, "Error: %s\n", e1.msg);
 	}
@@ -301,7 +314,7 @@ static int pull_all_tags(struct puller *p, const char *arg, berth_error *err)
 		if (asprintf(&full, "%s:%s", name, *t) < 0 ||
 		    asprintf(&src, "docker://%s", full) < 0)
 			return berr(err, ENOMEM, "out of memory");
-		r = pull_one(p, src, full, id, err);
+		r = pull_one(p, src, NULL, full, id, err);
 		if (r == 0)
 			printf("%s\n", id);
 	}
@@ -341,7 +354,7 @@ int cmd_pull(struct berth_ctx *ctx, struct cli_args *args)
 		else if (r == 0 && n->layout_ref)
 			r = store_name_normalize(n->layout_ref, &local, &err);
 		if (r == 0)
-			r = pull_one(&p, arg, local, id, &err);
+			r = pull_one(&p, arg, NULL, local, id, &err);
 		if (r == 0)
 			printf("%s\n", id);
 	} else {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "config/registries_conf.h"
 #include "transport/copy.h"
 #include "transport/image.h"
 
@@ -30,10 +31,14 @@ void xfer_side_done(struct xfer_side *s);
 /**
  * xfer_pull_sources() - where @ref ("host/repo:tag") is really fetched from, in order:
  * registries.conf's mirrors, then the location of the [[registry]] whose prefix it falls under
- * (prefix "docker.io", location "127.0.0.1:5001" → "127.0.0.1:5001/library/x"), else @ref.
- * @ret: NULL-terminated, malloc'd
+ * (prefix "docker.io", location "127.0.0.1:5001" → "127.0.0.1:5001/library/x"), else @ref;
+ * each with its endpoint's insecure setting, as containers/image uses them. A [[registry]]
+ * marked blocked refuses @ref here, before any mirror is tried.
+ * @op:		verb for the error message ("pull", "copy")
+ * @ret:	malloc'd array of @ret_n (at least 1); free with registry_pull_sources_free()
  */
-int xfer_pull_sources(const char *ref, char ***ret, berth_error *err);
+int xfer_pull_sources(const char *ref, const char *op, struct registry_pull_source **ret,
+		      size_t *ret_n, berth_error *err);
 
 /**
  * struct xfer_flags - the names of one side's flags ("tls-verify" or "src-tls-verify", ...);
@@ -58,6 +63,27 @@ struct xfer_flags {
 int xfer_side_init(struct xfer_side *s, struct reg_client *c, const struct cli_args *args,
 		   const struct xfer_flags *f, const char *ref, const char *op, bool pulling,
 		   berth_error *err);
+
+/**
+ * xfer_source_location() - a docker:// image under a registries.conf prefix is read from that
+ * entry's location (the last of its pull sources: copy and inspect try no mirrors), as skopeo
+ * does; *@ret_insecure is set to that location's insecure setting. A blocked registry is
+ * refused. Other transports are left alone.
+ * @op:		verb for the error message ("copy", "inspect")
+ */
+int xfer_source_location(oci_image_name **n, const char *op, bool *ret_insecure,
+			 berth_error *err);
+
+/** XFER_INSECURE_SOURCE - a pull source marked insecure, for xfer_side_source() */
+extern const struct registry_pull_source XFER_INSECURE_SOURCE;
+
+/**
+ * xfer_side_source() - talk to the pull source @src (a mirror, or a prefix's location) as its
+ * own registries.conf entry says: insecure there means plain HTTP or an unverified certificate
+ * unless @f's TLS flag is given. The registry asked for may be a different, secure host.
+ */
+void xfer_side_source(struct xfer_side *s, const struct cli_args *args,
+		      const struct xfer_flags *f, const struct registry_pull_source *src);
 
 /**
  * xfer_auth_file() - --authfile (malloc'd), or NULL for config/auth.h's default search

@@ -61,7 +61,7 @@ teardown_file() {
   printf '[[registry]]\nlocation = "%s"\ninsecure = true\nblocked = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   run berth copy "docker://$REG_A/conf:v1" "oci:$BERTH_TEST_DIR/blocked:v1"
   [ "$status" -eq 125 ]
-  [[ "$output" == *"copy $REG_A/conf: the registry is blocked in registries.conf"* ]]
+  [[ "$output" == *"copy $REG_A/conf:v1: the registry is blocked in registries.conf"* ]]
   : >"$CONTAINERS_REGISTRIES_CONF"
 }
 
@@ -235,8 +235,25 @@ teardown_file() {
   # --creds works without a login
   run berth inspect --tls-verify=false --creds alice:s3cret "docker://$REG_AUTH/private:v1"
   [ "$status" -eq 0 ]
+  # copy: each side has its own credentials
+  run berth copy --src-tls-verify=false --dest-tls-verify=false --src-creds alice:s3cret \
+    "docker://$REG_AUTH/private:v1" "docker://$REG_AUTH/copied:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"copy $REG_AUTH/copied:v1: authentication required"* ]]
+  run berth copy -q --src-tls-verify=false --dest-tls-verify=false --src-creds alice:s3cret \
+    --dest-creds alice:s3cret "docker://$REG_AUTH/private:v1" "docker://$REG_AUTH/copied:v1"
+  [ "$status" -eq 0 ]
+  run skopeo inspect --tls-verify=false --creds alice:s3cret "docker://$REG_AUTH/copied:v1"
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # logout --all forgets every registry
+  berth login --tls-verify=false -u alice -p s3cret "$REG_AUTH" >/dev/null
+  berth login --tls-verify=false -u alice -p s3cret "$REG_A" >/dev/null
+  [ "$(jq '.auths | length' "$REGISTRY_AUTH_FILE")" = 2 ]
   run berth logout --all
   [ "$output" = "Removed login credentials for all registries" ]
+  [ "$(jq '.auths | length' "$REGISTRY_AUTH_FILE")" = 0 ]
+  run berth login --get-login "$REG_AUTH"
+  [ "$status" -eq 125 ]
 }
 
 @test "copy --all keeps an index; without it the host's platform is chosen" {
@@ -320,6 +337,41 @@ teardown_file() {
   # skopeo agrees on what was pushed over TLS
   run skopeo inspect --cert-dir "$BERTH_TEST_DIR/certs" "docker://$REG_TLS/secure:v1"
   [ "$status" -eq 0 ]
+}
+
+@test "TLS: certs.d/HOST:PORT under ~/.config/containers with ca.crt, client.cert and client.key" {
+  make_test_ca "$BERTH_TEST_DIR/mca"
+  make_test_client_cert "$BERTH_TEST_DIR/mca" client
+  REG_TLS_CERT="$BERTH_TEST_DIR/mca/server.crt" REG_TLS_KEY="$BERTH_TEST_DIR/mca/server.key" \
+    REG_TLS_CLIENTCA="$BERTH_TEST_DIR/mca/ca.crt" start_docker_registry MTLS
+  local cfg="$BERTH_TEST_DIR/mtls-config" d
+  d="$cfg/containers/certs.d/$REG_MTLS"
+  mkdir -p "$d"
+  cp "$BERTH_TEST_DIR/mca/ca.crt" "$d/ca.crt"
+  # the CA alone: the server refuses a client without a certificate
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" copy "oci:$LAYOUT:v1" "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 125 ]
+  # (not "answered HTTP": Go's TLS server answers a plain-HTTP probe with a 400)
+  [[ "$output" == *"copy $REG_MTLS/mtls:v1: talking to $REG_MTLS: "*"; $REG_MTLS refused the TLS handshake: if it asks for a client certificate, put client.cert and client.key in /etc/containers/certs.d/$REG_MTLS/ or pass --cert-dir"* ]]
+  [[ "$output" != *"answered HTTP"* ]]
+  cp "$BERTH_TEST_DIR/mca/client.cert" "$d/client.cert"
+  cp "$BERTH_TEST_DIR/mca/client.key" "$d/client.key"
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" copy -q "oci:$LAYOUT:v1" "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 0 ]
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" --root "$BERTH_TEST_DIR/mtls-store" --runroot "$BERTH_TEST_DIR/mtls-run" pull -q "$REG_MTLS/mtls:v1"
+  [ "$status" -eq 0 ]
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" search --list-tags "$REG_MTLS/mtls"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *v1* ]]
+  # skopeo reads the same directory layout
+  run skopeo inspect --cert-dir "$d" "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .Digest)" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # a client certificate without its key is named
+  rm "$d/client.key"
+  run env XDG_CONFIG_HOME="$cfg" "$BERTH_BIN" inspect "docker://$REG_MTLS/mtls:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"client certificate without its key"* ]]
 }
 
 @test "bearer tokens: anonymous pull, push after login, token cache, blob redirects, /v1/search" {

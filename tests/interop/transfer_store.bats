@@ -28,6 +28,7 @@ setup_file() {
 
 teardown_file() {
   stop_registries
+  [ ! -s "$BERTH_TEST_DIR/authhome.path" ] || rm -rf "$(cat "$BERTH_TEST_DIR/authhome.path")"
   berth_test_teardown_file
 }
 
@@ -49,6 +50,21 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$output" = "$CONFIG_ID" ]
 }
 
+@test "pull: by digest; the image is found by that name; an unknown digest is refused" {
+  local st=(--root "$BERTH_TEST_DIR/bydigest" --runroot "$BERTH_TEST_DIR/bydigest-run") d
+  d=$(cat "$BERTH_TEST_DIR/layout.digest")
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_A/library/app@$d"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" "${st[@]}" images --digests --format '{{.Repository}} {{.Tag}} {{.Digest}}'
+  [ "$output" = "$REG_A/library/app <none> $d" ]
+  run "$BERTH_BIN" "${st[@]}" image inspect --format '{{.Id}}' "$REG_A/library/app@$d"
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_A/library/app@sha256:$(printf '0%.0s' $(seq 64))"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"manifest unknown"* ]]
+}
+
 @test "pull: short names through aliases and unqualified-search registries" {
   printf 'unqualified-search-registries = ["%s"]\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   run --separate-stderr berth pull library/app:v2
@@ -63,6 +79,104 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   run berth pull app
   [ "$status" -eq 125 ]
   [[ "$output" == *'short-name "app" did not resolve to an alias and no unqualified-search registries are defined'* ]]
+}
+
+@test "pull: --platform, --arch, --os and --variant choose from an index; -q prints only the id" {
+  local idx="$BERTH_TEST_DIR/multiarch" twin
+  twin=$(transfer_multiarch_layout "$LAYOUT" "$(cat "$BERTH_TEST_DIR/layout.digest")" "$idx")
+  skopeo copy -q --all --dest-tls-verify=false "oci:$idx:multi" "docker://$REG_A/library/multi:latest"
+  local st=(--root "$BERTH_TEST_DIR/plat" --runroot "$BERTH_TEST_DIR/plat-run")
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [ -z "$stderr" ]
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q --arch arm64 --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$twin" ]
+  run "$BERTH_BIN" "${st[@]}" image inspect --format '{{.Architecture}}' "$REG_A/library/multi"
+  [ "$output" = arm64 ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --platform linux/amd64 --tls-verify=false "$REG_A/library/multi"
+  [ "$output" = "$CONFIG_ID" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --platform linux/arm64/v8 --tls-verify=false "$REG_A/library/multi"
+  [ "$output" = "$twin" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --os linux --arch arm64 --variant v8 --tls-verify=false "$REG_A/library/multi"
+  [ "$output" = "$twin" ]
+  run "$BERTH_BIN" "${st[@]}" pull -q --arch s390x --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"no image for linux/s390x in the manifest list (it has: linux/amd64, linux/arm64/v8)"* ]]
+  run "$BERTH_BIN" "${st[@]}" pull --platform linux --tls-verify=false "$REG_A/library/multi"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid --platform linux: use OS/ARCH[/VARIANT]"* ]]
+}
+
+@test "pull: a [[registry]] prefix's location and its mirrors use their own insecure; blocked refuses before any mirror" {
+  # the name asked for is a secure host; only the location (or mirror) is marked insecure
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  local st=(--root "$BERTH_TEST_DIR/mirror" --runroot "$BERTH_TEST_DIR/mirror-run")
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/prefix-dir"
+  [ "$status" -eq 0 ]
+  [ -s "$BERTH_TEST_DIR/prefix-dir/manifest.json" ]
+  # inspect and manifest inspect read from the location too, as skopeo does
+  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  run berth manifest inspect example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .schemaVersion)" = 2 ]
+  # the location does not answer: the insecure mirror serves the image, which keeps its name
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  "$BERTH_BIN" "${st[@]}" rmi -a -f >/dev/null
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull example.invalid/lib/app:v2
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [[ "$stderr" == *"Trying to pull example.invalid/lib/app:v2..."* ]]
+  run "$BERTH_BIN" "${st[@]}" images --format '{{.Repository}}:{{.Tag}}'
+  [ "$output" = example.invalid/lib/app:v2 ]
+  # a mirror that does not answer is passed over for the next source, the insecure location
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n[[registry.mirror]]\nlocation = "127.0.0.1:1/lib"\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  "$BERTH_BIN" "${st[@]}" rmi -a -f >/dev/null
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  # blocked: refused with the mirror still listed
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\nblocked = true\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  run "$BERTH_BIN" "${st[@]}" pull example.invalid/lib/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"Error: pull example.invalid/lib/app:v1: the registry is blocked in registries.conf"* ]]
+  run berth copy docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/blocked-dir"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"copy example.invalid/lib/app:v1: the registry is blocked in registries.conf"* ]]
+  [ ! -e "$BERTH_TEST_DIR/blocked-dir" ]
+  run berth inspect docker://example.invalid/lib/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"the registry is blocked in registries.conf"* ]]
+  : >"$CONTAINERS_REGISTRIES_CONF"
+}
+
+@test "registries.conf.d: drop-ins in ~/.config/containers/registries.conf.d add search registries and aliases, later files win" {
+  local h="$BERTH_TEST_DIR/dropin-home" st=(--root "$BERTH_TEST_DIR/dropin" --runroot "$BERTH_TEST_DIR/dropin-run")
+  mkdir -p "$h/.config/containers/registries.conf.d"
+  printf 'unqualified-search-registries = ["example.invalid"]\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  printf 'unqualified-search-registries = ["%s"]\n' "$REG_A" >"$h/.config/containers/registries.conf.d/50-search.conf"
+  printf '[aliases]\n"dropapp" = "example.invalid/app"\n' >"$h/.config/containers/registries.conf.d/60-alias.conf"
+  printf '[aliases]\n"dropapp" = "%s/library/app"\n' "$REG_A" >"$h/.config/containers/registries.conf.d/70-alias.conf"
+  run --separate-stderr env -u XDG_CONFIG_HOME HOME="$h" "$BERTH_BIN" "${st[@]}" pull library/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  [[ "$stderr" == *"Trying to pull $REG_A/library/app:v1..."* ]]
+  [[ "$stderr" != *example.invalid* ]]
+  run --separate-stderr env -u XDG_CONFIG_HOME HOME="$h" "$BERTH_BIN" "${st[@]}" pull dropapp:v2
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $REG_A/library/app:v2..."* ]]
+  # a drop-in that does not parse is named
+  printf 'unqualified-search-registries = [\n' >"$h/.config/containers/registries.conf.d/80-bad.conf"
+  run env -u XDG_CONFIG_HOME HOME="$h" "$BERTH_BIN" "${st[@]}" pull library/app:v1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"80-bad.conf:"* ]]
+  : >"$CONTAINERS_REGISTRIES_CONF"
 }
 
 @test "pull: short-name-mode enforcing prompts on a terminal, refuses without one, and records the choice" {
@@ -128,6 +242,12 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *"blob sha256:$small arrived with digest sha256:"*"refusing it"* ]]
   run "$BERTH_BIN" --root "$BERTH_TEST_DIR/fresh" --runroot "$BERTH_TEST_DIR/fresh-run" images -q
   [ -z "$output" ]
+  # no half-written blob or layer: nothing in tmp, the damaged blob nowhere, the store clean
+  [ -z "$(ls -A "$BERTH_TEST_DIR/fresh/tmp" 2>/dev/null)" ]
+  [ ! -e "$BERTH_TEST_DIR/fresh/blobs/sha256/$small" ]
+  run "$BERTH_BIN" --root "$BERTH_TEST_DIR/fresh" --runroot "$BERTH_TEST_DIR/fresh-run" system check
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"No errors found"* ]]
 }
 
 @test "push: --digestfile, --format v2s2; skopeo and podman read the result" {
@@ -212,6 +332,111 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   berth logout "$REG_AUTH"
 }
 
+@test "auth.json search paths: ~/.config/containers/auth.json before the read-only ~/.docker/config.json; --authfile" {
+  berth pull -q --tls-verify=false "$REG_A/library/app:v1" >/dev/null
+  berth push -q --tls-verify=false --creds bob:pa55word "$REG_A/library/app:v1" "$REG_AUTH/paths/app:v1"
+  local h="$BERTH_TEST_DIR/authhome" st=(--root "$BERTH_TEST_DIR/paths" --runroot "$BERTH_TEST_DIR/paths-run")
+  mkdir -p "$h/.docker" "$h/.config/containers"
+  # no REGISTRY_AUTH_FILE, no XDG_CONFIG_HOME: podman's default files under HOME
+  pull_home() { env -u REGISTRY_AUTH_FILE -u XDG_CONFIG_HOME -u DOCKER_CONFIG HOME="$h" "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false "$REG_AUTH/paths/app:v1"; }
+  run pull_home
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"authentication required"* ]]
+  printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG_AUTH" "$(printf bob:pa55word | base64)" >"$h/.docker/config.json"
+  cp "$h/.docker/config.json" "$BERTH_TEST_DIR/docker-config.before"
+  run pull_home
+  [ "$status" -eq 0 ]
+  [ "$output" = "$CONFIG_ID" ]
+  # containers' own file comes first: a wrong password there wins over docker's right one
+  printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG_AUTH" "$(printf bob:wrong | base64)" >"$h/.config/containers/auth.json"
+  run pull_home
+  [ "$status" -eq 125 ]
+  # login writes --authfile (mode 0600), never docker's file
+  run env -u REGISTRY_AUTH_FILE HOME="$h" "$BERTH_BIN" login --tls-verify=false --authfile "$BERTH_TEST_DIR/flag-auth.json" -u bob -p pa55word "$REG_AUTH"
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %a "$BERTH_TEST_DIR/flag-auth.json")" = 600 ]
+  cmp "$h/.docker/config.json" "$BERTH_TEST_DIR/docker-config.before"
+  run env -u REGISTRY_AUTH_FILE HOME="$h" "$BERTH_BIN" "${st[@]}" pull -q --tls-verify=false --authfile "$BERTH_TEST_DIR/flag-auth.json" "$REG_AUTH/paths/app:v1"
+  [ "$status" -eq 0 ]
+  run env -u REGISTRY_AUTH_FILE HOME="$h" "$BERTH_BIN" login --get-login --authfile "$BERTH_TEST_DIR/flag-auth.json" "$REG_AUTH"
+  [ "$output" = bob ]
+}
+
+@test "auth.json search paths for a user: login writes \$XDG_RUNTIME_DIR/containers/auth.json, then ~/.config is read" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to create the test user"
+  local user h rt
+  user=$("$BERTH_TOP/tests/lib/rootless-user.sh" create berth-test)
+  # the user cannot reach bats' root-only temp dirs; teardown_file removes this one
+  h=$(mktemp -d /tmp/berth-authhome.XXXXXX); rt="$h/run"
+  echo "$h" >"$BERTH_TEST_DIR/authhome.path"
+  mkdir -p "$h/home/.docker" "$rt"
+  printf '{"auths":{"other.invalid":{"auth":"eDp5"}}}\n' >"$h/home/.docker/config.json"
+  chown -R "$user:" "$h"; chmod 700 "$rt" "$h"
+  as_auth_user() {
+    local q="" a
+    for a in "$@"; do q+=" $(printf '%q' "$a")"; done
+    su "$user" -s /bin/sh -c "cd /tmp && env -u REGISTRY_AUTH_FILE -u XDG_CONFIG_HOME -u XDG_CACHE_HOME -u CONTAINERS_CONF -u CONTAINERS_STORAGE_CONF -u CONTAINERS_REGISTRIES_CONF HOME='$h/home' XDG_RUNTIME_DIR=\"\$RT\" '$BERTH_BIN'$q" </dev/null
+  }
+  export RT="$rt"
+  run as_auth_user login --tls-verify=false -u bob -p pa55word "$REG_AUTH"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(stat -c %a "$rt/containers/auth.json")" = 600 ]
+  [ "$(stat -c %U "$rt/containers/auth.json")" = "$user" ]
+  [ "$(jq -r '.auths | keys | join(" ")' "$h/home/.docker/config.json")" = other.invalid ]
+  run as_auth_user login --get-login "$REG_AUTH"
+  [ "$output" = bob ]
+  # the runtime file gone (a reboot): ~/.config/containers/auth.json is read next
+  mkdir -p "$h/home/.config/containers"
+  mv "$rt/containers/auth.json" "$h/home/.config/containers/auth.json"
+  chown -R "$user:" "$h/home/.config"
+  run as_auth_user login --get-login "$REG_AUTH"
+  [ "$output" = bob ]
+  rm -rf "$h"
+}
+
+@test "run/create --pull=missing|always|newer|never" {
+  printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  local st=(--root "$BERTH_TEST_DIR/policy" --runroot "$BERTH_TEST_DIR/policy-run") other img="$REG_A/library/policy:latest"
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$img"
+  other=$(transfer_oci_layout "$BERTH_TEST_DIR/layout-other" other 1)
+  other=$(jq -r .config.digest <"$BERTH_TEST_DIR/layout-other/blobs/sha256/${other#sha256:}" | cut -d: -f2)
+  run "$BERTH_BIN" "${st[@]}" create --pull=never "$img" true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"image not known"* ]]
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" create "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $img..."* ]]
+  [ "$("$BERTH_BIN" "${st[@]}" inspect --format '{{.Image}}' "$output")" = "$CONFIG_ID" ]
+  # the tag moves on the registry; missing (the default) keeps using the local image
+  skopeo copy -q --dest-tls-verify=false "oci:$BERTH_TEST_DIR/layout-other:other" "docker://$img"
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" create --pull=missing "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" != *"Trying to pull"* ]]
+  [ "$("$BERTH_BIN" "${st[@]}" inspect --format '{{.Image}}' "$output")" = "$CONFIG_ID" ]
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" create --pull=always "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $img..."* ]]
+  [ "$("$BERTH_BIN" "${st[@]}" inspect --format '{{.Image}}' "$output")" = "$other" ]
+  skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$img"
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" run --rm --pull=newer "$img" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"Trying to pull $img..."* ]]
+  run "$BERTH_BIN" "${st[@]}" images --format '{{.ID}}' "$img"
+  [ "$output" = "${CONFIG_ID:0:12}" ]
+  # always: a failed pull fails, even with the image in the store
+  run "$BERTH_BIN" "${st[@]}" create --pull=always "$REG_A/library/policy:nosuch" true
+  [ "$status" -eq 125 ]
+  run "$BERTH_BIN" "${st[@]}" tag "$img" "$REG_A/library/gone:latest"
+  run "$BERTH_BIN" "${st[@]}" create --pull=always "$REG_A/library/gone:latest" true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"manifest unknown"* ]]
+  run "$BERTH_BIN" "${st[@]}" create --pull=sometimes "$img" true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid --pull sometimes: use always, missing, never or newer"* ]]
+  "$BERTH_BIN" "${st[@]}" rm -a -f >/dev/null
+  : >"$CONTAINERS_REGISTRIES_CONF"
+}
+
 @test "pull --all-tags" {
   run berth --root "$BERTH_TEST_DIR/all" --runroot "$BERTH_TEST_DIR/all-run" pull -q --all-tags --tls-verify=false "$REG_A/library/app"
   [ "$status" -eq 0 ]
@@ -234,6 +459,23 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ ! -e "$BERTH_TEST_DIR/never-made" ]
 }
 
+@test "pull on a terminal: one progress bar per layer, redrawn in place; plain lines otherwise" {
+  command -v script >/dev/null || skip "script (util-linux) is not installed"
+  local root="$BERTH_TEST_DIR/tty"
+  run script -qec "$BERTH_BIN --root $root/root --runroot $root/run pull --tls-verify=false $REG_A/library/app:v1" /dev/null </dev/null
+  [ "$status" -eq 0 ]
+  # three layers: three bars that end "done", redrawn with cursor-up and erase-line escapes
+  [ "$(grep -ao 'Copying blob sha256:[0-9a-f]\{12\} done' <<<"$output" | sort -u | wc -l)" = 3 ]
+  [[ "$output" == *$'\e[K'* ]]
+  [[ "$output" =~ $'\e'\[[0-9]+A ]]
+  [[ "$output" == *"Writing manifest to image destination"* ]]
+  # without a terminal: podman's plain lines, no escapes
+  run "$BERTH_BIN" --root "$root/root2" --runroot "$root/run2" pull --tls-verify=false "$REG_A/library/app:v1"
+  [ "$status" -eq 0 ]
+  [ "$(grep -cE '^Copying blob sha256:[0-9a-f]{64}$' <<<"$output")" = 3 ]
+  [[ "$output" != *$'\e'* ]]
+}
+
 @test "pull: two pulls of one image at once fetch each blob once" {
   local st="$BERTH_TEST_DIR/concurrent"
   "$BERTH_BIN" --root "$st/root" --runroot "$st/run" pull --tls-verify=false "$REG_A/library/app:v1" >"$st.1" 2>&1 &
@@ -249,4 +491,6 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$(cat "$st.1" "$st.2" | grep -cE '^Copying blob sha256:[0-9a-f]{64}$')" = 3 ]
   [ "$(cat "$st.1" "$st.2" | grep -cE '^Copying config sha256:[0-9a-f]{64}$')" = 2 ]
   [ "$(cat "$st.1" "$st.2" | grep -c "^$CONFIG_ID$")" = 2 ]
+  # the per-blob fetch locks go with the fetch: the store's tmp/ is left empty
+  [ -z "$(ls -A "$st/root/tmp")" ]
 }

@@ -2,6 +2,8 @@
 # images.bats - the local image commands: import, images, image inspect, history, tag, untag,
 # rmi, image prune, image exists, system df/check/prune/reset, events, info.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 
 setup_file() { berth_test_setup_file; }
@@ -29,6 +31,16 @@ small_tar() {
   [ "$output" = "$id [\"/bin/sh\"] /srv nobody my message" ]
   run berth image inspect --format '{{json .Config.Env}} {{json .Labels}} {{json .Config.ExposedPorts}}' localhost/imported:latest
   [ "$output" = '["FOO=bar"] {"a":"b"} {"8080/tcp":{}}' ]
+  # ENTRYPOINT in both forms (the last one wins), VOLUME as a path and as a JSON array
+  run berth import --change 'ENTRYPOINT ["/bin/echo", "x"]' --change 'VOLUME /data' \
+    --change 'VOLUME ["/a", "/b"]' --change 'ENTRYPOINT /bin/true' "$tar" imported-ep
+  [ "$status" -eq 0 ]
+  run berth image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Volumes}}' imported-ep
+  [ "$output" = '["/bin/sh","-c","/bin/true"] {"/data":{},"/a":{},"/b":{}}' ]
+  run berth import --change 'FROM x' "$tar" imported-bad
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'invalid --change "FROM x": FROM is not one of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR'* ]]
+  berth rmi imported-ep >/dev/null
   # the unpacked layer holds the tarball's files
   run berth image inspect --format '{{.GraphDriver.Data.UpperDir}}' imported
   [ -x "$output/bin/busybox" ]
@@ -134,6 +146,30 @@ EOF
   run berth images --format '{{.Repository}}' --filter before=labeled
   [[ "$output" == *"localhost/busybox"* ]]
   [[ "$output" != *"localhost/labeled"* ]]
+  # until=, after=, digest=, containers=, readonly=, intermediate=
+  run berth images --format '{{.Repository}}' --filter until=2000-01-01T00:00:00Z
+  [ "$output" = "" ]
+  run berth images --format '{{.Repository}}' --filter until=$(( $(date +%s) + 3600 )) --filter reference=labeled
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter until=1h --filter reference=labeled
+  [ "$output" = "" ]
+  run berth images --format '{{.Repository}}' --filter after=busybox --filter reference=labeled
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter "digest=$(berth image inspect --format '{{.Digest}}' labeled)"
+  [ "$output" = "localhost/labeled" ]
+  berth create --name filter-user labeled true >/dev/null
+  run berth images --format '{{.Repository}}' --filter containers=true
+  [ "$output" = "localhost/labeled" ]
+  run berth images --format '{{.Repository}}' --filter containers=false
+  [[ "$output" != *"localhost/labeled"* ]]
+  [[ "$output" == *"localhost/busybox"* ]]
+  berth rm filter-user >/dev/null
+  run berth images --format '{{.Repository}}' --filter readonly=true
+  [ "$output" = "" ]
+  run berth images --format '{{.Repository}}' --filter readonly=false --filter intermediate=false --filter reference=labeled
+  [ "$output" = "localhost/labeled" ]
+  run berth images --filter until=soon
+  [ "$status" -eq 125 ]
   berth rmi labeled
   run berth images --filter nonsense=1
   [ "$status" -eq 125 ]
@@ -161,6 +197,16 @@ EOF
   digest=$(berth image inspect --format '{{.Digest}}' busybox)
   run berth image inspect --format '{{.Id}}' "localhost/busybox@$digest"
   [ "sha256:$output" = "$id" ]
+  # run and create find it the same way, without trying a registry (issue 2's example)
+  berth tag busybox myhost:5000/registry
+  run --separate-stderr berth run --rm registry true
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  run berth create --name short-named registry:latest true
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect --format '{{.ImageName}}' short-named)" = myhost:5000/registry:latest ]
+  berth rm short-named >/dev/null
+  berth untag busybox myhost:5000/registry
   berth untag busybox myhost:5000/team/registry:2
   run berth image inspect registry:2
   [ "$status" -eq 125 ]
@@ -204,7 +250,11 @@ EOF
   run berth history busybox
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" =~ ^ID\ +CREATED\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
-  [[ "${lines[1]}" == *"/bin/sh -c #(nop) ADD file:"* ]]
+  [[ "${lines[1]}" == *"/bin/sh -c #(nop) ADD file:"*"  imported from tarball" ]]
+  run berth image inspect --format '{{.Comment}}' busybox
+  [ "$output" = "imported from tarball" ]
+  run berth history --no-trunc --format '{{.ID}}|{{.Comment}}' busybox
+  [ "$output" = "$(berth image inspect --format '{{.Id}}' busybox)|imported from tarball" ]
   run berth history --format json busybox
   [ "$(echo "$output" | jq -r '.[0].size')" -gt 1000 ]
   run berth history -q busybox
@@ -332,6 +382,23 @@ EOF
   [ "$status" -eq 0 ]
   berth image exists "${id#sha256:}"
   berth image prune -f
+  # --filter: podman's until= and label= (the filters of images)
+  berth import --change 'LABEL keep=no' "$(small_tar prune-label)" prune-label >/dev/null
+  berth import "$(small_tar prune-other)" prune-other >/dev/null
+  run berth image prune -a -f --filter label=keep=no
+  [ "$status" -eq 0 ]
+  run berth image exists prune-label
+  [ "$status" -eq 1 ]
+  berth image exists prune-other
+  berth image exists busybox
+  run berth image prune -a -f --filter until=2000-01-01T00:00:00Z
+  [ "$status" -eq 0 ]
+  [ "$output" = "" ]
+  berth image exists prune-other
+  run berth image prune -f --filter nonsense=1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid filter"* ]]
+  berth rmi prune-other >/dev/null
 }
 
 @test "rmi -a, system df, system prune" {
@@ -345,6 +412,11 @@ EOF
   [[ "${lines[2]}" == "Local Volumes=0" ]]
   run berth rmi -a nonexist
   [ "$status" -eq 125 ]
+  # a filter it cannot apply is refused, not ignored: nothing is removed
+  run berth system prune -a -f --filter until=1h
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"system prune --filter is not supported yet"* ]]
+  berth image exists dfimg
   run berth system prune -a -f
   [ "$status" -eq 0 ]
   [[ "$output" == *"Total reclaimed space"* ]]
@@ -386,6 +458,23 @@ EOF
   run cat "$BATS_TEST_TMPDIR/stream"
   [[ "$output" == *"import localhost/evimg2:latest"* ]]
   [ "$(date +%s)" -ge "$until" ]
+}
+
+@test "events --filter label= matches a container's labels; unknown filters are refused" {
+  busybox_image
+  start=$(date +%s)
+  berth create --name ev-web --label tier=web busybox true >/dev/null
+  berth create --name ev-db --label tier=db busybox true >/dev/null
+  run berth events --stream=false --since "$start" --filter label=tier=web --format '{{.Status}} {{.Name}}'
+  [ "$output" = "create ev-web" ]
+  run berth events --stream=false --since "$start" --filter label=tier --filter event=create --format '{{.Name}}'
+  [ "$(sort <<<"$output" | tr '\n' ' ')" = "ev-db ev-web " ]
+  run berth events --stream=false --since "$start" --filter type=container --format json
+  echo "${lines[0]}" | jq -e '.Attributes.tier == "web"'
+  run berth events --stream=false --filter bogus=1
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'invalid filter "bogus=1"'* ]]
+  berth rm ev-web ev-db >/dev/null
 }
 
 @test "the events file is rotated at containers.conf's events_logfile_max_size, as podman" {

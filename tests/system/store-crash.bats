@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# store-crash.bats - kill -9 at every point of import and rmi leaves a store that system check
+# store-crash.bats - kill -9 at every point of import, load and rmi leaves a store that system check
 # reports clean (and that keeps working); two berth processes on one store never corrupt it.
 #
 # The kill points are named in the store code (store_crash_point()); $BERTH_STORE_CRASH_AT
@@ -47,6 +47,33 @@ assert_clean() {
     berth import "$tar" "imp-$point" >/dev/null
     berth image exists "imp-$point"
     assert_clean
+  done
+}
+
+@test "kill -9 at each point of load (docker-archive and oci-archive) leaves a clean store" {
+  local tar
+  tar=$(mktar load-src)
+  berth import "$tar" localhost/load-src >/dev/null
+  berth save -o "$BATS_TEST_TMPDIR/load.docker.tar" localhost/load-src
+  berth save --format oci-archive -o "$BATS_TEST_TMPDIR/load.oci.tar" localhost/load-src
+  berth rmi localhost/load-src >/dev/null
+  assert_clean
+  for fmt in docker oci; do
+    for point in blob-before-rename blob-after-rename layer-after-extract layer-before-rename \
+                 layer-before-commit image-before-record; do
+      run env BERTH_STORE_CRASH_AT=$point "$BERTH_BIN" --root "$BERTH_TEST_ROOT" \
+        --runroot "$BERTH_TEST_RUNROOT" load -q -i "$BATS_TEST_TMPDIR/load.$fmt.tar"
+      echo "$fmt point $point: status $status"
+      [ "$status" -eq 137 ]
+      run berth image exists localhost/load-src
+      [ "$status" -eq 1 ]
+      assert_clean
+    done
+    run berth load -q -i "$BATS_TEST_TMPDIR/load.$fmt.tar"
+    [ "$status" -eq 0 ]
+    berth image exists localhost/load-src
+    assert_clean
+    berth rmi localhost/load-src >/dev/null
   done
 }
 

@@ -4,12 +4,16 @@
 #
 #   start_docker_registry NAME [htpasswd-file]  Debian's docker-registry on 127.0.0.1:random;
 #                                              sets REG_<NAME>=127.0.0.1:PORT, REGDIR_<NAME>;
-#                                              serves TLS when REG_TLS_CERT/REG_TLS_KEY are set
+#                                              serves TLS when REG_TLS_CERT/REG_TLS_KEY are set,
+#                                              asks for a client certificate signed by
+#                                              REG_TLS_CLIENTCA when that is set too
 #   make_test_ca DIR                           DIR/ca.crt and a server cert DIR/server.{crt,key}
 #                                              for 127.0.0.1
+#   make_test_client_cert DIR NAME             DIR/NAME.{cert,key}, signed by DIR's CA
 #   stop_registries                            kills every registry started (by pid)
 #   transfer_oci_layout DIR TAG [NLAYERS]          an OCI layout (busybox rootfs + NLAYERS-1 small
 #                                              layers) made with tar, gzip, sha256sum and jq
+#   transfer_multiarch_layout SRC DIGEST DIR   an amd64 + arm64/v8 index of SRC's image in DIR
 
 TRANSFER_PIDS_FILE=${BATS_FILE_TMPDIR:-/tmp}/transfer-registry.pids
 
@@ -30,7 +34,7 @@ start_docker_registry() {
       echo "http:"
       echo "  addr: 127.0.0.1:$port"
       if [ -n "${REG_TLS_CERT:-}" ]; then
-        echo "  tls: {certificate: $REG_TLS_CERT, key: $REG_TLS_KEY}"
+        echo "  tls: {certificate: $REG_TLS_CERT, key: $REG_TLS_KEY${REG_TLS_CLIENTCA:+, clientcas: [$REG_TLS_CLIENTCA]}}"
       fi
       if [ -n "$htpasswd" ]; then
         echo "auth:"
@@ -72,6 +76,17 @@ start_token_gate() {
   done
   printf -v "REG_$name" '%s' "127.0.0.1:$port"
   export "REG_$name"
+}
+
+# make_test_client_cert CADIR NAME - CADIR/NAME.cert and CADIR/NAME.key: a client certificate
+# signed by make_test_ca's CA in CADIR.
+make_test_client_cert() {
+  local d=$1 n=$2
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=berth test client" \
+    -keyout "$d/$n.key" -out "$d/$n.csr" >/dev/null 2>&1 || return 1
+  printf 'extendedKeyUsage=clientAuth\n' >"$d/$n.ext"
+  openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/$n.ext" -out "$d/$n.cert" >/dev/null 2>&1
 }
 
 # make_test_ca DIR - a CA and a server certificate for 127.0.0.1 signed by it.
@@ -141,4 +156,30 @@ transfer_oci_layout() {
       digest:$d, size:$s, annotations:{"org.opencontainers.image.ref.name":$t}}]}' >"$dir/index.json"
   rm -rf "$tmp"
   echo "sha256:$man"
+}
+
+# transfer_multiarch_layout SRC DIGEST DIR - DIR: a copy of layout SRC whose index.json holds,
+# as tag "multi", an OCI index of SRC's image DIGEST (linux/amd64) and of a linux/arm64/v8
+# twin (its config says arm64); prints the twin's config hex (its image id).
+transfer_multiarch_layout() {
+  local src=$1 man=${2#sha256:} dir=$3 cfg twin m2 ih
+  rm -rf "$dir"; cp -r "$src" "$dir"
+  cfg=$(jq -r .config.digest <"$dir/blobs/sha256/$man" | cut -d: -f2)
+  jq -c '.architecture = "arm64" | .variant = "v8"' <"$dir/blobs/sha256/$cfg" >"$dir/twin.cfg"
+  twin=$(_blob "$dir" "$dir/twin.cfg")
+  jq -c --arg d "sha256:$twin" --argjson s "$(stat -c %s "$dir/blobs/sha256/$twin")" \
+    '.config.digest = $d | .config.size = $s' <"$dir/blobs/sha256/$man" >"$dir/twin.man"
+  m2=$(_blob "$dir" "$dir/twin.man")
+  jq -cn --arg a "sha256:$man" --argjson asz "$(stat -c %s "$dir/blobs/sha256/$man")" \
+    --arg b "sha256:$m2" --argjson bsz "$(stat -c %s "$dir/blobs/sha256/$m2")" '{schemaVersion:2,
+     mediaType:"application/vnd.oci.image.index.v1+json",
+     manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$a,size:$asz,
+                 platform:{os:"linux",architecture:"amd64"}},
+                {mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$b,size:$bsz,
+                 platform:{os:"linux",architecture:"arm64",variant:"v8"}}]}' >"$dir/index.blob"
+  ih=$(_blob "$dir" "$dir/index.blob")
+  jq -cn --arg d "sha256:$ih" --argjson s "$(stat -c %s "$dir/blobs/sha256/$ih")" \
+    '{schemaVersion:2,manifests:[{mediaType:"application/vnd.oci.image.index.v1+json",
+      digest:$d,size:$s,annotations:{"org.opencontainers.image.ref.name":"multi"}}]}' >"$dir/index.json"
+  echo "$twin"
 }

@@ -95,12 +95,20 @@ json_t *ctr_config_pick(const struct store_container *c, const char *const *keys
 static void emit(const struct berth_ctx *ctx, const struct store_container *c, const char *action,
 		 int exit_code)
 {
-	json_t *attrs = NULL;
+	json_t *attrs = json_object();
+	json_t *cfg = ctr_config_pick(c, (const char *const[]){ "labels", NULL });
+	const char *key;
+	json_t *v;
 	char code[16];
 
-	if (exit_code >= 0 && strcmp(action, "died") == 0) {
+	/* podman's attributes: the container's labels (events --filter label=) and exit code */
+	json_object_foreach (json_object_get(cfg, "labels"), key, v)
+		if (attrs && json_is_string(v))
+			json_object_set(attrs, key, v);
+	json_decref(cfg);
+	if (attrs && exit_code >= 0 && strcmp(action, "died") == 0) {
 		snprintf(code, sizeof(code), "%d", exit_code);
-		attrs = json_pack("{s:s}", "containerExitCode", code);
+		json_object_set_new(attrs, "containerExitCode", json_string(code));
 	}
 	struct store_event ev = { .type = "container", .action = action, .id = c->id,
 				  .name = c->name, .image = c->image_name, .attributes = attrs };
@@ -586,7 +594,9 @@ int ctr_create(struct berth_ctx *ctx, struct store *s, const char *image_ref, js
 	rec.id = st.id;
 	rec.name = st.name;
 	rec.image_id = img->id;
-	rec.image_name = img->names && img->names[0] ? img->names[0] : (char *)image_ref;
+	rec.image_name = (char *)store_image_resolved_name(img, image_ref);
+	if (!rec.image_name)
+		rec.image_name = (char *)image_ref;
 	rec.created = ctr_now_ns();
 	rec.config = createtext;
 	rec.state = "created";

@@ -446,6 +446,38 @@ int store_image_lookup(struct store *s, const char *ref, struct store_image **re
 	return r;
 }
 
+/* name_ending() - the first of @names equal to @full, or else ending in @suffix (either may be NULL). */
+static const char *name_ending(char *const *names, const char *full, const char *suffix)
+{
+	for (size_t i = 0; full && names[i]; i++)
+		if (strcmp(names[i], full) == 0)
+			return names[i];
+	for (size_t i = 0; suffix && names[i]; i++) {
+		size_t n = strlen(names[i]), k = strlen(suffix);
+		if (n > k && strcmp(names[i] + n - k, suffix) == 0)
+			return names[i];
+	}
+	return NULL;
+}
+
+const char *store_image_resolved_name(const struct store_image *img, const char *ref)
+{
+	struct store_ref p = { 0 };
+	_cleanup_free_ char *full = NULL, *suffix = NULL;
+	const char *found = NULL;
+
+	if (!img->names || !img->names[0])
+		return NULL;
+	if (ref && store_ref_parse(ref, &p, NULL) == 0) {
+		if (!p.digest &&
+		    store_ref_format(&p, p.domain ? NULL : "localhost", true, &full, NULL) >= 0 &&
+		    (p.domain || asprintf(&suffix, "/%s:%s", p.path, p.tag ? p.tag : "latest") >= 0))
+			found = name_ending(img->names, full, suffix);
+		store_ref_done(&p);
+	}
+	return found ? found : img->names[0];
+}
+
 /* ---- creation and names ---- */
 
 /* Sets @name on image @id inside an open transaction (moving it from any other image). */

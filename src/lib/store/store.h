@@ -289,6 +289,14 @@ int store_image_lookup(struct store *s, const char *ref, struct store_image **re
 		       berth_error *err);
 
 /**
+ * store_image_resolved_name() - the name of @img that @ref (found by store_image_lookup())
+ * stands for, as podman records it for a container: "registry" → "myhost:5000/registry:latest"
+ * when that is the name that matched; the image's first name for an id or a digest reference.
+ * Return: a string owned by @img, or NULL when it has no name.
+ */
+const char *store_image_resolved_name(const struct store_image *img, const char *ref);
+
+/**
  * struct store_image_spec - what store_image_create() records
  * @config_digest:	"sha256:..." of the config blob (already in the store)
  * @manifest_digest:	"sha256:..." of the manifest blob (already in the store)

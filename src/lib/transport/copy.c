@@ -265,16 +265,18 @@ static void locked_progress(void *ud, const char *digest, int64_t done, int64_t 
 	pthread_mutex_unlock(&c->lock);
 }
 
-static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *err)
+/* copy_blob_locked() - copy_blob(), with the destination's blob lock (if taken) in *@lock. */
+static int copy_blob_locked(struct copy_run *c, const struct blob_job *j, int *lock,
+			    berth_error *err)
 {
 	const struct img_desc *d = j->desc;
-	_cleanup_close_ int fd = -1, lock = -1;
+	_cleanup_close_ int fd = -1;
 	int r;
 
 	r = c->dst->ops->has_blob(c->dst, d->digest, d->size, err);
 	if (r == 0 && c->dst->ops->lock_blob) {
 		/* another copy may be fetching it right now: wait for it, then look again */
-		r = c->dst->ops->lock_blob(c->dst, d->digest, &lock, err);
+		r = c->dst->ops->lock_blob(c->dst, d->digest, lock, err);
 		if (r == 0)
 			r = c->dst->ops->has_blob(c->dst, d->digest, d->size, err);
 	}
@@ -313,6 +315,18 @@ static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *
 		return r;
 	emit(c, IMG_COPY_BLOB_DONE, d);
 	return 0;
+}
+
+static int copy_blob(struct copy_run *c, const struct blob_job *j, berth_error *err)
+{
+	int lock = -1;
+	int r = copy_blob_locked(c, j, &lock, err);
+
+	if (lock >= 0 && c->dst->ops->unlock_blob)
+		c->dst->ops->unlock_blob(c->dst, j->desc->digest, lock);
+	else if (lock >= 0)
+		close(lock);
+	return r;
 }
 
 static void *worker(void *arg)

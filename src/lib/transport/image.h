@@ -69,6 +69,8 @@ struct img_dst_ops {
 	 * into the same destination fetch a blob once; NULL when the destination needs none
 	 */
 	int (*lock_blob)(struct img_dst *d, const char *digest, int *ret_fd, berth_error *err);
+	/* optional with lock_blob: release the lock @fd it returned (closes @fd) */
+	void (*unlock_blob)(struct img_dst *d, const char *digest, int fd);
 	/* directory fd where a source should create temporary blob files (-1: $TMPDIR) */
 	int (*tmpdir_fd)(struct img_dst *d);
 	void (*free)(struct img_dst *d);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -279,11 +280,16 @@ static int st_commit(struct img_dst *t, berth_error *err)
 	return r;
 }
 
-/* st_lock_blob() - flock <root>/tmp/fetch-HEX.lock: concurrent pulls fetch a blob once. */
+/*
+ * st_lock_blob() - flock <root>/tmp/fetch-HEX.lock: concurrent pulls fetch a blob once. The
+ * holder unlinks the file before it unlocks (st_unlock_blob()), so tmp/ keeps no lock files; a
+ * waiter that then gets the lock of the unlinked file sees it is no longer at that name and
+ * starts again on the new one.
+ */
 static int st_lock_blob(struct img_dst *t, const char *digest, int *ret_fd, berth_error *err)
 {
+	_cleanup_close_ int tmp = -1;
 	char name[128];
-	int tmp, fd;
 
 	if (!oci_digest_is_sha256(digest))
 		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
@@ -291,20 +297,38 @@ static int st_lock_blob(struct img_dst *t, const char *digest, int *ret_fd, bert
 	if (tmp < 0)
 		return berr_errno(err, errno, "%s: cannot open the store's tmp/", t->name);
 	snprintf(name, sizeof(name), "fetch-%s.lock", digest + 7);
-	fd = openat(tmp, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	close(tmp);
-	if (fd < 0)
-		return berr_errno(err, errno, "%s: cannot create a lock for blob %s", t->name,
-				  digest);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return berr_errno(err, e, "%s: cannot lock blob %s", t->name, digest);
+	for (;;) {
+		struct stat held, now;
+		int fd = openat(tmp, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return berr_errno(err, errno, "%s: cannot create a lock for blob %s",
+					  t->name, digest);
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				int e = errno;
+				close(fd);
+				return berr_errno(err, e, "%s: cannot lock blob %s", t->name,
+						  digest);
+			}
 		}
+		if (fstat(fd, &held) == 0 && fstatat(tmp, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd); /* its holder unlinked it: lock the new one */
 	}
-	*ret_fd = fd;
-	return 0;
+}
+
+/* st_unlock_blob() - unlink the lock file while still holding it, then release it. */
+static void st_unlock_blob(struct img_dst *t, const char *digest, int fd)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "fetch-%s.lock", digest + 7);
+	if (DST_ST(t)->tmpfd >= 0)
+		(void)unlinkat(DST_ST(t)->tmpfd, name, 0);
+	close(fd);
 }
 
 static int st_tmpdir_fd(struct img_dst *t)
@@ -320,6 +344,7 @@ static const struct img_dst_ops st_dst_ops = {
     .put_manifest = st_put_manifest,
     .commit = st_commit,
     .lock_blob = st_lock_blob,
+    .unlock_blob = st_unlock_blob,
     .tmpdir_fd = st_tmpdir_fd,
     .free = st_dst_free,
 };

@@ -596,6 +596,31 @@ static int http_answer(struct reg_repo *r, berth_error *err)
 	    r->name);
 }
 
+/*
+ * is_https_refusal() - @probe is a plain-HTTP request's answer from an HTTPS server (Go's
+ * "Client sent an HTTP request to an HTTPS server.", nginx's "The plain HTTP request was sent
+ * to HTTPS port"): the server speaks TLS, so the handshake failed for another reason.
+ */
+static bool is_https_refusal(const struct reg_response *probe)
+{
+	return probe->status == 400 && probe->body && strcasestr(probe->body, "HTTPS");
+}
+
+/*
+ * tls_refused() - the server speaks HTTPS but broke off the handshake (@err holds curl's
+ * words): most often it asks for a client certificate berth did not send.
+ */
+static int tls_refused(struct reg_repo *r, berth_error *err)
+{
+	char was[BERTH_ERROR_MAX];
+
+	snprintf(was, sizeof(was), "%s", err && *err->msg ? err->msg : r->name);
+	return berr(err, ECONNABORTED,
+		    "%s; %s refused the TLS handshake: if it asks for a client certificate, put "
+		    "client.cert and client.key in /etc/containers/certs.d/%s/ or pass --cert-dir",
+		    was, r->api_host, r->host);
+}
+
 static int curl_failure(struct reg_repo *r, CURLcode cc, const char *errbuf, berth_error *err)
 {
 	const char *detail = *errbuf ? errbuf : curl_easy_strerror(cc);
@@ -1078,7 +1103,8 @@ static int ping(struct reg_repo *r, berth_error *err)
 			struct req pq = q;
 			pq.url = url;
 			if (perform_once(r, &pq, NULL, NULL, &probe, NULL) == 0 && probe.status > 0)
-				rc = http_answer(r, err);
+				rc = is_https_refusal(&probe) ? tls_refused(r, err)
+							      : http_answer(r, err);
 		}
 		reg_response_done(&probe);
 	}
