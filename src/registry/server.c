@@ -1209,9 +1209,12 @@ static enum MHD_Result search(struct server *srv, struct MHD_Connection *conn, s
 	for (char **p = repos; *p && results && (long)count < n; p++) {
 		if (*q && !strcasestr(*p, q))
 			continue;
+		/* Docker Hub's convention: the official images are the library/ ones */
+		bool official = strncmp(*p, "library/", 8) == 0;
 		json_array_append_new(results,
 				      json_pack("{s:s,s:s,s:i,s:b,s:b}", "name", *p, "description",
-						"", "star_count", 0, "is_official", 0, "is_automated", 0));
+						"", "star_count", 0, "is_official", official,
+						"is_automated", 0));
 		count++;
 	}
 	json_t *body = json_pack("{s:i,s:s,s:o}", "num_results", (json_int_t)count, "query", q,

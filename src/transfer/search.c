@@ -3,8 +3,8 @@
  * search.c - `berth search TERM` and `berth search HOST[:PORT]/TERM`, as podman 4 does it:
  * a registry's /v1/search when it offers one, else its /v2/_catalog filtered by TERM; a bare
  * TERM goes to every unqualified-search registry of registries.conf. Output: NAME DESCRIPTION
- * (podman 4's default columns; Stars, Official, Automated, Index through --format), or with
- * --list-tags NAME TAG.
+ * STARS OFFICIAL, the columns the walkthrough reads (podman 4.3 shows only the first two;
+ * Automated and Index through --format), or with --list-tags NAME TAG.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -130,32 +130,67 @@ static int list_tags(const struct cli_args *args, const char *host, const char *
 	return 0;
 }
 
-/* print_table() - podman's tabwriter layout (minwidth 12, padding 2) of two columns. */
-static void print_table(json_t *rows, const char *h1, const char *f1, const char *h2,
-			const char *f2, bool trunc)
+#define SEARCH_MAX_COLUMNS 4
+
+/* cell() - a row's text for column @field: Stars is a number, the rest strings; @trunc cuts a
+ * long description to DESCRIPTION_TRUNC with "..." as podman does. malloc'd, NULL on ENOMEM. */
+static char *cell(json_t *row, const char *field, bool trunc)
 {
-	size_t w = strlen(h1), i;
+	json_t *v = json_object_get(row, field);
+	char *out = NULL;
+
+	if (json_is_integer(v))
+		return asprintf(&out, "%lld", (long long)json_integer_value(v)) < 0 ? NULL : out;
+	const char *s = json_string_value(v) ? json_string_value(v) : "";
+	if (trunc && strcmp(field, "Description") == 0 && strlen(s) > DESCRIPTION_TRUNC)
+		return asprintf(&out, "%.*s...", DESCRIPTION_TRUNC - 3, s) < 0 ? NULL : out;
+	return strdup(s);
+}
+
+static void put_cell(const char *text, size_t width, bool last)
+{
+	if (last)
+		printf("%s\n", text);
+	else
+		printf("%-*s", (int)width, text);
+}
+
+/* print_table() - podman's tabwriter layout (minwidth 12, padding 2): @heads[i] over the
+ * rows' @fields[i], NULL-terminated. */
+static int print_table(json_t *rows, const char *const *heads, const char *const *fields,
+		       bool trunc)
+{
+	size_t w[SEARCH_MAX_COLUMNS] = {0}, n = 0, i;
 	json_t *e;
 
+	while (heads[n] && n < SEARCH_MAX_COLUMNS)
+		n++;
+	for (size_t c = 0; c < n; c++)
+		w[c] = strlen(heads[c]);
 	json_array_foreach(rows, i, e)
 	{
-		size_t l = strlen(json_string_value(json_object_get(e, f1)));
-		if (l > w)
-			w = l;
+		for (size_t c = 0; c < n; c++) {
+			_cleanup_free_ char *t = cell(e, fields[c], trunc);
+			if (!t)
+				return cli_error("out of memory");
+			if (strlen(t) > w[c])
+				w[c] = strlen(t);
+		}
 	}
-	w += 2;
-	if (w < 12)
-		w = 12;
-	printf("%-*s%s\n", (int)w, h1, h2);
+	for (size_t c = 0; c < n; c++)
+		w[c] = w[c] + 2 < 12 ? 12 : w[c] + 2;
+	for (size_t c = 0; c < n; c++)
+		put_cell(heads[c], w[c], c + 1 == n);
 	json_array_foreach(rows, i, e)
 	{
-		const char *v2 = json_string_value(json_object_get(e, f2));
-		if (trunc && strlen(v2) > DESCRIPTION_TRUNC)
-			printf("%-*s%.*s...\n", (int)w, json_string_value(json_object_get(e, f1)),
-			       DESCRIPTION_TRUNC - 3, v2);
-		else
-			printf("%-*s%s\n", (int)w, json_string_value(json_object_get(e, f1)), v2);
+		for (size_t c = 0; c < n; c++) {
+			_cleanup_free_ char *t = cell(e, fields[c], trunc);
+			if (!t)
+				return cli_error("out of memory");
+			put_cell(t, w[c], c + 1 == n);
+		}
 	}
+	return 0;
 }
 
 static int print_rows(const struct cli_args *args, json_t *rows, bool tags)
@@ -184,11 +219,12 @@ static int print_rows(const struct cli_args *args, json_t *rows, bool tags)
 	if (json_array_size(rows) == 0)
 		return 0;
 	if (tags)
-		print_table(rows, "NAME", "Name", "TAG", "Tag", false);
-	else
-		print_table(rows, "NAME", "Name", "DESCRIPTION", "Description",
-			    !cli_flag(args, "no-trunc"));
-	return 0;
+		return print_table(rows, (const char *const[]){"NAME", "TAG", NULL},
+				   (const char *const[]){"Name", "Tag", NULL}, false);
+	/* the walkthrough's columns: its reader picks an image by STARS and OFFICIAL */
+	return print_table(rows, (const char *const[]){"NAME", "DESCRIPTION", "STARS", "OFFICIAL", NULL},
+			   (const char *const[]){"Name", "Description", "Stars", "Official", NULL},
+			   !cli_flag(args, "no-trunc"));
 }
 
 int cmd_search(struct berth_ctx *ctx, struct cli_args *args)

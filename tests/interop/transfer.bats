@@ -291,12 +291,13 @@ teardown_file() {
   berth copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG_B/other:1"
   run berth search --tls-verify=false "$REG_B/searchme"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = "$(printf '%-*s%s' $(( ${#REG_B} + 15 )) NAME DESCRIPTION)" ]
+  [ "${lines[0]}" = "$(printf '%-*s%-13s%-12s%s' $(( ${#REG_B} + 15 )) NAME DESCRIPTION STARS OFFICIAL)" ]
   [[ "${lines[1]}" == "$REG_B/searchme/web "* ]]
   [ "${#lines[@]}" -eq 2 ]
-  # the same table as podman's
+  # the same table as podman's with the walkthrough's columns (podman 4.3 shows two by default)
   local prun; prun=$(mktemp -d /tmp/podrun.XXXXXX)
-  local want; want=$(env -u CONTAINERS_STORAGE_CONF -u CONTAINERS_CONF -u REGISTRY_AUTH_FILE podman --root "$BERTH_TEST_DIR/podman" --runroot "$prun" search --tls-verify=false "$REG_B/searchme")
+  local want; want=$(env -u CONTAINERS_STORAGE_CONF -u CONTAINERS_CONF -u REGISTRY_AUTH_FILE podman --root "$BERTH_TEST_DIR/podman" --runroot "$prun" search --tls-verify=false \
+    --format 'table {{.Name}}\t{{.Description}}\t{{.Stars}}\t{{.Official}}' "$REG_B/searchme")
   rm -rf "$prun"
   [ "$output" = "$want" ]
   run berth search --tls-verify=false --list-tags "$REG_B/searchme/web"
@@ -398,7 +399,7 @@ teardown_file() {
   # /v1/search is used when the registry has it
   run berth search --tls-verify=false "$REG_GATE/gated"
   [ "$status" -eq 0 ]
-  [[ "${lines[1]}" == "$REG_GATE/library/gated"*"the library/gated image" ]]
+  [[ "${lines[1]}" =~ ^"$REG_GATE/library/gated"\ +"the library/gated image"\ +7\ +\[OK\]$ ]]
   run berth search --tls-verify=false --format '{{.Name}} {{.Stars}} {{.Official}} {{.Automated}}|' "$REG_GATE/gated"
   [ "$output" = "$REG_GATE/library/gated 7 [OK] |" ]
 }

@@ -459,7 +459,8 @@ upload_started() { [ "$(upload_bytes "$1")" -gt 1000000 ]; }
   [ "$(rcurl "$REG_URL/v1/search?q=alpine&n=25")" = 200 ]
   [ "$(body | jq -r '.num_results')" = 2 ]
   [ "$(body | jq -r '[.results[].name] | join(",")')" = "library/alpine,team/alpine-tools" ]
-  [ "$(body | jq -c '.results[0] | [.description, .star_count, .is_official]')" = '["",0,false]' ]
+  # library/ repositories are the official ones, as on Docker Hub
+  [ "$(body | jq -c '[.results[] | [.description, .star_count, .is_official]]')" = '[["",0,true],["",0,false]]' ]
   [ "$(rcurl "$REG_URL/v1/search?q=alpine&n=1")" = 200 ]
   [ "$(body | jq -r '.results | length')" = 1 ]
   [ "$(rcurl "$REG_URL/v1/search?q=nothing")" = 200 ]

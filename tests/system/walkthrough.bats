@@ -61,6 +61,8 @@ teardown_file() { containers_teardown_file; }
   [[ "$output" != *"127.0.0.1:$PORT/busybox"* ]]
   run berth search "127.0.0.1:$PORT/busybox"
   [ "$status" -eq 0 ]
+  # the columns the walkthrough reads to pick an image
+  [[ "${lines[0]}" =~ ^NAME\ +DESCRIPTION\ +STARS\ +OFFICIAL$ ]]
   [[ "$output" == *"127.0.0.1:$PORT/busybox"* ]]
   run berth pull "127.0.0.1:$PORT/busybox"
   [ "$status" -eq 0 ]
