@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * image_system.c - store-wide commands: system df, system prune, system reset, events, info.
+ * image_system.c - store-wide commands: system prune, system reset, events, info (system df:
+ * system_df.c).
  * (system check hashes every blob and so runs in berth-transfer: src/transfer/import.c.)
  */
 #include <errno.h>
@@ -25,56 +26,6 @@
 #include "store/store-time.h"
 #include "store/store.h"
 #include "util/macro.h"
-
-/* ---- system df ---- */
-
-const struct cli_option cmd_system_df_options[] = {
-	{ "format", 0, CLI_STRING, "Pretty-print images using a Go template", NULL },
-	{ "verbose", 'v', CLI_BOOL, "Show detailed information on disk usage", NULL },
-	{ NULL, 0, 0, NULL, NULL },
-};
-
-static json_t *df_row(const char *type, size_t total, size_t active, int64_t size, int64_t reclaim)
-{
-	json_t *o = json_object();
-	char sz[32], rc[64], rs[32];
-
-	ifmt_size(size, sz, sizeof(sz));
-	ifmt_size(reclaim, rs, sizeof(rs));
-	snprintf(rc, sizeof(rc), "%s (%d%%)", rs, size > 0 ? (int)(reclaim * 100 / size) : 0);
-	json_object_set_new(o, "Type", json_string(type));
-	json_object_set_new(o, "Total", json_integer((json_int_t)total));
-	json_object_set_new(o, "Active", json_integer((json_int_t)active));
-	json_object_set_new(o, "Size", json_string(sz));
-	json_object_set_new(o, "Reclaimable", json_string(rc));
-	json_object_set_new(o, "RawSize", json_integer(size));
-	json_object_set_new(o, "RawReclaimable", json_integer(reclaim));
-	return o;
-}
-
-int cmd_system_df(struct berth_ctx *ctx, struct cli_args *args)
-{
-	_cleanup_store_ struct store *s = NULL;
-	struct store_df d;
-	berth_error err = { 0 };
-	json_auto_t *rows = json_array();
-	const char *fmt = cli_str(args, "format");
-	int rc;
-
-	if ((rc = cli_open_store(ctx, &s)) != 0)
-		return rc;
-	if (store_df(s, &d, &err) < 0)
-		return cli_fail(&err);
-	json_array_append_new(rows, df_row("Images", d.images, d.images_active, d.images_size,
-					   d.images_reclaimable));
-	json_array_append_new(rows, df_row("Containers", d.containers, d.containers_active,
-					   d.containers_size, 0));
-	json_array_append_new(rows, df_row("Local Volumes", d.volumes, 0, 0, 0));
-	return ifmt_print(fmt ? fmt : "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
-			  rows, NULL, stdout) < 0
-		       ? 125
-		       : 0;
-}
 
 /* ---- system prune ---- */
 

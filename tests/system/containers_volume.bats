@@ -136,3 +136,32 @@ copyup_image() {
   berth rm -f -t 0 sprun
   berth volume rm spused spkeep
 }
+
+@test "system df counts what containers write and which volumes they use; -v lists each" {
+  berth volume create dfused >/dev/null
+  berth volume create dfidle >/dev/null
+  berth run --rm -v dfidle:/d localhost/busybox sh -c 'head -c 100000 /dev/zero >/d/f'
+  berth run -d --name dfrun -v dfused:/data localhost/busybox \
+    sh -c 'head -c 300000 /dev/zero >/data/x; head -c 50000 /dev/zero >/big; touch /tmp/go; sleep 1000'
+  wait_until 30 ctr_has dfrun /tmp/go
+  berth create --name dfcreated localhost/busybox true >/dev/null
+  run berth system df --format '{{.Type}}|{{.Total}}|{{.Active}}|{{.RawSize}}|{{.RawReclaimable}}'
+  echo "$output"
+  [ "${lines[1]}" = "Containers|2|1|50000|0" ]
+  [ "${lines[2]}" = "Local Volumes|2|1|400000|100000" ]
+  run berth system df -v
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Images space usage:" ]
+  [[ "${lines[1]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE\ +SHARED\ SIZE\ +UNIQUE\ SIZE\ +CONTAINERS$ ]]
+  [[ "$output" == *$'\nContainers space usage:\n'* ]]
+  [[ "$output" =~ dfrun ]] && [[ "$output" =~ dfcreated ]]
+  [[ "$(grep ' dfrun$' <<<"$output")" =~ \ 1\ +50\ kB\ + ]]
+  [[ "$output" == *$'\nLocal Volumes space usage:\n'* ]]
+  [[ "$(grep '^dfused ' <<<"$output")" =~ ^dfused\ +1\ +300\ kB$ ]]
+  [[ "$(grep '^dfidle ' <<<"$output")" =~ ^dfidle\ +0\ +100\ kB$ ]]
+  run berth system df -v --format json
+  [ "$status" -eq 125 ]
+  berth rm -f -t 0 dfrun dfcreated
+  berth volume rm dfused dfidle
+}

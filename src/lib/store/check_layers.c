@@ -86,7 +86,7 @@ static int walk(int dfd, int depth, struct inodes *seen, uint64_t *sum)
 
 struct sizes_job {
 	int rootfd;
-	char *const *ids;
+	char *const *paths; /* relative to the store root */
 	size_t n;
 	uint64_t *sizes; /* MAP_SHARED when run in the user namespace */
 };
@@ -95,24 +95,23 @@ static int sizes_run(void *data, berth_error *err)
 {
 	struct sizes_job *j = data;
 
+	(void)err;
 	for (size_t i = 0; i < j->n; i++) {
 		struct inodes seen = { 0 };
-		char rel[128];
 		uint64_t sum = 0;
 		int fd;
 
-		snprintf(rel, sizeof(rel), "overlay/%.64s/diff", j->ids[i]);
-		fd = openat(j->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(j->rootfd, j->paths[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		j->sizes[i] = fd >= 0 && walk(fd, 0, &seen, &sum) >= 0 ? sum : STORE_LAYER_SIZE_UNKNOWN;
 		free(seen.v);
 	}
 	return 0;
 }
 
-int store_layer_content_sizes(struct store *s, char *const *ids, size_t n, uint64_t *ret,
-			      berth_error *err)
+int store_content_sizes(struct store *s, char *const *paths, size_t n, uint64_t *ret,
+			berth_error *err)
 {
-	struct sizes_job j = { store_root_fd(s), ids, n, ret };
+	struct sizes_job j = { store_root_fd(s), paths, n, ret };
 	struct userns_mapping m;
 	int r;
 
@@ -131,5 +130,26 @@ int store_layer_content_sizes(struct store *s, char *const *ids, size_t n, uint6
 	if (r >= 0)
 		memcpy(ret, j.sizes, n * sizeof(*ret));
 	munmap(j.sizes, n * sizeof(*ret));
+	return r;
+}
+
+int store_layer_content_sizes(struct store *s, char *const *ids, size_t n, uint64_t *ret,
+			      berth_error *err)
+{
+	char **paths = calloc(n + 1, sizeof(char *));
+	int r = 0;
+
+	if (!paths)
+		return berr(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (asprintf(&paths[i], "overlay/%.64s/diff", ids[i]) < 0) {
+			paths[i] = NULL;
+			r = berr(err, ENOMEM, "out of memory");
+		}
+	if (r == 0)
+		r = store_content_sizes(s, paths, n, ret, err);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
 	return r;
 }

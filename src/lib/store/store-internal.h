@@ -92,9 +92,6 @@ int store_delete_unused_layers_tx(struct store *s, char ***dead, size_t *n_dead,
 
 struct userns_mapping;
 
-/** STORE_LAYER_SIZE_UNKNOWN - store_layer_content_sizes() could not read the layer. */
-#define STORE_LAYER_SIZE_UNKNOWN UINT64_MAX
-
 /**
  * store_layer_content_sizes() - [heavy] for each layer of @ids, the sum of its unpacked
  * regular files' sizes, each inode once (check_layers.c), into @ret[i], or

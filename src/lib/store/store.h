@@ -404,6 +404,18 @@ struct store_df {
 /** store_df() - fill @ret. */
 int store_df(struct store *s, struct store_df *ret, berth_error *err);
 
+/** STORE_LAYER_SIZE_UNKNOWN - a size store_content_sizes() could not read to the end. */
+#define STORE_LAYER_SIZE_UNKNOWN UINT64_MAX
+
+/**
+ * store_content_sizes() - for each directory @paths[i] (relative to the store root: a layer's
+ * diff, a container's upper dir, a volume's _data), the sum of its regular files' sizes, each
+ * inode once, into @ret[i], or STORE_LAYER_SIZE_UNKNOWN. A rootless store is walked inside its
+ * user namespace, where the subordinate owners' files are readable.
+ */
+int store_content_sizes(struct store *s, char *const *paths, size_t n, uint64_t *ret,
+			berth_error *err);
+
 /* ---- containers' writable layers ---------------------------------------------------------- */
 
 /**
