@@ -3,8 +3,9 @@
  * pull_missing.c - podman's --pull policies for run and create: "missing" (the default) pulls an
  * image that is not in the store, "always" and "newer" pull it every time, "never" does not;
  * the pull is `berth pull` (berth-transfer), its progress lines on stderr. "newer" pulls like
- * "always": berth's pull downloads only the blobs the store lacks, so an image that did not
- * change on the registry costs one manifest request.
+ * "always" (berth's pull downloads only the blobs the store lacks, so an image that did not
+ * change on the registry costs one manifest request), except that, as podman's, a failed pull
+ * is no error while the store has the image: the local one runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,18 +32,21 @@ int cli_pull_missing(struct berth_ctx *ctx, struct cli_args *args)
 	int status = 0;
 	pid_t pid;
 
-	bool always = policy && (strcmp(policy, "always") == 0 || strcmp(policy, "newer") == 0);
+	bool newer = policy && strcmp(policy, "newer") == 0;
+	bool always = newer || (policy && strcmp(policy, "always") == 0);
+	bool have = false;
 
 	/* create reports "image not known"; localhost/ names are local (podman tries a registry) */
 	if ((policy && strcmp(policy, "never") == 0) || strncmp(image, "localhost/", 10) == 0)
 		return 0;
-	if (!always) {
+	if (!always || newer) {
 		if (cli_open_store(ctx, &s) != 0)
 			return 125;
 		int r = store_image_lookup(s, image, &img, NULL);
 		store_image_free(img);
 		store_close(s);
-		if (r != -ENOENT)
+		have = r == 0;
+		if (!always && r != -ENOENT)
 			return 0; /* found, or an error create reports better */
 	}
 	while (ctx->global_argv && ctx->global_argv[ng])
@@ -68,6 +72,12 @@ int cli_pull_missing(struct berth_ctx *ctx, struct cli_args *args)
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (newer && have) {
+		fprintf(stderr, "WARN[0000] pull %s failed: using the local image\n", image);
+		return 0;
+	}
 	/* pull printed its own Error: line */
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 125;
+	return 125;
 }

@@ -430,6 +430,12 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   run "$BERTH_BIN" "${st[@]}" create --pull=always "$REG_A/library/gone:latest" true
   [ "$status" -eq 125 ]
   [[ "$output" == *"manifest unknown"* ]]
+  # newer: as podman, a failed pull is no error while the store has the image
+  run --separate-stderr "$BERTH_BIN" "${st[@]}" create --pull=newer "$REG_A/library/gone:latest" true
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"pull $REG_A/library/gone:latest failed: using the local image"* ]]
+  run "$BERTH_BIN" "${st[@]}" create --pull=newer "$REG_A/library/nothere:latest" true
+  [ "$status" -eq 125 ]
   run "$BERTH_BIN" "${st[@]}" create --pull=sometimes "$img" true
   [ "$status" -eq 125 ]
   [[ "$output" == *"invalid --pull sometimes: use always, missing, never or newer"* ]]
