@@ -57,6 +57,34 @@ teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
   berth rm stubborn
 }
 
+@test "a long stop holds no lock: kill and rm -f go on meanwhile, and the stop ends with them" {
+  berth run -d --name slowstop localhost/busybox sh -c 'trap "touch /tmp/termed" TERM; touch /tmp/ready; while true; do sleep 0.1; done'
+  wait_until 30 ctr_has slowstop /tmp/ready
+  "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" stop -t 100 slowstop 3>&- &
+  stopper=$!
+  # the container notes the SIGTERM and goes on: the stop is waiting out its 100 s
+  wait_until 30 ctr_has slowstop /tmp/termed
+  run timeout 20 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" kill slowstop
+  [ "$status" -eq 0 ]
+  wait_until 30 pid_gone "$stopper"
+  wait "$stopper"
+  run berth container inspect --format '{{.State.Status}} {{.State.ExitCode}}' slowstop
+  [ "$output" = "exited 137" ]
+  # and rm -f during a long stop removes the container; the stop then ends without an error
+  berth start slowstop >/dev/null
+  wait_until 30 ctr_has slowstop /tmp/ready
+  berth exec slowstop rm -f /tmp/termed
+  "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" stop -t 100 slowstop 3>&- &
+  stopper=$!
+  wait_until 30 ctr_has slowstop /tmp/termed
+  run timeout 20 "$BERTH_BIN" --root "$BERTH_TEST_ROOT" --runroot "$BERTH_TEST_RUNROOT" rm -f -t 0 slowstop
+  [ "$status" -eq 0 ]
+  wait_until 30 pid_gone "$stopper"
+  wait "$stopper"
+  run berth container exists slowstop
+  [ "$status" -eq 1 ]
+}
+
 @test "stop uses the stop signal and a container that handles it exits at once" {
   berth run -d --name polite localhost/busybox sh -c 'trap "exit 0" TERM; touch /tmp/ready; while true; do sleep 0.1; done'
   wait_until 30 ctr_has polite /tmp/ready

@@ -1118,6 +1118,9 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 		cfg = ctr_config(c);
 		if (timeout < 0)
 			timeout = CTR_DEFAULT_STOP_TIMEOUT;
+		/* The wait holds no lock, as podman's: a kill, an rm -f or a second stop goes on
+		 * meanwhile. The pidfd names this process only, whatever happens to the record. */
+		lock = (close(lock), -1);
 		if (timeout > 0) {
 			syscall(SYS_pidfd_send_signal, pfd, stop_signal(cfg), NULL, 0);
 			r = wait_pidfd(pfd, timeout * 1000);
@@ -1138,10 +1141,17 @@ int ctr_stop(struct berth_ctx *ctx, struct store *s, const char *ref, int timeou
 					    c->name, (int)c->pid);
 		}
 		wait_exit_file(ctx, c, 2000);
+		r = lock_reload(s, c, &lock, err);
+		if (r == -ENOENT) /* removed meanwhile (rm -f, --rm's cleanup): stopped all the same */
+			return 0;
+		if (r < 0)
+			return r;
 	}
-	r = mark_exited(ctx, s, c, err);
-	if (r < 0)
-		return r;
+	if (is_active(c)) {
+		r = mark_exited(ctx, s, c, err);
+		if (r < 0)
+			return r;
+	}
 	emit(ctx, c, "stop", -1);
 	return 0;
 }
