@@ -26,7 +26,8 @@ teardown_file() {
 }
 
 rl_berth() {
-  (cd /tmp && HOME=/tmp XDG_RUNTIME_DIR= setpriv --reuid berth-test --regid berth-test --init-groups -- \
+  # (this file's storage.conf is in root's temp dir: the user reads none)
+  (cd /tmp && HOME=/tmp XDG_RUNTIME_DIR= CONTAINERS_STORAGE_CONF= setpriv --reuid berth-test --regid berth-test --init-groups -- \
     "$BERTH_BIN" --root "$RL_DIR/root" --runroot "$RL_DIR/run" "$@")
 }
 
