@@ -55,6 +55,8 @@ RP import "$rl/${tar##*/}" localhost/busybox:latest >/dev/null 2>&1 && have_rp=1
 serve='mkdir -p /www && echo ok > /www/index.html && dd if=/dev/zero of=/www/big bs=1 count=0 seek=1073741824 2>/dev/null && exec httpd -f -p 80 -h /www'
 hello='echo ok > /index.html; exec httpd -f -p 80 -h /'
 
+now_ns() { date +%s%N; }
+
 first_answer_ms() { # $1 = engine function, $2 = port
   local start end
   start=$(now_ns)
