@@ -54,29 +54,6 @@ static int64_t known(uint64_t size)
 	return size == STORE_LAYER_SIZE_UNKNOWN ? 0 : (int64_t)size;
 }
 
-/* sizes_of() - content sizes of "FMT" % name for each name (store_content_sizes()). */
-static int sizes_of(struct store *s, const char *fmt, const char *const *names, size_t n,
-		    uint64_t **ret, berth_error *err)
-{
-	char **paths = calloc(n + 1, sizeof(char *));
-	int r = 0;
-
-	*ret = calloc(n + 1, sizeof(uint64_t));
-	if (!paths || !*ret)
-		r = berr(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < n && r == 0; i++)
-		if (asprintf(&paths[i], fmt, names[i]) < 0) {
-			paths[i] = NULL;
-			r = berr(err, ENOMEM, "out of memory");
-		}
-	if (r == 0)
-		r = store_content_sizes(s, paths, n, *ret, err);
-	for (size_t i = 0; paths && i < n; i++)
-		free(paths[i]);
-	free(paths);
-	return r;
-}
-
 /* count_links() - for each container the named volumes it mounts, for each volume its users */
 static int count_links(struct df_data *d, berth_error *err)
 {
@@ -103,7 +80,7 @@ static int count_links(struct df_data *d, berth_error *err)
 
 static int df_load(struct store *s, struct df_data *d, berth_error *err)
 {
-	const char **names;
+	char **names;
 	int r;
 
 	if ((r = store_df(s, &d->sum, err)) < 0 ||
@@ -117,9 +94,16 @@ static int df_load(struct store *s, struct df_data *d, berth_error *err)
 		names[i] = d->ctrs[i]->id;
 	for (size_t i = 0; i < d->n_vols; i++)
 		names[d->n_ctrs + i] = d->vols[i]->name;
-	r = sizes_of(s, "overlay-containers/%s/upper", names, d->n_ctrs, &d->ctr_sizes, err);
+	d->ctr_sizes = calloc(d->n_ctrs + 1, sizeof(uint64_t));
+	d->vol_sizes = calloc(d->n_vols + 1, sizeof(uint64_t));
+	if (!d->ctr_sizes || !d->vol_sizes)
+		r = berr(err, ENOMEM, "out of memory");
+	else
+		r = store_content_sizes(s, "overlay-containers/%s/upper", names, d->n_ctrs,
+					d->ctr_sizes, err);
 	if (r == 0)
-		r = sizes_of(s, "volumes/%s/_data", names + d->n_ctrs, d->n_vols, &d->vol_sizes, err);
+		r = store_content_sizes(s, "volumes/%s/_data", names + d->n_ctrs, d->n_vols,
+					d->vol_sizes, err);
 	free(names);
 	return r;
 }

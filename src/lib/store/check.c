@@ -251,7 +251,7 @@ static int check_layer_content(struct check *c, berth_error *err)
 	have = calloc(n + 1, sizeof(*have));
 	if (!have)
 		return berr(err, ENOMEM, "out of memory");
-	if ((r = store_layer_content_sizes(c->s, ids, n, have, err)) < 0)
+	if ((r = store_content_sizes(c->s, "overlay/%.64s/diff", ids, n, have, err)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		if (have[i] == STORE_LAYER_SIZE_UNKNOWN || have[i] == want[i])

@@ -108,13 +108,30 @@ static int sizes_run(void *data, berth_error *err)
 	return 0;
 }
 
-int store_content_sizes(struct store *s, char *const *paths, size_t n, uint64_t *ret,
-			berth_error *err)
+/* The paths FMT % name for each of @names, relative to the store root (NULL-terminated). */
+static char **paths_of(const char *fmt, char *const *names, size_t n)
 {
+	char **paths = calloc(n + 1, sizeof(char *));
+
+	for (size_t i = 0; paths && i < n; i++)
+		if (asprintf(&paths[i], fmt, names[i]) < 0) {
+			paths[i] = NULL;
+			strv_free(paths);
+			return NULL;
+		}
+	return paths;
+}
+
+int store_content_sizes(struct store *s, const char *fmt, char *const *names, size_t n,
+			uint64_t *ret, berth_error *err)
+{
+	_cleanup_strv_free_ char **paths = paths_of(fmt, names, n);
 	struct sizes_job j = { store_root_fd(s), paths, n, ret };
 	struct userns_mapping m;
 	int r;
 
+	if (!paths)
+		return berr(err, ENOMEM, "out of memory");
 	if (n == 0)
 		return 0;
 	if (!store_is_rootless(s))
@@ -130,26 +147,5 @@ int store_content_sizes(struct store *s, char *const *paths, size_t n, uint64_t 
 	if (r >= 0)
 		memcpy(ret, j.sizes, n * sizeof(*ret));
 	munmap(j.sizes, n * sizeof(*ret));
-	return r;
-}
-
-int store_layer_content_sizes(struct store *s, char *const *ids, size_t n, uint64_t *ret,
-			      berth_error *err)
-{
-	char **paths = calloc(n + 1, sizeof(char *));
-	int r = 0;
-
-	if (!paths)
-		return berr(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < n && r == 0; i++)
-		if (asprintf(&paths[i], "overlay/%.64s/diff", ids[i]) < 0) {
-			paths[i] = NULL;
-			r = berr(err, ENOMEM, "out of memory");
-		}
-	if (r == 0)
-		r = store_content_sizes(s, paths, n, ret, err);
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
 	return r;
 }

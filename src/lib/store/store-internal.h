@@ -92,13 +92,6 @@ int store_delete_unused_layers_tx(struct store *s, char ***dead, size_t *n_dead,
 
 struct userns_mapping;
 
-/**
- * store_layer_content_sizes() - [heavy] for each layer of @ids, the sum of its unpacked
- * regular files' sizes, each inode once (check_layers.c), into @ret[i], or
- * STORE_LAYER_SIZE_UNKNOWN when its diff/ cannot be read to the end.
- */
-int store_layer_content_sizes(struct store *s, char *const *ids, size_t n, uint64_t *ret,
-			      berth_error *err);
 
 /** store_is_rootless() - whether store changes must run inside the store's user namespace. */
 bool store_is_rootless(const struct store *s);

@@ -408,13 +408,13 @@ int store_df(struct store *s, struct store_df *ret, berth_error *err);
 #define STORE_LAYER_SIZE_UNKNOWN UINT64_MAX
 
 /**
- * store_content_sizes() - for each directory @paths[i] (relative to the store root: a layer's
- * diff, a container's upper dir, a volume's _data), the sum of its regular files' sizes, each
+ * store_content_sizes() - for each of @names, the directory @fmt % name (relative to the store
+ * root, e.g. "overlay/%s/diff", "volumes/%s/_data"): the sum of its regular files' sizes, each
  * inode once, into @ret[i], or STORE_LAYER_SIZE_UNKNOWN. A rootless store is walked inside its
  * user namespace, where the subordinate owners' files are readable.
  */
-int store_content_sizes(struct store *s, char *const *paths, size_t n, uint64_t *ret,
-			berth_error *err);
+int store_content_sizes(struct store *s, const char *fmt, char *const *names, size_t n,
+			uint64_t *ret, berth_error *err);
 
 /* ---- containers' writable layers ---------------------------------------------------------- */
 
