@@ -21,6 +21,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "cli/image_format.h"
 #include "engine/container.h"
 #include "engine/container_restart.h"
@@ -1163,6 +1164,52 @@ static int check_filters(char *const *filters)
 static const char *const ps_config_keys[] = { "process_args", "command", "labels", "ports", "rm",
 					      "healthcheck", "image", NULL };
 
+/* one line of ps's plain table (or of -q): no JSON object and no template, as most ps calls
+ * print just this and the per-row objects were most of ps's time */
+static char *ps_plain_line(const struct store_container *c, json_t *cfg, bool no_trunc,
+			   bool quiet, int64_t now)
+{
+	struct ctr_ps_text t;
+	char *line = NULL;
+
+	if (quiet) {
+		if (asprintf(&line, "%.*s\n", no_trunc ? 64 : 12, c->id) < 0)
+			return NULL;
+		return line;
+	}
+	ctr_ps_text_fill(c, cfg, no_trunc, now, &t);
+	if (t.command && asprintf(&line, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.id,
+				  c->image_name ? c->image_name : "", t.command, t.created,
+				  t.status, t.ports, c->name) < 0)
+		line = NULL;
+	free(t.command);
+	return line;
+}
+
+/* prints @lines (newest first) oldest first, as podman's --sort created; frees them */
+static int ps_print_plain(char **lines, size_t n, bool quiet, bool heading)
+{
+	_cleanup_(fmt_table_freep) struct fmt_table *tw = quiet ? NULL : fmt_table_new(12, 2);
+	static const char header[] = "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n";
+	int rc = 0;
+
+	if (!quiet && (!tw || (heading && fmt_table_write(tw, header, strlen(header)) < 0)))
+		rc = -ENOMEM;
+	for (size_t i = n; i-- > 0;) {
+		if (rc == 0 && quiet)
+			fputs(lines[i], stdout);
+		else if (rc == 0 && fmt_table_write(tw, lines[i], strlen(lines[i])) < 0)
+			rc = -ENOMEM;
+		free(lines[i]);
+	}
+	free(lines);
+	if (rc == 0 && tw)
+		rc = fmt_table_flush(tw, stdout);
+	if (rc < 0)
+		return cli_error("ps: %s", strerror(-rc));
+	return 0;
+}
+
 int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 {
 	static const char *const headers[] = {
@@ -1183,6 +1230,10 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 	json_t *items = json_array();
 	size_t n = 0, shown = 0;
 	int rc = 0;
+	/* the default table and -q skip the JSON items the templates need */
+	bool plain = (quiet || !fmt || !*fmt) && !cli_flag(args, "pod");
+	char **lines = NULL;
+	bool lines_ok = true;
 
 	if (check_filters(filters)) {
 		json_decref(items);
@@ -1218,7 +1269,17 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 		if (keep && !all && filters[0] && !strstr(filters[0], "status") &&
 		    strcmp(c->state, "running") != 0)
 			keep = false;
-		if (keep) {
+		if (keep && plain) {
+			char *line = ps_plain_line(c, cfg, no_trunc, quiet, now);
+			char **grown = line ? realloc(lines, (shown + 1) * sizeof(*lines)) : NULL;
+			if (grown) {
+				lines = grown;
+				lines[shown++] = line;
+			} else {
+				free(line);
+				lines_ok = false;
+			}
+		} else if (keep) {
 			json_t *item = ctr_json_ps_item(c, cfg, no_trunc, now);
 			cli_ps_add_pod(s, c, item, no_trunc); /* pods.c: Pod, PodName */
 			json_array_append_new(items, item);
@@ -1228,6 +1289,16 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 	}
 	store_container_list_free(list, n);
 	store_close(s);
+	if (plain) {
+		json_decref(items);
+		if (!lines_ok) {
+			for (size_t i = 0; i < shown; i++)
+				free(lines[i]);
+			free(lines);
+			return cli_error("ps: out of memory");
+		}
+		return ps_print_plain(lines, shown, quiet, !cli_flag(args, "noheading")) ? 125 : 0;
+	}
 	/* podman lists the oldest first (--sort created); --last above took the newest */
 	json_t *oldest_first = json_array();
 	for (size_t i = json_array_size(items); oldest_first && i-- > 0;)
@@ -1259,16 +1330,11 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 	} else if (fmt && *fmt) {
 		if (ifmt_print(fmt, items, headers, stdout) < 0)
 			rc = 125;
-	} else {
-		const char *tmpl = cli_flag(args, "noheading")
-					   ? "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
-					   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
-		if (cli_flag(args, "pod")) /* ps --pod: podman's POD ID and PODNAME columns */
-			tmpl = cli_flag(args, "noheading")
-				       ? "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}"
-				       : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}";
-		if (ifmt_print(tmpl, items, headers, stdout) < 0)
-			rc = 125;
+	} else { /* ps --pod: podman's POD ID and PODNAME columns */
+		const char *tmpl = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}";
+		if (fmt_print(stdout, tmpl, NULL, items, headers,
+			      cli_flag(args, "noheading") ? FMT_NO_HEADING : 0, &err) < 0)
+			rc = cli_fail(&err);
 	}
 	json_decref(items);
 	return rc;

@@ -2121,9 +2121,14 @@ static size_t rune_count(const char *s, size_t len)
 
 static int tw_pad(struct tw *tw, size_t textw, size_t cellw)
 {
-	for (size_t i = textw; i < cellw; i++)
-		if (sb_put(tw->out, " ", 1) < 0)
+	static const char spaces[] = "                                ";
+
+	while (textw < cellw) { /* a block at a time: a wide table has thousands of pad bytes */
+		size_t n = cellw - textw < sizeof(spaces) - 1 ? cellw - textw : sizeof(spaces) - 1;
+		if (sb_put(tw->out, spaces, n) < 0)
 			return -ENOMEM;
+		textw += n;
+	}
 	return 0;
 }
 

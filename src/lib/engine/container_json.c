@@ -52,35 +52,44 @@ char *ctr_json_join_args(json_t *arr)
 	return out;
 }
 
+void ctr_ps_text_fill(const struct store_container *c, json_t *cfg, bool no_trunc, int64_t now,
+		      struct ctr_ps_text *t)
+{
+	json_t *args = json_object_get(cfg, "process_args");
+	const char *health = json_string_value(json_object_get(cfg, "health_status"));
+	char age[64];
+
+	t->state = ctr_state_now(c);
+	snprintf(t->id, sizeof(t->id), "%.*s", no_trunc ? 64 : 12, c->id);
+	t->command = ctr_json_join_args(args ? args : json_object_get(cfg, "command"));
+	if (t->command && !no_trunc && strlen(t->command) > 17)
+		strcpy(t->command + 17, "...");
+	ctr_status_text(t->state, c->started_at, c->finished_at, c->exit_code, now, t->status,
+			sizeof(t->status));
+	if (health) /* ctr_health_annotate() */
+		snprintf(t->status + strlen(t->status), sizeof(t->status) - strlen(t->status),
+			 " (%s)", health);
+	ctr_human_duration(now - c->created, age, sizeof(age));
+	snprintf(t->created, sizeof(t->created), "%s ago", age);
+	ctr_json_ports_text(cfg, t->ports, sizeof(t->ports));
+}
+
 json_t *ctr_json_ps_item(const struct store_container *c, json_t *cfg, bool no_trunc, int64_t now)
 {
-	char ports[1024], status[128], created[64], when[80], shortid[13];
-	_cleanup_free_ char *cmd = NULL;
-	json_t *args = json_object_get(cfg, "process_args");
-	const char *state = ctr_state_now(c);
+	struct ctr_ps_text t;
 	json_t *item, *empty;
 
-	cmd = ctr_json_join_args(args ? args : json_object_get(cfg, "command"));
-	if (cmd && !no_trunc && strlen(cmd) > 17)
-		strcpy(cmd + 17, "...");
-	ctr_status_text(state, c->started_at, c->finished_at, c->exit_code, now, status,
-			sizeof(status));
-	if (json_string_value(json_object_get(cfg, "health_status"))) /* ctr_health_annotate() */
-		snprintf(status + strlen(status), sizeof(status) - strlen(status), " (%s)",
-			 json_string_value(json_object_get(cfg, "health_status")));
-	ctr_human_duration(now - c->created, created, sizeof(created));
-	snprintf(when, sizeof(when), "%s ago", created);
-	snprintf(shortid, sizeof(shortid), "%.12s", c->id);
+	ctr_ps_text_fill(c, cfg, no_trunc, now, &t);
 	empty = json_object();
 	item = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:b, s:O, s:s, s:s}",
-			 "ID", no_trunc ? c->id : shortid, "Image", c->image_name ? c->image_name : "",
-			 "ImageID", c->image_id ? c->image_id : "", "Command", cmd ? cmd : "",
-			 "CreatedAt", when, "RunningFor", when, "Created", when, "Status", status,
-			 "State", state, "Pid", (json_int_t)c->pid, "ExitCode", c->exit_code,
-			 "Exited", strcmp(state, "exited") == 0, "Labels",
-			 json_object_get(cfg, "labels") ?: empty, "Names", c->name,
-			 "Ports", ctr_json_ports_text(cfg, ports, sizeof(ports)));
+			 "ID", t.id, "Image", c->image_name ? c->image_name : "", "ImageID",
+			 c->image_id ? c->image_id : "", "Command", t.command ? t.command : "",
+			 "CreatedAt", t.created, "RunningFor", t.created, "Created", t.created,
+			 "Status", t.status, "State", t.state, "Pid", (json_int_t)c->pid, "ExitCode",
+			 c->exit_code, "Exited", strcmp(t.state, "exited") == 0, "Labels",
+			 json_object_get(cfg, "labels") ?: empty, "Names", c->name, "Ports", t.ports);
 	json_decref(empty); /* "O" took its own reference where it was used */
+	free(t.command);
 	if (item) {
 		json_t *pa = json_object_get(cfg, "process_args");
 		json_object_set_new(item, "FullID", json_string(c->id));

@@ -21,6 +21,23 @@ const char *ctr_json_ports_text(json_t *cfg, char *buf, size_t size);
 /** ctr_json_join_args() - malloc'd space-joined strings of array @arr (NULL on ENOMEM). */
 char *ctr_json_join_args(json_t *arr);
 
+/** struct ctr_ps_text - the text columns of one `ps` row (podman's default table). */
+struct ctr_ps_text {
+	char id[65];
+	char *command; /* malloc'd; NULL on ENOMEM */
+	char created[80];
+	char status[128];
+	char ports[1024];
+	const char *state;
+};
+
+/**
+ * ctr_ps_text_fill() - the columns of @c (create options @cfg) at @now (ctr_now_ns()): what
+ * both ctr_json_ps_item() and ps's plain table show. Free @t->command with free().
+ */
+void ctr_ps_text_fill(const struct store_container *c, json_t *cfg, bool no_trunc, int64_t now,
+		      struct ctr_ps_text *t);
+
 /**
  * ctr_json_ps_item() - one `ps` row of @c (create options @cfg) as the CLI's template sees it;
  * @now is ctr_now_ns(). Return: a new object, NULL on ENOMEM.
