@@ -33,6 +33,13 @@ teardown() { berth rm -a -f -t 0 >/dev/null 2>&1 || true; }
   [ "$output" = "$id" ]
   run berth ps --format '{{.Names}} {{.State}}'
   [ "$output" = "ticker running" ]
+  # --noheading keeps podman's aligned columns, only without the header line
+  run berth ps
+  header_less=("${lines[@]:1}")
+  run berth ps --noheading
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "${lines[0]}" != *$'\t'* ]]
+  [[ "${lines[0]}" == "${header_less[0]:0:40}"* ]]
   run berth container inspect --format '{{.State.Running}} {{.Name}}' ticker
   [ "$output" = "true ticker" ]
   berth rm -f ticker
