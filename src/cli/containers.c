@@ -1451,17 +1451,8 @@ static bool has_transport(const char *ref)
 
 int cmd_inspect(struct berth_ctx *ctx, struct cli_args *args)
 {
-	if (cli_argc(args) >= 1 && has_transport(cli_argv(args)[0])) {
-		_cleanup_free_ char *path = NULL;
-		if (cmd_inspect_remote)
-			return cmd_inspect_remote(ctx, args);
-		path = berth_ctx_helper_path(ctx, "berth-transfer");
-		if (!path)
-			return cli_error("out of memory");
-		fflush(stdout);
-		execv(path, args->argv0);
-		return cli_error("cannot run %s: %s; reinstall berth", path, strerror(errno));
-	}
+	if (cli_argc(args) >= 1 && has_transport(cli_argv(args)[0]))
+		return cmd_inspect_remote ? cmd_inspect_remote(ctx, args) : cli_exec_transfer(ctx, args);
 	return inspect_common(ctx, args, true);
 }
 
