@@ -162,8 +162,8 @@ static void test_wal_emptied_across_connections(void **state)
 	}
 	snprintf(wal, sizeof(wal), "%s/berth.db-wal", root);
 	assert_int_equal(stat(wal, &sb), 0);
-	/* at most the 128 frames of 4 KiB (+ 24-byte headers) before a checkpoint, and one commit */
-	assert_true(sb.st_size <= (128 + 16) * (4096 + 24) + 32);
+	/* at most the 32 frames of 4 KiB (+ 24-byte headers) before a checkpoint, and one commit */
+	assert_true(sb.st_size <= (32 + 16) * (4096 + 24) + 32);
 	assert_int_equal(store_open(root, run, &st, NULL), 0);
 }
 
