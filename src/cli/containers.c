@@ -1163,6 +1163,9 @@ static int check_filters(char *const *filters)
 /* the create options that ps, its filters and ctr_json_ps_item() read */
 static const char *const ps_config_keys[] = { "process_args", "command", "labels", "ports", "rm",
 					      "healthcheck", "image", NULL };
+/* ... and those the plain table reads (ps_plain_line(), ctr_health_annotate()) */
+static const char *const ps_plain_keys[] = { "process_args", "command", "ports", "healthcheck",
+					     NULL };
 
 /* one line of ps's plain table (or of -q): no JSON object and no template, as most ps calls
  * print just this and the per-row objects were most of ps's time */
@@ -1262,7 +1265,7 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 			continue;
 		if (last >= 0 && (long)shown >= last)
 			break;
-		cfg = ctr_config_pick(c, ps_config_keys);
+		cfg = ctr_config_pick(c, plain && !filters[0] ? ps_plain_keys : ps_config_keys);
 		ctr_health_annotate(ctx, c, cfg); /* STATUS "(healthy)", --filter health= */
 		for (char *const *f = filters; *f && keep; f++)
 			keep = match_filter(c, cfg, *f);

@@ -42,6 +42,8 @@ health() {
   [ "$output" = '{"Test":["CMD-SHELL","echo alive"],"Interval":1000000000,"Timeout":30000000000,"Retries":3}' ]
   run berth ps --filter name=hc-ok
   [[ "$output" == *"ago (healthy)"* ]]
+  run berth ps # the plain table, without filters, reads fewer create options
+  [[ "$output" == *"ago (healthy)"*hc-ok* ]]
   run berth ps --filter health=healthy --format '{{.Names}}'
   [ "$output" = hc-ok ]
   # healthcheck run: a passing check says nothing and exits 0

@@ -31,6 +31,8 @@ pasta_pids_for() { # $1 = container id: pasta processes started for it
   [[ "$output" == "hello from ${id:0:12}" ]]
   run berth ps --format '{{.Names}} {{.Ports}}'
   [[ "$output" == *"web1 127.0.0.1:$port->80/tcp"* ]]
+  run berth ps
+  [[ "$output" == *"127.0.0.1:$port->80/tcp  "*web1* ]]
   [ -n "$(pasta_pids_for "$id")" ]
   berth stop -t 1 web1
   # pasta held the namespace: it must be gone with the container.
