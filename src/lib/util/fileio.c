@@ -137,6 +137,8 @@ int mkdir_p(const char *path, mode_t mode, berth_error *err)
 
 	if (!copy)
 		return berr(err, ENOMEM, "out of memory");
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0; /* the common case: one call rather than a mkdir per component */
 	for (char *p = copy + 1; *p; p++) {
 		if (*p != '/')
 			continue;
