@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 export CONTAINERS_REGISTRIES_CONF="$work/registries.conf" REGISTRY_AUTH_FILE="$work/auth.json"
+export XDG_CACHE_HOME="$work/cache" # berth's caches stay in the bench's dir
 : >"$CONTAINERS_REGISTRIES_CONF"
 echo '{"auths":{}}' >"$REGISTRY_AUTH_FILE"
 

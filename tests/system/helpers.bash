@@ -41,6 +41,8 @@ berth_test_setup_file() {
   export CONTAINERS_STORAGE_CONF="$BERTH_TEST_DIR/storage.conf"
   export CONTAINERS_REGISTRIES_CONF="$BERTH_TEST_DIR/registries.conf"
   : >"$CONTAINERS_CONF"; : >"$CONTAINERS_STORAGE_CONF"; : >"$CONTAINERS_REGISTRIES_CONF"
+  # berth's caches (blob locations, plain-HTTP registries) stay in the test's dir, not ~/.cache
+  export XDG_CACHE_HOME="$BERTH_TEST_DIR/cache"
 }
 
 # berth_unmount_under DIR - lazily unmount every mount point below DIR, deepest first.

@@ -93,3 +93,32 @@ teardown() {
   run berth logout "$reg"
   [ "$status" -eq 0 ]
 }
+
+@test "transfer: a registry that answered only plain HTTP is asked over HTTP first, until it turns to TLS" {
+  reg_start
+  local reg=127.0.0.1:$REG_PORT memo=$XDG_CACHE_HOME/berth/plain-http
+  [ ! -e "$memo/$reg" ]
+  run berth copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$reg/app:v1"
+  [ "$status" -eq 0 ]
+  [ -e "$memo/$reg" ]
+  # allowed plain HTTP and known to answer it: no HTTPS attempt first
+  run berth --log-level debug inspect --tls-verify=false "docker://$reg/app:v1"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"GET http://$reg/v2/"* ]]
+  [[ "$output" != *"GET https://"* ]]
+  # not allowed plain HTTP: the memo changes nothing, HTTPS is required
+  run berth inspect "docker://$reg/app:v1"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"answered HTTP to an HTTPS request"* ]]
+  # the same port turns to TLS: the plain request fails, HTTPS is used and the memo dropped
+  reg_stop
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$BATS_TEST_TMPDIR/key.pem" \
+    -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+  REGISTRY_HTTP_ADDR=$reg REGISTRY_HTTP_TLS_CERTIFICATE=$BATS_TEST_TMPDIR/cert.pem \
+    REGISTRY_HTTP_TLS_KEY=$BATS_TEST_TMPDIR/key.pem reg_start
+  run berth --log-level debug copy -q --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$reg/app:v2"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"GET https://$reg/v2/"* ]]
+  [ ! -e "$memo/$reg" ]
+}

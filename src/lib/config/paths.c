@@ -2,6 +2,7 @@
 #include "config/paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,19 @@ char *paths_config_home(void)
 	if (asprintf(&p, "%s/.config", paths_home()) < 0)
 		return NULL;
 	return p;
+}
+
+int paths_cache_dir_fd(const char *sub, bool create)
+{
+	const char *cache = getenv("XDG_CACHE_HOME");
+	_cleanup_free_ char *path = NULL;
+
+	if (asprintf(&path, "%s%s/berth/%s", cache && *cache ? cache : paths_home(),
+		     cache && *cache ? "" : "/.cache", sub) < 0)
+		return -1;
+	if (create && mkdir_p(path, 0700, NULL) < 0)
+		return -1;
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 int paths_runtime_dir(char **ret, berth_error *err)

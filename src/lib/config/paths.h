@@ -22,5 +22,10 @@ int paths_default_run_root(bool rootless, char **ret, berth_error *err);
 const char *paths_home(void);
 /** paths_config_home() - $XDG_CONFIG_HOME or ~/.config (malloc'd). */
 char *paths_config_home(void);
+/**
+ * paths_cache_dir_fd() - an O_DIRECTORY fd of $XDG_CACHE_HOME/berth/@sub (else
+ * ~/.cache/berth/@sub), created mode 0700 when @create; -1 when there is none.
+ */
+int paths_cache_dir_fd(const char *sub, bool create);
 
 #endif

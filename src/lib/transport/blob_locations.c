@@ -21,15 +21,7 @@
 /* dir_fd() - the cache directory, created on first use; -1 when there is none. */
 static int dir_fd(bool create)
 {
-	const char *cache = getenv("XDG_CACHE_HOME");
-	_cleanup_free_ char *path = NULL;
-
-	if (asprintf(&path, "%s%s/berth/blob-locations", cache && *cache ? cache : paths_home(),
-		     cache && *cache ? "" : "/.cache") < 0)
-		return -1;
-	if (create && mkdir_p(path, 0700, NULL) < 0)
-		return -1;
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return paths_cache_dir_fd("blob-locations", create);
 }
 
 static int read_locations(int dir, const char *hex, char **ret)

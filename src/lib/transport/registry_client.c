@@ -8,6 +8,7 @@
  * from the first byte without seeking anything the caller owns.
  */
 #include "transport/registry_client.h"
+#include "transport/plain_http_memo.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -1076,6 +1077,38 @@ const char *reg_repo_name(const struct reg_repo *r)
 	return r->repo;
 }
 
+/* set_base() - @r's requests go to SCHEME://api_host from now on */
+static int set_base(struct reg_repo *r, const char *scheme, berth_error *err)
+{
+	free(r->base);
+	if (asprintf(&r->base, "%s://%s", scheme, r->api_host) < 0) {
+		r->base = NULL;
+		return berr(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/*
+ * ping_plain_first() - for a registry that answered only plain HTTP last time (and may be
+ * spoken to so): ask over HTTP first. Return: 1 with @resp when it answered as a registry; 0
+ * with the base back on HTTPS (and the memo dropped) when it did not.
+ */
+static int ping_plain_first(struct reg_repo *r, const struct req *q, struct reg_response *resp,
+			    berth_error *err)
+{
+	int rc = set_base(r, "http", err);
+
+	if (rc < 0)
+		return rc;
+	if (perform_once(r, q, NULL, NULL, resp, NULL) == 0 &&
+	    (resp->status == 200 || resp->status == 401))
+		return 1;
+	reg_response_done(resp);
+	*resp = (struct reg_response){0};
+	plain_http_forget(r->api_host);
+	return set_base(r, "https", err);
+}
+
 static int ping(struct reg_repo *r, berth_error *err)
 {
 	struct req q = {.method = "GET",
@@ -1084,17 +1117,23 @@ static int ping(struct reg_repo *r, berth_error *err)
 			.sink_fd = -1,
 			.max_body = REG_MAX_SMALL_BODY};
 	struct reg_response resp = {0};
-	int rc;
+	int rc = 0;
 
-	rc = perform_once(r, &q, NULL, NULL, &resp, err);
-	if (rc < 0 && r->may_http && rc != -EHOSTUNREACH) {
-		free(r->base);
-		if (asprintf(&r->base, "http://%s", r->api_host) < 0) {
-			r->base = NULL;
-			return berr(err, ENOMEM, "out of memory");
-		}
+	if (r->may_http && strncmp(r->base, "https://", 8) == 0 && plain_http_known(r->api_host))
+		rc = ping_plain_first(r, &q, &resp, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		rc = 0;
+	else
+		rc = perform_once(r, &q, NULL, NULL, &resp, err);
+	if (rc < 0 && r->may_http && rc != -EHOSTUNREACH && strncmp(r->base, "https://", 8) == 0) {
+		if (set_base(r, "http", err) < 0)
+			return -ENOMEM;
 		berr_clear(err);
 		rc = perform_once(r, &q, NULL, NULL, &resp, err);
+		if (rc == 0 && (resp.status == 200 || resp.status == 401))
+			plain_http_remember(r->api_host);
 	} else if (rc == -ECONNABORTED && strncmp(r->base, "https://", 8) == 0) {
 		/* The TLS handshake broke off: if plain HTTP gets an answer, say so. */
 		_cleanup_free_ char *url = NULL;
