@@ -61,6 +61,12 @@ teardown() {
   run berth copy -q --src-tls-verify=false "docker://$reg/again/app:v2" "oci:$BERTH_TEST_DIR/out-$REG_PORT:x"
   [ "$status" -eq 0 ]
   [ "$(jq -r '.manifests[0].digest' "$BERTH_TEST_DIR/out-$REG_PORT/index.json")" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # an oci-layout file a crash left empty is written again by the next copy into the layout
+  : >"$BERTH_TEST_DIR/out-$REG_PORT/oci-layout"
+  run berth copy -q --src-tls-verify=false "docker://$reg/app:v1" "oci:$BERTH_TEST_DIR/out-$REG_PORT:y"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .imageLayoutVersion "$BERTH_TEST_DIR/out-$REG_PORT/oci-layout")" = 1.0.0 ]
+  [ "$(jq -r '.manifests | length' "$BERTH_TEST_DIR/out-$REG_PORT/index.json")" = 2 ]
   # within one registry blobs are mounted, not sent again
   run berth copy --src-tls-verify=false --dest-tls-verify=false "docker://$reg/app:v1" "docker://$reg/mounted:m"
   [ "$status" -eq 0 ]

@@ -244,7 +244,8 @@ static int oci_put_manifest(struct img_dst *t, const void *body, size_t len, con
 
 	if (!oci_digest_is_sha256(digest))
 		return berr(err, EINVAL, "%s: invalid digest \"%s\"", t->name, digest);
-	r = write_file_atomic_at(o->blobsfd, digest + 7, body, len, 0644, err);
+	/* not synced, as no blob is (img_file_put_digest()): index.json is the durable commit */
+	r = write_file_replace_at(o->blobsfd, digest + 7, body, len, 0644, err);
 	if (r < 0)
 		return berr_prefix(err, "%s", t->name);
 	if (top) {
@@ -322,6 +323,14 @@ static const struct img_dst_ops oci_dst_ops = {
     .free = oci_dst_free,
 };
 
+static bool layout_file_ok(int dirfd)
+{
+	struct stat st;
+
+	return fstatat(dirfd, "oci-layout", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_size >= (off_t)strlen(LAYOUT_FILE);
+}
+
 int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error *err)
 {
 	struct oci_img *o = NULL;
@@ -342,9 +351,11 @@ int img_oci_dst_open(const oci_image_name *n, struct img_dst **ret, berth_error 
 	if (r == 0 && (o->blobsfd = openat(o->dirfd, "blobs/sha256",
 					   O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		r = berr_errno(err, errno, "%s: cannot open blobs/sha256/", o->dst.name);
-	if (r == 0 && faccessat(o->dirfd, "oci-layout", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		r = write_file_atomic_at(o->dirfd, "oci-layout", LAYOUT_FILE, strlen(LAYOUT_FILE),
-					 0644, err);
+	/* not synced (the syncs would hold up the first blob): one a crash left empty or short
+	 * is written again by the next copy */
+	if (r == 0 && !layout_file_ok(o->dirfd))
+		r = write_file_replace_at(o->dirfd, "oci-layout", LAYOUT_FILE, strlen(LAYOUT_FILE),
+					  0644, err);
 	if (r < 0) {
 		oci_free(o);
 		return r;
