@@ -19,11 +19,14 @@
 
 #include "store/store-internal.h"
 #include "util/fileio.h"
+#include "util/heap_prefault.h"
 #include "util/lock.h"
 #include "util/userns.h"
 #include "util/macro.h"
 
 #define STORE_BUSY_TIMEOUT_MS 30000
+/* heap pages a command that opens the store goes on to touch (SQLite's schema, pages, rows) */
+#define STORE_OPEN_HEAP (192 * 1024)
 /*
  * WAL frames (4 KiB pages) after which a commit empties the WAL into berth.db: wal_hook().
  * Every process that opens the store reads the whole WAL to rebuild its index (~20 us a
@@ -444,6 +447,7 @@ int store_open(const char *root, const char *runroot, struct store **ret, berth_
 	_cleanup_store_ struct store *s = calloc(1, sizeof(*s));
 	int r;
 
+	heap_prefault(STORE_OPEN_HEAP);
 	if (!s)
 		return berr(err, ENOMEM, "out of memory");
 	s->root_fd = -1;
