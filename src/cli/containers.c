@@ -1189,7 +1189,8 @@ static char *ps_plain_line(const struct store_container *c, json_t *cfg, bool no
 	return line;
 }
 
-/* prints @lines (newest first) oldest first, as podman's --sort created; frees them */
+/* prints @lines (newest first) oldest first, as podman's --sort created; frees them.
+ * Return: 0, or 125 with the error printed */
 static int ps_print_plain(char **lines, size_t n, bool quiet, bool heading)
 {
 	_cleanup_(fmt_table_freep) struct fmt_table *tw = quiet ? NULL : fmt_table_new(12, 2);
@@ -1300,7 +1301,7 @@ int cmd_ps(struct berth_ctx *ctx, struct cli_args *args)
 			free(lines);
 			return cli_error("ps: out of memory");
 		}
-		return ps_print_plain(lines, shown, quiet, !cli_flag(args, "noheading")) ? 125 : 0;
+		return ps_print_plain(lines, shown, quiet, !cli_flag(args, "noheading"));
 	}
 	/* podman lists the oldest first (--sort created); --last above took the newest */
 	json_t *oldest_first = json_array();
