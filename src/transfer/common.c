@@ -407,34 +407,66 @@ int xfer_pull_sources(const char *ref, const char *op, struct registry_pull_sour
 	return 0;
 }
 
-int xfer_source_location(oci_image_name **n, const char *op, bool *ret_insecure,
+/* has_manifest() - whether @src serves its image's manifest (a mirror may lack the image) */
+static int has_manifest(struct img_src *src, berth_error *err)
+{
+	_cleanup_free_ char *body = NULL, *mt = NULL;
+	size_t len = 0;
+
+	return src->ops->get_manifest(src, NULL, &body, &len, &mt, err);
+}
+
+int xfer_open_remote_src(const struct cli_args *args, const struct xfer_flags *f, const char *op,
+			 oci_image_name **n, struct xfer_side *side, struct img_src **ret,
 			 berth_error *err)
 {
 	struct registry_pull_source *sources = NULL;
-	_cleanup_free_ char *ref = NULL, *name = NULL;
+	_cleanup_free_ char *ref = oci_ref_string((*n)->ref);
 	size_t n_sources = 0;
 	int r;
 
-	if ((*n)->transport != OCI_TRANSPORT_DOCKER)
-		return 0;
-	if (!(ref = oci_ref_string((*n)->ref)))
+	if (!ref)
 		return berr(err, ENOMEM, "out of memory");
 	r = xfer_pull_sources(ref, op, &sources, &n_sources, err);
-	if (r < 0)
-		return r;
-	const struct registry_pull_source *loc = &sources[n_sources - 1];
-	*ret_insecure = loc->insecure;
-	if (strcmp(loc->ref, ref) != 0 && asprintf(&name, "docker://%s", loc->ref) < 0)
-		r = berr(err, ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < n_sources; i++) {
+		bool last = i + 1 == n_sources;
+		berth_error mine = {0}, *e = last ? err : &mine;
+		_cleanup_free_ char *name = NULL, *repo = NULL;
+		oci_image_name *cand = NULL;
+		struct img_src *src = NULL;
+
+		if (asprintf(&name, "docker://%s", sources[i].ref) < 0)
+			name = NULL;
+		r = name ? oci_image_name_parse(name, &cand, e) : berr(e, ENOMEM, "out of memory");
+		if (r == 0 && !(repo = img_docker_repo_string(cand)))
+			r = berr(e, ENOMEM, "out of memory");
+		if (r == 0)
+			r = xfer_side_init(side, xfer_client(), args, f, repo, op, true, e);
+		if (r == 0)
+			xfer_side_source(side, args, f, &sources[i]);
+		if (r == 0)
+			r = img_src_open(cand, &side->img, &src, e);
+		if (r == 0 && !last) /* the location's own errors are reported as they come */
+			r = has_manifest(src, e);
+		if (r == 0) {
+			oci_image_name_free(*n);
+			*n = cand;
+			*ret = src;
+			break;
+		}
+		img_src_free(src);
+		oci_image_name_free(cand);
+		if (!last) {
+			xfer_side_done(side);
+			*side = (struct xfer_side){0};
+			berr_clear(&mine);
+			r = 0;
+		}
+	}
 	registry_pull_sources_free(sources, n_sources);
-	if (r < 0 || !name)
-		return r;
-	oci_image_name_free(*n);
-	*n = NULL;
-	return oci_image_name_parse(name, n, err);
+	return r;
 }
 
-const struct registry_pull_source XFER_INSECURE_SOURCE = {.insecure = true};
 
 void xfer_side_source(struct xfer_side *s, const struct cli_args *args,
 		      const struct xfer_flags *f, const struct registry_pull_source *src)

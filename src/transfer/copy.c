@@ -97,14 +97,12 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 	struct xfer_side ss = {0}, ds = {0};
 	struct xfer_printer pr;
 	berth_error err = {0};
-	bool src_insecure = false;
 	int r;
 
 	if (!xfer_client())
 		return cli_error("copy: cannot initialise libcurl");
 	if (oci_image_name_parse(cli_argv(args)[0], &sn, &err) < 0 ||
-	    oci_image_name_parse(cli_argv(args)[1], &dn, &err) < 0 ||
-	    xfer_source_location(&sn, "copy", &src_insecure, &err) < 0)
+	    oci_image_name_parse(cli_argv(args)[1], &dn, &err) < 0)
 		return cli_fail(&err);
 	struct img_copy_opts o = {
 	    .all = cli_flag(args, "all"),
@@ -118,13 +116,15 @@ int cmd_copy(struct berth_ctx *ctx, struct cli_args *args)
 		o.manifest_type = OCI_MT_MANIFEST;
 	xfer_printer_init(&pr, stdout, cli_flag(args, "quiet"), &o);
 	created = new_layout_path(dn);
-	r = side_for(&ss, sn, args, true, &err);
-	if (r == 0 && src_insecure)
-		xfer_side_source(&ss, args, &SRC_FLAGS, &XFER_INSECURE_SOURCE);
+	if (sn->transport == OCI_TRANSPORT_DOCKER) {
+		r = xfer_open_remote_src(args, &SRC_FLAGS, "copy", &sn, &ss, &src, &err);
+	} else {
+		r = side_for(&ss, sn, args, true, &err);
+		if (r == 0)
+			r = open_src(ctx, &st, sn, &ss, &src, &err);
+	}
 	if (r == 0)
 		r = side_for(&ds, dn, args, false, &err);
-	if (r == 0)
-		r = open_src(ctx, &st, sn, &ss, &src, &err);
 	if (r == 0)
 		r = dest_compress(&src, dn, cli_str(args, "dest-compress-format"), &err);
 	if (r == 0)

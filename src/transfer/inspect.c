@@ -21,24 +21,17 @@ static int open_source(const struct cli_args *args, const char *arg, const char 
 		       struct xfer_side *side, struct img_src **ret, berth_error *err)
 {
 	_cleanup_(oci_image_name_freep) oci_image_name *n = NULL;
-	bool insecure = false;
 	int r;
 
 	if (!xfer_client())
 		return berr(err, ENOMEM, "%s: cannot initialise libcurl", op);
 	r = oci_image_name_parse(arg, &n, err);
-	if (r == 0)
-		r = xfer_source_location(&n, op, &insecure, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *ref =
-	    n->transport == OCI_TRANSPORT_DOCKER ? img_docker_repo_string(n) : NULL;
-	r = xfer_side_init(side, xfer_client(), args, &XFER_FLAGS, ref, op, true, err);
-	if (r < 0)
-		return r;
-	if (insecure)
-		xfer_side_source(side, args, &XFER_FLAGS, &XFER_INSECURE_SOURCE);
-	return img_src_open(n, &side->img, ret, err);
+	if (n->transport == OCI_TRANSPORT_DOCKER)
+		return xfer_open_remote_src(args, &XFER_FLAGS, op, &n, side, ret, err);
+	r = xfer_side_init(side, xfer_client(), args, &XFER_FLAGS, NULL, op, true, err);
+	return r < 0 ? r : img_src_open(n, &side->img, ret, err);
 }
 
 /* image_manifest() - the image's manifest, narrowed to one platform when it is an index. */

@@ -65,17 +65,16 @@ int xfer_side_init(struct xfer_side *s, struct reg_client *c, const struct cli_a
 		   berth_error *err);
 
 /**
- * xfer_source_location() - a docker:// image under a registries.conf prefix is read from that
- * entry's location (the last of its pull sources: copy and inspect try no mirrors), as skopeo
- * does; *@ret_insecure is set to that location's insecure setting. A blocked registry is
- * refused. Other transports are left alone.
+ * xfer_open_remote_src() - open the docker:// image *@n as pull finds it through registries.conf:
+ * each [[registry.mirror]] in turn, then the entry's location (a prefix rewritten), each with its
+ * own insecure setting; a mirror that cannot be reached or lacks the image's manifest is passed
+ * over, as containers/image does. A blocked registry is refused before any mirror. On success
+ * *@n names the source used and @side holds its options (the caller frees both).
  * @op:		verb for the error message ("copy", "inspect")
  */
-int xfer_source_location(oci_image_name **n, const char *op, bool *ret_insecure,
+int xfer_open_remote_src(const struct cli_args *args, const struct xfer_flags *f, const char *op,
+			 oci_image_name **n, struct xfer_side *side, struct img_src **ret,
 			 berth_error *err);
-
-/** XFER_INSECURE_SOURCE - a pull source marked insecure, for xfer_side_source() */
-extern const struct registry_pull_source XFER_INSECURE_SOURCE;
 
 /**
  * xfer_side_source() - talk to the pull source @src (a mirror, or a prefix's location) as its

@@ -109,7 +109,7 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *"invalid --platform linux: use OS/ARCH[/VARIANT]"* ]]
 }
 
-@test "pull: a [[registry]] prefix's location and its mirrors use their own insecure; blocked refuses before any mirror" {
+@test "pull, copy and inspect: a [[registry]] prefix's location and its mirrors use their own insecure; blocked refuses before any mirror" {
   # the name asked for is a secure host; only the location (or mirror) is marked insecure
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   local st=(--root "$BERTH_TEST_DIR/mirror" --runroot "$BERTH_TEST_DIR/mirror-run")
@@ -141,6 +141,26 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q example.invalid/lib/app:v1
   [ "$status" -eq 0 ]
   [ "$output" = "$CONFIG_ID" ]
+  # copy and inspect pass over that mirror too, as skopeo does
+  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/mirror-dir"
+  [ "$status" -eq 0 ]
+  [ -s "$BERTH_TEST_DIR/mirror-dir/manifest.json" ]
+  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # ... and read from a mirror that has the image while the location is dead
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/mirror-dir2"
+  [ "$status" -eq 0 ]
+  [ -s "$BERTH_TEST_DIR/mirror-dir2/manifest.json" ]
+  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # a mirror that lacks the image is passed over for the location
+  printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n[[registry.mirror]]\nlocation = "%s/empty"\ninsecure = true\n' "$REG_A" "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
+  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/mirror-dir3"
+  [ "$status" -eq 0 ]
+  [ -s "$BERTH_TEST_DIR/mirror-dir3/manifest.json" ]
   # blocked: refused with the mirror still listed
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\nblocked = true\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   run "$BERTH_BIN" "${st[@]}" pull example.invalid/lib/app:v1
