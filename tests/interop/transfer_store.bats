@@ -109,6 +109,17 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [[ "$output" == *"invalid --platform linux: use OS/ARCH[/VARIANT]"* ]]
 }
 
+# copy_and_inspect_through_conf DIR: berth copy and inspect reach example.invalid/lib/app:v1
+# through the registries.conf in place (the image lands in DIR, inspect names its digest)
+copy_and_inspect_through_conf() {
+  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$1"
+  [ "$status" -eq 0 ]
+  [ -s "$1/manifest.json" ]
+  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+}
+
 @test "pull, copy and inspect: a [[registry]] prefix's location and its mirrors use their own insecure; blocked refuses before any mirror" {
   # the name asked for is a secure host; only the location (or mirror) is marked insecure
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
@@ -116,13 +127,8 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   run --separate-stderr "$BERTH_BIN" "${st[@]}" pull -q example.invalid/lib/app:v1
   [ "$status" -eq 0 ]
   [ "$output" = "$CONFIG_ID" ]
-  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/prefix-dir"
-  [ "$status" -eq 0 ]
-  [ -s "$BERTH_TEST_DIR/prefix-dir/manifest.json" ]
-  # inspect and manifest inspect read from the location too, as skopeo does
-  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
-  [ "$status" -eq 0 ]
-  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  # copy, inspect and manifest inspect read from the location too, as skopeo does
+  copy_and_inspect_through_conf "$BERTH_TEST_DIR/prefix-dir"
   run berth manifest inspect example.invalid/lib/app:v1
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | jq -r .schemaVersion)" = 2 ]
@@ -142,25 +148,13 @@ image_ids() { berth images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort
   [ "$status" -eq 0 ]
   [ "$output" = "$CONFIG_ID" ]
   # copy and inspect pass over that mirror too, as skopeo does
-  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/mirror-dir"
-  [ "$status" -eq 0 ]
-  [ -s "$BERTH_TEST_DIR/mirror-dir/manifest.json" ]
-  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
-  [ "$status" -eq 0 ]
-  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  copy_and_inspect_through_conf "$BERTH_TEST_DIR/mirror-dir"
   # ... and read from a mirror that has the image while the location is dead
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
-  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/mirror-dir2"
-  [ "$status" -eq 0 ]
-  [ -s "$BERTH_TEST_DIR/mirror-dir2/manifest.json" ]
-  run berth inspect --format '{{.Digest}}' docker://example.invalid/lib/app:v1
-  [ "$status" -eq 0 ]
-  [ "$output" = "$(cat "$BERTH_TEST_DIR/layout.digest")" ]
+  copy_and_inspect_through_conf "$BERTH_TEST_DIR/mirror-dir2"
   # a mirror that lacks the image is passed over for the location
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "%s/library"\ninsecure = true\n[[registry.mirror]]\nlocation = "%s/empty"\ninsecure = true\n' "$REG_A" "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
-  run berth copy -q docker://example.invalid/lib/app:v1 "dir:$BERTH_TEST_DIR/mirror-dir3"
-  [ "$status" -eq 0 ]
-  [ -s "$BERTH_TEST_DIR/mirror-dir3/manifest.json" ]
+  copy_and_inspect_through_conf "$BERTH_TEST_DIR/mirror-dir3"
   # blocked: refused with the mirror still listed
   printf '[[registry]]\nprefix = "example.invalid/lib"\nlocation = "127.0.0.1:1/lib"\nblocked = true\n[[registry.mirror]]\nlocation = "%s/library"\ninsecure = true\n' "$REG_A" >"$CONTAINERS_REGISTRIES_CONF"
   run "$BERTH_BIN" "${st[@]}" pull example.invalid/lib/app:v1
