@@ -533,6 +533,10 @@ static void stop_pasta(struct monitor *m)
 		waitpid(m->net.pasta, NULL, 0);
 		m->net.pasta = 0;
 	}
+	if (m->net.local_forward >= 0) {
+		close(m->net.local_forward);
+		m->net.local_forward = -1;
+	}
 }
 
 static int start_container(struct monitor *m, struct runtime_config *cfg)
@@ -604,7 +608,7 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 int main(int argc, char **argv)
 {
 	struct monitor m = { .listen_fd = -1, .out = -1, .errp = -1, .in = -1, .sigfd = -1,
-			     .health.timer_fd = -1, .notify_fd = -1 };
+			     .health.timer_fd = -1, .notify_fd = -1, .net.local_forward = -1 };
 	struct runtime_config *cfg = NULL;
 	berth_error err = { 0 };
 	sigset_t mask;

@@ -23,10 +23,12 @@
 
 #include <jansson.h>
 
+#include "network/local_forward.h"
 #include "network/pasta.h"
 #include "network/slirp.h"
 #include "network/ports.h"
 #include "util/fileio.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 static bool has_user_namespace(json_t *cfg)
@@ -158,11 +160,21 @@ static int start_pasta(char *mode, int netns, int userns, const struct port_mapp
 		o.extra = extra;
 	}
 	r = pasta_spawn(netns, userns, &o, &net->pasta, err);
-	if (r >= 0) {
-		net->pasta_pending = true;
-		net->map_gw = o.map_host_loopback;
+	if (r < 0)
+		return r;
+	net->pasta_pending = true;
+	net->map_gw = o.map_host_loopback;
+	/* Root's default network: the host's own clients take the kernel path, as podman's
+	 * bridge (pasta keeps the rest). --network pasta asked for pasta, so gets it whole. */
+	if (!mode && userns < 0 && geteuid() == 0 && n > 0) {
+		berth_error fwd_err = { 0 };
+		r = local_forward_start(netns, ports, n, &fwd_err);
+		if (r >= 0)
+			net->local_forward = r;
+		else if (r != -ENOENT)
+			log_msg(LOG_LVL_DEBUG, "published ports stay with pasta alone: %s", fwd_err.msg);
 	}
-	return r;
+	return 0;
 }
 
 int monitor_network_finish(const char *bundle, const char *rundir, struct monitor_net *net,

@@ -14,11 +14,14 @@
  *			0 when there is none
  * @pasta_pending:	pasta started, not yet known to be ready (monitor_network_finish())
  * @map_gw:		name the gateway host.containers.internal once pasta is ready
+ * @local_forward:	root: the socket owning the kernel path of the host's own connections
+ *			(network/local_forward.h); closed when the container exits; -1 for none
  */
 struct monitor_net {
 	pid_t pasta;
 	bool pasta_pending;
 	bool map_gw;
+	int local_forward;
 };
 
 /**

@@ -22,6 +22,10 @@ teardown_file() { rootless_teardown_file; }
   # pasta runs as the user, not as root
   owner=$(ps -o user= -p "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" | head -1)")
   [ "$owner" = "$RL_USER" ]
+  # root's kernel path (a veth and nftables) is not a rootless user's to make
+  run as_user exec rweb ls /sys/class/net
+  [ "$status" -eq 0 ]
+  [[ "$output" == *lo* && "$output" != *berth-host* ]]
   as_user rm -f -t 0 rweb
   [ -z "$(pgrep -f "pasta .*$BERTH_TEST_RUNROOT" || true)" ]
 }
