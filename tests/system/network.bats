@@ -88,6 +88,37 @@ kernel_link_of() { # $1 = container: the host's end of its berth-host veth ("" w
   [[ "$output" != *berth-host* ]]
 }
 
+@test "root: the kernel path's veth lets no new connection from the container reach the host (CVE-2020-8558 class)" {
+  port=$(random_port)
+  hport=$(random_port)
+  berth run -d --name kfwd2 -p "127.0.0.1:$port:80" localhost/busybox sh -c "$serve_cmd"
+  wait_until 30 http_ok "http://127.0.0.1:$port/"
+  mkdir -p "$BATS_TEST_TMPDIR/hostweb"
+  echo host-secret >"$BATS_TEST_TMPDIR/hostweb/index.html"
+  busybox httpd -f -p "127.0.0.1:$hport" -h "$BATS_TEST_TMPDIR/hostweb" &
+  hpid=$!
+  wait_until 10 http_ok "http://127.0.0.1:$hport/"
+  pid=$(berth inspect -f '{{.State.Pid}}' kfwd2)
+  ctr=$(nsenter --net="/proc/$pid/ns/net" ip -4 -o addr show dev berth-host | awk '{ sub(/\/.*/, "", $4); print $4 }')
+  host=$(python3 -c "import ipaddress; print(ipaddress.ip_address('$ctr') + 1)")
+  # what a container with CAP_NET_ADMIN could do (CAP_NET_RAW alone could send such frames):
+  # route 127.0.0.1 through the veth to the host, which accepts 127/8 there (route_localnet)
+  run nsenter --net="/proc/$pid/ns/net" sh -c "
+    sysctl -qw net.ipv4.conf.berth-host.route_localnet=1 &&
+    ip route add 127.0.0.1/32 via $host dev berth-host table 100 &&
+    ip rule add to 127.0.0.1 lookup 100 pref 10 && ip rule del pref 0 &&
+    ip rule add lookup local pref 100 &&
+    curl -s --max-time 3 http://127.0.0.1:$hport/; echo loopback=\$?;
+    curl -s --max-time 3 http://$host:$hport/; echo veth=\$?"
+  kill "$hpid"
+  wait "$hpid" || true
+  [[ "$output" != *host-secret* ]]
+  [[ "$output" == *"loopback=28"* && "$output" == *"veth=28"* ]] # dropped: curl timed out
+  # the redirected connections still work
+  run curl -sf --max-time 30 "http://127.0.0.1:$port/"
+  [[ "$output" == "hello from "* ]]
+}
+
 @test "the process starts with pasta's network configured (pasta comes up during the rootfs set-up)" {
   port=$(random_port)
   # its very first read sees pasta's default route: the process waited for pasta

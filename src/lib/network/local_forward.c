@@ -13,7 +13,8 @@
  *    DNATs each published port to the container's address, and one on postrouting that
  *    masquerades what leaves through our veth, so that the container answers an address it
  *    can reach (the client's 127.0.0.1 cannot be). route_localnet on our veth lets 127.0.0.1
- *    traffic be routed there at all, as podman's CNI portmap does on its bridge.
+ *    traffic be routed there at all, as podman's CNI portmap does on its bridge; a filter
+ *    chain on prerouting lets in from the veth only the answers to those connections.
  */
 #include "network/local_forward.h"
 
@@ -27,6 +28,7 @@
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -145,8 +147,8 @@ static void nft_begin(struct nlbuf *b, uint16_t type, uint16_t flags)
 	       sizeof(struct nfgenmsg));
 }
 
-static void nat_chain(struct nlbuf *b, const char *table, const char *chain, uint32_t hook,
-		      int32_t priority)
+static void base_chain(struct nlbuf *b, const char *table, const char *chain, const char *type,
+		       uint32_t hook, int32_t priority)
 {
 	size_t nest;
 
@@ -157,7 +159,7 @@ static void nat_chain(struct nlbuf *b, const char *table, const char *chain, uin
 	nl_attr_be32(b, NFTA_HOOK_HOOKNUM, hook);
 	nl_attr_be32(b, NFTA_HOOK_PRIORITY, (uint32_t)priority);
 	nl_nest_end(b, nest);
-	nl_attr_str(b, NFTA_CHAIN_TYPE, "nat");
+	nl_attr_str(b, NFTA_CHAIN_TYPE, type);
 	nl_msg_end(b);
 }
 
@@ -289,6 +291,49 @@ static void masquerade_rule(struct nlbuf *b, const char *table, const char *veth
 	nl_msg_end(b);
 }
 
+/*
+ * iifname VETH ct state != established,related drop: route_localnet makes the host accept
+ * 127.0.0.0/8 from our veth, so without this a container with CAP_NET_RAW (podman's default
+ * set) could reach the host's loopback services, as in CVE-2020-8558. Only the answers of the
+ * connections we redirected may come back.
+ */
+static void ingress_rule(struct nlbuf *b, const char *table, const char *veth)
+{
+	char name[IFNAMSIZ] = { 0 };
+	uint32_t mask = 1u << (IP_CT_ESTABLISHED + 1) | 1u << (IP_CT_RELATED + 1), zero = 0;
+	size_t exprs, elem, d, verdict, code;
+
+	snprintf(name, sizeof(name), "%s", veth);
+	nft_begin(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	nl_attr_str(b, NFTA_RULE_TABLE, table);
+	nl_attr_str(b, NFTA_RULE_CHAIN, "prerouting");
+	exprs = nl_nest_begin(b, NFTA_RULE_EXPRESSIONS);
+	expr_meta(b, NFT_META_IIFNAME);
+	expr_cmp_eq(b, name, sizeof(name));
+	d = expr_begin(b, "ct", &elem);
+	nl_attr_be32(b, NFTA_CT_DREG, NFT_REG_1);
+	nl_attr_be32(b, NFTA_CT_KEY, NFT_CT_STATE);
+	expr_end(b, d, elem);
+	d = expr_begin(b, "bitwise", &elem);
+	nl_attr_be32(b, NFTA_BITWISE_SREG, NFT_REG_1);
+	nl_attr_be32(b, NFTA_BITWISE_DREG, NFT_REG_1);
+	nl_attr_be32(b, NFTA_BITWISE_LEN, sizeof(mask));
+	expr_data(b, NFTA_BITWISE_MASK, &mask, sizeof(mask));
+	expr_data(b, NFTA_BITWISE_XOR, &zero, sizeof(zero));
+	expr_end(b, d, elem);
+	expr_cmp_eq(b, &zero, sizeof(zero));
+	d = expr_begin(b, "immediate", &elem);
+	nl_attr_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	verdict = nl_nest_begin(b, NFTA_IMMEDIATE_DATA);
+	code = nl_nest_begin(b, NFTA_DATA_VERDICT);
+	nl_attr_be32(b, NFTA_VERDICT_CODE, NF_DROP);
+	nl_nest_end(b, code);
+	nl_nest_end(b, verdict);
+	expr_end(b, d, elem);
+	nl_nest_end(b, exprs);
+	nl_msg_end(b);
+}
+
 /* Whether @m takes this path; @ret_ip is NULL for "all of the host's addresses". */
 static bool ipv4_mapping(const struct port_mapping *m, struct in_addr *ip, struct in_addr **ret_ip)
 {
@@ -314,9 +359,11 @@ static int install_rules(const char *veth, uint32_t target, const struct port_ma
 	nl_attr_str(&b, NFTA_TABLE_NAME, veth);
 	nl_attr_be32(&b, NFTA_TABLE_FLAGS, NFT_TABLE_F_OWNER);
 	nl_msg_end(&b);
-	nat_chain(&b, veth, "output", NF_INET_LOCAL_OUT, -100 /* dstnat */);
-	nat_chain(&b, veth, "postrouting", NF_INET_POST_ROUTING, 100 /* srcnat */);
+	base_chain(&b, veth, "output", "nat", NF_INET_LOCAL_OUT, -100 /* dstnat */);
+	base_chain(&b, veth, "postrouting", "nat", NF_INET_POST_ROUTING, 100 /* srcnat */);
+	base_chain(&b, veth, "prerouting", "filter", NF_INET_PRE_ROUTING, 0 /* filter */);
 	masquerade_rule(&b, veth, veth);
+	ingress_rule(&b, veth, veth);
 	for (size_t i = 0; i < n; i++) {
 		const struct port_mapping *m = &ports[i];
 		struct in_addr ip, *host_ip;
@@ -339,13 +386,16 @@ static int install_rules(const char *veth, uint32_t target, const struct port_ma
 	return fd;
 }
 
-static int set_route_localnet(const char *veth, berth_error *err)
+static int set_link_sysctl(const char *family, const char *veth, const char *key, bool needed,
+			   berth_error *err)
 {
 	char path[128];
 	_cleanup_close_ int fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", veth);
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, veth, key);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !needed)
+		return 0;
 	if (fd < 0 || write_all(fd, "1", 1) < 0)
 		return berr_errno(err, errno, "%s", path);
 	return 0;
@@ -379,7 +429,10 @@ int local_forward_start(int netns_fd, const struct port_mapping *ports, size_t n
 		return r;
 	ctr_addr = LOCAL_FORWARD_NET + 2 * slot;
 	host_addr = ctr_addr + 1;
-	r = set_route_localnet(veth, err);
+	/* No IPv6 on our end (not even link-local): the veth carries redirected IPv4 only. */
+	r = set_link_sysctl("ipv6", veth, "disable_ipv6", false, err);
+	if (r >= 0)
+		r = set_link_sysctl("ipv4", veth, "route_localnet", true, err);
 	if (r >= 0)
 		r = link_configure(rt, veth, host_addr, err);
 	if (r >= 0)
