@@ -237,18 +237,39 @@ static void expr_daddr_local(struct nlbuf *b)
 	expr_cmp_eq(b, &local, sizeof(local));
 }
 
+/* A rule appended to @chain: returns the offset of its expression list (rule_end() closes). */
+static size_t rule_begin(struct nlbuf *b, const char *table, const char *chain)
+{
+	nft_begin(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	nl_attr_str(b, NFTA_RULE_TABLE, table);
+	nl_attr_str(b, NFTA_RULE_CHAIN, chain);
+	return nl_nest_begin(b, NFTA_RULE_EXPRESSIONS);
+}
+
+static void rule_end(struct nlbuf *b, size_t exprs)
+{
+	nl_nest_end(b, exprs);
+	nl_msg_end(b);
+}
+
+/* "iifname VETH" or "oifname VETH" (@key) */
+static void expr_ifname(struct nlbuf *b, uint32_t key, const char *veth)
+{
+	char name[IFNAMSIZ] = { 0 };
+
+	snprintf(name, sizeof(name), "%s", veth);
+	expr_meta(b, key);
+	expr_cmp_eq(b, name, sizeof(name));
+}
+
 /* [daddr] l4proto dport HOSTPORT dnat to TARGET:CTRPORT */
 static void dnat_rule(struct nlbuf *b, const char *table, const struct in_addr *host_ip,
 		      uint8_t proto, uint16_t host_port, uint32_t target, uint16_t ctr_port)
 {
-	size_t exprs, elem, d;
+	size_t exprs = rule_begin(b, table, "output"), elem, d;
 	uint16_t hp = htons(host_port), cp = htons(ctr_port);
 	uint32_t be_target = htonl(target);
 
-	nft_begin(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-	nl_attr_str(b, NFTA_RULE_TABLE, table);
-	nl_attr_str(b, NFTA_RULE_CHAIN, "output");
-	exprs = nl_nest_begin(b, NFTA_RULE_EXPRESSIONS);
 	if (host_ip) {
 		expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, 16, 4); /* ip daddr */
 		expr_cmp_eq(b, host_ip, sizeof(*host_ip));
@@ -268,27 +289,18 @@ static void dnat_rule(struct nlbuf *b, const char *table, const struct in_addr *
 	nl_attr_be32(b, NFTA_NAT_REG_PROTO_MIN, NFT_REG_2);
 	nl_attr_be32(b, NFTA_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
 	expr_end(b, d, elem);
-	nl_nest_end(b, exprs);
-	nl_msg_end(b);
+	rule_end(b, exprs);
 }
 
 /* oifname VETH masquerade */
 static void masquerade_rule(struct nlbuf *b, const char *table, const char *veth)
 {
-	char name[IFNAMSIZ] = { 0 };
-	size_t exprs, elem, d;
+	size_t exprs = rule_begin(b, table, "postrouting"), elem, d;
 
-	snprintf(name, sizeof(name), "%s", veth);
-	nft_begin(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-	nl_attr_str(b, NFTA_RULE_TABLE, table);
-	nl_attr_str(b, NFTA_RULE_CHAIN, "postrouting");
-	exprs = nl_nest_begin(b, NFTA_RULE_EXPRESSIONS);
-	expr_meta(b, NFT_META_OIFNAME);
-	expr_cmp_eq(b, name, sizeof(name));
+	expr_ifname(b, NFT_META_OIFNAME, veth);
 	d = expr_begin(b, "masq", &elem);
 	expr_end(b, d, elem);
-	nl_nest_end(b, exprs);
-	nl_msg_end(b);
+	rule_end(b, exprs);
 }
 
 /*
@@ -299,17 +311,10 @@ static void masquerade_rule(struct nlbuf *b, const char *table, const char *veth
  */
 static void ingress_rule(struct nlbuf *b, const char *table, const char *veth)
 {
-	char name[IFNAMSIZ] = { 0 };
 	uint32_t mask = 1u << (IP_CT_ESTABLISHED + 1) | 1u << (IP_CT_RELATED + 1), zero = 0;
-	size_t exprs, elem, d, verdict, code;
+	size_t exprs = rule_begin(b, table, "prerouting"), elem, d, verdict, code;
 
-	snprintf(name, sizeof(name), "%s", veth);
-	nft_begin(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-	nl_attr_str(b, NFTA_RULE_TABLE, table);
-	nl_attr_str(b, NFTA_RULE_CHAIN, "prerouting");
-	exprs = nl_nest_begin(b, NFTA_RULE_EXPRESSIONS);
-	expr_meta(b, NFT_META_IIFNAME);
-	expr_cmp_eq(b, name, sizeof(name));
+	expr_ifname(b, NFT_META_IIFNAME, veth);
 	d = expr_begin(b, "ct", &elem);
 	nl_attr_be32(b, NFTA_CT_DREG, NFT_REG_1);
 	nl_attr_be32(b, NFTA_CT_KEY, NFT_CT_STATE);
@@ -330,8 +335,7 @@ static void ingress_rule(struct nlbuf *b, const char *table, const char *veth)
 	nl_nest_end(b, code);
 	nl_nest_end(b, verdict);
 	expr_end(b, d, elem);
-	nl_nest_end(b, exprs);
-	nl_msg_end(b);
+	rule_end(b, exprs);
 }
 
 /* Whether @m takes this path; @ret_ip is NULL for "all of the host's addresses". */
