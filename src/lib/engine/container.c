@@ -713,15 +713,14 @@ static int lock_reload(struct store *s, struct store_container *c, int *lock, be
 static int read_pid_file(const struct berth_ctx *ctx, const char *id, pid_t *ret_pid,
 			 int64_t *ret_start, pid_t *ret_mon)
 {
-	_cleanup_free_ char *dir = ctr_rundir_path(ctx, id), *text = NULL;
-	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *path = NULL, *text = NULL;
 	long long start = 0;
 	int pid = 0, mon = 0;
 
-	if (!dir)
+	/* one open by path: `ps` asks this of every container that is not running */
+	if (asprintf(&path, "%s/containers/%s/pid", ctx->runroot, id) < 0)
 		return -ENOMEM;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || read_file_at(dfd, "pid", 256, &text, NULL, NULL) < 0)
+	if (read_file_at(AT_FDCWD, path, 256, &text, NULL, NULL) < 0)
 		return -ENOENT;
 	if (sscanf(text, "%d %lld %d", &pid, &start, &mon) != 3 || pid <= 0)
 		return -EINVAL;
