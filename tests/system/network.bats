@@ -82,6 +82,13 @@ kernel_link_of() { # $1 = container: the host's end of its berth-host veth ("" w
   wait_until 10 eval "! nft list table ip $link >/dev/null 2>&1"
   berth rm -f -t 0 kfwd
   wait_until 10 test ! -e "/sys/class/net/$link"
+  # a range: a rule per port
+  berth run -d --name krange -p "127.0.0.1:$port-$((port + 2)):80-82" localhost/busybox sleep 1000
+  link=$(kernel_link_of krange)
+  run nft list table ip "$link"
+  [ "$(grep -c "tcp dport .* dnat to 198.1" <<<"$output")" -eq 3 ]
+  [[ "$output" == *"dport $((port + 2)) dnat to 198.1"*":82"* ]]
+  berth rm -f -t 0 krange
   # --network pasta asked for pasta alone
   run berth run --rm --network pasta -p "127.0.0.1:$port:80" localhost/busybox ls /sys/class/net
   [ "$status" -eq 0 ]

@@ -412,13 +412,18 @@ int local_forward_start(int netns_fd, const struct port_mapping *ports, size_t n
 	char veth[IFNAMSIZ];
 	uint32_t slot = 0, host_addr, ctr_addr;
 	struct in_addr ip, *host_ip;
-	bool any = false;
+	size_t rules = 0;
 	int r = -EEXIST;
 
 	for (size_t i = 0; i < n; i++)
-		any = any || ipv4_mapping(&ports[i], &ip, &host_ip);
-	if (!any)
+		if (ipv4_mapping(&ports[i], &ip, &host_ip))
+			rules += ports[i].range;
+	if (rules == 0)
 		return -ENOENT;
+	/* a rule per port: a wide range would not fit one netlink batch (pasta serves it) */
+	if (rules > LOCAL_FORWARD_MAX_RULES)
+		return berr(err, E2BIG, "%zu published ports are more than the kernel path takes (%u)",
+			    rules, LOCAL_FORWARD_MAX_RULES);
 	rt = nl_socket(NETLINK_ROUTE, err);
 	if (rt < 0)
 		return rt;

@@ -26,6 +26,7 @@
 /* Point-to-point /31 links come from 198.18.0.0/15 (RFC 2544, benchmarking; never routed). */
 #define LOCAL_FORWARD_NET 0xc6120000u
 #define LOCAL_FORWARD_SLOTS 65536u
+#define LOCAL_FORWARD_MAX_RULES 1024u
 
 /**
  * local_forward_start() - as root, link the network namespace behind @netns_fd to the host and
