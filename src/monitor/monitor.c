@@ -526,7 +526,8 @@ static int network_ready_hook(void *data, berth_error *err)
 	return monitor_network_finish(m->bundle, m->rundir, &m->net, err);
 }
 
-static void stop_pasta(struct monitor *m)
+/* pasta (or slirp4netns), and the kernel path's owner socket: their rules go with it */
+static void stop_network_helpers(struct monitor *m)
 {
 	if (m->net.pasta > 0) {
 		kill(m->net.pasta, SIGTERM);
@@ -566,7 +567,7 @@ static int start_container(struct monitor *m, struct runtime_config *cfg)
 		close(inp[0]);
 	if (r < 0) {
 		/* A port that cannot be published fails the start: no half-started container. */
-		stop_pasta(m);
+		stop_network_helpers(m);
 		sync_reply(m, "err %d %s\n", err.exit_code ? err.exit_code : 125,
 			   err.msg[0] ? err.msg : strerror(-r));
 		return -1;
@@ -676,7 +677,7 @@ int main(int argc, char **argv)
 		monitor_health_init(&m.health, m.bundle, m.rundir, m.exit_cmd);
 	loop(&m);
 	monitor_health_done(&m.health);
-	stop_pasta(&m);
+	stop_network_helpers(&m);
 	write_exit_file(&m);
 	if (m.listen_fd >= 0)
 		close(m.listen_fd);
